@@ -1,0 +1,96 @@
+#pragma once
+// The vertex-centred finite-volume operator of a layered box, applied matrix-free.
+//
+// Conductivity is constant within each z cell layer (in-plane k_xy and through-plane k_z), so
+// every conductance is a product of 1D factors and nothing of size N is stored:
+//   x link (i, i+1) at node row (j, k): G = wy[j] * Kxy[k] / (x[i+1] - x[i])
+//   z link (k, k+1) at column (i, j):   G = wx[i] * wy[j] * k_z(cell k) / (z[k+1] - z[k])
+// with w* the control-volume widths and Kxy[k] the in-plane conductivity integrated over the
+// z control volume of node k (half of each adjacent cell). This is the area-weighted
+// conductance of design.md §2 and is conservative across layer interfaces.
+//
+// Fixed-temperature faces are eliminated symmetrically: a node on such a face keeps only its
+// diagonal entry, its links are removed from the operator and their coupling moves into the
+// right-hand side of the neighbours. The operator is therefore symmetric positive definite
+// whenever at least one face is convective or fixed.
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace heatop::fv {
+
+/// Boundary data the operator needs for one face (W/(m^2 K), K).
+struct FaceBc {
+  double h = 0;         // convective coefficient, 0 = none
+  double t_amb = 0;     // ambient temperature for h
+  bool fixed = false;   // fixed temperature face
+  double t_fixed = 0;   // its temperature
+};
+
+class LayeredOperator {
+ public:
+  /// x, y, z: node coordinates (m), at least 2 each; cell_kxy, cell_kz: conductivity of each z
+  /// cell (size z.size() - 1); bc: faces in model::Face order.
+  LayeredOperator(std::vector<double> x, std::vector<double> y, std::vector<double> z,
+                  std::vector<double> cell_kxy, std::vector<double> cell_kz,
+                  std::array<FaceBc, 6> bc);
+
+  int nx() const { return nx_; }
+  int ny() const { return ny_; }
+  int nz() const { return nz_; }
+  std::size_t size() const { return static_cast<std::size_t>(nx_) * ny_ * nz_; }
+  std::size_t index(int i, int j, int k) const {
+    return (static_cast<std::size_t>(i) * ny_ + j) * nz_ + k;
+  }
+  const std::vector<double>& x() const { return x_; }
+  const std::vector<double>& y() const { return y_; }
+  const std::vector<double>& z() const { return z_; }
+  const std::vector<double>& cell_kxy() const { return cell_kxy_; }
+  const std::vector<double>& cell_kz() const { return cell_kz_; }
+  const std::array<FaceBc, 6>& bc() const { return bc_; }
+  const std::vector<double>& wx() const { return wx_; }
+  const std::vector<double>& wy() const { return wy_; }
+  const std::vector<double>& wz() const { return wz_; }
+
+  /// y = A x (OpenMP over x planes; the result does not depend on the thread count).
+  void apply(const double* x, double* y) const;
+  /// r = b - A x.
+  void residual(const double* b, const double* x, double* r) const;
+  /// The diagonal of A.
+  void diagonal(double* d) const;
+
+  /// The tridiagonal z-line block of column (i, j): lower[k] couples k to k-1, upper[k] couples
+  /// k to k+1 (both <= 0), diag[k] > 0. Each array holds nz values.
+  void line_matrix(int i, int j, double* lower, double* diag, double* upper) const;
+  /// rhs[k] += sum of in-plane neighbour couplings of column (i, j) times x (the part of -A x
+  /// outside the z-line block).
+  void add_inplane_coupling(int i, int j, const double* x, double* rhs) const;
+
+  /// Right-hand side contribution of the boundary conditions (h A T_amb and the fixed-face
+  /// lifting), added to b.
+  void add_boundary_rhs(double* b) const;
+  /// Whether node (i, j, k) lies on a fixed-temperature face, and that temperature.
+  bool is_fixed(int i, int j, int k, double* t = nullptr) const;
+
+  /// Heat leaving through each face (W) for a temperature field T and nodal power P (W), and
+  /// the total power entering. Fixed faces report the heat their nodes absorb.
+  std::array<double, 6> heat_out(const double* t, const double* power) const;
+
+ private:
+  // In-plane conductance factors of the links of column (i, j) to its four neighbours
+  // (without Kxy[k]); masked links are zero. Unmasked sum for the diagonal in *sum.
+  void inplane_factors(int i, int j, double g[4], double* sum) const;
+  double side_h_factor(int i, int j) const;
+
+  int nx_, ny_, nz_;
+  std::vector<double> x_, y_, z_, cell_kxy_, cell_kz_;
+  std::array<FaceBc, 6> bc_;
+  std::vector<double> wx_, wy_, wz_;
+  std::vector<double> inv_dx_, inv_dy_;
+  std::vector<double> kxy_cv_;   // in-plane conductivity times z control width, per z node
+  std::vector<double> gz_;       // k_z / dz per z cell (unmasked)
+  std::vector<double> mask_x_, mask_y_, mask_z_;  // 0 for links that touch a fixed face
+};
+
+}  // namespace heatop::fv

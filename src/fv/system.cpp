@@ -1,0 +1,124 @@
+#include "fv/system.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace heatop::fv {
+
+std::vector<double> overlap_fractions(const std::vector<double>& nodes, double a, double b) {
+  const std::size_t n = nodes.size();
+  std::vector<double> f(n, 0.0);
+  const double len = b - a;
+  if (!(len > 0)) return f;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lo = i == 0 ? nodes[0] : 0.5 * (nodes[i - 1] + nodes[i]);
+    const double hi = i + 1 == n ? nodes[n - 1] : 0.5 * (nodes[i] + nodes[i + 1]);
+    const double ov = std::min(hi, b) - std::max(lo, a);
+    if (ov > 0) f[i] = ov / len;
+  }
+  return f;
+}
+
+std::vector<double> integrate_map(const model::PowerMap& map, double lx, double ly,
+                                  const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t nx = x.size(), ny = y.size();
+  std::vector<double> out(nx * ny, 0.0);
+  if (!map.tile_watts.empty()) {
+    // out = Fx * W^T * Fy^T with Fx[i][c], Fy[j][r] the overlap fractions of tiles.
+    std::vector<std::vector<double>> fx(map.cols), fy(map.rows);
+    for (int c = 0; c < map.cols; ++c)
+      fx[c] = overlap_fractions(x, lx * c / map.cols, lx * (c + 1) / map.cols);
+    for (int r = 0; r < map.rows; ++r)
+      fy[r] = overlap_fractions(y, ly * r / map.rows, ly * (r + 1) / map.rows);
+    for (int r = 0; r < map.rows; ++r) {
+      // column sums of this row spread over x: rowx[i] = sum_c W[r][c] fx[c][i]
+      std::vector<double> rowx(nx, 0.0);
+      for (int c = 0; c < map.cols; ++c) {
+        const double w = map.tile_watts[static_cast<std::size_t>(r) * map.cols + c];
+        if (w == 0) continue;
+        for (std::size_t i = 0; i < nx; ++i) rowx[i] += w * fx[c][i];
+      }
+      for (std::size_t i = 0; i < nx; ++i) {
+        if (rowx[i] == 0) continue;
+        for (std::size_t j = 0; j < ny; ++j) out[i * ny + j] += rowx[i] * fy[r][j];
+      }
+    }
+  }
+  for (const auto& b : map.blocks) {
+    const auto fx = overlap_fractions(x, b.x, b.x + b.w);
+    const auto fy = overlap_fractions(y, b.y, b.y + b.h);
+    for (std::size_t i = 0; i < nx; ++i) {
+      if (fx[i] == 0) continue;
+      for (std::size_t j = 0; j < ny; ++j) out[i * ny + j] += b.power * fx[i] * fy[j];
+    }
+  }
+  return out;
+}
+
+std::array<FaceBc, 6> face_bcs(const model::Design& d) {
+  std::array<FaceBc, 6> bc;
+  for (int f = 0; f < 6; ++f) {
+    const auto& b = d.faces[f];
+    bc[f].h = (b.type == model::BcType::kConvective || b.type == model::BcType::kPower) ? b.h : 0;
+    bc[f].t_amb = b.t_amb;
+    bc[f].fixed = b.type == model::BcType::kFixed;
+    bc[f].t_fixed = b.t_fixed;
+  }
+  return bc;
+}
+
+System discretize(const model::Design& d) { return discretize(d, model::build_grid(d)); }
+
+System discretize(const model::Design& d, const model::Grid& grid) {
+  System s;
+  s.grid = grid;
+  const int nz = grid.nz();
+  std::vector<double> kxy(nz - 1), kz(nz - 1);
+  for (int k = 0; k + 1 < nz; ++k) {
+    kxy[k] = d.layers[grid.cell_layer[k]].k_xy;
+    kz[k] = d.layers[grid.cell_layer[k]].k_z;
+  }
+  s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d));
+  const std::size_t n = grid.size();
+  s.power.assign(n, 0.0);
+  const std::size_t nxy = grid.x.size() * grid.y.size();
+  // Volumetric sources: uniform through their layer's thickness.
+  double z0 = 0;
+  for (const auto& layer : d.layers) {
+    const double z1 = z0 + layer.thickness;
+    if (!layer.power.empty()) {
+      const auto col = integrate_map(layer.power, d.lx, d.ly, grid.x, grid.y);
+      const auto fz = overlap_fractions(grid.z, z0, z1);
+      for (std::size_t c = 0; c < nxy; ++c)
+        for (int k = 0; k < nz; ++k)
+          if (fz[k] != 0) s.power[c * nz + k] += col[c] * fz[k];
+    }
+    z0 = z1;
+  }
+  // Surface sources on the top and bottom faces.
+  for (int f : {model::kBottom, model::kTop}) {
+    const auto& b = d.faces[f];
+    if (b.type != model::BcType::kPower) continue;
+    const auto col = integrate_map(b.power, d.lx, d.ly, grid.x, grid.y);
+    const int k = f == model::kTop ? nz - 1 : 0;
+    for (std::size_t c = 0; c < nxy; ++c) s.power[c * nz + k] += col[c];
+  }
+  s.power_in = 0;
+  for (double p : s.power) s.power_in += p;
+  s.rhs = s.power;
+  s.op->add_boundary_rhs(s.rhs.data());
+  return s;
+}
+
+EnergyBalance energy_balance(const System& sys, const std::vector<double>& t) {
+  EnergyBalance e;
+  e.power_in = sys.power_in;
+  e.heat_out = sys.op->heat_out(t.data(), sys.power.data());
+  for (double q : e.heat_out) e.total_out += q;
+  const double scale = std::max(std::abs(e.power_in), 1e-300);
+  e.rel_mismatch = std::abs(e.power_in - e.total_out) / scale;
+  return e;
+}
+
+}  // namespace heatop::fv

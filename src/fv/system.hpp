@@ -1,0 +1,49 @@
+#pragma once
+// Discretizes a model::Design into the linear system A T = b of the finite-volume method.
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fv/operator.hpp"
+#include "model/design.hpp"
+#include "model/grid.hpp"
+
+namespace heatop::fv {
+
+/// Fraction of the interval [a, b] that falls into each node's control volume (sums to 1 when
+/// [a, b] lies inside the node range). Exact for piecewise-constant sources.
+std::vector<double> overlap_fractions(const std::vector<double>& nodes, double a, double b);
+
+/// Integrates a 2D power map over the control volumes of the (x, y) node grid: watts per node
+/// column, row-major in (i, j), size x.size() * y.size(). Tiles and blocks are integrated exactly.
+std::vector<double> integrate_map(const model::PowerMap& map, double lx, double ly,
+                                  const std::vector<double>& x, const std::vector<double>& y);
+
+struct System {
+  model::Grid grid;
+  std::unique_ptr<LayeredOperator> op;
+  std::vector<double> power;  // W per node (volumetric and surface sources)
+  std::vector<double> rhs;    // b = power + boundary terms
+  double power_in = 0;        // W, sum of power
+};
+
+/// Builds the system of a validated design on its grid. Throws std::invalid_argument on
+/// inconsistent input.
+System discretize(const model::Design& design);
+/// The same on a given grid.
+System discretize(const model::Design& design, const model::Grid& grid);
+
+/// Boundary data of the design's faces, in model::Face order.
+std::array<FaceBc, 6> face_bcs(const model::Design& design);
+
+struct EnergyBalance {
+  double power_in = 0;               // W
+  std::array<double, 6> heat_out{};  // W per face (model::Face order)
+  double total_out = 0;              // W
+  double rel_mismatch = 0;           // |in - out| / max(in, tiny)
+};
+EnergyBalance energy_balance(const System& sys, const std::vector<double>& t);
+
+}  // namespace heatop::fv

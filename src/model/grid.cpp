@@ -1,0 +1,156 @@
+#include "model/grid.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace heatop::model {
+
+std::vector<double> uniform_nodes(int n, double length) {
+  std::vector<double> v(n);
+  for (int i = 0; i < n; ++i) v[i] = length * i / (n - 1);
+  v[n - 1] = length;
+  return v;
+}
+
+std::vector<double> control_widths(const std::vector<double>& nodes) {
+  const std::size_t n = nodes.size();
+  std::vector<double> w(n, 0.0);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    const double d = nodes[i + 1] - nodes[i];
+    w[i] += 0.5 * d;
+    w[i + 1] += 0.5 * d;
+  }
+  return w;
+}
+
+namespace {
+
+// Splits `total` cells over layers in proportion to thickness, at least one each, keeping the
+// cells a layer asked for (largest-remainder rounding for the rest).
+std::vector<int> distribute_cells(const Design& d, int total) {
+  const std::size_t nl = d.layers.size();
+  std::vector<int> cells(nl, 0);
+  int fixed = 0;
+  double free_thickness = 0;
+  for (std::size_t l = 0; l < nl; ++l) {
+    if (d.layers[l].cells > 0) {
+      cells[l] = d.layers[l].cells;
+      fixed += cells[l];
+    } else {
+      free_thickness += d.layers[l].thickness;
+    }
+  }
+  int left = total - fixed;
+  std::vector<std::size_t> free_layers;
+  for (std::size_t l = 0; l < nl; ++l)
+    if (d.layers[l].cells == 0) free_layers.push_back(l);
+  if (free_layers.empty()) {
+    if (left != 0)
+      throw std::invalid_argument("grid.nz = " + std::to_string(total + 1) +
+                                  " does not match the layers' cells, which add up to " +
+                                  std::to_string(fixed) + " cells (nz = cells + 1)");
+    return cells;
+  }
+  if (left < static_cast<int>(free_layers.size()))
+    throw std::invalid_argument("grid.nz = " + std::to_string(total + 1) +
+                                " leaves fewer than one z cell for each layer without 'cells'");
+  std::vector<double> remainder(nl, 0.0);
+  int assigned = 0;
+  for (std::size_t l : free_layers) {
+    const double share = left * d.layers[l].thickness / free_thickness;
+    cells[l] = std::max(1, static_cast<int>(std::floor(share)));
+    remainder[l] = share - std::floor(share);
+    assigned += cells[l];
+  }
+  while (assigned < left) {
+    std::size_t best = free_layers[0];
+    for (std::size_t l : free_layers)
+      if (remainder[l] > remainder[best]) best = l;
+    cells[best] += 1;
+    remainder[best] = -1;
+    ++assigned;
+  }
+  while (assigned > left) {  // only when many thin layers were bumped to one cell
+    std::size_t best = free_layers[0];
+    for (std::size_t l : free_layers)
+      if (cells[l] > cells[best]) best = l;
+    cells[best] -= 1;
+    --assigned;
+  }
+  return cells;
+}
+
+}  // namespace
+
+Grid build_grid(const Design& d) {
+  Grid g;
+  g.x = uniform_nodes(d.grid.nx, d.lx);
+  g.y = uniform_nodes(d.grid.ny, d.ly);
+  const std::size_t nl = d.layers.size();
+  std::vector<double> interfaces(nl + 1, 0.0);
+  for (std::size_t l = 0; l < nl; ++l) interfaces[l + 1] = interfaces[l] + d.layers[l].thickness;
+
+  if (!d.grid.z_nodes.empty()) {
+    g.z = d.grid.z_nodes;
+    const double tol = 1e-9 * interfaces.back();
+    for (std::size_t k = 0; k + 1 < g.z.size(); ++k)
+      if (!(g.z[k + 1] > g.z[k]))
+        throw std::invalid_argument("grid.z_nodes_mm must increase strictly (node " +
+                                    std::to_string(k + 1) + ")");
+    if (std::abs(g.z.front()) > tol || std::abs(g.z.back() - interfaces.back()) > tol)
+      throw std::invalid_argument("grid.z_nodes_mm must start at 0 and end at the stack top");
+    for (double zi : interfaces) {
+      auto it = std::find_if(g.z.begin(), g.z.end(), [&](double v) { return std::abs(v - zi) <= tol; });
+      if (it == g.z.end())
+        throw std::invalid_argument("grid.z_nodes_mm must contain every layer interface; " +
+                                    std::to_string(zi * 1e3) + " mm is missing");
+      *it = zi;
+    }
+  } else {
+    std::vector<int> cells;
+    if (d.grid.nz > 0) {
+      cells = distribute_cells(d, d.grid.nz - 1);
+    } else {
+      // No nz: layers without cells get roughly cubic cells, between 1 and 64.
+      const double h = std::min(d.lx / (d.grid.nx - 1), d.ly / (d.grid.ny - 1));
+      for (const auto& l : d.layers)
+        cells.push_back(l.cells > 0 ? l.cells
+                                    : std::clamp(static_cast<int>(std::lround(l.thickness / h)), 1, 64));
+    }
+    g.z.push_back(0.0);
+    for (std::size_t l = 0; l < nl; ++l)
+      for (int c = 1; c <= cells[l]; ++c)
+        g.z.push_back(c == cells[l] ? interfaces[l + 1]
+                                    : interfaces[l] + d.layers[l].thickness * c / cells[l]);
+  }
+  g.cell_layer.resize(g.z.size() - 1);
+  std::size_t layer = 0;
+  for (std::size_t k = 0; k + 1 < g.z.size(); ++k) {
+    const double mid = 0.5 * (g.z[k] + g.z[k + 1]);
+    while (layer + 1 < nl && mid > interfaces[layer + 1]) ++layer;
+    g.cell_layer[k] = static_cast<int>(layer);
+  }
+  return g;
+}
+
+std::size_t estimated_solver_bytes(std::size_t n) {
+  // Solution, right-hand side, diagonal, five Krylov vectors, plus the multigrid hierarchy
+  // (about a third more of three vectors per level) and the output copy: ~14 doubles per node.
+  return n * sizeof(double) * 14;
+}
+
+std::size_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::size_t value = 0;
+  std::string unit;
+  while (in >> key >> value >> unit)
+    if (key == "MemAvailable:") return value * 1024;
+  return 0;
+}
+
+}  // namespace heatop::model

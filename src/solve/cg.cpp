@@ -1,0 +1,106 @@
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "solve/krylov.hpp"
+
+namespace heatop::solve {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+}  // namespace
+
+SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b, double* x,
+               const SolveOptions& opt) {
+  opt.validate();
+  const auto t0 = Clock::now();
+  const std::size_t n = a.size();
+  const std::ptrdiff_t sn = static_cast<std::ptrdiff_t>(n);
+  SolveReport rep;
+  rep.method = "cg";
+  rep.preconditioner = m.name();
+  std::vector<double> r(n), z(n), p(n), q(n);
+
+  double bnorm = norm2(n, b);
+  if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual
+  a.apply(x, q.data());
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
+  double rel = norm2(n, r.data()) / bnorm;
+  rep.initial_rel_residual = rel;
+  rep.history.push_back(rel);
+  if (!std::isfinite(rel)) {
+    rep.reason = "nan";
+    rep.rel_residual = rel;
+    rep.seconds = seconds_since(t0);
+    return rep;
+  }
+  if (rel <= opt.rel_tol) {
+    rep.converged = true;
+    rep.reason = "converged";
+    rep.rel_residual = rel;
+    rep.seconds = seconds_since(t0);
+    return rep;
+  }
+  m.apply(r.data(), z.data());
+  std::copy(z.begin(), z.end(), p.begin());
+  double rz = dot(n, r.data(), z.data());
+  rep.reason = "max iterations";
+  for (int it = 1; it <= opt.max_iterations; ++it) {
+    a.apply(p.data(), q.data());
+    const double pq = dot(n, p.data(), q.data());
+    if (!(pq > 0) || !std::isfinite(pq)) {
+      rep.reason = std::isfinite(pq) ? "breakdown (operator or preconditioner not SPD)" : "nan";
+      break;
+    }
+    const double alpha = rz / pq;
+    double rr = 0;
+#pragma omp parallel for reduction(+ : rr) schedule(static)
+    for (std::ptrdiff_t i = 0; i < sn; ++i) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+      rr += r[i] * r[i];
+    }
+    rel = std::sqrt(rr) / bnorm;
+    rep.iterations = it;
+    rep.history.push_back(rel);
+    if (!std::isfinite(rel)) {
+      rep.reason = "nan";
+      break;
+    }
+    if (opt.callback && !opt.callback(it, rel)) {
+      rep.reason = "stopped";
+      break;
+    }
+    if (rel <= opt.rel_tol) {
+      rep.converged = true;
+      rep.reason = "converged";
+      break;
+    }
+    m.apply(r.data(), z.data());
+    const double rz_new = dot(n, r.data(), z.data());
+    const double beta = rz_new / rz;
+    rz = rz_new;
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < sn; ++i) p[i] = z[i] + beta * p[i];
+  }
+  // Report the true residual, not the recursively updated one.
+  a.apply(x, q.data());
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
+  rep.rel_residual = norm2(n, r.data()) / bnorm;
+  if (!std::isfinite(rep.rel_residual)) {
+    rep.converged = false;
+    rep.reason = "nan";
+  } else if (rep.converged && rep.rel_residual > 10 * opt.rel_tol) {
+    rep.converged = false;
+    rep.reason = "true residual above tolerance (loss of accuracy)";
+  }
+  rep.seconds = seconds_since(t0);
+  return rep;
+}
+
+}  // namespace heatop::solve

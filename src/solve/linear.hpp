@@ -1,0 +1,70 @@
+#pragma once
+// Small interfaces of the linear solvers: an operator applies, a preconditioner applies, a solver
+// takes both plus options and returns a report. Vectors are contiguous arrays of size().
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace heatop::solve {
+
+class LinearOperator {
+ public:
+  virtual ~LinearOperator() = default;
+  virtual std::size_t size() const = 0;
+  /// y = A x
+  virtual void apply(const double* x, double* y) const = 0;
+};
+
+class Preconditioner {
+ public:
+  virtual ~Preconditioner() = default;
+  /// z ~= A^{-1} r. Must be linear and, for CG, symmetric positive definite.
+  virtual void apply(const double* r, double* z) const = 0;
+  virtual std::string name() const = 0;
+};
+
+/// The identity, for unpreconditioned runs.
+class IdentityPreconditioner : public Preconditioner {
+ public:
+  explicit IdentityPreconditioner(std::size_t n) : n_(n) {}
+  void apply(const double* r, double* z) const override;
+  std::string name() const override { return "none"; }
+
+ private:
+  std::size_t n_;
+};
+
+/// Called after each iteration with (iteration, relative residual); return false to stop.
+using IterationCallback = std::function<bool(int, double)>;
+
+struct SolveOptions {
+  double rel_tol = 1e-8;     // stop when ||b - A x|| / ||b|| <= rel_tol
+  int max_iterations = 500;  // per solve (GMRES: inner iterations in total)
+  int restart = 30;          // GMRES(m) restart length
+  IterationCallback callback;
+  /// Throws std::invalid_argument naming the bad field.
+  void validate() const;
+};
+
+struct SolveReport {
+  std::string method;          // "cg", "gmres", "multigrid"
+  std::string preconditioner;  // "multigrid", "jacobi", "none"
+  bool converged = false;
+  int iterations = 0;
+  double rel_residual = 0;     // true final relative residual ||b - A x|| / ||b||
+  double initial_rel_residual = 0;
+  std::vector<double> history;  // relative residual per iteration (entry 0 = initial)
+  double seconds = 0;
+  std::string reason;           // "converged", "max iterations", "nan", "breakdown", "stopped"
+  /// One line: "cg+multigrid: converged in 9 iterations, rel. residual 3.1e-09, 0.42 s".
+  std::string summary() const;
+};
+
+// Vector helpers (OpenMP; reductions are deterministic for a fixed thread count).
+double dot(std::size_t n, const double* a, const double* b);
+double norm2(std::size_t n, const double* a);
+bool all_finite(std::size_t n, const double* a);
+
+}  // namespace heatop::solve
