@@ -1,0 +1,19 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace heatop::app {
+
+struct SolveArgs {
+  std::string design;
+  std::string output;
+  std::vector<std::string> overrides;  // --set key=value
+  std::string probe_file;
+  int threads = 0;  // 0 = OpenMP default
+};
+
+/// Runs `heatop solve`; returns the exit code (0, or 3 when the solver did not converge).
+/// Throws on bad input; nothing is written then.
+int run_solve(const SolveArgs& args, const std::string& command_line);
+
+}  // namespace heatop::app

@@ -1,0 +1,42 @@
+#pragma once
+// heatop design files (YAML). Every key, its unit and its default are documented in
+// docs/design-file.md. Unknown keys are errors that list the valid ones; any key can be
+// overridden with "dotted.path=value" strings (the CLI's --set).
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "model/design.hpp"
+#include "solve/solver.hpp"
+
+namespace heatop::io {
+
+struct LoadedDesign {
+  model::Design design;
+  solve::SolverConfig solver;
+  YAML::Node effective;  // the design tree after overrides, with resolved file paths
+  std::string path;      // the file it came from
+};
+
+/// Parses a design file, applies the overrides ("grid.nx=41", "layers.0.k_W_per_mK=150",
+/// "top.power_map=maps/map_c6.txt") and builds the validated design. Relative file paths in the
+/// file resolve against the file's folder; in overrides, against the current folder when the
+/// file exists there, else against the design file's folder.
+/// Throws std::invalid_argument (bad values, unknown keys) or std::runtime_error (I/O,
+/// malformed YAML), with the file, line and key in the message.
+LoadedDesign load_design(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The same from YAML text (base_dir resolves relative paths; name is used in messages).
+LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
+                          const std::string& base_dir,
+                          const std::vector<std::string>& overrides = {});
+
+/// Applies one "dotted.path=value" override to a YAML tree (value parsed as YAML).
+void apply_override(YAML::Node& root, const std::string& assignment);
+
+/// The effective design as YAML text (for manifests and --print-design).
+std::string to_yaml(const YAML::Node& node);
+
+}  // namespace heatop::io

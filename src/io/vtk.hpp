@@ -1,0 +1,31 @@
+#pragma once
+// VTK XML writers for 3D fields, for viewing in ParaView or VisIt.
+//
+// Coordinates are written in millimetres (Origin, Spacing and the rectilinear coordinate arrays),
+// because die dimensions in metres make ParaView's axes and picking awkward; the values are
+// written unchanged (e.g. K), as one point-data array named Field3D::name. VTK orders points with
+// x fastest while Field3D has z fastest; the writers reorder. Data are inline base64 'binary'
+// arrays (Float64, little-endian, UInt32 byte-count header), which VTK 5.0 and later read.
+
+#include <string>
+#include <vector>
+
+#include "io/field.hpp"
+
+namespace heatop::io {
+
+/// True if the coordinates are equally spaced within a relative tolerance of 1e-9 of the mean
+/// spacing. Vectors with fewer than three entries are uniform.
+bool is_uniform(const std::vector<double>& v);
+
+/// Writes `f` as VTK ImageData (.vti). Every axis must be uniform (see is_uniform); otherwise
+/// throws std::invalid_argument naming the axis (use write_vtr for graded grids). Throws
+/// std::invalid_argument for an inconsistent field and std::runtime_error if the file cannot
+/// be written.
+void write_vti(const std::string& path, const Field3D& f);
+
+/// Writes `f` as VTK RectilinearGrid (.vtr), which allows any increasing coordinates per axis.
+/// Errors as for write_vti.
+void write_vtr(const std::string& path, const Field3D& f);
+
+}  // namespace heatop::io
