@@ -244,6 +244,8 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     if (std::stoul(last) >= parent.size())
       throw std::invalid_argument("--set " + key + ": index out of range");
     parent[std::stoi(last)] = parsed;
+  } else if (parsed.IsNull()) {
+    parent.remove(last);  // --set key=null removes a key (back to its default)
   } else {
     parent[last] = parsed;
   }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs heatop's build and run dependencies from Debian packages (needs root or sudo).
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config git
+      libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcairo2-dev fonts-dejavu-core
+      libgtest-dev clang-format python3 python3-numpy python3-scipy)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all Debian packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,198 @@
+// End-to-end tests of the heatop program: good runs produce the documented outputs; every bad
+// input gives one clear message naming the problem, a non-zero exit, and no output files.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(HEATOP_BIN) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof(buf), p)) r.output += buf;
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("heatop_cli_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  // A small valid C1-like design with the given extra YAML appended or replacements applied.
+  std::string design(const std::string& top = "top: {type: power, power_W: 1.0}\n",
+                     const std::string& layer = "thickness_mm: 0.5\n    k_W_per_mK: 100\n",
+                     const std::string& bottom =
+                         "bottom: {type: convective, h_W_per_m2K: 5.0e5, T_amb_K: 298.15}\n",
+                     const std::string& extra = "") {
+    return write("d.yaml", "name: t\ndie: {size_mm: [1.0, 1.0]}\nlayers:\n  - name: die\n    " +
+                               layer + top + bottom + "grid: {nx: 11, ny: 11, nz: 6}\n" + extra);
+  }
+  // Asserts a failed run: non-zero exit, message contains `needle`, no output folder, and no
+  // staging folder left behind.
+  void expect_refused(const CliRun& r, const std::string& needle) {
+    EXPECT_NE(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos)
+        << "expected '" << needle << "' in: " << r.output;
+    EXPECT_NE(r.output.find("heatop: error:"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "out")) << "partial output folder left behind";
+    for (const auto& e : fs::directory_iterator(dir_))
+      EXPECT_EQ(e.path().filename().string().find(".heatop-tmp"), std::string::npos)
+          << "staging folder left behind: " << e.path();
+  }
+  std::string out() const { return (dir_ / "out").string(); }
+  fs::path dir_;
+};
+
+TEST_F(Cli, SolveWritesEveryDocumentedOutput) {
+  const std::string probes = write("p.csv", "x_mm,y_mm,z_mm\n0.5,0.5,0.5\n0.1,0.2,0.0\n");
+  const CliRun r = run("solve " + std::string(HEATOP_EXAMPLES) +
+                    "/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 "
+                    "--set top.power_map=maps/map_20_20.txt --probe " + probes + " -o " + out());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("T_max 315.6"), std::string::npos) << r.output;
+  for (const char* f : {"summary.json", "T.npy", "T.vti", "top.png", "probes.csv", "manifest.json",
+                        "design.yaml"})
+    EXPECT_TRUE(fs::exists(dir_ / "out" / f)) << f;
+  const auto s = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));
+  // Uniform 2.5 W map: 1D conduction, 303.15 K at the bottom and 315.65 K on top (cases.md).
+  EXPECT_NEAR(s["T_max_K"].get<double>(), 315.65, 1e-6);
+  EXPECT_NEAR(s["T_min_K"].get<double>(), 303.15, 1e-6);
+  EXPECT_NEAR(s["power_in_W"].get<double>(), 2.5, 1e-12);
+  EXPECT_NEAR(s["heat_out_W"]["bottom"].get<double>(), 2.5, 1e-6);
+  EXPECT_LT(s["energy_balance_rel"].get<double>(), 1e-6);
+  EXPECT_TRUE(s["solver"]["converged"].get<bool>());
+  EXPECT_EQ(s["solver"]["method"], "cg");
+  EXPECT_EQ(s["hotspot_mm"].size(), 3u);
+  EXPECT_EQ(s["layers"][0]["name"], "die");
+  const auto m = nlohmann::json::parse(std::ifstream(dir_ / "out" / "manifest.json"));
+  EXPECT_NE(m["command_line"].get<std::string>().find("--set grid.nx=21"), std::string::npos);
+  EXPECT_NE(m["effective_design_yaml"].get<std::string>().find("map_20_20"), std::string::npos);
+  std::ifstream pc(dir_ / "out" / "probes.csv");
+  std::string header, row1, row2;
+  std::getline(pc, header);
+  std::getline(pc, row1);
+  std::getline(pc, row2);
+  EXPECT_EQ(header, "x_mm,y_mm,z_mm,T_K");
+  EXPECT_NE(row1.find("315.65"), std::string::npos) << row1;
+  EXPECT_NE(row2.find("303.15"), std::string::npos) << row2;
+}
+
+TEST_F(Cli, MalformedYaml) {
+  const std::string f = write("bad.yaml", "name: t\ndie: {size_mm: [1.0, 1.0]\nlayers: [\n");
+  expect_refused(run("solve " + f + " -o " + out()), "malformed YAML");
+}
+
+TEST_F(Cli, UnknownKeyListsValidKeys) {
+  expect_refused(run("solve " + design() + " --set grid.nxx=5 -o " + out()),
+                 "unknown key 'nxx'; valid keys in grid: nx, ny, nz, z_nodes_mm");
+}
+
+TEST_F(Cli, NegativeThickness) {
+  expect_refused(run("solve " + design("top: {type: power, power_W: 1.0}\n",
+                                        "thickness_mm: -0.5\n    k_W_per_mK: 100\n") +
+                     " -o " + out()),
+                 "thickness_mm must be positive, got -0.5");
+}
+
+TEST_F(Cli, ZeroConductivity) {
+  expect_refused(run("solve " + design() + " --set layers.0.k_W_per_mK=0 -o " + out()),
+                 "conductivity must be positive, got 0");
+}
+
+TEST_F(Cli, NegativeConductivity) {
+  expect_refused(run("solve " + design() + " --set layers.0.k_W_per_mK=-3 -o " + out()),
+                 "conductivity must be positive, got -3");
+}
+
+TEST_F(Cli, NanPowerInMap) {
+  const std::string map = write("nan.txt", "POWER MAP\n2 2\n0.1 nan\n0.1 0.1\n");
+  expect_refused(run("solve " + design() + " --set top.power_map=" + map + " --set top.power_W=null -o " + out()),
+                 "finite");
+}
+
+TEST_F(Cli, InfinitePower) {
+  expect_refused(run("solve " + design("top: {type: power, power_W: .inf}\n") + " -o " + out()),
+                 "power_W: must be a finite number");
+}
+
+TEST_F(Cli, PowerMapOfWrongSize) {
+  const std::string map = write("short.txt", "POWER MAP\n3 3\n0.1 0.1 0.1\n0.1 0.1 0.1\n");
+  expect_refused(run("solve " + design("top: {type: power, power_map: " + map + "}\n") + " -o " + out()),
+                 "short.txt");
+}
+
+TEST_F(Cli, MissingMapFile) {
+  expect_refused(run("solve " + design("top: {type: power, power_map: nowhere.txt}\n") + " -o " + out()),
+                 "power map file not found");
+}
+
+TEST_F(Cli, NoHeatPathIsRefused) {
+  expect_refused(run("solve " + design("top: {type: power, power_W: 1.0}\n",
+                                        "thickness_mm: 0.5\n    k_W_per_mK: 100\n",
+                                        "bottom: {type: adiabatic}\n") + " -o " + out()),
+                 "no heat path");
+}
+
+TEST_F(Cli, GridTooLargeIsRefusedBeforeAllocating) {
+  const CliRun r = run("solve " + design() + " --set grid.nx=200000 --set grid.ny=200000 -o " + out());
+  expect_refused(r, "grid too large for this machine");
+}
+
+TEST_F(Cli, UnwritableOutputFolder) {
+  const std::string blocker = write("file", "not a folder");
+  const CliRun r = run("solve " + design() + " -o " + blocker + "/out");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("cannot be written"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(blocker + "/out"));
+}
+
+TEST_F(Cli, MissingDesignFile) {
+  expect_refused(run("solve " + (dir_ / "none.yaml").string() + " -o " + out()),
+                 "design file not found");
+}
+
+TEST_F(Cli, BadSolverMethodNamesValidOnes) {
+  expect_refused(run("solve " + design() + " --set solver.method=lu -o " + out()),
+                 "valid: cg, gmres, multigrid");
+}
+
+TEST_F(Cli, NonConvergenceIsReportedWithExitCode3) {
+  const CliRun r = run("solve " + design() +
+                    " --set solver.preconditioner=jacobi --set solver.max_iterations=2 -o " + out());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("did not converge"), std::string::npos) << r.output;
+  const auto s = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));
+  EXPECT_FALSE(s["solver"]["converged"].get<bool>());
+}
+
+}  // namespace
