@@ -105,8 +105,18 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     throw std::runtime_error("the solver produced NaN or Inf (" + rep.summary() +
                              "); check the design's values");
 
+  const auto bal = fv::energy_balance(sys, t);
+  // Nodes in void regions (outside every layer footprint around them) carry no temperature.
+  std::size_t void_nodes = 0;
+  if (sys.op->has_footprints())
+    for (int i = 0; i < grid.nx(); ++i)
+      for (int j = 0; j < grid.ny(); ++j)
+        for (int k = 0; k < grid.nz(); ++k)
+          if (!sys.op->node_active(i, j, k)) {
+            t[grid.index(i, j, k)] = NAN;
+            ++void_nodes;
+          }
   io::Field3D field{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
-  const auto bal = fv::energy_balance(sys, field.values);
 
   // Statistics.
   const auto wx = model::control_widths(grid.x), wy = model::control_widths(grid.y),
@@ -117,6 +127,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     for (int j = 0; j < grid.ny(); ++j)
       for (int k = 0; k < grid.nz(); ++k) {
         const double v = field.at(i, j, k);
+        if (std::isnan(v)) continue;
         const double vol = wx[i] * wy[j] * wz[k];
         tsum += v * vol;
         vsum += vol;
@@ -139,6 +150,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     for (int i = 0; i < grid.nx(); ++i)
       for (int j = 0; j < grid.ny(); ++j)
         for (int k = k0; k <= k1; ++k) {
+          if (std::isnan(field.at(i, j, k))) continue;
           lmax = std::max(lmax, field.at(i, j, k));
           lmin = std::min(lmin, field.at(i, j, k));
         }
@@ -159,6 +171,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   json zmm = json::array();
   for (double z : grid.z) zmm.push_back(z * 1e3);
   s["grid"] = {{"nx", grid.nx()}, {"ny", grid.ny()}, {"nz", grid.nz()}, {"nodes", grid.size()},
+               {"void_nodes", void_nodes},
                {"z_nodes_mm", zmm}, {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
 
   // Files.

@@ -1,5 +1,6 @@
 #include "fv/operator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "model/grid.hpp"
@@ -22,7 +23,8 @@ std::vector<double> link_mask(std::size_t n, bool fixed_lo, bool fixed_hi) {
 
 LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
                                  std::vector<double> z, std::vector<double> cell_kxy,
-                                 std::vector<double> cell_kz, std::array<FaceBc, 6> bc)
+                                 std::vector<double> cell_kz, std::array<FaceBc, 6> bc,
+                                 std::vector<std::array<double, 4>> cell_footprint)
     : nx_(static_cast<int>(x.size())),
       ny_(static_cast<int>(y.size())),
       nz_(static_cast<int>(z.size())),
@@ -31,7 +33,8 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
       z_(std::move(z)),
       cell_kxy_(std::move(cell_kxy)),
       cell_kz_(std::move(cell_kz)),
-      bc_(bc) {
+      bc_(bc),
+      footprint_(std::move(cell_footprint)) {
   if (nx_ < 2 || ny_ < 2 || nz_ < 2)
     throw std::invalid_argument("LayeredOperator: need at least 2 nodes per axis");
   if (cell_kxy_.size() != z_.size() - 1 || cell_kz_.size() != z_.size() - 1)
@@ -52,6 +55,132 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
   mask_x_ = link_mask(nx_, bc_[0].fixed, bc_[1].fixed);
   mask_y_ = link_mask(ny_, bc_[2].fixed, bc_[3].fixed);
   mask_z_ = link_mask(nz_, bc_[4].fixed, bc_[5].fixed);
+  if (!footprint_.empty() && footprint_.size() != z_.size() - 1)
+    throw std::invalid_argument("LayeredOperator: one footprint per z cell expected");
+  for (std::size_t k = 0; k + 1 < z_.size(); ++k) {
+    ci0_.push_back(0);
+    ci1_.push_back(nx_ - 1);
+    cj0_.push_back(0);
+    cj1_.push_back(ny_ - 1);
+    if (footprint_.empty() || footprint_[k][2] <= footprint_[k][0]) continue;
+    // Cells whose centre lies inside the footprint are material.
+    auto range = [](const std::vector<double>& v, double a, double b, int* lo, int* hi) {
+      *lo = static_cast<int>(v.size()) - 1;
+      *hi = 0;
+      for (std::size_t c = 0; c + 1 < v.size(); ++c) {
+        const double mid = 0.5 * (v[c] + v[c + 1]);
+        if (mid > a && mid < b) {
+          *lo = std::min(*lo, static_cast<int>(c));
+          *hi = std::max(*hi, static_cast<int>(c) + 1);
+        }
+      }
+      if (*hi <= *lo) *lo = *hi = 0;
+    };
+    range(x_, footprint_[k][0], footprint_[k][2], &ci0_[k], &ci1_[k]);
+    range(y_, footprint_[k][1], footprint_[k][3], &cj0_[k], &cj1_[k]);
+    if (ci0_[k] != 0 || ci1_[k] != nx_ - 1 || cj0_[k] != 0 || cj1_[k] != ny_ - 1)
+      has_footprints_ = any_void_ = true;
+  }
+  for (std::size_t i = 0; i + 1 < x_.size(); ++i) hx_.push_back(x_[i + 1] - x_[i]);
+  for (std::size_t j = 0; j + 1 < y_.size(); ++j) hy_.push_back(y_[j + 1] - y_[j]);
+  for (std::size_t k = 0; k + 1 < z_.size(); ++k) hz_.push_back(z_[k + 1] - z_[k]);
+}
+
+bool LayeredOperator::column_fixed(int i, int j) const {
+  return (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
+         (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
+}
+
+bool LayeredOperator::node_active(int i, int j, int k) const {
+  if (!has_footprints_) return true;
+  for (int ck = std::max(0, k - 1); ck <= std::min(nz_ - 2, k); ++ck)
+    for (int ci = std::max(0, i - 1); ci <= std::min(nx_ - 2, i); ++ci)
+      for (int cj = std::max(0, j - 1); cj <= std::min(ny_ - 2, j); ++cj)
+        if (cell_active(ci, cj, ck)) return true;
+  return false;
+}
+
+double LayeredOperator::face_area(int f, int i, int j, int k) const {
+  const bool on[6] = {i == 0, i == nx_ - 1, j == 0, j == ny_ - 1, k == 0, k == nz_ - 1};
+  if (!on[f]) return 0.0;
+  if (!has_footprints_) {
+    if (f < 2) return wy_[j] * wz_[k];
+    if (f < 4) return wx_[i] * wz_[k];
+    return wx_[i] * wy_[j];
+  }
+  // Sum the quarter faces of the adjacent material cells.
+  double a = 0;
+  const int ci = f == 0 ? 0 : (f == 1 ? nx_ - 2 : -1);
+  const int cj = f == 2 ? 0 : (f == 3 ? ny_ - 2 : -1);
+  const int ck = f == 4 ? 0 : (f == 5 ? nz_ - 2 : -1);
+  for (int c3 = (ck >= 0 ? ck : std::max(0, k - 1)); c3 <= (ck >= 0 ? ck : std::min(nz_ - 2, k)); ++c3)
+    for (int c1 = (ci >= 0 ? ci : std::max(0, i - 1)); c1 <= (ci >= 0 ? ci : std::min(nx_ - 2, i)); ++c1)
+      for (int c2 = (cj >= 0 ? cj : std::max(0, j - 1)); c2 <= (cj >= 0 ? cj : std::min(ny_ - 2, j)); ++c2) {
+        if (!cell_active(c1, c2, c3)) continue;
+        if (f < 2) a += 0.25 * hy_[c2] * hz_[c3];
+        else if (f < 4) a += 0.25 * hx_[c1] * hz_[c3];
+        else a += 0.25 * hx_[c1] * hy_[c2];
+      }
+  return a;
+}
+
+double LayeredOperator::link(int d, int i, int j, int k) const {
+  // The link crosses one cell index along its direction and the (up to) four cells around it
+  // in the other two; each contributes conductivity times a quarter of the face.
+  double g = 0;
+  if (d < 2) {
+    const int ci = d == 0 ? i - 1 : i;
+    if (ci < 0 || ci > nx_ - 2) return 0.0;
+    for (int ck = std::max(0, k - 1); ck <= std::min(nz_ - 2, k); ++ck)
+      for (int cj = std::max(0, j - 1); cj <= std::min(ny_ - 2, j); ++cj)
+        if (cell_active(ci, cj, ck)) g += cell_kxy_[ck] * 0.25 * hy_[cj] * hz_[ck];
+    return g / hx_[ci];
+  }
+  if (d < 4) {
+    const int cj = d == 2 ? j - 1 : j;
+    if (cj < 0 || cj > ny_ - 2) return 0.0;
+    for (int ck = std::max(0, k - 1); ck <= std::min(nz_ - 2, k); ++ck)
+      for (int ci = std::max(0, i - 1); ci <= std::min(nx_ - 2, i); ++ci)
+        if (cell_active(ci, cj, ck)) g += cell_kxy_[ck] * 0.25 * hx_[ci] * hz_[ck];
+    return g / hy_[cj];
+  }
+  const int ck = d == 4 ? k - 1 : k;
+  if (ck < 0 || ck > nz_ - 2) return 0.0;
+  for (int ci = std::max(0, i - 1); ci <= std::min(nx_ - 2, i); ++ci)
+    for (int cj = std::max(0, j - 1); cj <= std::min(ny_ - 2, j); ++cj)
+      if (cell_active(ci, cj, ck)) g += cell_kz_[ck] * 0.25 * hx_[ci] * hy_[cj];
+  return g / hz_[ck];
+}
+
+void LayeredOperator::line_matrix_general(int i, int j, double* lower, double* diag,
+                                          double* upper) const {
+  const bool col_fixed = column_fixed(i, j);
+  for (int k = 0; k < nz_; ++k) {
+    double d = 0;
+    for (int dir = 0; dir < 6; ++dir) d += link(dir, i, j, k);
+    for (int f = 0; f < 6; ++f)
+      if (bc_[f].h > 0) d += bc_[f].h * face_area(f, i, j, k);
+    const bool dead = d == 0;  // no material around this node: decouple it
+    diag[k] = dead ? 1.0 : d;
+    lower[k] = (k > 0 && !col_fixed) ? -link(4, i, j, k) * mask_z_[k - 1] : 0.0;
+    upper[k] = (k + 1 < nz_ && !col_fixed) ? -link(5, i, j, k) * mask_z_[k] : 0.0;
+  }
+}
+
+void LayeredOperator::add_inplane_general(int i, int j, const double* x, double* rhs) const {
+  if (column_fixed(i, j)) return;
+  const int k0 = bc_[4].fixed ? 1 : 0;
+  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  const double mw = i > 0 ? mask_x_[i - 1] : 0.0, me = i + 1 < nx_ ? mask_x_[i] : 0.0;
+  const double ms = j > 0 ? mask_y_[j - 1] : 0.0, mn = j + 1 < ny_ ? mask_y_[j] : 0.0;
+  for (int k = k0; k < k1; ++k) {
+    double s = 0;
+    if (mw != 0) s += link(0, i, j, k) * x[index(i - 1, j, k)];
+    if (me != 0) s += link(1, i, j, k) * x[index(i + 1, j, k)];
+    if (ms != 0) s += link(2, i, j, k) * x[index(i, j - 1, k)];
+    if (mn != 0) s += link(3, i, j, k) * x[index(i, j + 1, k)];
+    rhs[k] += s;
+  }
 }
 
 void LayeredOperator::inplane_factors(int i, int j, double g[4], double* sum) const {
@@ -77,6 +206,7 @@ double LayeredOperator::side_h_factor(int i, int j) const {
 }
 
 void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, double* upper) const {
+  if (has_footprints_) return line_matrix_general(i, j, lower, diag, upper);
   double g[4], gsum;
   inplane_factors(i, j, g, &gsum);
   const double hs = side_h_factor(i, j);
@@ -100,6 +230,7 @@ void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, dou
 }
 
 void LayeredOperator::add_inplane_coupling(int i, int j, const double* x, double* rhs) const {
+  if (has_footprints_) return add_inplane_general(i, j, x, rhs);
   double g[4], gsum;
   inplane_factors(i, j, g, &gsum);
   const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
@@ -122,7 +253,7 @@ void LayeredOperator::add_inplane_coupling(int i, int j, const double* x, double
 void LayeredOperator::apply(const double* x, double* y) const {
 #pragma omp parallel
   {
-    std::vector<double> lo(nz_), di(nz_), up(nz_);
+    std::vector<double> lo(nz_), di(nz_), up(nz_), tmp(nz_);
 #pragma omp for schedule(static)
     for (int i = 0; i < nx_; ++i) {
       for (int j = 0; j < ny_; ++j) {
@@ -134,6 +265,12 @@ void LayeredOperator::apply(const double* x, double* y) const {
         for (int k = 1; k < nz_; ++k) yc[k] += lo[k] * xc[k - 1];
         for (int k = 0; k + 1 < nz_; ++k) yc[k] += up[k] * xc[k + 1];
         // y -= in-plane coupling
+        if (has_footprints_) {
+          std::fill(tmp.begin(), tmp.end(), 0.0);
+          add_inplane_general(i, j, x, tmp.data());
+          for (int k = 0; k < nz_; ++k) yc[k] -= tmp[k];
+          continue;
+        }
         double g[4], gsum;
         inplane_factors(i, j, g, &gsum);
         (void)gsum;
@@ -184,106 +321,70 @@ bool LayeredOperator::is_fixed(int i, int j, int k, double* t) const {
 }
 
 void LayeredOperator::add_boundary_rhs(double* b) const {
-  std::vector<double> lo(nz_), di(nz_), up(nz_);
   // Convective faces: h A T_amb.
   for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j) {
-      const std::size_t base = index(i, j, 0);
-      const double axy = wx_[i] * wy_[j];
+    for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
+        if (i != 0 && i != nx_ - 1 && j != 0 && j != ny_ - 1 && k != 0 && k != nz_ - 1) continue;
         double s = 0;
-        if (i == 0) s += bc_[0].h * bc_[0].t_amb * wy_[j] * wz_[k];
-        if (i == nx_ - 1) s += bc_[1].h * bc_[1].t_amb * wy_[j] * wz_[k];
-        if (j == 0) s += bc_[2].h * bc_[2].t_amb * wx_[i] * wz_[k];
-        if (j == ny_ - 1) s += bc_[3].h * bc_[3].t_amb * wx_[i] * wz_[k];
-        if (k == 0) s += bc_[4].h * bc_[4].t_amb * axy;
-        if (k == nz_ - 1) s += bc_[5].h * bc_[5].t_amb * axy;
-        b[base + k] += s;
+        for (int f = 0; f < 6; ++f)
+          if (bc_[f].h > 0) s += bc_[f].h * bc_[f].t_amb * face_area(f, i, j, k);
+        b[index(i, j, k)] += s;
       }
-    }
   bool any_fixed = false;
   for (const auto& f : bc_) any_fixed = any_fixed || f.fixed;
   if (!any_fixed) return;
   // Fixed faces: the node equation becomes d T = d T_fixed, and the removed couplings lift the
-  // neighbours' right-hand sides. Computed as b += (A_full - A) T_fixed restricted to free nodes.
-  std::vector<double> tf(size(), 0.0);
-  std::vector<char> fixed(size(), 0);
-  for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j)
-      for (int k = 0; k < nz_; ++k) {
-        double t;
-        if (is_fixed(i, j, k, &t)) {
-          tf[index(i, j, k)] = t;
-          fixed[index(i, j, k)] = 1;
-        }
-      }
-  auto full_coupling = [&](int i, int j, int k) {
-    // sum over unmasked links of G * T_fixed(neighbour) for neighbours that are fixed
-    double s = 0;
-    const double axy = wx_[i] * wy_[j];
-    auto add = [&](int ii, int jj, int kk, double g) {
-      const std::size_t q = index(ii, jj, kk);
-      if (fixed[q]) s += g * tf[q];
-    };
-    if (i > 0) add(i - 1, j, k, kxy_cv_[k] * wy_[j] * inv_dx_[i - 1]);
-    if (i + 1 < nx_) add(i + 1, j, k, kxy_cv_[k] * wy_[j] * inv_dx_[i]);
-    if (j > 0) add(i, j - 1, k, kxy_cv_[k] * wx_[i] * inv_dy_[j - 1]);
-    if (j + 1 < ny_) add(i, j + 1, k, kxy_cv_[k] * wx_[i] * inv_dy_[j]);
-    if (k > 0) add(i, j, k - 1, axy * gz_[k - 1]);
-    if (k + 1 < nz_) add(i, j, k + 1, axy * gz_[k]);
-    return s;
-  };
+  // neighbours' right-hand sides by G T_fixed.
+  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0}, dk[6] = {0, 0, 0, 0, -1, 1};
+  std::vector<double> lo(nz_), dg(nz_), up(nz_);
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j) {
-      line_matrix(i, j, lo.data(), di.data(), up.data());
+      line_matrix(i, j, lo.data(), dg.data(), up.data());
       for (int k = 0; k < nz_; ++k) {
         const std::size_t p = index(i, j, k);
-        if (fixed[p])
-          b[p] = di[k] * tf[p];  // replaces power and convection: the temperature is imposed
-        else
-          b[p] += full_coupling(i, j, k);
+        double t;
+        if (is_fixed(i, j, k, &t)) {
+          b[p] = dg[k] * t;  // replaces power and convection: the temperature is imposed
+          continue;
+        }
+        for (int d = 0; d < 6; ++d) {
+          const int ii = i + di[d], jj = j + dj[d], kk = k + dk[d];
+          if (ii < 0 || ii >= nx_ || jj < 0 || jj >= ny_ || kk < 0 || kk >= nz_) continue;
+          if (is_fixed(ii, jj, kk, &t)) b[p] += link(d, i, j, k) * t;
+        }
       }
     }
 }
 
 std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* power) const {
   std::array<double, 6> out{};
-  // Convective faces.
+  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0}, dk[6] = {0, 0, 0, 0, -1, 1};
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
-        const double tp = t[index(i, j, k)];
-        const double axy = wx_[i] * wy_[j];
-        if (i == 0) out[0] += bc_[0].h * wy_[j] * wz_[k] * (tp - bc_[0].t_amb);
-        if (i == nx_ - 1) out[1] += bc_[1].h * wy_[j] * wz_[k] * (tp - bc_[1].t_amb);
-        if (j == 0) out[2] += bc_[2].h * wx_[i] * wz_[k] * (tp - bc_[2].t_amb);
-        if (j == ny_ - 1) out[3] += bc_[3].h * wx_[i] * wz_[k] * (tp - bc_[3].t_amb);
-        if (k == 0) out[4] += bc_[4].h * axy * (tp - bc_[4].t_amb);
-        if (k == nz_ - 1) out[5] += bc_[5].h * axy * (tp - bc_[5].t_amb);
-      }
-  // Fixed faces: each fixed node absorbs its power plus what its neighbours conduct to it.
-  for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j)
-      for (int k = 0; k < nz_; ++k) {
+        if (i != 0 && i != nx_ - 1 && j != 0 && j != ny_ - 1 && k != 0 && k != nz_ - 1) continue;
+        const std::size_t p = index(i, j, k);
+        const double tp = t[p];
+        // Convection on every face the node touches.
+        double conv = 0;
+        for (int f = 0; f < 6; ++f) {
+          if (bc_[f].h == 0) continue;
+          const double q = bc_[f].h * face_area(f, i, j, k) * (tp - bc_[f].t_amb);
+          out[f] += q;
+          conv += q;
+        }
         if (!is_fixed(i, j, k)) continue;
+        // A fixed node absorbs its power plus what its neighbours conduct to it, less what it
+        // already lost by convection; booked on the first fixed face it lies on.
         const bool on[6] = {i == 0, i == nx_ - 1, j == 0, j == ny_ - 1, k == 0, k == nz_ - 1};
         int face = 0;
         while (!(on[face] && bc_[face].fixed)) ++face;
-        const std::size_t p = index(i, j, k);
-        const double axy = wx_[i] * wy_[j];
-        double q = power ? power[p] : 0.0;
-        auto link = [&](int ii, int jj, int kk, double g) { q += g * (t[index(ii, jj, kk)] - t[p]); };
-        if (i > 0) link(i - 1, j, k, kxy_cv_[k] * wy_[j] * inv_dx_[i - 1]);
-        if (i + 1 < nx_) link(i + 1, j, k, kxy_cv_[k] * wy_[j] * inv_dx_[i]);
-        if (j > 0) link(i, j - 1, k, kxy_cv_[k] * wx_[i] * inv_dy_[j - 1]);
-        if (j + 1 < ny_) link(i, j + 1, k, kxy_cv_[k] * wx_[i] * inv_dy_[j]);
-        if (k > 0) link(i, j, k - 1, axy * gz_[k - 1]);
-        if (k + 1 < nz_) link(i, j, k + 1, axy * gz_[k]);
-        // Convection on other faces of this node was already counted above.
-        for (int f = 0; f < 6; ++f) {
-          if (!on[f] || bc_[f].h == 0) continue;
-          const double area = f < 2 ? wy_[j] * wz_[k] : (f < 4 ? wx_[i] * wz_[k] : axy);
-          q -= bc_[f].h * area * (t[p] - bc_[f].t_amb);
+        double q = (power ? power[p] : 0.0) - conv;
+        for (int d = 0; d < 6; ++d) {
+          const int ii = i + di[d], jj = j + dj[d], kk = k + dk[d];
+          if (ii < 0 || ii >= nx_ || jj < 0 || jj >= ny_ || kk < 0 || kk >= nz_) continue;
+          q += link(d, i, j, k) * (t[index(ii, jj, kk)] - tp);
         }
         out[face] += q;
       }

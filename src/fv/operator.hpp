@@ -32,9 +32,14 @@ class LayeredOperator {
  public:
   /// x, y, z: node coordinates (m), at least 2 each; cell_kxy, cell_kz: conductivity of each z
   /// cell (size z.size() - 1); bc: faces in model::Face order.
+  /// cell_footprint (optional, one per z cell): {x0, y0, x1, y1} in m of the region where the
+  /// cell's material exists; cells whose (x, y) centre lies outside are void (no conduction, no
+  /// boundary exchange). A width <= 0 means the whole box. Nodes with no material around them
+  /// are decoupled (identity rows) and reported by node_active().
   LayeredOperator(std::vector<double> x, std::vector<double> y, std::vector<double> z,
                   std::vector<double> cell_kxy, std::vector<double> cell_kz,
-                  std::array<FaceBc, 6> bc);
+                  std::array<FaceBc, 6> bc,
+                  std::vector<std::array<double, 4>> cell_footprint = {});
 
   int nx() const { return nx_; }
   int ny() const { return ny_; }
@@ -52,6 +57,16 @@ class LayeredOperator {
   const std::vector<double>& wx() const { return wx_; }
   const std::vector<double>& wy() const { return wy_; }
   const std::vector<double>& wz() const { return wz_; }
+  const std::vector<std::array<double, 4>>& cell_footprint() const { return footprint_; }
+  bool has_footprints() const { return has_footprints_; }
+  /// Verification hook: evaluate every coefficient by the general (footprint-aware) code even
+  /// when the box is full of material. Results must agree with the fast path to rounding.
+  void use_general_path(bool on) { has_footprints_ = on || any_void_; }
+  /// Whether node (i, j, k) touches material (false only inside void regions).
+  bool node_active(int i, int j, int k) const;
+  /// Area (m^2) of face f (model::Face order) that belongs to node (i, j, k) and borders
+  /// material; 0 if the node is not on that face.
+  double face_area(int f, int i, int j, int k) const;
 
   /// y = A x (OpenMP over x planes; the result does not depend on the thread count).
   void apply(const double* x, double* y) const;
@@ -82,6 +97,15 @@ class LayeredOperator {
   // (without Kxy[k]); masked links are zero. Unmasked sum for the diagonal in *sum.
   void inplane_factors(int i, int j, double g[4], double* sum) const;
   double side_h_factor(int i, int j) const;
+  bool cell_active(int ci, int cj, int ck) const {
+    return ci >= ci0_[ck] && ci < ci1_[ck] && cj >= cj0_[ck] && cj < cj1_[ck];
+  }
+  // Unmasked conductance of the link from node (i, j, k) towards direction d
+  // (0 west, 1 east, 2 south, 3 north, 4 down, 5 up); 0 where there is no neighbour.
+  double link(int d, int i, int j, int k) const;
+  bool column_fixed(int i, int j) const;
+  void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
+  void add_inplane_general(int i, int j, const double* x, double* rhs) const;
 
   int nx_, ny_, nz_;
   std::vector<double> x_, y_, z_, cell_kxy_, cell_kz_;
@@ -91,6 +115,11 @@ class LayeredOperator {
   std::vector<double> kxy_cv_;   // in-plane conductivity times z control width, per z node
   std::vector<double> gz_;       // k_z / dz per z cell (unmasked)
   std::vector<double> mask_x_, mask_y_, mask_z_;  // 0 for links that touch a fixed face
+  std::vector<std::array<double, 4>> footprint_;
+  bool has_footprints_ = false;
+  bool any_void_ = false;
+  std::vector<double> hx_, hy_, hz_;          // cell sizes
+  std::vector<int> ci0_, ci1_, cj0_, cj1_;    // active cell ranges per z cell
 };
 
 }  // namespace heatop::fv

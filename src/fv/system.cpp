@@ -79,7 +79,14 @@ System discretize(const model::Design& d, const model::Grid& grid) {
     kxy[k] = d.layers[grid.cell_layer[k]].k_xy;
     kz[k] = d.layers[grid.cell_layer[k]].k_z;
   }
-  s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d));
+  std::vector<std::array<double, 4>> fp(nz - 1, {0, 0, 0, 0});
+  for (int k = 0; k + 1 < nz; ++k) {
+    const auto& l = d.layers[grid.cell_layer[k]];
+    if (l.has_footprint())
+      fp[k] = {l.footprint[0], l.footprint[1], l.footprint[0] + l.footprint[2],
+               l.footprint[1] + l.footprint[3]};
+  }
+  s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d), fp);
   const std::size_t n = grid.size();
   s.power.assign(n, 0.0);
   const std::size_t nxy = grid.x.size() * grid.y.size();
@@ -88,7 +95,15 @@ System discretize(const model::Design& d, const model::Grid& grid) {
   for (const auto& layer : d.layers) {
     const double z1 = z0 + layer.thickness;
     if (!layer.power.empty()) {
-      const auto col = integrate_map(layer.power, d.lx, d.ly, grid.x, grid.y);
+      // A layer with a footprint has its map over the footprint: integrate in its frame.
+      const auto& f = layer.footprint;
+      std::vector<double> xs = grid.x, ys = grid.y;
+      if (layer.has_footprint()) {
+        for (auto& v : xs) v -= f[0];
+        for (auto& v : ys) v -= f[1];
+      }
+      const auto col = integrate_map(layer.power, layer.has_footprint() ? f[2] : d.lx,
+                                     layer.has_footprint() ? f[3] : d.ly, xs, ys);
       const auto fz = overlap_fractions(grid.z, z0, z1);
       for (std::size_t c = 0; c < nxy; ++c)
         for (int k = 0; k < nz; ++k)

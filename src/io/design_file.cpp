@@ -86,6 +86,16 @@ int get_int(const Ctx& c, const YAML::Node& parent, const std::string& key,
   return static_cast<int>(v);
 }
 
+std::vector<double> number_list(const Ctx& c, const YAML::Node& seq, const std::string& where) {
+  std::vector<double> out;
+  for (std::size_t k = 0; k < seq.size(); ++k) {
+    YAML::Node wrap;
+    wrap["v"] = seq[k];
+    out.push_back(get_num(c, wrap, "v", where + "[" + std::to_string(k) + "]", 0));
+  }
+  return out;
+}
+
 std::string get_str(const Ctx& c, const YAML::Node& parent, const std::string& key,
                     const std::string& where, const std::string& fallback) {
   const YAML::Node n = parent[key];
@@ -297,7 +307,7 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
     const YAML::Node n = layers[l];
     check_keys(c, n, lw,
                {"name", "thickness_mm", "k_W_per_mK", "kxy_W_per_mK", "kz_W_per_mK", "cells",
-                "power_map", "power_blocks", "power_W"});
+                "footprint_mm", "power_map", "power_blocks", "power_W"});
     model::Layer layer;
     layer.name = get_str(c, n, "name", lw, "layer" + std::to_string(l));
     layer.thickness = get_num(c, n, "thickness_mm", lw, 0, true) * 1e-3;
@@ -313,6 +323,14 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
     }
     layer.cells = get_int(c, n, "cells", lw, 0);
     if (n["cells"] && layer.cells < 1) c.fail(n["cells"], lw + ".cells", "must be >= 1");
+    if (const YAML::Node fp = n["footprint_mm"]) {
+      if (!fp.IsSequence() || fp.size() != 4)
+        c.fail(fp, lw + ".footprint_mm", "expected [x0_mm, y0_mm, width_mm, length_mm]");
+      const auto v = number_list(c, fp, lw + ".footprint_mm");
+      layer.footprint = {v[0] * 1e-3, v[1] * 1e-3, v[2] * 1e-3, v[3] * 1e-3};
+      if (!(layer.footprint[2] > 0 && layer.footprint[3] > 0))
+        c.fail(fp, lw + ".footprint_mm", "width and length must be positive");
+    }
     layer.power = parse_power(c, n, lw);
     d.layers.push_back(layer);
   }
@@ -326,17 +344,19 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
   }
 
   if (const YAML::Node g = root["grid"]) {
-    check_keys(c, g, "grid", {"nx", "ny", "nz", "z_nodes_mm"});
+    check_keys(c, g, "grid", {"nx", "ny", "nz", "x_nodes_mm", "y_nodes_mm", "z_nodes_mm"});
     d.grid.nx = get_int(c, g, "nx", "grid", d.grid.nx);
     d.grid.ny = get_int(c, g, "ny", "grid", d.grid.ny);
     d.grid.nz = get_int(c, g, "nz", "grid", 0);
-    if (const YAML::Node zn = g["z_nodes_mm"]) {
-      if (!zn.IsSequence()) c.fail(zn, "grid.z_nodes_mm", "expected a list of z coordinates in mm");
-      for (std::size_t k = 0; k < zn.size(); ++k) {
-        YAML::Node wrap;
-        wrap["z"] = zn[k];
-        d.grid.z_nodes.push_back(get_num(c, wrap, "z", "grid.z_nodes_mm", 0) * 1e-3);
-      }
+    for (const char* axis : {"x", "y", "z"}) {
+      const std::string key = std::string(axis) + "_nodes_mm";
+      const YAML::Node zn = g[key];
+      if (!zn) continue;
+      if (!zn.IsSequence()) c.fail(zn, "grid." + key, "expected a list of coordinates in mm");
+      auto& dst = axis[0] == 'x' ? d.grid.x_nodes : (axis[0] == 'y' ? d.grid.y_nodes : d.grid.z_nodes);
+      for (double v : number_list(c, zn, "grid." + key)) dst.push_back(v * 1e-3);
+      if (axis[0] == 'x') d.grid.nx = static_cast<int>(dst.size());
+      if (axis[0] == 'y') d.grid.ny = static_cast<int>(dst.size());
     }
   }
 

@@ -237,7 +237,8 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
   std::ofstream out(path, std::ios::binary);
   if (!out) throw npy_error(path, "cannot open for writing");
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) throw npy_error(path, "write failed (disk full or no permission?)");
 }

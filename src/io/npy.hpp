@@ -1,6 +1,7 @@
 #pragma once
 // NumPy .npy files (format versions 1.0, 2.0 and 3.0), the exchange format for arrays that go to
-// and come from Python. Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+// and come from Python. Spec:
+// https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 //
 // Writing always produces version 1.0 (2.0 if the header would not fit), little-endian float64
 // ('<f8'), C order, with the header padded with spaces so the data starts at a multiple of 64

@@ -15,6 +15,7 @@ namespace heatop::io {
 namespace {
 
 constexpr double kMmPerM = 1e3;
+constexpr double kPi = 3.14159265358979323846;
 
 // --- colour map ---------------------------------------------------------------------------
 // A dark-purple -> red -> yellow -> pale-yellow ramp with roughly linear lightness, in the
@@ -70,32 +71,56 @@ std::vector<double> multiples(double lo, double hi, double step) {
   return out;
 }
 
-// Nice ticks (1, 2, 2.5, 5 x 10^k) in [lo, hi] whose count lies in [min_n, max_n], closest to
-// `want`; evenly spaced ticks at both ends if no nice step fits.
-Ticks nice_ticks(double lo, double hi, int min_n, int want, int max_n) {
-  const double span = hi - lo;
-  Ticks best;
-  int best_miss = std::numeric_limits<int>::max();
+// Nice ticks (1, 2, 2.5, 5 x 10^k) in [lo, hi], their count in [min_n, max_n] and closest to
+// `want`. With `snap`, [lo, hi] may first grow by up to 5% of its span to the nearest multiples
+// of the step, so 300.0001 .. 320 K gets ticks 300, 305, ..., 320; the range actually used is
+// returned in *lo and *hi. If no step fits, the count may be one outside [min_n, max_n] (which
+// always finds one for 4..8); evenly spaced ticks between the ends as a last resort.
+Ticks nice_ticks(double* lo, double* hi, int min_n, int want, int max_n, bool snap) {
+  const double span = *hi - *lo;
   const int e0 = static_cast<int>(std::floor(std::log10(span))) - 2;
-  for (int e = e0; e <= e0 + 3; ++e) {
-    for (double m : {1.0, 2.0, 2.5, 5.0}) {
-      const double step = m * std::pow(10.0, e);
-      const std::vector<double> at = multiples(lo, hi, step);
-      const int n = static_cast<int>(at.size());
-      if (n < min_n || n > max_n) continue;
-      const int miss = std::abs(n - want);
-      if (miss < best_miss) {
-        best_miss = miss;
-        best.at = at;
-        best.decimals = decimals_for(step);
+  for (int relax = 0; relax <= 1; ++relax) {
+    Ticks best;
+    double best_cost = std::numeric_limits<double>::infinity(), best_lo = *lo, best_hi = *hi;
+    for (int e = e0; e <= e0 + 3; ++e) {
+      for (double m : {1.0, 2.0, 2.5, 5.0}) {
+        const double step = m * std::pow(10.0, e);
+        for (int snapped = 0; snapped <= (snap ? 1 : 0); ++snapped) {
+          double a = *lo, b = *hi;
+          if (snapped) {
+            a = std::floor(a / step) * step;
+            b = std::ceil(b / step) * step;
+            if ((*lo - a) + (b - *hi) > 0.05 * span) continue;
+          }
+          const std::vector<double> at = multiples(a, b, step);
+          const int n = static_cast<int>(at.size());
+          if (n < min_n - relax || n > max_n + relax) continue;
+          // Prefer the data's own range, then the count closest to `want`.
+          const double cost = std::abs(n - want) + (snapped ? 10 : 0);
+          if (cost < best_cost) {
+            best_cost = cost;
+            best.at = at;
+            best.decimals = decimals_for(step);
+            best_lo = a;
+            best_hi = b;
+          }
+        }
       }
     }
+    if (!best.at.empty()) {
+      *lo = best_lo;
+      *hi = best_hi;
+      return best;
+    }
   }
-  if (best.at.empty()) {
-    for (int n = 0; n < want; ++n) best.at.push_back(lo + span * n / (want - 1));
-    best.decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(span / want))), 0, 12);
-  }
-  return best;
+  Ticks even;
+  for (int n = 0; n < want; ++n) even.at.push_back(*lo + span * n / (want - 1));
+  even.decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(span / want))), 0, 12);
+  return even;
+}
+
+Ticks nice_ticks(double lo, double hi, int min_n, int want, int max_n) {
+  return nice_ticks(&lo, &hi, min_n, want, max_n, false);
 }
 
 std::string fixed(double v, int decimals) {
@@ -204,8 +229,9 @@ Surface render_field(const std::vector<double>& x, const std::vector<double>& y,
     for (int px = 0; px < w; ++px) {
       const std::size_t i = ix[px];
       const double u = tx[px];
-      const double v = (1 - u) * ((1 - ty) * values[i * ny + j] + ty * values[i * ny + j + 1]) +
-                       u * ((1 - ty) * values[(i + 1) * ny + j] + ty * values[(i + 1) * ny + j + 1]);
+      const double v =
+          (1 - u) * ((1 - ty) * values[i * ny + j] + ty * values[i * ny + j + 1]) +
+          u * ((1 - ty) * values[(i + 1) * ny + j] + ty * values[(i + 1) * ny + j + 1]);
       const Rgb c = std::isfinite(v) ? colour_at((v - r.lo) / (r.hi - r.lo)) : Rgb{0.6, 0.6, 0.6};
       row[px] = (static_cast<std::uint32_t>(std::lround(c.r * 255)) << 16) |
                 (static_cast<std::uint32_t>(std::lround(c.g * 255)) << 8) |
@@ -218,13 +244,79 @@ Surface render_field(const std::vector<double>& x, const std::vector<double>& y,
 
 // --- layout -------------------------------------------------------------------------------
 constexpr double kTitleFont = 17, kLabelFont = 14, kTickFont = 12, kNoteFont = 12;
-constexpr double kTickLen = 5, kPad = 12, kBarWidth = 20;
+constexpr double kTickLen = 5, kPad = 12, kBarWidth = 20, kBarGap = 28, kMinBarHeight = 240;
 
 struct Box {
   double x, y, w, h;  // pixels, y down
 };
 
-void draw_axes(cairo_t* cr, Box p, Range xr, Range yr, const Ticks& xt, const Ticks& yt) {
+// Where everything goes. The plot keeps the die's aspect ratio; plot and colour bar share a
+// horizontal mid-line, and the whole group (title, plot, labels, bar) is centred in the picture.
+struct Layout {
+  Box plot, bar;
+  double title_y = 0, group_cx = 0;  // title centre line and the group's horizontal centre
+  double ylabel_x = 0;               // centre of the rotated "y (mm)"
+  double caption_y = 0;              // centre line of the max label when it is a caption
+};
+
+double widest(cairo_t* cr, const Ticks& t) {
+  set_font(cr, kTickFont);
+  double w = 0;
+  for (double v : t.at) w = std::max(w, text_width(cr, fixed(v, t.decimals)));
+  return w;
+}
+
+// Ticks for an axis `pixels` long: about one per `px_per_tick`, fewer if neighbouring labels
+// would come closer than `gap` pixels (the label width along x; its height along y).
+Ticks axis_ticks(cairo_t* cr, Range r, double pixels, double px_per_tick, bool along_x) {
+  Ticks t;
+  for (int want = std::max(3, static_cast<int>(pixels / px_per_tick)); want >= 2; --want) {
+    t = nice_ticks(r.lo, r.hi, 2, want, want + 1);
+    if (t.at.size() < 2) continue;
+    const double spacing = (t.at[1] - t.at[0]) / (r.hi - r.lo) * pixels;
+    const double need = along_x ? widest(cr, t) + 10 : kTickFont + 4;
+    if (spacing >= need) return t;
+  }
+  return t;
+}
+
+// `caption` reserves a line under the x-axis label for the max label.
+Layout make_layout(double img_w, double img_h, Range xr, Range yr, bool has_title, double ylab_w,
+                   double bar_label_w, bool caption, const std::string& path) {
+  const double title_h = has_title ? kTitleFont + 12 : 0;
+  const double top = kPad + title_h + kLabelFont + 10;  // the unit sits above the bar
+  const double xlabel_h = kTickLen + 4 + kTickFont + 10 + kLabelFont;
+  const double bottom = xlabel_h + (caption ? kNoteFont + 18 : 0) + kPad;
+  const double left = kPad + kLabelFont + 10 + ylab_w + kTickLen + 4;
+  const double right = kBarGap + kBarWidth + kTickLen + 4 + bar_label_w + kPad;
+  const double avail_w = img_w - left - right, avail_h = img_h - top - bottom;
+  if (avail_w < 40 || avail_h < 40)
+    throw std::invalid_argument(
+        "heat map '" + path + "': a picture of " + std::to_string(static_cast<int>(img_w)) + " x " +
+        std::to_string(static_cast<int>(img_h)) + " px is too small for its labels");
+  const double scale = std::min(avail_w / (xr.hi - xr.lo), avail_h / (yr.hi - yr.lo));
+  Layout l;
+  l.plot.w = std::max(1.0, std::round((xr.hi - xr.lo) * scale));
+  l.plot.h = std::max(1.0, std::round((yr.hi - yr.lo) * scale));
+  l.bar.w = kBarWidth;
+  l.bar.h = std::max(l.plot.h, std::min(avail_h, kMinBarHeight));
+  const double content_h = std::max(l.plot.h, l.bar.h);
+  const double y0 = (img_h - (top + content_h + bottom)) / 2;
+  const double x0 = (img_w - (left + l.plot.w + right)) / 2;
+  const double mid = y0 + top + content_h / 2;
+  l.plot.x = std::round(x0 + left);
+  l.plot.y = std::round(mid - l.plot.h / 2);
+  l.bar.x = l.plot.x + l.plot.w + kBarGap;
+  l.bar.y = std::round(mid - l.bar.h / 2);
+  l.title_y = y0 + kPad + kTitleFont / 2;
+  l.group_cx = x0 + (left + l.plot.w + right) / 2;
+  l.ylabel_x = x0 + kPad + kLabelFont / 2;
+  l.caption_y = l.plot.y + l.plot.h + xlabel_h + 10 + kNoteFont / 2 + 4;
+  return l;
+}
+
+void draw_axes(cairo_t* cr, const Layout& l, Range xr, Range yr, const Ticks& xt, const Ticks& yt) {
+  const Box& p = l.plot;
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_set_line_width(cr, 1);
   cairo_rectangle(cr, p.x - 0.5, p.y - 0.5, p.w + 1, p.h + 1);
@@ -245,6 +337,14 @@ void draw_axes(cairo_t* cr, Box p, Range xr, Range yr, const Ticks& xt, const Ti
     cairo_stroke(cr);
     draw_text(cr, fixed(t, yt.decimals), p.x - kTickLen - 4, py, HAlign::kRight);
   }
+  set_font(cr, kLabelFont);
+  draw_text(cr, "x (mm)", p.x + p.w / 2, p.y + p.h + kTickLen + 4 + kTickFont + 10 + kLabelFont / 2,
+            HAlign::kCenter);
+  cairo_save(cr);
+  cairo_translate(cr, l.ylabel_x, p.y + p.h / 2);
+  cairo_rotate(cr, -kPi / 2);
+  draw_text(cr, "y (mm)", 0, 0, HAlign::kCenter);
+  cairo_restore(cr);
 }
 
 void draw_colour_bar(cairo_t* cr, Box b, Range r, const Ticks& ct, const std::string& unit) {
@@ -273,43 +373,94 @@ void draw_colour_bar(cairo_t* cr, Box b, Range r, const Ticks& ct, const std::st
   }
 }
 
-// A circled cross at the maximum and a boxed label beside it, kept inside the picture.
-void draw_hotspot(cairo_t* cr, double px, double py, const std::string& label, double img_w,
-                  double img_h, Box plot) {
+// Centred on cx unless that would push the text off the picture.
+void draw_centred_inside(cairo_t* cr, const std::string& s, double cx, double cy, double img_w) {
+  const double half = text_width(cr, s) / 2;
+  cx = std::clamp(cx, kPad + half, std::max(kPad + half, img_w - kPad - half));
+  draw_text(cr, s, cx, cy, HAlign::kCenter);
+}
+
+void draw_title(cairo_t* cr, const std::string& title, double cx, double cy, double img_w) {
+  double size = kTitleFont;
+  set_font(cr, size, true);
+  while (size > 8 && text_width(cr, title) > img_w - 2 * kPad) set_font(cr, --size, true);
+  draw_centred_inside(cr, title, cx, cy, img_w);
+}
+
+void draw_marker(cairo_t* cr, double px, double py) {
   const double rad = 8;
   for (int pass = 0; pass < 2; ++pass) {  // dark halo, then white, so it shows on any colour
     cairo_set_line_width(cr, pass == 0 ? 4 : 2);
-    if (pass == 0) cairo_set_source_rgb(cr, 0, 0, 0);
-    else cairo_set_source_rgb(cr, 1, 1, 1);
+    if (pass == 0) {
+      cairo_set_source_rgb(cr, 0, 0, 0);
+    } else {
+      cairo_set_source_rgb(cr, 1, 1, 1);
+    }
     cairo_new_sub_path(cr);
-    cairo_arc(cr, px, py, rad, 0, 2 * M_PI);
+    cairo_arc(cr, px, py, rad, 0, 2 * kPi);
     cairo_move_to(cr, px - rad - 5, py);
     cairo_line_to(cr, px + rad + 5, py);
     cairo_move_to(cr, px, py - rad - 5);
     cairo_line_to(cr, px, py + rad + 5);
     cairo_stroke(cr);
   }
+}
+
+// The maximum: where it is (pixels) and its label.
+struct Hotspot {
+  double px = 0, py = 0;
+  std::string label;
+  bool found = false;
+};
+
+Hotspot find_hotspot(const std::vector<double>& x_m, const std::vector<double>& y_m,
+                     const std::vector<double>& values, const std::string& unit, const Layout& l,
+                     Range xr, Range yr, int value_decimals, int mm_decimals) {
+  Hotspot h;
+  std::size_t best = values.size();
+  for (std::size_t n = 0; n < values.size(); ++n)
+    if (std::isfinite(values[n]) && (best == values.size() || values[n] > values[best])) best = n;
+  if (best == values.size()) return h;  // nothing finite to mark
+  const double xm = x_m[best / y_m.size()] * kMmPerM, ym = y_m[best % y_m.size()] * kMmPerM;
+  h.found = true;
+  h.px = l.plot.x + (xm - xr.lo) / (xr.hi - xr.lo) * l.plot.w;
+  h.py = l.plot.y + l.plot.h - (ym - yr.lo) / (yr.hi - yr.lo) * l.plot.h;
+  h.label = "max " + fixed(values[best], value_decimals) + (unit.empty() ? "" : " " + unit) +
+            " at (" + fixed(xm, mm_decimals) + ", " + fixed(ym, mm_decimals) + ") mm";
+  return h;
+}
+
+// A box for the label beside the marker and inside the plot: above-right, above-left,
+// below-right or below-left, whichever fits first. False if none fits.
+bool label_box(cairo_t* cr, const Hotspot& h, const Box& plot, Box* box) {
   set_font(cr, kNoteFont);
-  const double tw = text_width(cr, label), th = kNoteFont + 8, gap = rad + 8;
-  double bx = px + gap, by = py - gap - th;
-  if (bx + tw + 10 > plot.x + plot.w) bx = px - gap - tw - 10;  // flip left
-  if (by < plot.y) by = py + gap;                               // flip below
-  bx = std::clamp(bx, 2.0, std::max(2.0, img_w - tw - 12));
-  by = std::clamp(by, 2.0, std::max(2.0, img_h - th - 2));
-  cairo_rectangle(cr, bx, by, tw + 10, th);
+  const double w = text_width(cr, h.label) + 10, ht = kNoteFont + 8, gap = 16;
+  for (int q = 0; q < 4; ++q) {
+    const double bx = q % 2 == 0 ? h.px + gap : h.px - gap - w;
+    const double by = q < 2 ? h.py - gap - ht : h.py + gap;
+    if (bx >= plot.x + 2 && bx + w <= plot.x + plot.w - 2 && by >= plot.y + 2 &&
+        by + ht <= plot.y + plot.h - 2) {
+      *box = {std::round(bx), std::round(by), std::round(w), ht};
+      return true;
+    }
+  }
+  return false;
+}
+
+void draw_label_box(cairo_t* cr, const std::string& label, const Box& b) {
+  cairo_rectangle(cr, b.x + 0.5, b.y + 0.5, b.w, b.h);
   cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
   cairo_fill_preserve(cr);
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_set_line_width(cr, 1);
   cairo_stroke(cr);
-  draw_text(cr, label, bx + 5, by + th / 2, HAlign::kLeft);
+  set_font(cr, kNoteFont);
+  draw_text(cr, label, b.x + 5.5, b.y + 0.5 + b.h / 2, HAlign::kLeft);
 }
 
-}  // namespace
-
-void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
-                       const std::vector<double>& y_m, const std::vector<double>& values,
-                       const HeatmapOptions& opt) {
+void check_inputs(const std::string& path, const std::vector<double>& x_m,
+                  const std::vector<double>& y_m, const std::vector<double>& values,
+                  const HeatmapOptions& opt) {
   check_axis(x_m, "x", path);
   check_axis(y_m, "y", path);
   if (values.size() != x_m.size() * y_m.size())
@@ -317,11 +468,20 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
                                 " values for a " + std::to_string(x_m.size()) + " x " +
                                 std::to_string(y_m.size()) + " grid");
   if (opt.width_px < 240 || opt.height_px < 200 || opt.width_px > 20000 || opt.height_px > 20000)
-    throw std::invalid_argument("heat map '" + path + "': picture size " +
-                                std::to_string(opt.width_px) + " x " +
-                                std::to_string(opt.height_px) +
-                                " px is outside 240 x 200 .. 20000 x 20000");
-  const Range cr_range = colour_range(values, opt, path);
+    throw std::invalid_argument(
+        "heat map '" + path + "': picture size " + std::to_string(opt.width_px) + " x " +
+        std::to_string(opt.height_px) + " px is outside 240 x 200 .. 20000 x 20000");
+}
+
+}  // namespace
+
+void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
+                       const std::vector<double>& y_m, const std::vector<double>& values,
+                       const HeatmapOptions& opt) {
+  check_inputs(path, x_m, y_m, values, opt);
+  Range vr = colour_range(values, opt, path);
+  const bool snap = !std::isfinite(opt.vmin) && !std::isfinite(opt.vmax);
+  const Ticks ct = nice_ticks(&vr.lo, &vr.hi, 5, 6, 7, snap);
   const Range xr{x_m.front() * kMmPerM, x_m.back() * kMmPerM};
   const Range yr{y_m.front() * kMmPerM, y_m.back() * kMmPerM};
   const double img_w = opt.width_px, img_h = opt.height_px;
@@ -332,74 +492,45 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
-  // Margins from the text they must hold.
-  const Ticks ct = nice_ticks(cr_range.lo, cr_range.hi, 5, 6, 7);
-  set_font(cr, kTickFont);
-  double bar_label_w = 0;
-  for (double t : ct.at) bar_label_w = std::max(bar_label_w, text_width(cr, fixed(t, ct.decimals)));
-  const double top = kPad + (opt.title.empty() ? 0 : kTitleFont + 10) + kLabelFont + 10;
-  const double bottom = kTickLen + 4 + kTickFont + 10 + kLabelFont + kPad;
-  const double right = 28 + kBarWidth + kTickLen + 4 + bar_label_w + kPad;
-  // The y tick labels' width depends on the ticks, which depend on the plot height; one
-  // estimate with a generous height is close enough for the margin.
-  const Ticks yt_est = nice_ticks(yr.lo, yr.hi, 3, std::max(3, static_cast<int>(img_h / 90)), 11);
-  double ylab_w = 0;
-  for (double t : yt_est.at) ylab_w = std::max(ylab_w, text_width(cr, fixed(t, yt_est.decimals)));
-  const double left = kPad + kLabelFont + 10 + ylab_w + kTickLen + 4;
-
-  const double avail_w = img_w - left - right, avail_h = img_h - top - bottom;
-  if (avail_w < 40 || avail_h < 40)
-    throw std::invalid_argument("heat map '" + path + "': picture " +
-                                std::to_string(opt.width_px) + " x " +
-                                std::to_string(opt.height_px) + " px is too small for its labels");
-  const double scale = std::min(avail_w / (xr.hi - xr.lo), avail_h / (yr.hi - yr.lo));
-  Box plot{0, 0, std::max(1.0, std::round((xr.hi - xr.lo) * scale)),
-           std::max(1.0, std::round((yr.hi - yr.lo) * scale))};
-  plot.x = std::round(left + (avail_w - plot.w) / 2);
-  plot.y = std::round(top + (avail_h - plot.h) / 2);
-
-  Surface field = render_field(x_m, y_m, values, cr_range, static_cast<int>(plot.w),
-                               static_cast<int>(plot.h));
-  cairo_set_source_surface(cr, field.get(), plot.x, plot.y);
-  cairo_paint(cr);
-
-  const Ticks xt = nice_ticks(xr.lo, xr.hi, 2, std::max(2, static_cast<int>(plot.w / 90)), 11);
-  const Ticks yt = nice_ticks(yr.lo, yr.hi, 2, std::max(2, static_cast<int>(plot.h / 70)), 11);
-  draw_axes(cr, plot, xr, yr, xt, yt);
-  set_font(cr, kLabelFont);
-  draw_text(cr, "x (mm)", plot.x + plot.w / 2, img_h - kPad - kLabelFont / 2, HAlign::kCenter);
-  cairo_save(cr);
-  cairo_translate(cr, kPad + kLabelFont / 2, plot.y + plot.h / 2);
-  cairo_rotate(cr, -M_PI / 2);
-  draw_text(cr, "y (mm)", 0, 0, HAlign::kCenter);
-  cairo_restore(cr);
-
-  const double bar_h = std::max(plot.h, std::min(avail_h, 240.0));
-  const Box bar{plot.x + plot.w + 28, std::round(plot.y + plot.h / 2 - bar_h / 2), kBarWidth,
-                bar_h};
-  draw_colour_bar(cr, bar, cr_range, ct, opt.unit);
-
-  if (!opt.title.empty()) {
-    double size = kTitleFont;
-    set_font(cr, size, true);
-    while (size > 8 && text_width(cr, opt.title) > img_w - 2 * kPad) set_font(cr, --size, true);
-    draw_text(cr, opt.title, img_w / 2, kPad + kTitleFont / 2, HAlign::kCenter);
+  // The y tick labels set the left margin but depend on the plot height: lay out with labels
+  // for the full height, then again if the real ones are wider. The max label goes beside its
+  // marker if it fits inside the plot, else in a caption line that needs one more layout.
+  const double bar_label_w = widest(cr, ct);
+  double ylab_w = widest(cr, axis_ticks(cr, yr, img_h, 70, false));
+  bool caption = false;
+  Layout l;
+  Ticks xt, yt;
+  Hotspot hot;
+  Box hot_box{};
+  for (int pass = 0; pass < 3; ++pass) {
+    l = make_layout(img_w, img_h, xr, yr, !opt.title.empty(), ylab_w, bar_label_w, caption, path);
+    yt = axis_ticks(cr, yr, l.plot.h, 70, false);
+    xt = axis_ticks(cr, xr, l.plot.w, 90, true);
+    if (opt.mark_hotspot)
+      hot = find_hotspot(x_m, y_m, values, opt.unit, l, xr, yr,
+                         std::min(12, std::max(2, ct.decimals + 1)),
+                         std::min(12, std::max({2, xt.decimals, yt.decimals})));
+    const bool need_caption = hot.found && !caption && !label_box(cr, hot, l.plot, &hot_box);
+    if (widest(cr, yt) <= ylab_w && !need_caption) break;
+    ylab_w = std::max(ylab_w, widest(cr, yt));
+    caption = caption || need_caption;
   }
 
-  if (opt.mark_hotspot) {
-    std::size_t best = values.size();
-    for (std::size_t n = 0; n < values.size(); ++n)
-      if (std::isfinite(values[n]) && (best == values.size() || values[n] > values[best])) best = n;
-    if (best < values.size()) {
-      const double xm = x_m[best / y_m.size()] * kMmPerM, ym = y_m[best % y_m.size()] * kMmPerM;
-      const int vd = std::clamp(std::max(2, ct.decimals + 1), 0, 12);
-      const int pd = std::clamp(std::max(2, std::max(xt.decimals, yt.decimals) + 1), 0, 12);
-      const std::string label = "max " + fixed(values[best], vd) +
-                                (opt.unit.empty() ? "" : " " + opt.unit) + " at (" +
-                                fixed(xm, pd) + ", " + fixed(ym, pd) + ") mm";
-      draw_hotspot(cr, plot.x + (xm - xr.lo) / (xr.hi - xr.lo) * plot.w,
-                   plot.y + plot.h - (ym - yr.lo) / (yr.hi - yr.lo) * plot.h, label, img_w, img_h,
-                   plot);
+  Surface field =
+      render_field(x_m, y_m, values, vr, static_cast<int>(l.plot.w), static_cast<int>(l.plot.h));
+  cairo_set_source_surface(cr, field.get(), l.plot.x, l.plot.y);
+  cairo_paint(cr);
+  draw_axes(cr, l, xr, yr, xt, yt);
+  draw_colour_bar(cr, l.bar, vr, ct, opt.unit);
+  if (!opt.title.empty()) draw_title(cr, opt.title, l.group_cx, l.title_y, img_w);
+  if (hot.found) {
+    draw_marker(cr, hot.px, hot.py);
+    if (caption) {
+      set_font(cr, kNoteFont);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      draw_centred_inside(cr, hot.label, l.plot.x + l.plot.w / 2, l.caption_y, img_w);
+    } else {
+      draw_label_box(cr, hot.label, hot_box);
     }
   }
 

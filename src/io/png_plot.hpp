@@ -14,10 +14,10 @@
 namespace heatop::io {
 
 struct HeatmapOptions {
-  std::string title;          // drawn above the map; empty = none
-  std::string unit = "K";     // unit of the values, shown on the colour bar and the max label
-  bool mark_hotspot = true;   // mark and label the maximum
-  int width_px = 760;         // picture size in pixels (at least 240 x 200)
+  std::string title;         // drawn above the map; empty = none
+  std::string unit = "K";    // unit of the values, shown on the colour bar and the max label
+  bool mark_hotspot = true;  // mark and label the maximum
+  int width_px = 760;        // picture size in pixels (at least 240 x 200)
   int height_px = 620;
   double vmin = NAN, vmax = NAN;  // colour range; NAN = the data's min / max
 };

@@ -41,8 +41,7 @@ std::string where(const std::string& path, int line) {
 }
 
 std::ifstream open_map(const std::string& path) {
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error("power map file not found: " + path);
+  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
   std::ifstream in(path);
   if (!in) throw std::runtime_error("power map '" + path + "': cannot open for reading");
   return in;
@@ -86,9 +85,8 @@ model::PowerMap read_tile_map(const std::string& path) {
   int line = 0;
   std::string s;
   if (!next_content_line(in, &line, &s) || lower(s) != "power map")
-    throw std::runtime_error(where(path, line) +
-                             ": a tile map must start with the line 'POWER MAP', found '" + s +
-                             "'");
+    throw std::runtime_error(
+        where(path, line) + ": a tile map must start with the line 'POWER MAP', found '" + s + "'");
   if (!next_content_line(in, &line, &s))
     throw std::runtime_error(where(path, line) + ": the file ends before the 'rows cols' line");
   std::istringstream size_line(s);
@@ -103,8 +101,8 @@ model::PowerMap read_tile_map(const std::string& path) {
   const std::size_t count = static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols);
   if (count > kMaxTiles)
     throw std::invalid_argument(where(path, line) + ": " + rows_tok + " x " + cols_tok +
-                                " tiles are more than the " +
-                                std::to_string(kMaxTiles) + " supported");
+                                " tiles are more than the " + std::to_string(kMaxTiles) +
+                                " supported");
   map.tile_watts.reserve(count);
   for (int r = 0; r < map.rows; ++r) {
     if (!next_content_line(in, &line, &s))
@@ -153,21 +151,19 @@ model::PowerMap read_csv_map(const std::string& path) {
     map.tile_watts.insert(map.tile_watts.end(), row.begin(), row.end());
     ++map.rows;
   }
-  if (map.rows == 0)
-    throw std::runtime_error("power map '" + path + "': holds no rows of values");
+  if (map.rows == 0) throw std::runtime_error("power map '" + path + "': holds no rows of values");
   return map;
 }
 
 model::PowerMap read_npy_map(const std::string& path) {
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error("power map file not found: " + path);
+  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
   NpyArray a = read_npy(path);
   if (a.shape.size() != 2 || a.shape[0] == 0 || a.shape[1] == 0) {
     std::string shape;
     for (std::size_t n = 0; n < a.shape.size(); ++n)
       shape += (n ? ", " : "") + std::to_string(a.shape[n]);
-    throw std::runtime_error("power map '" + path + "': expected a 2D array (rows, cols), got shape (" +
-                             shape + ")");
+    throw std::runtime_error("power map '" + path +
+                             "': expected a 2D array (rows, cols), got shape (" + shape + ")");
   }
   model::PowerMap map;
   map.source = path;
@@ -191,12 +187,14 @@ model::PowerMap read_power_map(const std::string& path) {
                                 (ext.empty() ? "no extension" : "unknown extension '" + ext + "'") +
                                 "; supported: .txt, .map, .pmap (tile map), .csv, .npy");
   }
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error("power map file not found: " + path);
+  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
   switch (kind) {
-    case Kind::kTile: return read_tile_map(path);
-    case Kind::kCsv: return read_csv_map(path);
-    case Kind::kNpy: return read_npy_map(path);
+    case Kind::kTile:
+      return read_tile_map(path);
+    case Kind::kCsv:
+      return read_csv_map(path);
+    case Kind::kNpy:
+      return read_npy_map(path);
   }
   return {};
 }

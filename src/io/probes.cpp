@@ -55,14 +55,14 @@ std::string fmt_mm(double m) {
 }
 
 // Locates v on the increasing axis: cell index lo and weight t of node lo + 1.
-void locate(const std::vector<double>& a, double v, const char* name, std::size_t* lo,
-            double* t, const Field3D& f, double x, double y, double z) {
+void locate(const std::vector<double>& a, double v, const char* name, std::size_t* lo, double* t,
+            const Field3D& f, double x, double y, double z) {
   const double slack = kDomainSlack * std::max(a.back() - a.front(), std::abs(a.front()));
   if (!(v >= a.front() - slack && v <= a.back() + slack)) {
-    throw std::invalid_argument(
-        "probe at (" + fmt_mm(x) + ", " + fmt_mm(y) + ", " + fmt_mm(z) + ") mm lies outside the " +
-        "domain of field '" + f.name + "': " + name + " must be in [" + fmt_mm(a.front()) + ", " +
-        fmt_mm(a.back()) + "] mm");
+    throw std::invalid_argument("probe at (" + fmt_mm(x) + ", " + fmt_mm(y) + ", " + fmt_mm(z) +
+                                ") mm lies outside the " + "domain of field '" + f.name +
+                                "': " + name + " must be in [" + fmt_mm(a.front()) + ", " +
+                                fmt_mm(a.back()) + "] mm");
   }
   if (a.size() == 1) {
     *lo = 0;
@@ -125,8 +125,7 @@ std::vector<Probe> read_probes_csv(const std::string& path) {
       if (!parse_double(c, &v[a]))
         throw std::invalid_argument(where(path, line) + ": '" + c + "' is not a number");
       if (!std::isfinite(v[a]))
-        throw std::invalid_argument(where(path, line) + ": '" + c +
-                                    "' is not a finite coordinate");
+        throw std::invalid_argument(where(path, line) + ": '" + c + "' is not a finite coordinate");
     }
     probes.push_back({v[0] * kMPerMm, v[1] * kMPerMm, v[2] * kMPerMm});
   }
@@ -134,8 +133,7 @@ std::vector<Probe> read_probes_csv(const std::string& path) {
 }
 
 double interpolate_trilinear(const Field3D& f, double x, double y, double z) {
-  if (f.x.empty() || f.y.empty() || f.z.empty() ||
-      f.values.size() != f.nx() * f.ny() * f.nz())
+  if (f.x.empty() || f.y.empty() || f.z.empty() || f.values.size() != f.nx() * f.ny() * f.nz())
     throw std::invalid_argument("interpolate_trilinear: field '" + f.name +
                                 "' has an empty grid or a values size that does not match it");
   std::size_t i, j, k;
@@ -180,4 +178,3 @@ void write_probes_csv(const std::string& path, const std::vector<Probe>& probes,
 }
 
 }  // namespace heatop::io
-

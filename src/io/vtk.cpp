@@ -23,8 +23,7 @@ std::string fmt(double v) {
 }
 
 std::string base64(const std::vector<unsigned char>& in) {
-  static const char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t n = 0;
@@ -79,11 +78,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -150,8 +158,8 @@ void write_text(const std::string& path, const std::string& text) {
 
 std::string file_head(const std::string& type) {
   return "<?xml version=\"1.0\"?>\n<!-- heatop field; coordinates in mm -->\n"
-         "<VTKFile type=\"" + type +
-         "\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n";
+         "<VTKFile type=\"" +
+         type + "\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n";
 }
 
 }  // namespace
@@ -179,8 +187,8 @@ void write_vti(const std::string& path, const Field3D& f) {
                                   "' is not uniform; ImageData (.vti) needs uniform spacing, "
                                   "write a RectilinearGrid (.vtr) instead");
     // A single node has no spacing; 1 mm keeps the file valid.
-    const double h = v.size() > 1 ? (v.back() - v.front()) / static_cast<double>(v.size() - 1)
-                                  : 1.0 / kMmPerM;
+    const double h =
+        v.size() > 1 ? (v.back() - v.front()) / static_cast<double>(v.size() - 1) : 1.0 / kMmPerM;
     origin += (a ? " " : "") + fmt(v.front() * kMmPerM);
     spacing += (a ? " " : "") + fmt(h * kMmPerM);
   }
@@ -197,8 +205,7 @@ void write_vtr(const std::string& path, const Field3D& f) {
   write_text(path, file_head("RectilinearGrid") + "<RectilinearGrid WholeExtent=\"" + ext +
                        "\">\n<Piece Extent=\"" + ext + "\">\n" + point_data(path, f) +
                        "<CellData>\n</CellData>\n<Coordinates>\n" +
-                       data_array("x_mm", to_mm(f.x), path) +
-                       data_array("y_mm", to_mm(f.y), path) +
+                       data_array("x_mm", to_mm(f.x), path) + data_array("y_mm", to_mm(f.y), path) +
                        data_array("z_mm", to_mm(f.z), path) +
                        "</Coordinates>\n</Piece>\n</RectilinearGrid>\n</VTKFile>\n");
 }

@@ -82,7 +82,18 @@ void Design::validate() const {
     require(std::isfinite(l.k_z) && l.k_z > 0,
             where + ": through-plane conductivity must be positive, got " + num(l.k_z) + " W/(m K)");
     require(l.cells >= 0, where + ": cells must be >= 1 when given, got " + std::to_string(l.cells));
-    l.power.validate(lx, ly);
+    if (l.has_footprint()) {
+      const auto& f = l.footprint;
+      const double eps = 1e-9 * std::max(lx, ly);
+      require(std::isfinite(f[0]) && std::isfinite(f[1]) && f[3] > 0 && f[0] >= -eps &&
+                  f[1] >= -eps && f[0] + f[2] <= lx + eps && f[1] + f[3] <= ly + eps,
+              where + ": footprint_mm [" + num(f[0] * 1e3) + ", " + num(f[1] * 1e3) + ", " +
+                  num(f[2] * 1e3) + ", " + num(f[3] * 1e3) +
+                  "] must have positive size and lie inside the die");
+      l.power.validate(f[2], f[3]);
+    } else {
+      l.power.validate(lx, ly);
+    }
   }
   bool heat_path = false;
   for (int f = 0; f < kNumFaces; ++f) {

@@ -42,6 +42,11 @@ struct Layer {
   double k_z = 0;        // through-plane conductivity, W/(m K)
   int cells = 0;         // z cells in this layer; 0 = derived from grid.nz
   PowerMap power;        // volumetric power, uniform through the thickness (optional)
+  /// Lateral extent of the material, {x0, y0, w, h} in m; w <= 0 = the whole box. Outside it
+  /// the layer is void (e.g. a die on a larger spreader). The layer's power map covers the
+  /// footprint: tiles span it, block coordinates are relative to its (x0, y0) corner.
+  std::array<double, 4> footprint{0, 0, 0, 0};
+  bool has_footprint() const { return footprint[2] > 0; }
 };
 
 enum class BcType { kAdiabatic, kConvective, kFixed, kPower };
@@ -66,6 +71,7 @@ struct GridSpec {
   int nx = 21, ny = 21;          // nodes in x and y (>= 2)
   int nz = 0;                    // total z nodes; 0 = sum of layer cells + 1
   std::vector<double> z_nodes;   // optional explicit z node coordinates (m), must hold interfaces
+  std::vector<double> x_nodes, y_nodes;  // optional explicit lateral nodes (m), 0 .. lx / ly
 };
 
 struct Design {

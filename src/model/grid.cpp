@@ -84,12 +84,75 @@ std::vector<int> distribute_cells(const Design& d, int total) {
   return cells;
 }
 
+// Lateral nodes along one axis: explicit ones, or `n` nodes that are uniform between the
+// breakpoints (box ends and footprint edges), cells shared out in proportion to length.
+std::vector<double> lateral_nodes(const std::vector<double>& explicit_nodes, int n, double length,
+                                  std::vector<double> breaks, const char* axis) {
+  const double tol = 1e-9 * length;
+  if (!explicit_nodes.empty()) {
+    const auto& v = explicit_nodes;
+    for (std::size_t i = 0; i + 1 < v.size(); ++i)
+      if (!(v[i + 1] > v[i]))
+        throw std::invalid_argument(std::string("grid.") + axis + "_nodes_mm must increase strictly");
+    if (v.size() < 2 || std::abs(v.front()) > tol || std::abs(v.back() - length) > tol)
+      throw std::invalid_argument(std::string("grid.") + axis +
+                                  "_nodes_mm must start at 0 and end at the die's edge");
+    std::vector<double> out = v;
+    out.front() = 0;
+    out.back() = length;
+    return out;
+  }
+  breaks.push_back(0);
+  breaks.push_back(length);
+  std::sort(breaks.begin(), breaks.end());
+  std::vector<double> b;
+  for (double x : breaks)
+    if (b.empty() || x - b.back() > tol) b.push_back(std::min(x, length));
+  b.back() = length;
+  const int segs = static_cast<int>(b.size()) - 1;
+  if (segs == 1) return uniform_nodes(n, length);
+  if (n - 1 < segs)
+    throw std::invalid_argument(std::string("grid.n") + axis + " = " + std::to_string(n) +
+                                " is too small for the " + std::to_string(segs + 1) +
+                                " footprint edges along " + axis + "; use at least " +
+                                std::to_string(segs + 1));
+  std::vector<int> cells(segs);
+  int used = 0;
+  for (int s = 0; s < segs; ++s) {
+    cells[s] = std::max(1, static_cast<int>(std::lround((n - 1) * (b[s + 1] - b[s]) / length)));
+    used += cells[s];
+  }
+  // Fix rounding on the longest segments.
+  while (used != n - 1) {
+    int best = 0;
+    for (int s = 1; s < segs; ++s)
+      if ((used > n - 1 ? cells[s] > cells[best] : (b[s + 1] - b[s]) / cells[s] > (b[best + 1] - b[best]) / cells[best]))
+        best = s;
+    if (used > n - 1 && cells[best] == 1) break;
+    cells[best] += used > n - 1 ? -1 : 1;
+    used += used > n - 1 ? -1 : 1;
+  }
+  std::vector<double> out{0.0};
+  for (int s = 0; s < segs; ++s)
+    for (int c = 1; c <= cells[s]; ++c)
+      out.push_back(c == cells[s] ? b[s + 1] : b[s] + (b[s + 1] - b[s]) * c / cells[s]);
+  return out;
+}
+
 }  // namespace
 
 Grid build_grid(const Design& d) {
   Grid g;
-  g.x = uniform_nodes(d.grid.nx, d.lx);
-  g.y = uniform_nodes(d.grid.ny, d.ly);
+  std::vector<double> bx, by;
+  for (const auto& l : d.layers)
+    if (l.has_footprint()) {
+      bx.push_back(l.footprint[0]);
+      bx.push_back(l.footprint[0] + l.footprint[2]);
+      by.push_back(l.footprint[1]);
+      by.push_back(l.footprint[1] + l.footprint[3]);
+    }
+  g.x = lateral_nodes(d.grid.x_nodes, d.grid.nx, d.lx, bx, "x");
+  g.y = lateral_nodes(d.grid.y_nodes, d.grid.ny, d.ly, by, "y");
   const std::size_t nl = d.layers.size();
   std::vector<double> interfaces(nl + 1, 0.0);
   for (std::size_t l = 0; l < nl; ++l) interfaces[l + 1] = interfaces[l] + d.layers[l].thickness;
