@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
       libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcairo2-dev fonts-dejavu-core
-      libgtest-dev clang-format python3 python3-numpy python3-scipy)
+      libgtest-dev clang-format python3 python3-numpy python3-scipy libtorch-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
