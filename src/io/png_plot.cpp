@@ -71,11 +71,12 @@ std::vector<double> multiples(double lo, double hi, double step) {
   return out;
 }
 
-// Nice ticks (1, 2, 2.5, 5 x 10^k) in [lo, hi], their count in [min_n, max_n] and closest to
-// `want`. With `snap`, [lo, hi] may first grow by up to 5% of its span to the nearest multiples
+// Nice ticks in [lo, hi]: steps of 1, 2, 2.5 or 5 x 10^k, else 1.5, 3, 4, 6 or 7.5 x 10^k,
+// with a count in [min_n, max_n] and closest to `want` (together these give 5..7 ticks for any
+// range). With `snap`, [lo, hi] may first grow by up to 5% of its span to the nearest multiples
 // of the step, so 300.0001 .. 320 K gets ticks 300, 305, ..., 320; the range actually used is
-// returned in *lo and *hi. If no step fits, the count may be one outside [min_n, max_n] (which
-// always finds one for 4..8); evenly spaced ticks between the ends as a last resort.
+// returned in *lo and *hi. If no step fits, the count may be one outside [min_n, max_n], and
+// evenly spaced ticks between the ends are the last resort.
 Ticks nice_ticks(double* lo, double* hi, int min_n, int want, int max_n, bool snap) {
   const double span = *hi - *lo;
   const int e0 = static_cast<int>(std::floor(std::log10(span))) - 2;
@@ -83,7 +84,7 @@ Ticks nice_ticks(double* lo, double* hi, int min_n, int want, int max_n, bool sn
     Ticks best;
     double best_cost = std::numeric_limits<double>::infinity(), best_lo = *lo, best_hi = *hi;
     for (int e = e0; e <= e0 + 3; ++e) {
-      for (double m : {1.0, 2.0, 2.5, 5.0}) {
+      for (double m : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5}) {
         const double step = m * std::pow(10.0, e);
         for (int snapped = 0; snapped <= (snap ? 1 : 0); ++snapped) {
           double a = *lo, b = *hi;
@@ -95,8 +96,10 @@ Ticks nice_ticks(double* lo, double* hi, int min_n, int want, int max_n, bool sn
           const std::vector<double> at = multiples(a, b, step);
           const int n = static_cast<int>(at.size());
           if (n < min_n - relax || n > max_n + relax) continue;
-          // Prefer the data's own range, then the count closest to `want`.
-          const double cost = std::abs(n - want) + (snapped ? 10 : 0);
+          // Prefer the data's own range, then 1, 2, 2.5 or 5 x 10^k (any count in range), then
+          // the count closest to `want`.
+          const bool plain = m == 1.0 || m == 2.0 || m == 2.5 || m == 5.0;
+          const double cost = std::abs(n - want) + (snapped ? 1.5 : 0) + (plain ? 0 : 3);
           if (cost < best_cost) {
             best_cost = cost;
             best.at = at;

@@ -1,0 +1,84 @@
+#include "trust/confidence.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "solve/multigrid.hpp"
+
+namespace heatop::trust {
+
+void ConfidenceOptions::validate() const {
+  if (!(tolerance_K > 0) || !std::isfinite(tolerance_K))
+    throw std::invalid_argument("confidence tolerance must be a positive number of kelvin, got " +
+                                std::to_string(tolerance_K));
+  if (cycles < 1 || cycles > 100)
+    throw std::invalid_argument("confidence cycles must lie in 1..100, got " + std::to_string(cycles));
+}
+
+double confidence_score(double e, double tol) {
+  if (!std::isfinite(e)) return 0.0;
+  const double q = e / tol;
+  return 1.0 / (1.0 + q * q);
+}
+
+Confidence estimate_confidence(const fv::System& sys, const std::vector<double>& t,
+                               const ConfidenceOptions& opt) {
+  opt.validate();
+  const auto& op = *sys.op;
+  const std::size_t n = op.size();
+  if (t.size() != n)
+    throw std::invalid_argument("estimate_confidence: the field has " + std::to_string(t.size()) +
+                                " values but the grid has " + std::to_string(n) + " nodes");
+  Confidence c;
+  c.tolerance_K = opt.tolerance_K;
+  std::vector<double> r(n), e(n, 0.0), d(n), ar(n);
+  op.residual(sys.rhs.data(), t.data(), r.data());
+  const double bn = solve::norm2(n, sys.rhs.data());
+  c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
+  // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
+  solve::Multigrid mg(op);
+  for (int it = 0; it < opt.cycles; ++it) {
+    op.residual(r.data(), e.data(), ar.data());
+    mg.apply(ar.data(), d.data());
+    for (std::size_t p = 0; p < n; ++p) e[p] += d[p];
+  }
+  double emax = -1, esum = 0;
+  std::size_t count = 0, pmax = 0;
+  for (int i = 0; i < op.nx(); ++i)
+    for (int j = 0; j < op.ny(); ++j)
+      for (int k = 0; k < op.nz(); ++k) {
+        if (!op.node_active(i, j, k)) continue;
+        const std::size_t p = op.index(i, j, k);
+        const double a = std::abs(e[p]);
+        if (!(a <= emax)) {  // also catches NaN
+          emax = a;
+          pmax = p;
+          c.est_max_at_m = {op.x()[i], op.y()[j], op.z()[k]};
+        }
+        esum += a;
+        ++count;
+      }
+  (void)pmax;
+  c.est_max_error_K = emax;
+  c.est_mean_error_K = count ? esum / count : 0.0;
+  c.score = confidence_score(emax, opt.tolerance_K);
+  c.trusted = std::isfinite(emax) && emax <= opt.tolerance_K;
+  c.error_field = std::move(e);
+  return c;
+}
+
+RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
+                    double cold_start_K) {
+  if (cfg.method != "cg" && cfg.method != "gmres")
+    throw std::invalid_argument("refine: method must be cg or gmres, got '" + cfg.method + "'");
+  RefineResult res;
+  if (cold_start_K > 0) {
+    std::vector<double> cold(t.size(), cold_start_K);
+    res.cold = solve::solve_system(*sys.op, sys.rhs.data(), cold.data(), cfg);
+    res.has_cold = true;
+  }
+  res.warm = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
+  return res;
+}
+
+}  // namespace heatop::trust

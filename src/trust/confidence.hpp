@@ -1,0 +1,58 @@
+#pragma once
+// Trust layer: how far is a temperature field (e.g. a surrogate prediction) from the
+// finite-volume solution, in kelvin, and how to close the gap (design.md §5).
+//
+// Error estimate: the FV residual r = b - A T_pred is exact information about the error
+// e = T_fv - T_pred, since A e = r. A few multigrid V-cycles on A e = r give e to a few digits
+// at the cost of a few stencil sweeps; the raw residual, dominated by high-frequency noise
+// amplified by 1/h^2, would say little about kelvins.
+//
+// Confidence score: s = 1 / (1 + (e_max / tol)^2), monotone decreasing in the estimated max
+// error e_max: 1 for an exact field, 0.5 at the tolerance, 0.2 at twice it. "trusted" means
+// e_max <= tol.
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "fv/system.hpp"
+#include "solve/solver.hpp"
+
+namespace heatop::trust {
+
+struct ConfidenceOptions {
+  double tolerance_K = 0.5;  // error the user accepts
+  int cycles = 4;            // multigrid V-cycles for the error estimate
+  void validate() const;
+};
+
+struct Confidence {
+  double score = 0;             // in [0, 1], see above
+  double est_max_error_K = 0;   // max |e| over material nodes
+  double est_mean_error_K = 0;  // mean |e| over material nodes
+  std::array<double, 3> est_max_at_m{};  // where the max sits (m)
+  double rel_residual = 0;      // ||b - A T|| / ||b||
+  double tolerance_K = 0;
+  bool trusted = false;
+  std::vector<double> error_field;  // estimated T_fv - T, K, the solver's layout
+};
+
+/// The confidence score of an estimated max error (documented function above).
+double confidence_score(double est_max_error_K, double tolerance_K);
+
+/// Estimates the error of `t` (K, size sys.grid.size()) against the FV solution of `sys`.
+Confidence estimate_confidence(const fv::System& sys, const std::vector<double>& t,
+                               const ConfidenceOptions& opt = {});
+
+struct RefineResult {
+  solve::SolveReport warm;  // from the given field
+  solve::SolveReport cold;  // from a uniform start (only if requested)
+  bool has_cold = false;
+};
+
+/// Refines `t` in place by a warm-started solve (cfg.method cg or gmres) to cfg's tolerance.
+/// With cold_start_K > 0 the same solve from a uniform field at that temperature is timed too.
+RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
+                    double cold_start_K = 0);
+
+}  // namespace heatop::trust

@@ -1,0 +1,159 @@
+// Trust layer: error estimates in kelvin against the true error, scores, refinement.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "fv/system.hpp"
+#include "trust/confidence.hpp"
+
+using namespace heatop;
+
+namespace {
+
+// C1-like die with a hot block, small grid.
+model::Design c1_design(int n) {
+  model::Design d;
+  d.lx = d.ly = 1e-3;
+  model::Layer l;
+  l.name = "die";
+  l.thickness = 0.5e-3;
+  l.k_xy = l.k_z = 100;
+  d.layers.push_back(l);
+  d.faces[model::kBottom].type = model::BcType::kConvective;
+  d.faces[model::kBottom].h = 5e5;
+  d.faces[model::kBottom].t_amb = 298.15;
+  auto& top = d.faces[model::kTop];
+  top.type = model::BcType::kPower;
+  top.power.blocks.push_back({"hot", 0.2e-3, 0.3e-3, 0.25e-3, 0.2e-3, 1.5});
+  top.power.blocks.push_back({"warm", 0.6e-3, 0.6e-3, 0.3e-3, 0.3e-3, 0.5});
+  d.grid.nx = d.grid.ny = n;
+  d.grid.nz = (n + 1) / 2;
+  d.validate();
+  return d;
+}
+
+std::vector<double> solve_fv(const fv::System& s) {
+  std::vector<double> t(s.grid.size(), 298.15);
+  solve::SolverConfig cfg;
+  cfg.options.rel_tol = 1e-12;
+  const auto rep = solve::solve_system(*s.op, s.rhs.data(), t.data(), cfg);
+  EXPECT_TRUE(rep.converged) << rep.summary();
+  return t;
+}
+
+// A smooth bump of `amp` K centred in the die plus white noise of `noise` K.
+std::vector<double> perturb(const fv::System& s, const std::vector<double>& t, double amp,
+                            double noise, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> nd(0.0, noise);
+  std::vector<double> out = t;
+  const auto& g = s.grid;
+  for (int i = 0; i < g.nx(); ++i)
+    for (int j = 0; j < g.ny(); ++j)
+      for (int k = 0; k < g.nz(); ++k) {
+        const double dx = g.x[i] - 0.4e-3, dy = g.y[j] - 0.5e-3;
+        out[g.index(i, j, k)] += amp * std::exp(-(dx * dx + dy * dy) / (2 * 0.15e-3 * 0.15e-3)) +
+                                 (noise > 0 ? nd(rng) : 0.0);
+      }
+  return out;
+}
+
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (std::size_t p = 0; p < a.size(); ++p) m = std::max(m, std::abs(a[p] - b[p]));
+  return m;
+}
+
+}  // namespace
+
+TEST(Trust, EstimateOfAnExactFieldIsZeroAndTrusted) {
+  const auto sys = fv::discretize(c1_design(33));
+  const auto t = solve_fv(sys);
+  const auto c = trust::estimate_confidence(sys, t);
+  EXPECT_LT(c.est_max_error_K, 1e-6);
+  EXPECT_TRUE(c.trusted);
+  EXPECT_GT(c.score, 0.999);
+}
+
+TEST(Trust, EstimatedMaxErrorTracksTheTrueError) {
+  const auto sys = fv::discretize(c1_design(41));
+  const auto t = solve_fv(sys);
+  for (double amp : {0.3, 1.0, 3.0}) {
+    for (double noise : {0.0, 0.05}) {
+      const auto p = perturb(sys, t, amp, noise, 7);
+      const double truth = max_abs_diff(p, t);
+      const auto c = trust::estimate_confidence(sys, p);
+      std::cout << "bump " << amp << " K, noise " << noise << " K: true max " << truth
+                << " K, estimated " << c.est_max_error_K << " K\n";
+      EXPECT_NEAR(c.est_max_error_K, truth, 0.05 * truth) << "amp " << amp << " noise " << noise;
+      // The error field is T_fv - T_pred: negative where the prediction is too hot.
+      const auto& g = sys.grid;
+      const std::size_t centre = g.index(g.nx() * 2 / 5, g.ny() / 2, g.nz() / 2);
+      EXPECT_LT(c.error_field[centre], 0.0);
+    }
+  }
+}
+
+TEST(Trust, WorsePredictionGetsLowerScore) {
+  const auto sys = fv::discretize(c1_design(33));
+  const auto t = solve_fv(sys);
+  double last = 1.1;
+  for (double amp : {0.05, 0.2, 0.5, 1.0, 4.0}) {
+    const auto c = trust::estimate_confidence(sys, perturb(sys, t, amp, 0.0, 1));
+    EXPECT_LT(c.score, last) << amp;
+    EXPECT_GE(c.score, 0.0);
+    EXPECT_LE(c.score, 1.0);
+    EXPECT_EQ(c.trusted, c.est_max_error_K <= 0.5);
+    last = c.score;
+  }
+  EXPECT_DOUBLE_EQ(trust::confidence_score(0.5, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(trust::confidence_score(0.0, 0.5), 1.0);
+  EXPECT_DOUBLE_EQ(trust::confidence_score(NAN, 0.5), 0.0);
+}
+
+TEST(Trust, RefinementReachesTheFvSolutionFromAnyStart) {
+  const auto sys = fv::discretize(c1_design(33));
+  const auto t = solve_fv(sys);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(250.0, 400.0);
+  std::vector<std::vector<double>> starts = {
+      std::vector<double>(t.size(), 298.15), std::vector<double>(t.size(), 1000.0),
+      perturb(sys, t, 2.0, 0.1, 5), std::vector<double>(t.size())};
+  for (auto& v : starts.back()) v = u(rng);
+  for (const std::string method : {"cg", "gmres"}) {
+    for (auto s : starts) {
+      solve::SolverConfig cfg;
+      cfg.method = method;
+      cfg.options.rel_tol = 1e-10;
+      const auto r = trust::refine(sys, s, cfg, 298.15);
+      EXPECT_TRUE(r.warm.converged) << r.warm.summary();
+      EXPECT_LT(max_abs_diff(s, t), 1e-5) << method;
+    }
+  }
+}
+
+TEST(Trust, GoodPredictionNeedsFewerIterationsThanColdStart) {
+  const auto sys = fv::discretize(c1_design(41));
+  const auto t = solve_fv(sys);
+  auto p = perturb(sys, t, 0.01, 0.0, 1);
+  solve::SolverConfig cfg;
+  cfg.options.rel_tol = 1e-8;
+  const auto r = trust::refine(sys, p, cfg, 298.15);
+  ASSERT_TRUE(r.has_cold);
+  EXPECT_LT(r.warm.iterations, r.cold.iterations);
+}
+
+TEST(Trust, BadInputsAreRefused) {
+  const auto sys = fv::discretize(c1_design(9));
+  EXPECT_THROW(trust::estimate_confidence(sys, std::vector<double>(5, 300.0)), std::invalid_argument);
+  trust::ConfidenceOptions o;
+  o.tolerance_K = -1;
+  EXPECT_THROW(trust::estimate_confidence(sys, std::vector<double>(sys.grid.size(), 300.0), o),
+               std::invalid_argument);
+  std::vector<double> t(sys.grid.size(), 300.0);
+  solve::SolverConfig cfg;
+  cfg.method = "multigrid";
+  EXPECT_THROW(trust::refine(sys, t, cfg), std::invalid_argument);
+}
