@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "io/power_files.hpp"
+#include "io/yaml_util.hpp"
 
 namespace heatop::io {
 
@@ -15,101 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Context for messages: the file name and the key path.
-struct Ctx {
-  std::string file;
-  std::string base_dir;
-  std::set<std::string> cwd_paths;  // keys whose value came from an override
-
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& msg) const {
-    std::string where = file;
-    if (n && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
-    throw std::invalid_argument(where + ": " + key + ": " + msg);
-  }
-};
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-  return s;
-}
-
-void check_keys(const Ctx& c, const YAML::Node& n, const std::string& where,
-                const std::vector<std::string>& valid) {
-  if (!n.IsMap()) c.fail(n, where, "expected a mapping of keys (valid keys: " + join(valid) + ")");
-  for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
-    bool ok = false;
-    for (const auto& v : valid) ok = ok || v == key;
-    if (!ok)
-      c.fail(kv.first, where.empty() ? key : where + "." + key,
-             "unknown key '" + key + "'; valid keys" + (where.empty() ? "" : " in " + where) +
-                 ": " + join(valid));
-  }
-}
-
-double get_num(const Ctx& c, const YAML::Node& parent, const std::string& key,
-               const std::string& where, double fallback, bool required = false) {
-  const YAML::Node n = parent[key];
-  const std::string full = where.empty() ? key : where + "." + key;
-  if (!n) {
-    if (required) c.fail(parent, full, "is required");
-    return fallback;
-  }
-  if (!n.IsScalar()) c.fail(n, full, "expected a number");
-  const std::string s = n.Scalar();
-  double v;
-  try {
-    std::size_t used = 0;
-    v = std::stod(s, &used);
-    if (used != s.size()) throw std::invalid_argument(s);
-  } catch (const std::exception&) {
-    if (s == ".nan" || s == ".NaN" || s == "nan" || s == "NaN") {
-      v = NAN;
-    } else if (s == ".inf" || s == "inf" || s == "+.inf") {
-      v = INFINITY;
-    } else if (s == "-.inf" || s == "-inf") {
-      v = -INFINITY;
-    } else {
-      c.fail(n, full, "expected a number, got '" + s + "'");
-    }
-  }
-  if (!std::isfinite(v)) c.fail(n, full, "must be a finite number, got " + s);
-  return v;
-}
-
-int get_int(const Ctx& c, const YAML::Node& parent, const std::string& key,
-            const std::string& where, int fallback) {
-  const double v = get_num(c, parent, key, where, fallback);
-  if (v != std::floor(v) || std::abs(v) > 2e9)
-    c.fail(parent[key], where + "." + key, "expected an integer, got " + parent[key].Scalar());
-  return static_cast<int>(v);
-}
-
-std::vector<double> number_list(const Ctx& c, const YAML::Node& seq, const std::string& where) {
-  std::vector<double> out;
-  for (std::size_t k = 0; k < seq.size(); ++k) {
-    YAML::Node wrap;
-    wrap["v"] = seq[k];
-    out.push_back(get_num(c, wrap, "v", where + "[" + std::to_string(k) + "]", 0));
-  }
-  return out;
-}
-
-std::string get_str(const Ctx& c, const YAML::Node& parent, const std::string& key,
-                    const std::string& where, const std::string& fallback) {
-  const YAML::Node n = parent[key];
-  if (!n) return fallback;
-  if (!n.IsScalar()) c.fail(n, where.empty() ? key : where + "." + key, "expected a string");
-  return n.Scalar();
-}
-
-std::string resolve(const Ctx& c, const std::string& key, const std::string& p) {
-  fs::path path(p);
-  if (path.is_absolute()) return p;
-  if (c.cwd_paths.count(key) && fs::exists(path)) return fs::absolute(path).lexically_normal().string();
-  return (fs::path(c.base_dir) / path).lexically_normal().string();
-}
+using namespace yaml;
 
 // A power source: power_map (file or {file, scale}), power_blocks, power_W (uniform total).
 model::PowerMap parse_power(const Ctx& c, const YAML::Node& n, const std::string& where) {
@@ -206,15 +113,6 @@ model::Boundary parse_face(const Ctx& c, const YAML::Node& n, const std::string&
   return b;
 }
 
-YAML::Node load_yaml_text(const std::string& text, const std::string& name) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw std::runtime_error(name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                             std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
-  }
-}
-
 }  // namespace
 
 void apply_override(YAML::Node& root, const std::string& assignment) {
@@ -229,7 +127,7 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     if (p.empty()) throw std::invalid_argument("--set '" + assignment + "': empty key segment");
     parts.push_back(p);
   }
-  YAML::Node parsed = load_yaml_text(value, "--set " + key);
+  YAML::Node parsed = load_text(value, "--set " + key);
   // Walk with fresh handles: yaml-cpp nodes are references, so reassigning a handle would
   // overwrite the tree.
   std::vector<YAML::Node> chain{root};
@@ -270,7 +168,7 @@ std::string to_yaml(const YAML::Node& node) {
 LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
                           const std::string& base_dir, const std::vector<std::string>& overrides) {
   Ctx c{name, base_dir, {}};
-  YAML::Node root = load_yaml_text(yaml_text, name);
+  YAML::Node root = load_text(yaml_text, name);
   if (!root || root.IsNull()) throw std::invalid_argument(name + ": the design file is empty");
   if (!root.IsMap()) throw std::invalid_argument(name + ": a design file is a mapping of keys");
   for (const auto& o : overrides) {

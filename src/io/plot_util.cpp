@@ -1,0 +1,127 @@
+#include "io/plot_util.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+
+namespace heatop::io::plot {
+
+namespace {
+// Multiples of `step` within [lo, hi] (with a hair of slack for rounding).
+std::vector<double> multiples(double lo, double hi, double step) {
+  std::vector<double> out;
+  const double eps = 1e-9 * (hi - lo);
+  for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps; k += 1) {
+    out.push_back(std::abs(k) < 0.5 ? 0.0 : k * step);
+    if (out.size() > 100) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+// --- ticks --------------------------------------------------------------------------------
+
+// Fewest decimals that print every multiple of `step` exactly.
+int decimals_for(double step) {
+  for (int d = 0; d < 12; ++d) {
+    const double s = step * std::pow(10.0, d);
+    if (std::abs(s - std::round(s)) < 1e-6 * std::max(1.0, s)) return d;
+  }
+  return 12;
+}
+
+// Nice ticks in [lo, hi]: steps of 1, 2, 2.5 or 5 x 10^k, else 1.5, 3, 4, 6 or 7.5 x 10^k,
+// with a count in [min_n, max_n] and closest to `want` (together these give 5..7 ticks for any
+// range). With `snap`, [lo, hi] may first grow by up to 5% of its span to the nearest multiples
+// of the step, so 300.0001 .. 320 K gets ticks 300, 305, ..., 320; the range actually used is
+// returned in *lo and *hi. If no step fits, the count may be one outside [min_n, max_n], and
+// evenly spaced ticks between the ends are the last resort.
+Ticks nice_ticks(double* lo, double* hi, int min_n, int want, int max_n, bool snap) {
+  const double span = *hi - *lo;
+  const int e0 = static_cast<int>(std::floor(std::log10(span))) - 2;
+  for (int relax = 0; relax <= 1; ++relax) {
+    Ticks best;
+    double best_cost = std::numeric_limits<double>::infinity(), best_lo = *lo, best_hi = *hi;
+    for (int e = e0; e <= e0 + 3; ++e) {
+      for (double m : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5}) {
+        const double step = m * std::pow(10.0, e);
+        for (int snapped = 0; snapped <= (snap ? 1 : 0); ++snapped) {
+          double a = *lo, b = *hi;
+          if (snapped) {
+            a = std::floor(a / step) * step;
+            b = std::ceil(b / step) * step;
+            if ((*lo - a) + (b - *hi) > 0.05 * span) continue;
+          }
+          const std::vector<double> at = multiples(a, b, step);
+          const int n = static_cast<int>(at.size());
+          if (n < min_n - relax || n > max_n + relax) continue;
+          // Prefer the data's own range, then 1, 2, 2.5 or 5 x 10^k (any count in range), then
+          // the count closest to `want`.
+          const bool plain = m == 1.0 || m == 2.0 || m == 2.5 || m == 5.0;
+          const double cost = std::abs(n - want) + (snapped ? 1.5 : 0) + (plain ? 0 : 3);
+          if (cost < best_cost) {
+            best_cost = cost;
+            best.at = at;
+            best.decimals = decimals_for(step);
+            best_lo = a;
+            best_hi = b;
+          }
+        }
+      }
+    }
+    if (!best.at.empty()) {
+      *lo = best_lo;
+      *hi = best_hi;
+      return best;
+    }
+  }
+  Ticks even;
+  for (int n = 0; n < want; ++n) even.at.push_back(*lo + span * n / (want - 1));
+  even.decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(span / want))), 0, 12);
+  return even;
+}
+
+Ticks nice_ticks(double lo, double hi, int min_n, int want, int max_n) {
+  return nice_ticks(&lo, &hi, min_n, want, max_n, false);
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// --- cairo helpers ------------------------------------------------------------------------
+
+void set_font(cairo_t* cr, double size, bool bold) {
+  cairo_select_font_face(cr, "sans", CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+}
+
+double text_width(cairo_t* cr, const std::string& s) {
+  cairo_text_extents_t e;
+  cairo_text_extents(cr, s.c_str(), &e);
+  return e.x_advance;
+}
+
+// Draws `s` aligned horizontally at x and vertically centred on y (by the font's cap height).
+void draw_text(cairo_t* cr, const std::string& s, double x, double y, HAlign align) {
+  const double w = text_width(cr, s);
+  cairo_font_extents_t fe;
+  cairo_font_extents(cr, &fe);
+  const double dx = align == HAlign::kLeft ? 0 : align == HAlign::kCenter ? -w / 2 : -w;
+  cairo_move_to(cr, x + dx, y + 0.35 * fe.ascent * 1.0);
+  cairo_show_text(cr, s.c_str());
+}
+
+void save_png(cairo_surface_t* s, const std::string& path) {
+  cairo_surface_flush(s);
+  if (cairo_surface_write_to_png(s, path.c_str()) != CAIRO_STATUS_SUCCESS)
+    throw std::runtime_error("cannot write PNG file: " + path);
+}
+
+}  // namespace heatop::io::plot
