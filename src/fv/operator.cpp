@@ -251,7 +251,7 @@ void LayeredOperator::add_inplane_coupling(int i, int j, const double* x, double
 }
 
 void LayeredOperator::apply(const double* x, double* y) const {
-#pragma omp parallel
+#pragma omp parallel if (size() >= kMinParallelNodes)
   {
     std::vector<double> lo(nz_), di(nz_), up(nz_), tmp(nz_);
 #pragma omp for schedule(static)
@@ -295,12 +295,12 @@ void LayeredOperator::apply(const double* x, double* y) const {
 void LayeredOperator::residual(const double* b, const double* x, double* r) const {
   apply(x, r);
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(size());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= static_cast<std::ptrdiff_t>(kMinParallelNodes)) schedule(static)
   for (std::ptrdiff_t p = 0; p < n; ++p) r[p] = b[p] - r[p];
 }
 
 void LayeredOperator::diagonal(double* d) const {
-#pragma omp parallel
+#pragma omp parallel if (size() >= kMinParallelNodes)
   {
     std::vector<double> lo(nz_), up(nz_);
 #pragma omp for schedule(static)

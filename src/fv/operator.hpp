@@ -20,6 +20,10 @@
 
 namespace heatop::fv {
 
+/// Grids smaller than this run their loops on one thread: for them the cost of waking and
+/// synchronising threads exceeds the work (and under CPU contention it is far worse).
+constexpr std::size_t kMinParallelNodes = 32768;
+
 /// Boundary data the operator needs for one face (W/(m^2 K), K).
 struct FaceBc {
   double h = 0;         // convective coefficient, 0 = none

@@ -27,7 +27,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   double bnorm = norm2(n, b);
   if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual
   a.apply(x, q.data());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
   double rel = norm2(n, r.data()) / bnorm;
   rep.initial_rel_residual = rel;
@@ -58,7 +58,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
     }
     const double alpha = rz / pq;
     double rr = 0;
-#pragma omp parallel for reduction(+ : rr) schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) reduction(+ : rr) schedule(static)
     for (std::ptrdiff_t i = 0; i < sn; ++i) {
       x[i] += alpha * p[i];
       r[i] -= alpha * q[i];
@@ -84,12 +84,12 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
     const double rz_new = dot(n, r.data(), z.data());
     const double beta = rz_new / rz;
     rz = rz_new;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
     for (std::ptrdiff_t i = 0; i < sn; ++i) p[i] = z[i] + beta * p[i];
   }
   // Report the true residual, not the recursively updated one.
   a.apply(x, q.data());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
   rep.rel_residual = norm2(n, r.data()) / bnorm;
   if (!std::isfinite(rep.rel_residual)) {

@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 void axpy(std::size_t n, double a, const double* x, double* y) {
   const std::ptrdiff_t sn = static_cast<std::ptrdiff_t>(n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) y[i] += a * x[i];
 }
 }  // namespace

@@ -33,7 +33,7 @@ std::string SolveReport::summary() const {
 double dot(std::size_t n, const double* a, const double* b) {
   double s = 0;
   const std::ptrdiff_t m = static_cast<std::ptrdiff_t>(n);
-#pragma omp parallel for reduction(+ : s) schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) reduction(+ : s) schedule(static)
   for (std::ptrdiff_t i = 0; i < m; ++i) s += a[i] * b[i];
   return s;
 }
@@ -43,7 +43,7 @@ double norm2(std::size_t n, const double* a) { return std::sqrt(dot(n, a, a)); }
 bool all_finite(std::size_t n, const double* a) {
   int bad = 0;
   const std::ptrdiff_t m = static_cast<std::ptrdiff_t>(n);
-#pragma omp parallel for reduction(+ : bad) schedule(static)
+#pragma omp parallel for if (n >= kMinParallelNodes) reduction(+ : bad) schedule(static)
   for (std::ptrdiff_t i = 0; i < m; ++i) bad += std::isfinite(a[i]) ? 0 : 1;
   return bad == 0;
 }

@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "fv/operator.hpp"
+
 namespace heatop::solve {
+
+using fv::kMinParallelNodes;
 
 class LinearOperator {
  public:

@@ -192,7 +192,7 @@ void Multigrid::smooth(std::size_t l, int sweeps, bool forward) const {
   for (int s = 0; s < sweeps; ++s) {
     for (int pass = 0; pass < 2; ++pass) {
       const int colour = forward ? pass : 1 - pass;
-#pragma omp parallel
+#pragma omp parallel if (o.size() >= fv::kMinParallelNodes)
       {
         std::vector<double> lo(nz), di(nz), up(nz), work(nz);
 #pragma omp for schedule(static)
@@ -248,7 +248,7 @@ void Multigrid::vcycle(std::size_t l) const {
   const int cnx = co.nx(), cny = co.ny(), nz = o.nz();
   double* cb = C.b_store.data();
   // Restriction: transpose of bilinear interpolation.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (co.size() >= fv::kMinParallelNodes) schedule(static)
   for (int I = 0; I < cnx; ++I)
     for (int J = 0; J < cny; ++J) {
       double* dst = cb + co.index(I, J, 0);
@@ -264,7 +264,7 @@ void Multigrid::vcycle(std::size_t l) const {
   vcycle(l + 1);
   // Prolongation: x += P x_coarse.
   const int nx = o.nx(), ny = o.ny();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (o.size() >= fv::kMinParallelNodes) schedule(static)
   for (int i = 0; i < nx; ++i)
     for (int j = 0; j < ny; ++j) {
       double* dst = L.x + o.index(i, j, 0);
@@ -315,7 +315,7 @@ SolveReport Multigrid::solve(const double* b, double* x, const SolveOptions& opt
   for (int it = 1; !rep.converged && std::isfinite(rel) && it <= opt.max_iterations; ++it) {
     apply(r.data(), e.data());
     const std::ptrdiff_t sn = static_cast<std::ptrdiff_t>(n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (n >= fv::kMinParallelNodes) schedule(static)
     for (std::ptrdiff_t p = 0; p < sn; ++p) x[p] += e[p];
     o.residual(b, x, r.data());
     rel = norm2(n, r.data()) / bnorm;
@@ -346,7 +346,7 @@ JacobiPreconditioner::JacobiPreconditioner(const fv::LayeredOperator& op) : inv_
 
 void JacobiPreconditioner::apply(const double* r, double* z) const {
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(inv_diag_.size());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (inv_diag_.size() >= fv::kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t p = 0; p < n; ++p) z[p] = inv_diag_[p] * r[p];
 }
 

@@ -1,0 +1,36 @@
+#pragma once
+// Line plots and floorplan pictures (PNG, cairo).
+
+#include <string>
+#include <vector>
+
+namespace heatop::io {
+
+struct Series {
+  std::string label;
+  std::vector<double> x, y;
+};
+
+struct Panel {
+  std::string title, x_label, y_label;
+  std::vector<Series> series;
+};
+
+/// Panels side by side in one PNG; each panel gets axes with nice ticks and a legend.
+void write_line_plot_png(const std::string& path, const std::vector<Panel>& panels,
+                         int width_px = 1100, int height_px = 460);
+
+struct FloorplanRect {
+  std::string label;  // drawn inside the rectangle
+  double x, y, w, h;  // m
+  double power_W = 0;
+  bool keep_out = false;
+  bool fixed = false;
+};
+
+/// A die of lx x ly (m) with labelled rectangles, axes in mm; blocks are shaded by power density.
+void write_floorplan_png(const std::string& path, double lx, double ly,
+                         const std::vector<FloorplanRect>& rects, const std::string& title,
+                         int width_px = 640, int height_px = 640);
+
+}  // namespace heatop::io

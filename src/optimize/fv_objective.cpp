@@ -1,0 +1,51 @@
+#include "optimize/fv_objective.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include "fv/system.hpp"
+
+namespace heatop::optimize {
+
+double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
+               std::vector<double>* field, std::vector<double>* warm) {
+  model::Design d = prob.design_for(p);
+  d.grid.nx = opt.nx;
+  d.grid.ny = opt.ny;
+  d.grid.nz = opt.nz;
+  d.grid.x_nodes.clear();
+  d.grid.y_nodes.clear();
+  d.grid.z_nodes.clear();
+  for (auto& l : d.layers) l.cells = 0;
+  const fv::System sys = fv::discretize(d);
+  std::vector<double> t;
+  if (warm && warm->size() == sys.grid.size()) {
+    t = *warm;
+  } else {
+    double amb = 298.15;
+    for (const auto& f : d.faces)
+      if (f.h > 0) amb = f.t_amb;
+    t.assign(sys.grid.size(), amb);
+  }
+  const auto rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), opt.solver);
+  if (!rep.converged) throw std::runtime_error("FV evaluation did not converge: " + rep.summary());
+  double peak = -1e300;
+  for (double v : t) peak = std::max(peak, v);
+  if (warm) *warm = t;
+  if (field) *field = std::move(t);
+  return peak;
+}
+
+BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt, int* count) {
+  auto warm = std::make_shared<std::vector<double>>();
+  return [&prob, opt, count, warm](const std::vector<Placement>& batch) {
+    std::vector<double> out;
+    for (const auto& p : batch) {
+      out.push_back(fv_peak(prob, p, opt, nullptr, warm.get()));
+      if (count) ++*count;
+    }
+    return out;
+  };
+}
+
+}  // namespace heatop::optimize

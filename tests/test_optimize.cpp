@@ -1,0 +1,240 @@
+// Placement optimization: constraints always hold (property tests over random problems), the
+// search improves on the naive start, and bad problem files are refused with clear messages.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "fv/system.hpp"
+#include "optimize/annealing.hpp"
+#include "optimize/fv_objective.hpp"
+#include "optimize/hybrid.hpp"
+#include "optimize/problem_file.hpp"
+
+using namespace heatop;
+using namespace heatop::optimize;
+namespace fs = std::filesystem;
+
+namespace {
+
+model::Design chip() {
+  model::Design d;
+  d.lx = d.ly = 1e-3;
+  model::Layer l;
+  l.name = "die";
+  l.thickness = 0.5e-3;
+  l.k_xy = l.k_z = 100;
+  d.layers.push_back(l);
+  d.faces[model::kBottom].type = model::BcType::kConvective;
+  d.faces[model::kBottom].h = 5e5;
+  d.faces[model::kTop].type = model::BcType::kPower;
+  d.faces[model::kTop].power.rows = d.faces[model::kTop].power.cols = 1;
+  d.faces[model::kTop].power.tile_watts = {0.0};
+  return d;
+}
+
+PlacementProblem random_problem(std::mt19937_64& rng) {
+  PlacementProblem p;
+  p.design = chip();
+  std::uniform_int_distribution<int> tiles(6, 16), sz(1, 4), nb(2, 6);
+  p.tiles_x = tiles(rng);
+  p.tiles_y = tiles(rng);
+  const int n = nb(rng);
+  for (int b = 0; b < n; ++b) {
+    BlockSpec s;
+    s.name = "B" + std::to_string(b);
+    s.w = std::min(sz(rng), p.tiles_x);
+    s.h = std::min(sz(rng), p.tiles_y);
+    s.power = 0.1 * (b + 1);
+    s.rotatable = b % 2 == 0;
+    p.blocks.push_back(s);
+  }
+  // One fixed block in the top-right corner and one keep-out zone in the middle.
+  p.blocks[0].fixed = true;
+  p.blocks[0].rotatable = false;
+  p.blocks[0].at_x = p.tiles_x - p.blocks[0].w;
+  p.blocks[0].at_y = p.tiles_y - p.blocks[0].h;
+  p.keep_out.push_back({p.tiles_x / 2 - 1, p.tiles_y / 2 - 1, 2, 2});
+  return p;
+}
+
+// A cheap objective for property tests: the power-weighted distance of blocks from the centre.
+BatchObjective centroid_objective(const PlacementProblem& prob) {
+  return [&prob](const std::vector<Placement>& batch) {
+    std::vector<double> out;
+    for (const auto& p : batch) {
+      EXPECT_TRUE(prob.feasible(p)) << "objective saw an infeasible placement";
+      double s = 0;
+      for (std::size_t b = 0; b < prob.blocks.size(); ++b) {
+        const auto r = prob.rect(p, b);
+        s += -prob.blocks[b].power * std::hypot(r.x + r.w / 2.0 - prob.tiles_x / 2.0,
+                                                r.y + r.h / 2.0 - prob.tiles_y / 2.0);
+      }
+      out.push_back(s);
+    }
+    return out;
+  };
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / ("heatop_opt_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return (dir / name).string();
+}
+
+std::string problem_text(const std::string& blocks, const std::string& extra = "") {
+  return "name: t\ndesign: " + std::string(HEATOP_EXAMPLES) + "/c1_surface.yaml\ntiles: [10, 10]\n" +
+         "blocks:\n" + blocks + extra;
+}
+
+}  // namespace
+
+TEST(Placement, ConstraintsHoldOverRandomProblems) {
+  std::mt19937_64 rng(42);
+  int problems = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    PlacementProblem prob = random_problem(rng);
+    try {
+      prob.validate();
+    } catch (const std::invalid_argument&) {
+      continue;  // e.g. too crowded: refused up front, which is also correct
+    }
+    Placement start;
+    try {
+      start = prob.corner_packed();
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++problems;
+    ASSERT_TRUE(prob.feasible(start));
+    AnnealingOptions o;
+    o.evaluations = 120;
+    o.population = 6;
+    o.seed = trial;
+    const auto res = anneal(prob, start, centroid_objective(prob), o);
+    std::string why;
+    EXPECT_TRUE(prob.feasible(res.best, &why)) << why;
+    EXPECT_EQ(res.best.x[0], prob.blocks[0].at_x);
+    EXPECT_EQ(res.best.y[0], prob.blocks[0].at_y);
+    EXPECT_LE(res.evaluations, o.evaluations);
+    // Never-rotatable blocks stay unrotated.
+    for (std::size_t b = 0; b < prob.blocks.size(); ++b)
+      if (!prob.blocks[b].rotatable) EXPECT_FALSE(res.best.rotated[b]);
+  }
+  EXPECT_GE(problems, 30);
+}
+
+TEST(Placement, PowerMapConservesBlockPower) {
+  std::mt19937_64 rng(7);
+  auto prob = random_problem(rng);
+  prob.validate();
+  const auto p = prob.corner_packed();
+  double total = 0, expect = 0;
+  for (double w : prob.power_map(p).tile_watts) total += w;
+  for (const auto& b : prob.blocks) expect += b.power;
+  EXPECT_NEAR(total, expect, 1e-12);
+}
+
+TEST(Placement, TinyFvOptimizationImprovesOnCornerStart) {
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.evaluations=40", "optimizer.eval_grid=[21, 21, 11]"});
+  FvObjectiveOptions verify;
+  verify.nx = verify.ny = 41;
+  verify.nz = 21;
+  int count = 0;
+  const auto start = lp.problem.corner_packed();
+  const double start_peak = fv_peak(lp.problem, start, verify);
+  const auto res = anneal(lp.problem, start, fv_objective(lp.problem, lp.eval, &count), lp.annealing);
+  EXPECT_EQ(count, res.evaluations);
+  const double final_peak = fv_peak(lp.problem, res.best, verify);
+  std::cout << "corner start " << start_peak << " K, optimized " << final_peak << " K\n";
+  EXPECT_LT(final_peak, start_peak - 2.0);  // corner packing is several kelvin worse
+  EXPECT_TRUE(lp.problem.feasible(res.best));
+}
+
+TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
+  // A "surrogate" that is the FV solver itself: every check must trust it.
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.evaluations=17", "optimizer.eval_grid=[21, 21, 11]"});
+  FieldPredictor exact = [](const std::vector<model::Design>& ds, const model::Grid& g) {
+    std::vector<std::vector<double>> out;
+    for (const auto& d : ds) {
+      const auto sys = fv::discretize(d, g);
+      std::vector<double> t(g.size(), 298.15);
+      solve::SolverConfig cfg;
+      cfg.options.rel_tol = 1e-10;
+      solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
+      out.push_back(t);
+    }
+    return out;
+  };
+  HybridOptions ho;
+  ho.eval = lp.eval;
+  HybridCounters hc;
+  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, exact, ho, &hc), lp.annealing);
+  EXPECT_EQ(hc.surrogate, 17);
+  EXPECT_GE(hc.estimates, 1);
+  EXPECT_EQ(hc.refined, 0);
+  EXPECT_LT(hc.max_est_error_K, 1e-3);
+  // A biased predictor (+2 K everywhere) is caught and refined.
+  FieldPredictor biased = [&exact](const std::vector<model::Design>& ds, const model::Grid& g) {
+    auto f = exact(ds, g);
+    for (auto& v : f)
+      for (auto& t : v) t += 2.0;
+    return f;
+  };
+  HybridCounters hb;
+  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, biased, ho, &hb), lp.annealing);
+  EXPECT_GE(hb.refined, 1);
+  EXPECT_NEAR(hb.max_est_error_K, 2.0, 0.05);
+}
+
+TEST(ProblemFile, BlockLargerThanDie) {
+  const auto f = write_file("big.yaml", problem_text("  - {name: huge, size_tiles: [11, 12], power_W: 1}\n"));
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than the die"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProblemFile, OverlappingFixedBlocks) {
+  const auto f = write_file("ovl.yaml", problem_text(
+      "  - {name: A, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [0, 0]}\n"
+      "  - {name: B, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [2, 2]}\n"));
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed blocks 'A' and 'B' overlap"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProblemFile, TotalAreaLargerThanDie) {
+  std::string blocks;
+  for (int b = 0; b < 5; ++b) blocks += "  - {name: B" + std::to_string(b) + ", size_tiles: [5, 5], power_W: 1}\n";
+  const auto f = write_file("area.yaml", problem_text(blocks));
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the blocks cover 125 tiles but the die has only 100"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProblemFile, UnknownKeyAndMissingDesign) {
+  const auto f = write_file("unk.yaml", problem_text("  - {name: A, size_tiles: [2, 2], power_W: 1, colour: red}\n"));
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown key 'colour'"), std::string::npos) << e.what();
+  }
+  const auto g = write_file("nodesign.yaml", "tiles: [4, 4]\nblocks:\n  - {size_tiles: [1, 1], power_W: 1}\n");
+  EXPECT_THROW(load_problem(g), std::invalid_argument);
+}
