@@ -6,7 +6,12 @@
 #include <iostream>
 #include <yaml-cpp/yaml.h>
 
+#include "import_command.hpp"
+#include "optimize_command.hpp"
 #include "solve_command.hpp"
+#ifdef HEATOP_WITH_TORCH
+#include "surrogate_commands.hpp"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"heatop: fast, trustworthy thermal simulation of 3D integrated circuits"};
@@ -20,6 +25,23 @@ int main(int argc, char** argv) {
   s->add_option("--set", solve.overrides, "override a design key, e.g. --set grid.nx=41 (repeatable)");
   s->add_option("--probe", solve.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
   s->add_option("--threads", solve.threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  s->add_option("--export", solve.export_format, "also write another tool's result layout: hotspot or 3d-ice")->check(CLI::IsMember({"hotspot", "3d-ice"}));
+  heatop::app::ImportArgs import_args;
+  CLI::App* imp = heatop::app::add_import_command(app, import_args);
+
+  heatop::app::OptimizeArgs opt;
+  CLI::App* o = app.add_subcommand("optimize", "Optimize block placement (docs/placement-file.md)");
+  o->add_option("problem", opt.problem, "placement problem file (YAML)")->required();
+  o->add_option("-o,--output", opt.output, "output folder")->required();
+  o->add_option("--model", opt.model_dir, "trained surrogate (hybrid mode)");
+  o->add_flag("--fd-only", opt.fd_only, "finite-volume evaluations only (the baseline)");
+  o->add_option("--tol", opt.tolerance_K, "error tolerance (K) above which surrogate answers are refined by FV");
+  o->add_option("--set", opt.overrides, "override a problem key, e.g. --set optimizer.evaluations=200");
+
+#ifdef HEATOP_WITH_TORCH
+  heatop::app::SurrogateArgs surrogate;
+  heatop::app::add_surrogate_commands(app, surrogate);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -29,7 +51,12 @@ int main(int argc, char** argv) {
   std::string cmd;
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
   try {
+#ifdef HEATOP_WITH_TORCH
+    if (const int rc = heatop::app::run_surrogate_command(surrogate, cmd); rc >= 0) return rc;
+#endif
     if (*s) return heatop::app::run_solve(solve, cmd);
+    if (*imp) return heatop::app::run_import(import_args);
+    if (*o) return heatop::app::run_optimize(opt, cmd, heatop::app::PredictorFactory{});
   } catch (const std::exception& e) {
     std::cerr << "heatop: error: " << e.what() << "\n";
     return 2;

@@ -15,6 +15,8 @@
 
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
+#include "io/export_formats.hpp"
+#include "io/ice3d.hpp"
 #include "io/field.hpp"
 #include "io/npy.hpp"
 #include "io/output_dir.hpp"
@@ -77,7 +79,10 @@ void check_memory(std::size_t n) {
 int run_solve(const SolveArgs& args, const std::string& command_line) {
   // Check the output folder before any work, so an unwritable folder fails fast.
   io::OutputDir out(args.output);
-  io::LoadedDesign loaded = io::load_design(args.design, args.overrides);
+  // Design files, or a 3D-ICE stack imported on the fly (docs/interop.md).
+  std::vector<std::string> import_warnings;
+  io::LoadedDesign loaded = io::ice3d::load_design_any(args.design, args.overrides, &import_warnings);
+  for (const auto& w : import_warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
   const model::Design& d = loaded.design;
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
@@ -223,6 +228,9 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     m["threads"] = omp_get_max_threads();
     std::ofstream(out.file("manifest.json")) << m.dump(2) << "\n";
   }
+  if (!args.export_format.empty())  // HotSpot / 3D-ICE layouts (io/export_formats.hpp)
+    io::write_exports(args.export_format, d, grid, field.values,
+                      [&](const std::string& name) { return out.file(name); });
   s["files"] = out.files();
   s["files"].push_back("summary.json");
   std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";

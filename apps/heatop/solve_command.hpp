@@ -10,6 +10,7 @@ struct SolveArgs {
   std::vector<std::string> overrides;  // --set key=value
   std::string probe_file;
   int threads = 0;  // 0 = OpenMP default
+  std::string export_format;  // --export hotspot|3d-ice (io/export_formats.hpp)
 };
 
 /// Runs `heatop solve`; returns the exit code (0, or 3 when the solver did not converge).

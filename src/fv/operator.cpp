@@ -84,6 +84,7 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
   for (std::size_t i = 0; i + 1 < x_.size(); ++i) hx_.push_back(x_[i + 1] - x_[i]);
   for (std::size_t j = 0; j + 1 < y_.size(); ++j) hy_.push_back(y_[j + 1] - y_[j]);
   for (std::size_t k = 0; k + 1 < z_.size(); ++k) hz_.push_back(z_[k + 1] - z_[k]);
+  if (has_footprints_) build_general_cache();
 }
 
 bool LayeredOperator::column_fixed(int i, int j) const {
@@ -152,18 +153,37 @@ double LayeredOperator::link(int d, int i, int j, int k) const {
   return g / hz_[ck];
 }
 
+void LayeredOperator::build_general_cache() {
+  // Per-node conductances of the east, north and upper links, and the diagonal, so that the
+  // hot loops do not re-derive them from the cells around every node.
+  const std::size_t n = size();
+  ge_.assign(n, 0.0);
+  gn_.assign(n, 0.0);
+  gu_.assign(n, 0.0);
+  gdiag_.assign(n, 0.0);
+  for (int i = 0; i < nx_; ++i)
+    for (int j = 0; j < ny_; ++j)
+      for (int k = 0; k < nz_; ++k) {
+        const std::size_t p = index(i, j, k);
+        ge_[p] = link(1, i, j, k);
+        gn_[p] = link(3, i, j, k);
+        gu_[p] = link(5, i, j, k);
+        double d = 0;
+        for (int dir = 0; dir < 6; ++dir) d += link(dir, i, j, k);
+        for (int f = 0; f < 6; ++f)
+          if (bc_[f].h > 0) d += bc_[f].h * face_area(f, i, j, k);
+        gdiag_[p] = d == 0 ? 1.0 : d;  // no material around this node: decouple it
+      }
+}
+
 void LayeredOperator::line_matrix_general(int i, int j, double* lower, double* diag,
                                           double* upper) const {
   const bool col_fixed = column_fixed(i, j);
+  const std::size_t base = index(i, j, 0);
   for (int k = 0; k < nz_; ++k) {
-    double d = 0;
-    for (int dir = 0; dir < 6; ++dir) d += link(dir, i, j, k);
-    for (int f = 0; f < 6; ++f)
-      if (bc_[f].h > 0) d += bc_[f].h * face_area(f, i, j, k);
-    const bool dead = d == 0;  // no material around this node: decouple it
-    diag[k] = dead ? 1.0 : d;
-    lower[k] = (k > 0 && !col_fixed) ? -link(4, i, j, k) * mask_z_[k - 1] : 0.0;
-    upper[k] = (k + 1 < nz_ && !col_fixed) ? -link(5, i, j, k) * mask_z_[k] : 0.0;
+    diag[k] = gdiag_[base + k];
+    lower[k] = (k > 0 && !col_fixed) ? -gu_[base + k - 1] * mask_z_[k - 1] : 0.0;
+    upper[k] = (k + 1 < nz_ && !col_fixed) ? -gu_[base + k] * mask_z_[k] : 0.0;
   }
 }
 
@@ -173,13 +193,12 @@ void LayeredOperator::add_inplane_general(int i, int j, const double* x, double*
   const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
   const double mw = i > 0 ? mask_x_[i - 1] : 0.0, me = i + 1 < nx_ ? mask_x_[i] : 0.0;
   const double ms = j > 0 ? mask_y_[j - 1] : 0.0, mn = j + 1 < ny_ ? mask_y_[j] : 0.0;
+  const std::size_t p0 = index(i, j, 0);
+  const std::size_t pw = i > 0 ? index(i - 1, j, 0) : p0, pe = i + 1 < nx_ ? index(i + 1, j, 0) : p0;
+  const std::size_t ps = j > 0 ? index(i, j - 1, 0) : p0, pn = j + 1 < ny_ ? index(i, j + 1, 0) : p0;
   for (int k = k0; k < k1; ++k) {
-    double s = 0;
-    if (mw != 0) s += link(0, i, j, k) * x[index(i - 1, j, k)];
-    if (me != 0) s += link(1, i, j, k) * x[index(i + 1, j, k)];
-    if (ms != 0) s += link(2, i, j, k) * x[index(i, j - 1, k)];
-    if (mn != 0) s += link(3, i, j, k) * x[index(i, j + 1, k)];
-    rhs[k] += s;
+    rhs[k] += mw * ge_[pw + k] * x[pw + k] + me * ge_[p0 + k] * x[pe + k] +
+              ms * gn_[ps + k] * x[ps + k] + mn * gn_[p0 + k] * x[pn + k];
   }
 }
 

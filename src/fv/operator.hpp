@@ -65,7 +65,10 @@ class LayeredOperator {
   bool has_footprints() const { return has_footprints_; }
   /// Verification hook: evaluate every coefficient by the general (footprint-aware) code even
   /// when the box is full of material. Results must agree with the fast path to rounding.
-  void use_general_path(bool on) { has_footprints_ = on || any_void_; }
+  void use_general_path(bool on) {
+    has_footprints_ = on || any_void_;
+    if (has_footprints_ && gdiag_.empty()) build_general_cache();
+  }
   /// Whether node (i, j, k) touches material (false only inside void regions).
   bool node_active(int i, int j, int k) const;
   /// Area (m^2) of face f (model::Face order) that belongs to node (i, j, k) and borders
@@ -110,6 +113,7 @@ class LayeredOperator {
   bool column_fixed(int i, int j) const;
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
+  void build_general_cache();
 
   int nx_, ny_, nz_;
   std::vector<double> x_, y_, z_, cell_kxy_, cell_kz_;
@@ -124,6 +128,7 @@ class LayeredOperator {
   bool any_void_ = false;
   std::vector<double> hx_, hy_, hz_;          // cell sizes
   std::vector<int> ci0_, ci1_, cj0_, cj1_;    // active cell ranges per z cell
+  std::vector<double> ge_, gn_, gu_, gdiag_;  // general path: per-node links and diagonal
 };
 
 }  // namespace heatop::fv

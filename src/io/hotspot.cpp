@@ -1,6 +1,7 @@
 #include "io/hotspot.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -88,10 +89,11 @@ const FlpBlock* Floorplan::find(const std::string& name) const {
 
 namespace {
 
-// Overlaps and gaps. Tolerances: 1e-6 of the die's larger side on lengths (HotSpot floorplans
-// are written with 6 decimals in metres).
+// Overlaps and gaps. Slivers thinner than 1e-4 of the die's larger side (1.6 um on a 16 mm
+// die) are rounding in the file, not design intent: HotSpot's own examples round block edges
+// to 1 um (e.g. 3 x 1.033 mm next to 3.1 mm).
 void check_tiling(const Floorplan& f) {
-  const double tol = 1e-6 * std::max(f.width(), f.height());
+  const double tol = 1e-4 * std::max(f.width(), f.height());
   const auto& b = f.blocks;
   for (std::size_t i = 0; i < b.size(); ++i)
     for (std::size_t j = i + 1; j < b.size(); ++j) {

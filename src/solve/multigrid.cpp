@@ -16,11 +16,24 @@ struct Transfer1D {
   std::vector<std::vector<std::pair<int, double>>> contrib;  // per coarse node: (fine, weight)
 };
 
-// Every other node, always keeping both ends; coordinates of the kept nodes in `coarse`.
-Transfer1D make_transfer(const std::vector<double>& fine, std::vector<double>* coarse) {
+// Every other node, always keeping both ends and the `keep` coordinates (material edges, so
+// that every level sees the same geometry); coordinates of the kept nodes in `coarse`.
+Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<double>& keep,
+                         std::vector<double>* coarse) {
   const int n = static_cast<int>(fine.size());
-  std::vector<int> sel;
-  for (int i = 0; i < n; i += 2) sel.push_back(i);
+  const double tol = 1e-9 * (fine.back() - fine.front());
+  auto is_kept = [&](int i) {
+    for (double e : keep)
+      if (std::abs(fine[i] - e) <= tol) return true;
+    return false;
+  };
+  std::vector<int> sel{0};
+  for (int i = 1; i < n - 1; ++i)
+    if (is_kept(i) || i - sel.back() >= 2) {
+      // Drop a node that would sit right before a kept one, to keep coarsening by ~2.
+      if (!is_kept(i) && i + 1 < n - 1 && is_kept(i + 1)) continue;
+      sel.push_back(i);
+    }
   if (sel.back() != n - 1) sel.push_back(n - 1);
   coarse->clear();
   for (int s : sel) coarse->push_back(fine[s]);
@@ -95,13 +108,20 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
   while (true) {
     Level& f = *levels_.back();
     const auto& o = *f.op;
-    const bool can_x = o.nx() > 2, can_y = o.ny() > 2;
+    // Material edges must stay grid lines on every level.
+    std::vector<double> keep_x, keep_y;
+    for (const auto& fp : o.cell_footprint())
+      if (fp[2] > fp[0]) {
+        keep_x.insert(keep_x.end(), {fp[0], fp[2]});
+        keep_y.insert(keep_y.end(), {fp[1], fp[3]});
+      }
+    std::vector<double> xc = o.x(), yc = o.y();
+    if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, &xc);
+    if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, &yc);
+    const bool can_x = xc.size() < o.x().size(), can_y = yc.size() < o.y().size();
     if (static_cast<long>(o.nx()) * o.ny() <= opt_.max_coarse_columns || (!can_x && !can_y) ||
         static_cast<int>(levels_.size()) >= opt_.max_levels)
       break;
-    std::vector<double> xc = o.x(), yc = o.y();
-    if (can_x) f.tx = make_transfer(o.x(), &xc);
-    if (can_y) f.ty = make_transfer(o.y(), &yc);
     // Identity transfer along an axis that is not coarsened.
     auto identity = [](int n) {
       Transfer1D t;
@@ -117,7 +137,10 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     if (!can_y) f.ty = identity(o.ny());
     f.r.resize(o.size());
     auto c = std::make_unique<Level>();
-    c->owned = std::make_unique<fv::LayeredOperator>(xc, yc, o.z(), o.cell_kxy(), o.cell_kz(), o.bc());
+    if (!can_x) xc = o.x();
+    if (!can_y) yc = o.y();
+    c->owned = std::make_unique<fv::LayeredOperator>(xc, yc, o.z(), o.cell_kxy(), o.cell_kz(), o.bc(),
+                                                     o.cell_footprint());
     c->op = c->owned.get();
     c->x_store.resize(c->op->size());
     c->b_store.resize(c->op->size());

@@ -1,0 +1,398 @@
+// `heatop train | predict | eval`.
+
+#include "surrogate_commands.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "fv/system.hpp"
+#include "io/design_file.hpp"
+#include "io/npy.hpp"
+#include "io/output_dir.hpp"
+#include "io/png_plot.hpp"
+#include "io/probes.hpp"
+#include "io/progress.hpp"
+#include "io/vtk.hpp"
+#include "surrogate/config.hpp"
+#include "surrogate/evaluation.hpp"
+#include "surrogate/surrogate_model.hpp"
+#include "surrogate/trainer.hpp"
+
+namespace heatop::app {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace sg = heatop::surrogate;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), f, v);
+  return buf;
+}
+
+std::string now_iso() {
+  const std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+int run_train(const SurrogateArgs& a, const std::string& cmd) {
+  sg::OperatorConfig cfg = sg::load_operator_config(a.config);
+  sg::TrainOptions opt;
+  opt.out_dir = a.train_output;
+  opt.resume = a.resume;
+  opt.device = sg::parse_device(a.device);
+  opt.command_line = cmd;
+  std::unique_ptr<io::ProgressBar> bar;
+  long first = -1;
+  std::string last_val;
+  opt.on_progress = [&](const sg::TrainProgress& p) {
+    if (!bar) {
+      first = p.step - 1;
+      bar = std::make_unique<io::ProgressBar>("train", p.steps - first, "steps");
+    }
+    if (p.validation)
+      last_val = " | val L2 " + fmt("%.2f%%", 100 * p.validation->mean_rel_l2) + " max " +
+                 fmt("%.2f K", p.validation->max_abs_K);
+    std::string info = "step " + std::to_string(p.step) + " loss " + fmt("%.3e", p.loss) + " (";
+    bool firstterm = true;
+    for (const auto& [n, v] : p.terms) {
+      info += (firstterm ? "" : " ") + n + " " + fmt("%.1e", v);
+      firstterm = false;
+    }
+    info += ") lr " + fmt("%.2e", p.lr) + last_val;
+    bar->update(p.step - first, info);
+  };
+  std::printf("training %s (%s trunk, rank %d, %d steps x %d functions, collocation %dx%dx%d) on %s -> %s\n",
+              a.config.c_str(), cfg.network.trunk.type.c_str(), cfg.network.rank, cfg.training.steps,
+              cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
+              cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
+  const sg::TrainReport r = sg::train(cfg, opt);
+  if (bar) bar->finish("step " + std::to_string(r.step) + " loss " + fmt("%.3e", r.loss) + last_val);
+  if (!r.ok()) {
+    std::fprintf(stderr, "heatop: error: %s\n", r.message.c_str());
+    return 4;
+  }
+  std::printf("%s after %ld steps (%ld this run) in %.1f s: loss %.3e", r.reason.c_str(), r.step,
+              r.step - r.start_step, r.seconds, r.loss);
+  if (!r.validation.empty())
+    std::printf(" | validation vs FV: mean rel. L2 of the rise %.2f%%, max |dT| %.3f K",
+                100 * r.validation.back().mean_rel_l2, r.validation.back().max_abs_K);
+  std::printf(" -> %s\n", r.checkpoint.c_str());
+  return 0;
+}
+
+// The z node range [k0, k1] of layer l.
+std::pair<int, int> layer_nodes(const model::Grid& g, int l) {
+  int k0 = -1, k1 = -1;
+  for (int k = 0; k + 1 < g.nz(); ++k)
+    if (g.cell_layer[k] == l) {
+      if (k0 < 0) k0 = k;
+      k1 = k + 1;
+    }
+  return {k0, k1};
+}
+
+std::vector<double> plane(const io::Field3D& f, int k) {
+  std::vector<double> p(f.nx() * f.ny());
+  for (std::size_t i = 0; i < f.nx(); ++i)
+    for (std::size_t j = 0; j < f.ny(); ++j) p[i * f.ny() + j] = f.at(i, j, k);
+  return p;
+}
+
+json model_identity(const sg::SurrogateModel& m, const std::string& dir) {
+  const json& h = m.info();
+  const auto& c = m.config();
+  return {{"model", dir},
+          {"trained_steps", h.value("step", 0L)},
+          {"trained_with_heatop", h.value("heatop_version", std::string())},
+          {"network", c.network.model + " DeepONet, " + c.network.trunk.type + " trunks, rank " +
+                          std::to_string(c.network.rank)},
+          {"design_family", m.problem().base().name},
+          {"normalisation", h.value("normalisation", json::object())}};
+}
+
+int run_predict(const SurrogateArgs& a, const std::string& cmd) {
+  io::OutputDir out(a.predict_output);
+  const auto model = sg::SurrogateModel::load(a.model, sg::parse_device(a.device));
+  io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
+  const model::Design& d = loaded.design;
+  const model::Grid grid = model::build_grid(d);
+  std::vector<io::Probe> probes;
+  if (!a.probe_file.empty()) probes = io::read_probes_csv(a.probe_file);
+  const auto t0 = std::chrono::steady_clock::now();
+  io::Field3D field = model->predict(d, grid);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The FV operator's energy balance of the prediction: a cheap plausibility check.
+  const fv::System sys = fv::discretize(d, grid);
+  const auto bal = fv::energy_balance(sys, field.values);
+  const auto wx = model::control_widths(grid.x), wy = model::control_widths(grid.y),
+             wz = model::control_widths(grid.z);
+  double tmax = -1e300, tmin = 1e300, tsum = 0, vsum = 0;
+  std::size_t imax = 0, jmax = 0, kmax = 0;
+  for (int i = 0; i < grid.nx(); ++i)
+    for (int j = 0; j < grid.ny(); ++j)
+      for (int k = 0; k < grid.nz(); ++k) {
+        const double v = field.at(i, j, k), vol = wx[i] * wy[j] * wz[k];
+        tsum += v * vol;
+        vsum += vol;
+        tmin = std::min(tmin, v);
+        if (v > tmax) { tmax = v; imax = i; jmax = j; kmax = k; }
+      }
+  json s;
+  s["heatop_version"] = HEATOP_VERSION;
+  s["source"] = "surrogate";
+  s["surrogate"] = model_identity(*model, a.model);
+  s["surrogate"]["seconds"] = secs;
+  s["design"] = d.name;
+  s["T_max_K"] = tmax;
+  s["T_min_K"] = tmin;
+  s["T_mean_K"] = tsum / vsum;
+  s["hotspot_mm"] = {grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3};
+  json layers = json::array();
+  for (std::size_t l = 0; l < d.layers.size(); ++l) {
+    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
+    double lmax = -1e300, lmin = 1e300;
+    for (int i = 0; i < grid.nx(); ++i)
+      for (int j = 0; j < grid.ny(); ++j)
+        for (int k = k0; k <= k1; ++k) {
+          lmax = std::max(lmax, field.at(i, j, k));
+          lmin = std::min(lmin, field.at(i, j, k));
+        }
+    layers.push_back({{"name", d.layers[l].name}, {"T_max_K", lmax}, {"T_min_K", lmin},
+                      {"power_W", d.layers[l].power.total()}});
+  }
+  s["layers"] = layers;
+  s["power_in_W"] = bal.power_in;
+  json hout;
+  for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
+  s["heat_out_W"] = hout;
+  s["energy_balance_rel"] = bal.rel_mismatch;
+  json zmm = json::array();
+  for (double z : grid.z) zmm.push_back(z * 1e3);
+  s["grid"] = {{"nx", grid.nx()}, {"ny", grid.ny()}, {"nz", grid.nz()}, {"nodes", grid.size()},
+               {"z_nodes_mm", zmm}, {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
+
+  io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
+  if (io::is_uniform(grid.x) && io::is_uniform(grid.y) && io::is_uniform(grid.z))
+    io::write_vti(out.file("T.vti"), field);
+  else
+    io::write_vtr(out.file("T.vtr"), field);
+  {
+    io::HeatmapOptions o;
+    o.title = d.name + " (surrogate): top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";
+    io::write_heatmap_png(out.file("top.png"), grid.x, grid.y, plane(field, grid.nz() - 1), o);
+  }
+  if (d.faces[model::kBottom].type == model::BcType::kPower) {
+    io::HeatmapOptions o;
+    o.title = d.name + " (surrogate): bottom surface (z = 0)";
+    io::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, plane(field, 0), o);
+  }
+  for (std::size_t l = 0; l < d.layers.size(); ++l) {
+    if (d.layers[l].power.empty()) continue;
+    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
+    int kbest = k0;
+    double best = -1e300;
+    for (int k = k0; k <= k1; ++k)
+      for (int i = 0; i < grid.nx(); ++i)
+        for (int j = 0; j < grid.ny(); ++j)
+          if (field.at(i, j, k) > best) { best = field.at(i, j, k); kbest = k; }
+    io::HeatmapOptions o;
+    o.title = d.name + " (surrogate): layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) + " mm)";
+    io::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y, plane(field, kbest), o);
+  }
+  if (!probes.empty()) {
+    std::vector<double> pt;
+    for (const auto& p : probes) pt.push_back(io::interpolate_trilinear(field, p.x_m, p.y_m, p.z_m));
+    io::write_probes_csv(out.file("probes.csv"), probes, pt);
+  }
+  {
+    std::ofstream(out.file("design.yaml")) << io::to_yaml(loaded.effective);
+    json m;
+    m["heatop_version"] = HEATOP_VERSION;
+    m["command_line"] = cmd;
+    m["date_utc"] = now_iso();
+    m["design_file"] = a.design;
+    m["model"] = a.model;
+    m["overrides"] = a.overrides;
+    m["device"] = a.device;
+    std::ofstream(out.file("manifest.json")) << m.dump(2) << "\n";
+  }
+  s["files"] = out.files();
+  s["files"].push_back("summary.json");
+  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
+  out.commit();
+  std::printf("%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | surrogate %.3f s | balance %.1e | -> %s\n",
+              d.name.c_str(), tmax, grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3, secs,
+              bal.rel_mismatch, a.predict_output.c_str());
+  return 0;
+}
+
+std::array<int, 3> parse_grid(const std::string& g) {
+  std::array<int, 3> n{};
+  char x1 = 0, x2 = 0;
+  std::istringstream ss(g);
+  if (!(ss >> n[0] >> x1 >> n[1] >> x2 >> n[2]) || x1 != 'x' || x2 != 'x' || n[0] < 2 || n[1] < 2 || n[2] < 2)
+    throw std::invalid_argument("--grid '" + g + "': expected NXxNYxNZ with at least 2 nodes each, e.g. 101x101x51");
+  return n;
+}
+
+// Reads a Celsius reference CSV (x_mm, y_mm, z_mm, T_celsius3d_K).
+bool read_reference_csv(const std::string& path, std::vector<io::Probe>& pts, std::vector<double>& t) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    double x, y, z, v;
+    char c;
+    std::istringstream ss(line);
+    if (ss >> x >> c >> y >> c >> z >> c >> v) {
+      pts.push_back({x * 1e-3, y * 1e-3, z * 1e-3});
+      t.push_back(v);
+    }
+  }
+  return !t.empty();
+}
+
+int run_eval(const SurrogateArgs& a, const std::string& cmd) {
+  std::unique_ptr<io::OutputDir> out;
+  if (!a.eval_output.empty()) out = std::make_unique<io::OutputDir>(a.eval_output);
+  const auto model = sg::SurrogateModel::load(a.eval_model, sg::parse_device(a.device));
+  const auto n = parse_grid(a.grid);
+  const auto& cfg = model->config();
+  // The power-map input the maps replace: the first one of the model.
+  std::string key;
+  const io::LoadedDesign probe = io::load_design(a.eval_design);
+  for (std::size_t i = 0; i < cfg.inputs.size() && key.empty(); ++i) {
+    if (cfg.inputs[i].type != "power_map") continue;
+    if (cfg.inputs[i].target.rfind("layer:", 0) == 0) {
+      for (std::size_t l = 0; l < probe.design.layers.size(); ++l)
+        if (probe.design.layers[l].name == cfg.inputs[i].target.substr(6))
+          key = "layers." + std::to_string(l) + ".power_map";
+    } else {
+      key = cfg.inputs[i].target + ".power_map";
+    }
+  }
+  if (key.empty()) throw std::invalid_argument("the model has no power-map input for --maps to replace");
+  const std::vector<std::string> grid_set{"grid.nx=" + std::to_string(n[0]), "grid.ny=" + std::to_string(n[1]),
+                                          "grid.nz=" + std::to_string(n[2])};
+  std::vector<std::string> maps = a.maps;
+  if (maps.empty()) maps.push_back("");  // the design's own map
+  json rows = json::array();
+  std::printf("%-22s %10s %10s %10s %8s %8s | %12s %10s\n", "map", "relL2 rise", "max|dT| K",
+              "peak err K", "MAPE %", "PAPE %", "Celsius relL2", "max|dT| K");
+  double sum_l2 = 0, worst_l2 = 0, worst_abs = 0;
+  for (const auto& map : maps) {
+    std::vector<std::string> ov = grid_set;
+    // Layers' cells would fix nz; clear them so grid.nz applies.
+    for (std::size_t l = 0; l < probe.design.layers.size(); ++l)
+      if (probe.design.layers[l].cells > 0) ov.push_back("layers." + std::to_string(l) + ".cells=null");
+    if (!map.empty()) ov.push_back(key + "=" + fs::absolute(map).string());
+    const io::LoadedDesign ld = io::load_design(a.eval_design, ov);
+    const model::Grid grid = model::build_grid(ld.design);
+    const io::Field3D ref = sg::fv_reference(ld.design, grid);
+    const io::Field3D pred = model->predict(ld.design, grid);
+    const sg::ErrorMetrics e = sg::compare(pred.values, ref.values, model->problem().norm().t_amb_K);
+    json row{{"map", map.empty() ? a.eval_design : map}, {"rel_l2_rise", e.rel_l2_rise},
+             {"max_abs_K", e.max_abs_K}, {"peak_err_K", e.peak_err_K}, {"mape_percent", e.mape},
+             {"pape_percent", e.pape}};
+    std::string cel = "-", celabs = "-";
+    if (!map.empty()) {
+      const std::string csv = (fs::path(map).parent_path() / (fs::path(map).stem().string() + "-celsius3d.csv")).string();
+      std::vector<io::Probe> pts;
+      std::vector<double> tc;
+      if (read_reference_csv(csv, pts, tc)) {
+        std::vector<double> tp;
+        for (const auto& p : pts) tp.push_back(io::interpolate_trilinear(pred, p.x_m, p.y_m, p.z_m));
+        const sg::ErrorMetrics c = sg::compare(tp, tc, model->problem().norm().t_amb_K);
+        row["celsius"] = {{"file", csv}, {"points", tc.size()}, {"rel_l2_rise", c.rel_l2_rise},
+                          {"max_abs_K", c.max_abs_K}, {"peak_err_K", c.peak_err_K}};
+        cel = fmt("%.3f%%", 100 * c.rel_l2_rise);
+        celabs = fmt("%.3f", c.max_abs_K);
+      }
+    }
+    std::printf("%-22s %9.3f%% %10.3f %10.3f %8.3f %8.3f | %12s %10s\n",
+                fs::path(row["map"].get<std::string>()).filename().string().c_str(), 100 * e.rel_l2_rise,
+                e.max_abs_K, e.peak_err_K, e.mape, e.pape, cel.c_str(), celabs.c_str());
+    rows.push_back(row);
+    sum_l2 += e.rel_l2_rise;
+    worst_l2 = std::max(worst_l2, e.rel_l2_rise);
+    worst_abs = std::max(worst_abs, e.max_abs_K);
+  }
+  std::printf("mean rel. L2 of the rise %.3f%%, max %.3f%%, max |dT| %.3f K over %zu maps (grid %s)\n",
+              100 * sum_l2 / maps.size(), 100 * worst_l2, worst_abs, maps.size(), a.grid.c_str());
+  if (out) {
+    json s{{"heatop_version", HEATOP_VERSION}, {"command_line", cmd}, {"grid", a.grid},
+           {"surrogate", model_identity(*model, a.eval_model)}, {"maps", rows},
+           {"mean_rel_l2_rise", sum_l2 / maps.size()}, {"max_rel_l2_rise", worst_l2}, {"max_abs_K", worst_abs}};
+    std::ofstream(out->file("eval.json")) << s.dump(2) << "\n";
+    std::ofstream csv(out->file("eval.csv"));
+    csv << "map,rel_l2_rise,max_abs_K,peak_err_K,mape_percent,pape_percent\n";
+    for (const auto& r : rows)
+      csv << r["map"].get<std::string>() << "," << r["rel_l2_rise"] << "," << r["max_abs_K"] << ","
+          << r["peak_err_K"] << "," << r["mape_percent"] << "," << r["pape_percent"] << "\n";
+    csv.close();
+    out->commit();
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
+  a.train = app.add_subcommand("train", "Train a physics-informed neural operator (docs/surrogate.md)");
+  a.train->add_option("config", a.config, "operator configuration (YAML)")->required();
+  a.train->add_option("-o,--output", a.train_output, "model folder")->required();
+  a.train->add_flag("--resume", a.resume, "continue the model in the folder from its checkpoint");
+  a.train->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+
+  a.predict = app.add_subcommand("predict", "Predict a design's temperature with a trained operator");
+  a.predict->add_option("model", a.model, "model folder (or .hnop checkpoint)")->required();
+  a.predict->add_option("design", a.design, "design file (YAML)")->required();
+  a.predict->add_option("-o,--output", a.predict_output, "output folder")->required();
+  a.predict->add_option("--set", a.overrides, "override a design key (repeatable)");
+  a.predict->add_option("--probe", a.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
+  a.predict->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+
+  a.eval = app.add_subcommand("eval", "Compare a trained operator with FV solutions map by map");
+  a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
+  a.eval->add_option("--design", a.eval_design, "design file the maps go into")->required();
+  a.eval->add_option("--maps", a.maps, "power-map files (default: the design's own map)");
+  a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51)");
+  a.eval->add_option("-o,--output", a.eval_output, "optional folder for eval.json and eval.csv");
+  a.eval->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+}
+
+int run_surrogate_command(const SurrogateArgs& a, const std::string& cmd) {
+  if (a.train && *a.train) return run_train(a, cmd);
+  if (a.predict && *a.predict) return run_predict(a, cmd);
+  if (a.eval && *a.eval) return run_eval(a, cmd);
+  return -1;
+}
+
+PredictorFactory surrogate_predictor_factory() {
+  return [](const std::string& dir, const model::Design&) -> optimize::FieldPredictor {
+    std::shared_ptr<sg::SurrogateModel> m = sg::SurrogateModel::load(dir, torch::kCPU);
+    return [m](const std::vector<model::Design>& ds, const model::Grid& grid) {
+      std::vector<sg::InputValues> in;
+      for (const auto& d : ds) in.push_back(m->problem().inputs_of(d));
+      std::vector<std::vector<double>> out;
+      for (auto& f : m->predict(in, grid, 32)) out.push_back(std::move(f.values));
+      return out;
+    };
+  };
+}
+
+}  // namespace heatop::app
