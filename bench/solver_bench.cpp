@@ -8,7 +8,8 @@
 // (bench/scipy_direct.py, run with /usr/bin/python3) for a time and accuracy comparison.
 //
 // Usage: heatop_bench_solver [--out bench/results/solver.json] [--examples DIR] [--quick]
-//                            [--cases c5_41,c4_33,c5_101,c5_201,c5_321,c4,c4_129] [--scipy | --no-scipy]
+//                            [--cases c5_41,c4_33,c5_101,c5_201,c5_321,c4,c4_129] [--scipy |
+//                            --no-scipy]
 //                            [--threads N] [--python /usr/bin/python3] [--direct-timeout S]
 //                            [--keep-export DIR]
 // See bench/README.md.
@@ -30,12 +31,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
@@ -70,19 +70,33 @@ struct CaseSpec {
 
 const std::vector<CaseSpec>& all_cases() {
   static const std::vector<CaseSpec> cases = {
-      {"c5_41", "c5_scale.yaml", {"grid.nx=41", "grid.ny=41", "grid.nz=21"}, true,
+      {"c5_41",
+       "c5_scale.yaml",
+       {"grid.nx=41", "grid.ny=41", "grid.nz=21"},
+       true,
        "C5 at 41x41x21, for the direct comparison"},
-      {"c4_33", "c4_stack.yaml", {"grid.nx=33", "grid.ny=33"}, true,
+      {"c4_33",
+       "c4_stack.yaml",
+       {"grid.nx=33", "grid.ny=33"},
+       true,
        "C4 at 33x33 lateral, for the direct comparison"},
-      {"c5_101", "c5_scale.yaml", {"grid.nx=101", "grid.ny=101", "grid.nz=51"}, false,
+      {"c5_101",
+       "c5_scale.yaml",
+       {"grid.nx=101", "grid.ny=101", "grid.nz=51"},
+       false,
        "C5, 0.52 M nodes"},
-      {"c5_201", "c5_scale.yaml", {"grid.nx=201", "grid.ny=201", "grid.nz=101"}, false,
+      {"c5_201",
+       "c5_scale.yaml",
+       {"grid.nx=201", "grid.ny=201", "grid.nz=101"},
+       false,
        "C5, 4.1 M nodes"},
-      {"c5_321", "c5_scale.yaml", {"grid.nx=321", "grid.ny=321", "grid.nz=161"}, false,
+      {"c5_321",
+       "c5_scale.yaml",
+       {"grid.nx=321", "grid.ny=321", "grid.nz=161"},
+       false,
        "C5, 16.6 M nodes"},
       {"c4", "c4_stack.yaml", {}, false, "C4 as shipped (257x257 lateral)"},
-      {"c4_129", "c4_stack.yaml", {"grid.nx=129", "grid.ny=129"}, false,
-       "C4 at 129x129 lateral"},
+      {"c4_129", "c4_stack.yaml", {"grid.nx=129", "grid.ny=129"}, false, "C4 at 129x129 lateral"},
   };
   return cases;
 }
@@ -139,18 +153,30 @@ Args parse_args(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "-h" || arg == "--help") usage(0);
-    else if (arg == "--out") a.out = next();
-    else if (arg == "--examples") a.examples = next();
-    else if (arg == "--quick") a.quick = true;
-    else if (arg == "--cases") a.cases = split(next(), ',');
-    else if (arg == "--scipy") a.scipy = true;
-    else if (arg == "--no-scipy") a.scipy = false;
-    else if (arg == "--threads") a.threads = std::atoi(next().c_str());
-    else if (arg == "--python") a.python = next();
-    else if (arg == "--direct-timeout") a.direct_timeout = std::atof(next().c_str());
-    else if (arg == "--keep-export") a.keep_export = next();
-    else if (arg == "--permc") a.permc = next();
+    if (arg == "-h" || arg == "--help")
+      usage(0);
+    else if (arg == "--out")
+      a.out = next();
+    else if (arg == "--examples")
+      a.examples = next();
+    else if (arg == "--quick")
+      a.quick = true;
+    else if (arg == "--cases")
+      a.cases = split(next(), ',');
+    else if (arg == "--scipy")
+      a.scipy = true;
+    else if (arg == "--no-scipy")
+      a.scipy = false;
+    else if (arg == "--threads")
+      a.threads = std::atoi(next().c_str());
+    else if (arg == "--python")
+      a.python = next();
+    else if (arg == "--direct-timeout")
+      a.direct_timeout = std::atof(next().c_str());
+    else if (arg == "--keep-export")
+      a.keep_export = next();
+    else if (arg == "--permc")
+      a.permc = next();
     else {
       std::fprintf(stderr, "heatop_bench_solver: unknown argument '%s'\n", argv[i]);
       usage(2);
@@ -445,8 +471,7 @@ json last_json_line(const std::string& text) {
 }
 
 /// The direct comparison of one case: export in a child, solve with scipy_direct.py.
-json direct_case(const Args& args, const CaseSpec& c, const std::string& dir,
-                 const json& heatop) {
+json direct_case(const Args& args, const CaseSpec& c, const std::string& dir, const json& heatop) {
   json d;
   d["solver"] = "scipy.sparse.linalg.splu (SuperLU, permc_spec=" + args.permc + ") + solve";
   json ex = run_in_child([&] { return export_case(args, c, dir); });
@@ -461,7 +486,8 @@ json direct_case(const Args& args, const CaseSpec& c, const std::string& dir,
   std::snprintf(timeout_s, sizeof timeout_s, "%.0f", args.direct_timeout);
   const std::string cmd = "timeout --signal=KILL " + std::string(timeout_s) + " " +
                           shell_quote(args.python) + " " + shell_quote(script) + " " +
-                          shell_quote(dir) + " --permc " + shell_quote(args.permc) + " 2>" + shell_quote(dir + "/scipy_stderr.txt");
+                          shell_quote(dir) + " --permc " + shell_quote(args.permc) + " 2>" +
+                          shell_quote(dir + "/scipy_stderr.txt");
   std::printf("    direct: %s\n", cmd.c_str());
   const auto t0 = std::chrono::steady_clock::now();
   const auto [code, out] = run_command(cmd);
@@ -475,8 +501,7 @@ json direct_case(const Args& args, const CaseSpec& c, const std::string& dir,
     d["available"] = false;
     d["error"] = code == 137 ? "killed after " + std::string(timeout_s) +
                                    " s (--direct-timeout) or out of memory"
-                             : "scipy_direct.py failed (exit " + std::to_string(code) +
-                                   "): " + err;
+                             : "scipy_direct.py failed (exit " + std::to_string(code) + "): " + err;
     return d;
   }
   d.update(r);
@@ -528,8 +553,8 @@ void print_tables(const json& results, const json& direct_info, const std::strin
   std::printf("\nheatop solver benchmark: CG + multigrid, rel. tol %.0e, T_amb initial guess\n",
               kRelTol);
   const std::vector<std::pair<std::string, std::size_t>> head = {
-      {"case", 8},   {"grid", 15},    {"nodes", 10},  {"iters", 6},    {"rel.res", 9},
-      {"conv", 5},   {"discr s", 8},  {"solve s", 8}, {"M unk/s", 8},  {"peak MiB", 9}};
+      {"case", 8}, {"grid", 15},   {"nodes", 10},  {"iters", 6},   {"rel.res", 9},
+      {"conv", 5}, {"discr s", 8}, {"solve s", 8}, {"M unk/s", 8}, {"peak MiB", 9}};
   std::string line;
   for (const auto& [h, w] : head) line += pad(h, w, h != "case" && h != "grid") + "  ";
   std::printf("%s\n%s\n", line.c_str(), std::string(line.size(), '-').c_str());
@@ -543,7 +568,8 @@ void print_tables(const json& results, const json& direct_info, const std::strin
     }
     const auto g = h["grid"];
     const std::string grid = std::to_string(g[0].get<int>()) + "x" +
-                             std::to_string(g[1].get<int>()) + "x" + std::to_string(g[2].get<int>());
+                             std::to_string(g[1].get<int>()) + "x" +
+                             std::to_string(g[2].get<int>());
     row += pad(grid, 15, false) + "  ";
     row += pad(std::to_string(h["nodes"].get<std::size_t>()), 10) + "  ";
     row += pad(std::to_string(h["iterations"].get<int>()), 6) + "  ";
@@ -563,9 +589,8 @@ void print_tables(const json& results, const json& direct_info, const std::strin
   }
   std::printf("%s\n", direct_info.value("version", std::string()).c_str());
   const std::vector<std::pair<std::string, std::size_t>> dhead = {
-      {"case", 8},       {"unknowns", 9},  {"heatop s", 8},  {"factor s", 9},
-      {"solve s", 8},    {"direct s", 9},  {"direct MiB", 10}, {"L+U nnz", 10},
-      {"ratio", 7},      {"max|dT| K", 9}};
+      {"case", 8},     {"unknowns", 9},    {"heatop s", 8}, {"factor s", 9}, {"solve s", 8},
+      {"direct s", 9}, {"direct MiB", 10}, {"L+U nnz", 10}, {"ratio", 7},    {"max|dT| K", 9}};
   line.clear();
   for (const auto& [h, w] : dhead) line += pad(h, w, h != "case") + "  ";
   std::printf("%s\n%s\n", line.c_str(), std::string(line.size(), '-').c_str());
@@ -623,8 +648,10 @@ json evaluate_targets(const json& results) {
   json seq = json::array();
   for (const auto& [n, it] : c5) seq.push_back({{"nodes", n}, {"iterations", it}});
   g["c5"] = seq;
-  if (c5.size() >= 2) g["met"] = c5.back().second <= c5.front().second;
-  else g["met"] = nullptr;
+  if (c5.size() >= 2)
+    g["met"] = c5.back().second <= c5.front().second;
+  else
+    g["met"] = nullptr;
   t["iterations_not_growing"] = g;
   json m;
   m["target"] = ">= 3 M unknowns/s at 4.1 M nodes (c5_201)";
@@ -641,8 +668,9 @@ json evaluate_targets(const json& results) {
 
 void print_targets(const json& t) {
   auto verdict = [](const json& j) {
-    return j["met"].is_null() ? std::string("not evaluated")
-                              : (j["met"].get<bool>() ? std::string("MET") : std::string("NOT MET"));
+    return j["met"].is_null()
+               ? std::string("not evaluated")
+               : (j["met"].get<bool>() ? std::string("MET") : std::string("NOT MET"));
   };
   std::printf("\ntargets:\n");
   std::printf("  %-48s %s (max %d)\n", t["iterations"]["target"].get<std::string>().c_str(),
@@ -681,7 +709,8 @@ int main(int argc, char** argv) {
   machine["compiler"] = __VERSION__;
 #endif
 
-  std::printf("heatop %s solver benchmark, %s\n", HEATOP_VERSION, machine["date"].get<std::string>().c_str());
+  std::printf("heatop %s solver benchmark, %s\n", HEATOP_VERSION,
+              machine["date"].get<std::string>().c_str());
   std::printf("machine: %ld CPUs (%s), %d OpenMP threads, OMP_WAIT_POLICY %s, %zu MiB available\n",
               nproc, machine["cpu"].get<std::string>().c_str(), omp_threads,
               machine["omp_wait_policy"].get<std::string>().c_str(),
@@ -698,10 +727,9 @@ int main(int argc, char** argv) {
   } else {
     direct_info = {{"enabled", true}, {"python", args.python}, {"version", scipy_what}};
   }
-  std::printf("direct comparison: %s\n",
-              direct_info["enabled"].get<bool>()
-                  ? (args.python + ", " + scipy_what).c_str()
-                  : direct_info["reason"].get<std::string>().c_str());
+  std::printf("direct comparison: %s\n", direct_info["enabled"].get<bool>()
+                                             ? (args.python + ", " + scipy_what).c_str()
+                                             : direct_info["reason"].get<std::string>().c_str());
 
   json results = json::array();
   for (const auto& name : args.cases) {
@@ -728,12 +756,13 @@ int main(int argc, char** argv) {
     r["design"] = c.file;
     r["overrides"] = c.overrides;
     if (h.contains("iterations"))
-      std::printf("    heatop: %d iterations, rel. residual %.2e, %.3f s (+ %.3f s discretize), "
-                  "%.2f M unknowns/s, peak %.0f MiB%s\n",
-                  h["iterations"].get<int>(), h["rel_residual"].get<double>(),
-                  h["solve_seconds"].get<double>(), h["discretize_seconds"].get<double>(),
-                  h["unknowns_per_second"].get<double>() / 1e6, h["child_peak_mib"].get<double>(),
-                  h["converged"].get<bool>() ? "" : "  NOT CONVERGED");
+      std::printf(
+          "    heatop: %d iterations, rel. residual %.2e, %.3f s (+ %.3f s discretize), "
+          "%.2f M unknowns/s, peak %.0f MiB%s\n",
+          h["iterations"].get<int>(), h["rel_residual"].get<double>(),
+          h["solve_seconds"].get<double>(), h["discretize_seconds"].get<double>(),
+          h["unknowns_per_second"].get<double>() / 1e6, h["child_peak_mib"].get<double>(),
+          h["converged"].get<bool>() ? "" : "  NOT CONVERGED");
     else
       std::printf("    heatop FAILED: %s\n", h.value("error", std::string("?")).c_str());
     r["heatop"] = h;
@@ -743,11 +772,12 @@ int main(int argc, char** argv) {
     } else if (do_direct && h.contains("iterations") && !dir.empty()) {
       json d = direct_case(args, c, dir, h);
       if (d.value("available", false))
-        std::printf("    direct: %.2f s (factor %.2f s), peak %.0f MiB, max|T_direct - "
-                    "T_heatop| = %.2e K, %.1fx heatop's time\n",
-                    d["seconds"].get<double>(), d["factor_seconds"].get<double>(),
-                    d["peak_mib"].get<double>(), d["max_abs_diff_K"].get<double>(),
-                    d.value("ratio_direct_over_heatop", 0.0));
+        std::printf(
+            "    direct: %.2f s (factor %.2f s), peak %.0f MiB, max|T_direct - "
+            "T_heatop| = %.2e K, %.1fx heatop's time\n",
+            d["seconds"].get<double>(), d["factor_seconds"].get<double>(),
+            d["peak_mib"].get<double>(), d["max_abs_diff_K"].get<double>(),
+            d.value("ratio_direct_over_heatop", 0.0));
       else
         std::printf("    direct NOT AVAILABLE: %s\n", d.value("error", std::string("?")).c_str());
       r["direct"] = d;

@@ -76,12 +76,13 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, SolveWritesEveryDocumentedOutput) {
   const std::string probes = write("p.csv", "x_mm,y_mm,z_mm\n0.5,0.5,0.5\n0.1,0.2,0.0\n");
   const CliRun r = run("solve " + std::string(HEATOP_EXAMPLES) +
-                    "/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 "
-                    "--set top.power_map=maps/map_20_20.txt --probe " + probes + " -o " + out());
+                       "/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 "
+                       "--set top.power_map=maps/map_20_20.txt --probe " +
+                       probes + " -o " + out());
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("T_max 315.6"), std::string::npos) << r.output;
-  for (const char* f : {"summary.json", "T.npy", "T.vti", "top.png", "probes.csv", "manifest.json",
-                        "design.yaml"})
+  for (const char* f :
+       {"summary.json", "T.npy", "T.vti", "top.png", "probes.csv", "manifest.json", "design.yaml"})
     EXPECT_TRUE(fs::exists(dir_ / "out" / f)) << f;
   const auto s = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));
   // Uniform 2.5 W map: 1D conduction, 303.15 K at the bottom and 315.65 K on top (cases.md).
@@ -118,8 +119,9 @@ TEST_F(Cli, UnknownKeyListsValidKeys) {
 }
 
 TEST_F(Cli, NegativeThickness) {
-  expect_refused(run("solve " + design("top: {type: power, power_W: 1.0}\n",
-                                        "thickness_mm: -0.5\n    k_W_per_mK: 100\n") +
+  expect_refused(run("solve " +
+                     design("top: {type: power, power_W: 1.0}\n",
+                            "thickness_mm: -0.5\n    k_W_per_mK: 100\n") +
                      " -o " + out()),
                  "thickness_mm must be positive, got -0.5");
 }
@@ -136,7 +138,8 @@ TEST_F(Cli, NegativeConductivity) {
 
 TEST_F(Cli, NanPowerInMap) {
   const std::string map = write("nan.txt", "POWER MAP\n2 2\n0.1 nan\n0.1 0.1\n");
-  expect_refused(run("solve " + design() + " --set top.power_map=" + map + " --set top.power_W=null -o " + out()),
+  expect_refused(run("solve " + design() + " --set top.power_map=" + map +
+                     " --set top.power_W=null -o " + out()),
                  "finite");
 }
 
@@ -147,24 +150,29 @@ TEST_F(Cli, InfinitePower) {
 
 TEST_F(Cli, PowerMapOfWrongSize) {
   const std::string map = write("short.txt", "POWER MAP\n3 3\n0.1 0.1 0.1\n0.1 0.1 0.1\n");
-  expect_refused(run("solve " + design("top: {type: power, power_map: " + map + "}\n") + " -o " + out()),
-                 "short.txt");
+  expect_refused(
+      run("solve " + design("top: {type: power, power_map: " + map + "}\n") + " -o " + out()),
+      "short.txt");
 }
 
 TEST_F(Cli, MissingMapFile) {
-  expect_refused(run("solve " + design("top: {type: power, power_map: nowhere.txt}\n") + " -o " + out()),
-                 "power map file not found");
+  expect_refused(
+      run("solve " + design("top: {type: power, power_map: nowhere.txt}\n") + " -o " + out()),
+      "power map file not found");
 }
 
 TEST_F(Cli, NoHeatPathIsRefused) {
-  expect_refused(run("solve " + design("top: {type: power, power_W: 1.0}\n",
-                                        "thickness_mm: 0.5\n    k_W_per_mK: 100\n",
-                                        "bottom: {type: adiabatic}\n") + " -o " + out()),
-                 "no heat path");
+  expect_refused(
+      run("solve " +
+          design("top: {type: power, power_W: 1.0}\n", "thickness_mm: 0.5\n    k_W_per_mK: 100\n",
+                 "bottom: {type: adiabatic}\n") +
+          " -o " + out()),
+      "no heat path");
 }
 
 TEST_F(Cli, GridTooLargeIsRefusedBeforeAllocating) {
-  const CliRun r = run("solve " + design() + " --set grid.nx=200000 --set grid.ny=200000 -o " + out());
+  const CliRun r =
+      run("solve " + design() + " --set grid.nx=200000 --set grid.ny=200000 -o " + out());
   expect_refused(r, "grid too large for this machine");
 }
 
@@ -187,8 +195,9 @@ TEST_F(Cli, BadSolverMethodNamesValidOnes) {
 }
 
 TEST_F(Cli, NonConvergenceIsReportedWithExitCode3) {
-  const CliRun r = run("solve " + design() +
-                    " --set solver.preconditioner=jacobi --set solver.max_iterations=2 -o " + out());
+  const CliRun r =
+      run("solve " + design() +
+          " --set solver.preconditioner=jacobi --set solver.max_iterations=2 -o " + out());
   EXPECT_EQ(r.code, 3) << r.output;
   EXPECT_NE(r.output.find("did not converge"), std::string::npos) << r.output;
   const auto s = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));

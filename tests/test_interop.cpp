@@ -171,12 +171,16 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
     std::string what, file, text, expect;
   };
   const std::vector<Case> cases = {
-      {"overlap", "o.flp", "A 0.002 0.001 0 0\nB 0.001 0.001 0.001 0\n", "o.flp:2: block 'B' overlaps"},
-      {"gap", "g.flp", "A 0.001 0.001 0 0\nB 0.001 0.001 0.001 0.001\n", "g.flp:2: the blocks leave a gap"},
+      {"overlap", "o.flp", "A 0.002 0.001 0 0\nB 0.001 0.001 0.001 0\n",
+       "o.flp:2: block 'B' overlaps"},
+      {"gap", "g.flp", "A 0.001 0.001 0 0\nB 0.001 0.001 0.001 0.001\n",
+       "g.flp:2: the blocks leave a gap"},
       {"negative", "n.flp", "A -0.001 0.001 0 0\n", "n.flp:1: block 'A' has width -0.001"},
       {"columns", "c.flp", "A 0.001 0.001 0\n", "c.flp:1: expected 'name width"},
-      {"number", "x.flp", "A 0.001 abc 0 0\n", "x.flp:1: height of 'A': expected a number, got 'abc'"},
-      {"duplicate", "d.flp", "A 0.001 0.001 0 0\nA 0.001 0.001 0.001 0\n", "d.flp:2: block name 'A' appears twice"},
+      {"number", "x.flp", "A 0.001 abc 0 0\n",
+       "x.flp:1: height of 'A': expected a number, got 'abc'"},
+      {"duplicate", "d.flp", "A 0.001 0.001 0 0\nA 0.001 0.001 0.001 0\n",
+       "d.flp:2: block name 'A' appears twice"},
   };
   for (const auto& c : cases) {
     const std::string p = write_file(d, c.file, c.text);
@@ -188,40 +192,57 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
   o.flp = flp;
   o.ptrace = write_file(d, "miss.ptrace", "A\n1.0\n");
   EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("miss.ptrace:1: block 'B' of"),
-            std::string::npos) << error_of([&] { io::hotspot::import_design(o); });
+            std::string::npos)
+      << error_of([&] { io::hotspot::import_design(o); });
   o.ptrace = write_file(d, "extra.ptrace", "A B C\n1 1 1\n");
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("extra.ptrace:1: block 'C' is in the trace"),
+  EXPECT_NE(error_of([&] {
+              io::hotspot::import_design(o);
+            }).find("extra.ptrace:1: block 'C' is in the trace"),
             std::string::npos);
   o.ptrace = write_file(d, "short.ptrace", "A B\n1 1\n1\n");
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("short.ptrace:3: expected 2 power values"),
+  EXPECT_NE(error_of([&] {
+              io::hotspot::import_design(o);
+            }).find("short.ptrace:3: expected 2 power values"),
             std::string::npos);
   // Unknown material in the config; fluid material.
   o.ptrace = write_file(d, "ok.ptrace", "A B\n1 2\n");
   o.config = write_file(d, "m.config", "# c\n-material_sink unobtainium\n");
   o.materials = kHs + "/example2/example.materials";
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("m.config:2: -material_sink: unknown material 'unobtainium'"),
-            std::string::npos) << error_of([&] { io::hotspot::import_design(o); });
+  EXPECT_NE(error_of([&] {
+              io::hotspot::import_design(o);
+            }).find("m.config:2: -material_sink: unknown material 'unobtainium'"),
+            std::string::npos)
+      << error_of([&] { io::hotspot::import_design(o); });
   o.config = write_file(d, "v.config", "-r_convec\n");
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("v.config:1: option -r_convec has no value"),
+  EXPECT_NE(error_of([&] {
+              io::hotspot::import_design(o);
+            }).find("v.config:1: option -r_convec has no value"),
             std::string::npos);
   // LCF: bad flag, microchannel layer (example 5), unknown material.
   const std::string lcf = write_file(d, "bad.lcf", "0\nY\nmaybe\n1e6\n0.01\n1e-4\na.flp\n");
-  EXPECT_NE(error_of([&] { io::hotspot::read_lcf(lcf); }).find("bad.lcf:3: power dissipation flag: expected Y or N"),
+  EXPECT_NE(error_of([&] {
+              io::hotspot::read_lcf(lcf);
+            }).find("bad.lcf:3: power dissipation flag: expected Y or N"),
             std::string::npos);
   io::hotspot::ImportOptions o5;
   o5.config = kHs + "/example5/example.config";
   o5.lcf = kHs + "/example5/example.lcf";
   o5.materials = kHs + "/example5/example.materials";
   o5.ptrace = kHs + "/example5/example.ptrace";
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o5); }).find("microchannel"), std::string::npos)
+  EXPECT_NE(error_of([&] { io::hotspot::import_design(o5); }).find("microchannel"),
+            std::string::npos)
       << error_of([&] { io::hotspot::import_design(o5); });
   io::hotspot::ImportOptions om;
   om.lcf = write_file(d, "mat.lcf", "0\nY\nY\nadamantium\n1e-4\na.flp\n");
   om.ptrace = o.ptrace;
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(om); }).find("mat.lcf:1: layer 0: unknown material 'adamantium'"),
-            std::string::npos) << error_of([&] { io::hotspot::import_design(om); });
+  EXPECT_NE(error_of([&] {
+              io::hotspot::import_design(om);
+            }).find("mat.lcf:1: layer 0: unknown material 'adamantium'"),
+            std::string::npos)
+      << error_of([&] { io::hotspot::import_design(om); });
   // Missing files name the path.
-  EXPECT_NE(error_of([&] { io::hotspot::read_flp(d + "/nope.flp"); }).find("nope.flp"), std::string::npos);
+  EXPECT_NE(error_of([&] { io::hotspot::read_flp(d + "/nope.flp"); }).find("nope.flp"),
+            std::string::npos);
 }
 
 TEST(HotSpotErrors, UnsupportedOptionsWarn) {
@@ -250,10 +271,12 @@ TEST(Ice3dErrors, MalformedFilesNameFileAndLine) {
       "top heat sink :\n heat transfer coefficient 1e-7 ;\n temperature 300 ;\n"
       "dimensions :\n chip length 1000, width 1000 ;\n cell length 100, width 100 ;\n"
       "die D :\n source 2 SI ;\n layer 50 SI ;\n";
-  write_file(d, "ok.flp", "A : position 0, 0 ; dimension 500, 1000 ; power values 1 ;\n"
-                          "B : rectangle (500, 0, 500, 1000) ; power values 2 ;\n");
-  write_file(d, "overlap.flp", "A : position 0, 0 ; dimension 600, 1000 ; power values 1 ;\n"
-                               "B : rectangle (500, 0, 500, 1000) ; power values 2 ;\n");
+  write_file(d, "ok.flp",
+             "A : position 0, 0 ; dimension 500, 1000 ; power values 1 ;\n"
+             "B : rectangle (500, 0, 500, 1000) ; power values 2 ;\n");
+  write_file(d, "overlap.flp",
+             "A : position 0, 0 ; dimension 600, 1000 ; power values 1 ;\n"
+             "B : rectangle (500, 0, 500, 1000) ; power values 2 ;\n");
   write_file(d, "neg.flp", "A : position 0, 0 ;\n dimension -5, 1000 ; power values 1 ;\n");
   write_file(d, "out.flp", "A : position 900, 0 ; dimension 500, 1000 ; power values 1 ;\n");
   write_file(d, "nopower.flp", "A : position 0, 0 ; dimension 500, 1000 ;\n");
@@ -263,24 +286,33 @@ TEST(Ice3dErrors, MalformedFilesNameFileAndLine) {
   const std::vector<Case> cases = {
       {"unknown material", head + "stack :\n die X D floorplan \"ok.flp\" ;\n",
        ""},  // valid, checked below
-      {"unknown material", "material SI :\n thermal conductivity 1.3e-4 ;\n volumetric heat capacity 1.6e-12 ;\n"
-                           "top heat sink :\n heat transfer coefficient 1e-7 ;\n temperature 300 ;\n"
-                           "dimensions :\n chip length 1000, width 1000 ;\n cell length 100, width 100 ;\n"
-                           "die D :\n source 2 CU ;\nstack :\n die X D floorplan \"ok.flp\" ;\n",
+      {"unknown material",
+       "material SI :\n thermal conductivity 1.3e-4 ;\n volumetric heat capacity 1.6e-12 ;\n"
+       "top heat sink :\n heat transfer coefficient 1e-7 ;\n temperature 300 ;\n"
+       "dimensions :\n chip length 1000, width 1000 ;\n cell length 100, width 100 ;\n"
+       "die D :\n source 2 CU ;\nstack :\n die X D floorplan \"ok.flp\" ;\n",
        "s.stk:11: unknown material 'CU'"},
-      {"missing semicolon", head + "stack :\n die X D floorplan \"ok.flp\"\n", "s.stk:15: expected ';'"},
+      {"missing semicolon", head + "stack :\n die X D floorplan \"ok.flp\"\n",
+       "s.stk:15: expected ';'"},
       {"microchannel", head + "microchannel 4rm :\n height 100 ;\n", "s.stk:13: 'microchannel'"},
-      {"channel in stack", head + "stack :\n channel C ;\n", "s.stk:14: the stack holds a microchannel"},
-      {"overlap", head + "stack :\n die X D floorplan \"overlap.flp\" ;\n", "overlap.flp:2: element 'B' overlaps element 'A'"},
-      {"negative", head + "stack :\n die X D floorplan \"neg.flp\" ;\n", "neg.flp:2: dimension (length) must be positive"},
-      {"outside", head + "stack :\n die X D floorplan \"out.flp\" ;\n", "out.flp:1: element 'A' at (900, 0) um"},
-      {"no power", head + "stack :\n die X D floorplan \"nopower.flp\" ;\n", "nopower.flp:1: element 'A' has no 'power values'"},
-      {"no sink", "material SI :\n thermal conductivity 1.3e-4 ;\n volumetric heat capacity 1.6e-12 ;\n"
-                  "dimensions :\n chip length 1000, width 1000 ;\n cell length 100, width 100 ;\n"
-                  "die D :\n source 2 SI ;\nstack :\n die X D floorplan \"ok.flp\" ;\n",
+      {"channel in stack", head + "stack :\n channel C ;\n",
+       "s.stk:14: the stack holds a microchannel"},
+      {"overlap", head + "stack :\n die X D floorplan \"overlap.flp\" ;\n",
+       "overlap.flp:2: element 'B' overlaps element 'A'"},
+      {"negative", head + "stack :\n die X D floorplan \"neg.flp\" ;\n",
+       "neg.flp:2: dimension (length) must be positive"},
+      {"outside", head + "stack :\n die X D floorplan \"out.flp\" ;\n",
+       "out.flp:1: element 'A' at (900, 0) um"},
+      {"no power", head + "stack :\n die X D floorplan \"nopower.flp\" ;\n",
+       "nopower.flp:1: element 'A' has no 'power values'"},
+      {"no sink",
+       "material SI :\n thermal conductivity 1.3e-4 ;\n volumetric heat capacity 1.6e-12 ;\n"
+       "dimensions :\n chip length 1000, width 1000 ;\n cell length 100, width 100 ;\n"
+       "die D :\n source 2 SI ;\nstack :\n die X D floorplan \"ok.flp\" ;\n",
        "no heat sink"},
       {"comment", head + "/* open\n", "s.stk:13: unterminated /* comment"},
-      {"missing floorplan", head + "stack :\n die X D floorplan \"none.flp\" ;\n", "s.stk:14: 3D-ICE floorplan file not found"},
+      {"missing floorplan", head + "stack :\n die X D floorplan \"none.flp\" ;\n",
+       "s.stk:14: 3D-ICE floorplan file not found"},
   };
   for (const auto& c : cases) {
     const std::string p = write_file(d, "s.stk", c.text);
@@ -291,7 +323,8 @@ TEST(Ice3dErrors, MalformedFilesNameFileAndLine) {
       EXPECT_NE(e.find(c.expect), std::string::npos) << c.what << ": " << e;
   }
   // The repository's microchannel example is refused, not half-imported.
-  const std::string e = error_of([&] { io::ice3d::import_design(kIce + "/example_steady_4rm/example_steady.stk"); });
+  const std::string e =
+      error_of([&] { io::ice3d::import_design(kIce + "/example_steady_4rm/example_steady.stk"); });
   EXPECT_NE(e.find("example_steady.stk:13: 'microchannel'"), std::string::npos) << e;
 }
 
@@ -301,9 +334,12 @@ TEST(InteropFuzz, NoCrashOnMangledInputs) {
   const std::string d = tmp_dir("fuzz");
   std::mt19937 rng(12345);
   const std::vector<std::pair<std::string, int>> files = {
-      {kHs + "/example2/ev6.flp", 0},           {kHs + "/example2/gcc.ptrace", 1},
-      {kHs + "/example2/example.config", 2},    {kHs + "/example3/example.materials", 3},
-      {kHs + "/example3/example.lcf", 4},       {kIce + "/test_solid/topsink.stk", 5},
+      {kHs + "/example2/ev6.flp", 0},
+      {kHs + "/example2/gcc.ptrace", 1},
+      {kHs + "/example2/example.config", 2},
+      {kHs + "/example3/example.materials", 3},
+      {kHs + "/example3/example.lcf", 4},
+      {kIce + "/test_solid/topsink.stk", 5},
       {kIce + "/test_solid/four_elements.flp", 6}};
   const std::string junk = " \t\n-#;:,()\"/*0123456789.eE+abcXYZ\x01\xff";
   for (const auto& [src, kind] : files) {
@@ -316,13 +352,27 @@ TEST(InteropFuzz, NoCrashOnMangledInputs) {
       const std::string p = write_file(d, "f" + fs::path(src).filename().string(), t);
       try {
         switch (kind) {
-          case 0: io::hotspot::read_flp(p); break;
-          case 1: io::hotspot::read_ptrace(p); break;
-          case 2: io::hotspot::read_config(p); break;
-          case 3: io::hotspot::read_materials(p); break;
-          case 4: io::hotspot::read_lcf(p); break;
-          case 5: io::ice3d::read_stack(p); break;
-          case 6: io::ice3d::read_floorplan(p); break;
+          case 0:
+            io::hotspot::read_flp(p);
+            break;
+          case 1:
+            io::hotspot::read_ptrace(p);
+            break;
+          case 2:
+            io::hotspot::read_config(p);
+            break;
+          case 3:
+            io::hotspot::read_materials(p);
+            break;
+          case 4:
+            io::hotspot::read_lcf(p);
+            break;
+          case 5:
+            io::ice3d::read_stack(p);
+            break;
+          case 6:
+            io::ice3d::read_floorplan(p);
+            break;
         }
       } catch (const std::exception&) {
       }
@@ -358,7 +408,8 @@ TEST(Exports, HotSpotAndIce3dLayouts) {
   std::getline(g, line);
   EXPECT_EQ(line, "Layer 0:");
   std::vector<double> l0;
-  for (int n = 0; n < 32 && std::getline(g, line); ++n) l0.push_back(std::stod(line.substr(line.find('\t') + 1)));
+  for (int n = 0; n < 32 && std::getline(g, line); ++n)
+    l0.push_back(std::stod(line.substr(line.find('\t') + 1)));
   ASSERT_EQ(l0.size(), 32u);
   EXPECT_EQ(std::max_element(l0.begin(), l0.end()) - l0.begin(), 7);
   std::getline(g, line);
@@ -385,7 +436,8 @@ TEST(Exports, HotSpotAndIce3dLayouts) {
   // Tflp: the two REST rectangles form one element.
   const std::string tf = read_text(d + "/Tflp_src_maximum.txt");
   EXPECT_NE(tf.find("NE(K) \t REST(K) \t S(K)"), std::string::npos) << tf;
-  EXPECT_NE(error_of([&] { io::check_export_format("ansys"); }).find("valid: hotspot, 3d-ice"), std::string::npos);
+  EXPECT_NE(error_of([&] { io::check_export_format("ansys"); }).find("valid: hotspot, 3d-ice"),
+            std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,8 +460,9 @@ TEST(CrossValidation, SlabTwoSources) {
   }
   ASSERT_EQ(exact.size(), 101u);
   for (const int n : {201, 101}) {
-    Solved s = solve_design(io::load_design(std::string(HEATOP_EXAMPLES) + "/slab_two_sources.yaml",
-                                     {"grid.nx=" + std::to_string(n), "grid.ny=" + std::to_string(n)}));
+    Solved s = solve_design(
+        io::load_design(std::string(HEATOP_EXAMPLES) + "/slab_two_sources.yaml",
+                        {"grid.nx=" + std::to_string(n), "grid.ny=" + std::to_string(n)}));
     const int step = (n - 1) / 100;
     double err = 0;
     for (int i = 0; i <= 100; ++i)
@@ -447,8 +500,10 @@ TEST(CrossValidation, Ice3dSolidStacks) {
     const auto p1 = io::layer_average(s.grid, s.t, l1), p2 = io::layer_average(s.grid, s.t, l2);
     const double t1 = io::plane_at(s.grid.x, s.grid.y, p1, 5025e-6, 4900e-6);
     const double t2 = io::plane_at(s.grid.x, s.grid.y, p2, 25e-6, 100e-6);
-    std::printf("3D-ICE solid %-6s: die1 heatop %.3f 3D-ICE %.3f (%+.3f K) | die2 heatop %.3f "
-                "3D-ICE %.3f (%+.3f K)\n", which.c_str(), t1, ref1, t1 - ref1, t2, ref2, t2 - ref2);
+    std::printf(
+        "3D-ICE solid %-6s: die1 heatop %.3f 3D-ICE %.3f (%+.3f K) | die2 heatop %.3f "
+        "3D-ICE %.3f (%+.3f K)\n",
+        which.c_str(), t1, ref1, t1 - ref1, t2, ref2, t2 - ref2);
     EXPECT_NEAR(t1, ref1, 0.05);
     EXPECT_NEAR(t2, ref2, 0.05);
   }
@@ -471,7 +526,8 @@ void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
   o.overrides = c.overrides;
   Solved s = solve_design(load_hotspot(o), 1e-7);
   const std::string d = tmp_dir(c.dir);
-  io::write_exports("hotspot", s.loaded.design, s.grid, s.t, [&](const std::string& n) { return d + "/" + n; });
+  io::write_exports("hotspot", s.loaded.design, s.grid, s.t,
+                    [&](const std::string& n) { return d + "/" + n; });
   const auto ours = read_steady(d + "/" + s.loaded.design.name + ".steady");
   const auto ref = read_steady(kHs + "/" + c.dir + "/" + c.steady);
   // Blocks of the die layers (no iface_/hsp_/hsink_/inode_ prefix).
@@ -493,9 +549,11 @@ void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
     if (hot_ours.empty() || ours.at(name) > ours.at(hot_ours)) hot_ours = name;
   }
   mean_d /= n;
-  std::printf("HotSpot %s: %d die blocks, heatop - HotSpot: mean %+.2f K, max |d| %.2f K; hottest "
-              "heatop %s %.2f K, HotSpot %s %.2f K\n", c.dir.c_str(), n, mean_d, max_d,
-              hot_ours.c_str(), ours.at(hot_ours), hot_ref.c_str(), ref.at(hot_ref));
+  std::printf(
+      "HotSpot %s: %d die blocks, heatop - HotSpot: mean %+.2f K, max |d| %.2f K; hottest "
+      "heatop %s %.2f K, HotSpot %s %.2f K\n",
+      c.dir.c_str(), n, mean_d, max_d, hot_ours.c_str(), ours.at(hot_ours), hot_ref.c_str(),
+      ref.at(hot_ref));
   EXPECT_EQ(hot_ours, hot_ref);
   EXPECT_LE(max_d, tol_die);
   (void)tol_sink;
@@ -505,8 +563,14 @@ void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
 
 // HotSpot example 2 (EV6, grid 64 x 64, Al spreader and sink): full package geometry.
 TEST(CrossValidation, HotSpotExample2) {
-  hotspot_case({"example2", "example.config", "ev6.flp", "gcc.ptrace", "", "example.materials",
-                "out_gcc.steady", {"-model_type", "grid"}},
+  hotspot_case({"example2",
+                "example.config",
+                "ev6.flp",
+                "gcc.ptrace",
+                "",
+                "example.materials",
+                "out_gcc.steady",
+                {"-model_type", "grid"}},
                4.0, 0.5);
 }
 
@@ -515,10 +579,22 @@ TEST(CrossValidation, HotSpotExample2) {
 // hotter than heatop's; the die stack above the spreader agrees, which is what is asserted:
 // the block temperatures relative to the die-average agree and the hottest block is the same.
 TEST(CrossValidation, HotSpotExamples3And4Stacks) {
-  for (const auto& c : {HsCase{"example3", "example.config", "", "example.ptrace", "example.lcf",
-                               "example.materials", "out_example.steady", {"-model_type", "grid", "-detailed_3D", "on"}},
-                        HsCase{"example4", "example.config", "", "ev6_3D.ptrace", "ev6_3D.lcf", "",
-                               "out_example.steady", {"-model_type", "grid", "-detailed_3D", "on"}}}) {
+  for (const auto& c : {HsCase{"example3",
+                               "example.config",
+                               "",
+                               "example.ptrace",
+                               "example.lcf",
+                               "example.materials",
+                               "out_example.steady",
+                               {"-model_type", "grid", "-detailed_3D", "on"}},
+                        HsCase{"example4",
+                               "example.config",
+                               "",
+                               "ev6_3D.ptrace",
+                               "ev6_3D.lcf",
+                               "",
+                               "out_example.steady",
+                               {"-model_type", "grid", "-detailed_3D", "on"}}}) {
     io::hotspot::ImportOptions o;
     o.config = kHs + "/" + c.dir + "/" + c.config;
     o.ptrace = kHs + "/" + c.dir + "/" + c.ptrace;
@@ -527,7 +603,8 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
     o.overrides = c.overrides;
     Solved s = solve_design(load_hotspot(o), 1e-7);
     const std::string d = tmp_dir(c.dir);
-    io::write_exports("hotspot", s.loaded.design, s.grid, s.t, [&](const std::string& n) { return d + "/" + n; });
+    io::write_exports("hotspot", s.loaded.design, s.grid, s.t,
+                      [&](const std::string& n) { return d + "/" + n; });
     const auto ours = read_steady(d + "/" + s.loaded.design.name + ".steady");
     const auto ref = read_steady(kHs + "/" + c.dir + "/" + c.steady);
     double mo = 0, mr = 0;
@@ -546,10 +623,12 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
     mr /= n;
     double max_rel = 0;
     for (const auto& [name, t] : ref)
-      if (name.rfind("layer_", 0) == 0) max_rel = std::max(max_rel, std::abs((ours.at(name) - mo) - (t - mr)));
-    std::printf("HotSpot %s: %d blocks, mean heatop %.2f K, HotSpot %.2f K (offset %+.2f K); "
-                "relative to the mean, max |d| %.2f K; hottest heatop %s, HotSpot %s\n",
-                c.dir.c_str(), n, mo, mr, mo - mr, max_rel, hot_ours.c_str(), hot_ref.c_str());
+      if (name.rfind("layer_", 0) == 0)
+        max_rel = std::max(max_rel, std::abs((ours.at(name) - mo) - (t - mr)));
+    std::printf(
+        "HotSpot %s: %d blocks, mean heatop %.2f K, HotSpot %.2f K (offset %+.2f K); "
+        "relative to the mean, max |d| %.2f K; hottest heatop %s, HotSpot %s\n",
+        c.dir.c_str(), n, mo, mr, mo - mr, max_rel, hot_ours.c_str(), hot_ref.c_str());
     // Measured: 6.1 K (ex. 3), 11.3 K (ex. 4: HotSpot maps blocks by their centre cell and
     // models the TSV strips' own conductivity, heatop averages and keeps one k per layer).
     EXPECT_LE(max_rel, c.dir == "example3" ? 7.0 : 12.5);

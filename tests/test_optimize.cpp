@@ -70,8 +70,8 @@ BatchObjective centroid_objective(const PlacementProblem& prob) {
       double s = 0;
       for (std::size_t b = 0; b < prob.blocks.size(); ++b) {
         const auto r = prob.rect(p, b);
-        s += -prob.blocks[b].power * std::hypot(r.x + r.w / 2.0 - prob.tiles_x / 2.0,
-                                                r.y + r.h / 2.0 - prob.tiles_y / 2.0);
+        s += -prob.blocks[b].power *
+             std::hypot(r.x + r.w / 2.0 - prob.tiles_x / 2.0, r.y + r.h / 2.0 - prob.tiles_y / 2.0);
       }
       out.push_back(s);
     }
@@ -87,8 +87,8 @@ std::string write_file(const std::string& name, const std::string& text) {
 }
 
 std::string problem_text(const std::string& blocks, const std::string& extra = "") {
-  return "name: t\ndesign: " + std::string(HEATOP_EXAMPLES) + "/c1_surface.yaml\ntiles: [10, 10]\n" +
-         "blocks:\n" + blocks + extra;
+  return "name: t\ndesign: " + std::string(HEATOP_EXAMPLES) +
+         "/c1_surface.yaml\ntiles: [10, 10]\n" + "blocks:\n" + blocks + extra;
 }
 
 }  // namespace
@@ -148,7 +148,8 @@ TEST(Placement, TinyFvOptimizationImprovesOnCornerStart) {
   int count = 0;
   const auto start = lp.problem.corner_packed();
   const double start_peak = fv_peak(lp.problem, start, verify);
-  const auto res = anneal(lp.problem, start, fv_objective(lp.problem, lp.eval, &count), lp.annealing);
+  const auto res =
+      anneal(lp.problem, start, fv_objective(lp.problem, lp.eval, &count), lp.annealing);
   EXPECT_EQ(count, res.evaluations);
   const double final_peak = fv_peak(lp.problem, res.best, verify);
   std::cout << "corner start " << start_peak << " K, optimized " << final_peak << " K\n";
@@ -175,7 +176,8 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
   HybridOptions ho;
   ho.eval = lp.eval;
   HybridCounters hc;
-  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, exact, ho, &hc), lp.annealing);
+  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, exact, ho, &hc),
+         lp.annealing);
   EXPECT_EQ(hc.surrogate, 17);
   EXPECT_GE(hc.estimates, 1);
   EXPECT_EQ(hc.refined, 0);
@@ -188,13 +190,15 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
     return f;
   };
   HybridCounters hb;
-  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, biased, ho, &hb), lp.annealing);
+  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, biased, ho, &hb),
+         lp.annealing);
   EXPECT_GE(hb.refined, 1);
   EXPECT_NEAR(hb.max_est_error_K, 2.0, 0.05);
 }
 
 TEST(ProblemFile, BlockLargerThanDie) {
-  const auto f = write_file("big.yaml", problem_text("  - {name: huge, size_tiles: [11, 12], power_W: 1}\n"));
+  const auto f =
+      write_file("big.yaml", problem_text("  - {name: huge, size_tiles: [11, 12], power_W: 1}\n"));
   try {
     load_problem(f);
     FAIL() << "accepted";
@@ -204,37 +208,44 @@ TEST(ProblemFile, BlockLargerThanDie) {
 }
 
 TEST(ProblemFile, OverlappingFixedBlocks) {
-  const auto f = write_file("ovl.yaml", problem_text(
-      "  - {name: A, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [0, 0]}\n"
-      "  - {name: B, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [2, 2]}\n"));
+  const auto f = write_file(
+      "ovl.yaml",
+      problem_text("  - {name: A, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [0, 0]}\n"
+                   "  - {name: B, size_tiles: [3, 3], power_W: 1, fixed_at_tile: [2, 2]}\n"));
   try {
     load_problem(f);
     FAIL() << "accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("fixed blocks 'A' and 'B' overlap"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("fixed blocks 'A' and 'B' overlap"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(ProblemFile, TotalAreaLargerThanDie) {
   std::string blocks;
-  for (int b = 0; b < 5; ++b) blocks += "  - {name: B" + std::to_string(b) + ", size_tiles: [5, 5], power_W: 1}\n";
+  for (int b = 0; b < 5; ++b)
+    blocks += "  - {name: B" + std::to_string(b) + ", size_tiles: [5, 5], power_W: 1}\n";
   const auto f = write_file("area.yaml", problem_text(blocks));
   try {
     load_problem(f);
     FAIL() << "accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("the blocks cover 125 tiles but the die has only 100"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the blocks cover 125 tiles but the die has only 100"),
+              std::string::npos)
+        << e.what();
   }
 }
 
 TEST(ProblemFile, UnknownKeyAndMissingDesign) {
-  const auto f = write_file("unk.yaml", problem_text("  - {name: A, size_tiles: [2, 2], power_W: 1, colour: red}\n"));
+  const auto f = write_file(
+      "unk.yaml", problem_text("  - {name: A, size_tiles: [2, 2], power_W: 1, colour: red}\n"));
   try {
     load_problem(f);
     FAIL() << "accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("unknown key 'colour'"), std::string::npos) << e.what();
   }
-  const auto g = write_file("nodesign.yaml", "tiles: [4, 4]\nblocks:\n  - {size_tiles: [1, 1], power_W: 1}\n");
+  const auto g =
+      write_file("nodesign.yaml", "tiles: [4, 4]\nblocks:\n  - {size_tiles: [1, 1], power_W: 1}\n");
   EXPECT_THROW(load_problem(g), std::invalid_argument);
 }

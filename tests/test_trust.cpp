@@ -147,7 +147,8 @@ TEST(Trust, GoodPredictionNeedsFewerIterationsThanColdStart) {
 
 TEST(Trust, BadInputsAreRefused) {
   const auto sys = fv::discretize(c1_design(9));
-  EXPECT_THROW(trust::estimate_confidence(sys, std::vector<double>(5, 300.0)), std::invalid_argument);
+  EXPECT_THROW(trust::estimate_confidence(sys, std::vector<double>(5, 300.0)),
+               std::invalid_argument);
   trust::ConfidenceOptions o;
   o.tolerance_K = -1;
   EXPECT_THROW(trust::estimate_confidence(sys, std::vector<double>(sys.grid.size(), 300.0), o),

@@ -61,7 +61,8 @@ std::vector<io::FloorplanRect> floorplan(const PlacementProblem& prob, const Pla
 std::vector<double> top_plane(const model::Grid& g, const std::vector<double>& t) {
   std::vector<double> p(static_cast<std::size_t>(g.nx()) * g.ny());
   for (int i = 0; i < g.nx(); ++i)
-    for (int j = 0; j < g.ny(); ++j) p[static_cast<std::size_t>(i) * g.ny() + j] = t[g.index(i, j, g.nz() - 1)];
+    for (int j = 0; j < g.ny(); ++j)
+      p[static_cast<std::size_t>(i) * g.ny() + j] = t[g.index(i, j, g.nz() - 1)];
   return p;
 }
 
@@ -79,8 +80,9 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   optimize::FieldPredictor predictor;
   if (!args.fd_only) {
     if (!make_predictor)
-      throw std::runtime_error("optimize --model needs the neural-operator module, which this "
-                               "build of heatop does not have (LibTorch missing); use --fd-only");
+      throw std::runtime_error(
+          "optimize --model needs the neural-operator module, which this "
+          "build of heatop does not have (LibTorch missing); use --fd-only");
     predictor = make_predictor(args.model_dir, prob.design);
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -104,12 +106,13 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   }
   io::ProgressBar bar(std::string("optimize (") + (args.fd_only ? "fd-only" : "hybrid") + ")",
                       lp.annealing.evaluations, "eval");
-  const auto res = optimize::anneal(prob, start, objective, lp.annealing, [&](int done, int, double best) {
-    char info[64];
-    std::snprintf(info, sizeof info, "best %.3f K", best);
-    bar.update(done, info);
-    return true;
-  });
+  const auto res =
+      optimize::anneal(prob, start, objective, lp.annealing, [&](int done, int, double best) {
+        char info[64];
+        std::snprintf(info, sizeof info, "best %.3f K", best);
+        bar.update(done, info);
+        return true;
+      });
   char info[64];
   std::snprintf(info, sizeof info, "best %.3f K", res.best_value);
   bar.finish(info);
@@ -138,9 +141,11 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   // Outputs.
   for (const auto* which : {"start", "final"}) {
     const Placement& p = std::string(which) == "start" ? start : res.best;
-    io::write_floorplan_png(out.file(std::string(which) == "start" ? "floorplan_start.png" : "floorplan.png"),
-                            prob.design.lx, prob.design.ly, floorplan(prob, p),
-                            prob.name + (std::string(which) == "start" ? ": corner-packed start" : ": optimized placement"));
+    io::write_floorplan_png(
+        out.file(std::string(which) == "start" ? "floorplan_start.png" : "floorplan.png"),
+        prob.design.lx, prob.design.ly, floorplan(prob, p),
+        prob.name +
+            (std::string(which) == "start" ? ": corner-packed start" : ": optimized placement"));
   }
   {
     io::HeatmapOptions o;
@@ -155,9 +160,10 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
       by_time.x.push_back(tp.seconds);
       by_time.y.push_back(tp.best);
     }
-    io::write_line_plot_png(out.file("convergence.png"),
-                            {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
-                             {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});
+    io::write_line_plot_png(
+        out.file("convergence.png"),
+        {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
+         {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});
   }
   json pl;
   pl["problem"] = prob.name;
@@ -181,8 +187,10 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
                       {"fv_error_estimates", hc.estimates},
                       {"fv_verification", 2}};
   s["max_estimated_error_K"] = args.fd_only ? json(nullptr) : json(hc.max_est_error_K);
-  s["optimizer"] = {{"method", "annealing"},       {"budget", lp.annealing.evaluations},
-                    {"population", lp.annealing.population}, {"seed", lp.annealing.seed},
+  s["optimizer"] = {{"method", "annealing"},
+                    {"budget", lp.annealing.evaluations},
+                    {"population", lp.annealing.population},
+                    {"seed", lp.annealing.seed},
                     {"eval_grid", {lp.eval.nx, lp.eval.ny, lp.eval.nz}},
                     {"verify_grid", {lp.verify.nx, lp.verify.ny, lp.verify.nz}}};
   s["command_line"] = command_line;

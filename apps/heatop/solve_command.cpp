@@ -16,8 +16,8 @@
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/export_formats.hpp"
-#include "io/ice3d.hpp"
 #include "io/field.hpp"
+#include "io/ice3d.hpp"
 #include "io/npy.hpp"
 #include "io/output_dir.hpp"
 #include "io/png_plot.hpp"
@@ -68,10 +68,10 @@ void check_memory(std::size_t n) {
   const std::size_t need = model::estimated_solver_bytes(n);
   const std::size_t avail = model::available_memory_bytes();
   if (avail > 0 && need > avail)
-    throw std::runtime_error(
-        "grid too large for this machine: " + std::to_string(n) + " nodes need about " +
-        fmt("%.1f", need / 1073741824.0) + " GiB, but only " + fmt("%.1f", avail / 1073741824.0) +
-        " GiB are available. Reduce grid.nx, grid.ny or grid.nz.");
+    throw std::runtime_error("grid too large for this machine: " + std::to_string(n) +
+                             " nodes need about " + fmt("%.1f", need / 1073741824.0) +
+                             " GiB, but only " + fmt("%.1f", avail / 1073741824.0) +
+                             " GiB are available. Reduce grid.nx, grid.ny or grid.nz.");
 }
 
 }  // namespace
@@ -81,14 +81,15 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   io::OutputDir out(args.output);
   // Design files, or a 3D-ICE stack imported on the fly (docs/interop.md).
   std::vector<std::string> import_warnings;
-  io::LoadedDesign loaded = io::ice3d::load_design_any(args.design, args.overrides, &import_warnings);
+  io::LoadedDesign loaded =
+      io::ice3d::load_design_any(args.design, args.overrides, &import_warnings);
   for (const auto& w : import_warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
   const model::Design& d = loaded.design;
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
   // Refuse grids that do not fit before allocating anything of size N.
-  const std::size_t nodes = static_cast<std::size_t>(d.grid.nx) * d.grid.ny *
-                            std::max<std::size_t>(d.grid.nz, 2);
+  const std::size_t nodes =
+      static_cast<std::size_t>(d.grid.nx) * d.grid.ny * std::max<std::size_t>(d.grid.nz, 2);
   check_memory(nodes);
   model::Grid grid = model::build_grid(d);
   check_memory(grid.size());
@@ -101,11 +102,18 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   // Initial guess: the ambient temperature of the first convective or fixed face.
   double t0 = 298.15;
   for (const auto& f : d.faces) {
-    if (f.type == model::BcType::kFixed) { t0 = f.t_fixed; break; }
-    if (f.h > 0) { t0 = f.t_amb; break; }
+    if (f.type == model::BcType::kFixed) {
+      t0 = f.t_fixed;
+      break;
+    }
+    if (f.h > 0) {
+      t0 = f.t_amb;
+      break;
+    }
   }
   std::fill(t.begin(), t.end(), t0);
-  const solve::SolveReport rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
+  const solve::SolveReport rep =
+      solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
   if (!solve::all_finite(t.size(), t.data()) || rep.reason == "nan")
     throw std::runtime_error("the solver produced NaN or Inf (" + rep.summary() +
                              "); check the design's values");
@@ -137,7 +145,12 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
         tsum += v * vol;
         vsum += vol;
         tmin = std::min(tmin, v);
-        if (v > tmax) { tmax = v; imax = i; jmax = j; kmax = k; }
+        if (v > tmax) {
+          tmax = v;
+          imax = i;
+          jmax = j;
+          kmax = k;
+        }
       }
 
   json s;
@@ -159,7 +172,9 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
           lmax = std::max(lmax, field.at(i, j, k));
           lmin = std::min(lmin, field.at(i, j, k));
         }
-    layers.push_back({{"name", d.layers[l].name}, {"T_max_K", lmax}, {"T_min_K", lmin},
+    layers.push_back({{"name", d.layers[l].name},
+                      {"T_max_K", lmax},
+                      {"T_min_K", lmin},
                       {"power_W", d.layers[l].power.total()}});
   }
   s["layers"] = layers;
@@ -168,16 +183,25 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
   s["heat_out_W"] = hout;
   s["energy_balance_rel"] = bal.rel_mismatch;
-  s["solver"] = {{"method", rep.method},       {"preconditioner", rep.preconditioner},
-                 {"iterations", rep.iterations}, {"rel_residual", rep.rel_residual},
-                 {"converged", rep.converged},   {"reason", rep.reason},
-                 {"seconds", rep.seconds},       {"tol", loaded.solver.options.rel_tol},
-                 {"threads", omp_get_max_threads()}, {"history", rep.history}};
+  s["solver"] = {{"method", rep.method},
+                 {"preconditioner", rep.preconditioner},
+                 {"iterations", rep.iterations},
+                 {"rel_residual", rep.rel_residual},
+                 {"converged", rep.converged},
+                 {"reason", rep.reason},
+                 {"seconds", rep.seconds},
+                 {"tol", loaded.solver.options.rel_tol},
+                 {"threads", omp_get_max_threads()},
+                 {"history", rep.history}};
   json zmm = json::array();
   for (double z : grid.z) zmm.push_back(z * 1e3);
-  s["grid"] = {{"nx", grid.nx()}, {"ny", grid.ny()}, {"nz", grid.nz()}, {"nodes", grid.size()},
+  s["grid"] = {{"nx", grid.nx()},
+               {"ny", grid.ny()},
+               {"nz", grid.nz()},
+               {"nodes", grid.size()},
                {"void_nodes", void_nodes},
-               {"z_nodes_mm", zmm}, {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
+               {"z_nodes_mm", zmm},
+               {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
 
   // Files.
   io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
@@ -205,15 +229,20 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     for (int k = k0; k <= k1; ++k)
       for (int i = 0; i < grid.nx(); ++i)
         for (int j = 0; j < grid.ny(); ++j)
-          if (field.at(i, j, k) > best) { best = field.at(i, j, k); kbest = k; }
+          if (field.at(i, j, k) > best) {
+            best = field.at(i, j, k);
+            kbest = k;
+          }
     io::HeatmapOptions o;
-    o.title = d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) + " mm)";
+    o.title = d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) +
+              " mm)";
     io::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y,
                           plane(field, kbest), o);
   }
   if (!probes.empty()) {
     std::vector<double> pt;
-    for (const auto& p : probes) pt.push_back(io::interpolate_trilinear(field, p.x_m, p.y_m, p.z_m));
+    for (const auto& p : probes)
+      pt.push_back(io::interpolate_trilinear(field, p.x_m, p.y_m, p.z_m));
     io::write_probes_csv(out.file("probes.csv"), probes, pt);
   }
   {
@@ -236,14 +265,17 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
   out.commit();
 
-  std::printf("%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | %s, %d it, rel.res %.1e, %.3f s | "
-              "balance %.1e | -> %s\n",
-              d.name.c_str(), tmax, grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3,
-              (rep.method + "+" + rep.preconditioner).c_str(), rep.iterations, rep.rel_residual,
-              rep.seconds, bal.rel_mismatch, args.output.c_str());
+  std::printf(
+      "%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | %s, %d it, rel.res %.1e, %.3f s | "
+      "balance %.1e | -> %s\n",
+      d.name.c_str(), tmax, grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3,
+      (rep.method + "+" + rep.preconditioner).c_str(), rep.iterations, rep.rel_residual,
+      rep.seconds, bal.rel_mismatch, args.output.c_str());
   if (!rep.converged) {
-    std::fprintf(stderr, "heatop: warning: the solver did not converge (%s); results written but "
-                 "not trustworthy\n", rep.summary().c_str());
+    std::fprintf(stderr,
+                 "heatop: warning: the solver did not converge (%s); results written but "
+                 "not trustworthy\n",
+                 rep.summary().c_str());
     return 3;
   }
   return 0;

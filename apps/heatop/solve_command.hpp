@@ -9,7 +9,7 @@ struct SolveArgs {
   std::string output;
   std::vector<std::string> overrides;  // --set key=value
   std::string probe_file;
-  int threads = 0;  // 0 = OpenMP default
+  int threads = 0;            // 0 = OpenMP default
   std::string export_format;  // --export hotspot|3d-ice (io/export_formats.hpp)
 };
 

@@ -88,8 +88,8 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
 }
 
 bool LayeredOperator::column_fixed(int i, int j) const {
-  return (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
-         (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
+  return (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) || (j == 0 && bc_[2].fixed) ||
+         (j == ny_ - 1 && bc_[3].fixed);
 }
 
 bool LayeredOperator::node_active(int i, int j, int k) const {
@@ -114,13 +114,19 @@ double LayeredOperator::face_area(int f, int i, int j, int k) const {
   const int ci = f == 0 ? 0 : (f == 1 ? nx_ - 2 : -1);
   const int cj = f == 2 ? 0 : (f == 3 ? ny_ - 2 : -1);
   const int ck = f == 4 ? 0 : (f == 5 ? nz_ - 2 : -1);
-  for (int c3 = (ck >= 0 ? ck : std::max(0, k - 1)); c3 <= (ck >= 0 ? ck : std::min(nz_ - 2, k)); ++c3)
-    for (int c1 = (ci >= 0 ? ci : std::max(0, i - 1)); c1 <= (ci >= 0 ? ci : std::min(nx_ - 2, i)); ++c1)
-      for (int c2 = (cj >= 0 ? cj : std::max(0, j - 1)); c2 <= (cj >= 0 ? cj : std::min(ny_ - 2, j)); ++c2) {
+  for (int c3 = (ck >= 0 ? ck : std::max(0, k - 1)); c3 <= (ck >= 0 ? ck : std::min(nz_ - 2, k));
+       ++c3)
+    for (int c1 = (ci >= 0 ? ci : std::max(0, i - 1)); c1 <= (ci >= 0 ? ci : std::min(nx_ - 2, i));
+         ++c1)
+      for (int c2 = (cj >= 0 ? cj : std::max(0, j - 1));
+           c2 <= (cj >= 0 ? cj : std::min(ny_ - 2, j)); ++c2) {
         if (!cell_active(c1, c2, c3)) continue;
-        if (f < 2) a += 0.25 * hy_[c2] * hz_[c3];
-        else if (f < 4) a += 0.25 * hx_[c1] * hz_[c3];
-        else a += 0.25 * hx_[c1] * hy_[c2];
+        if (f < 2)
+          a += 0.25 * hy_[c2] * hz_[c3];
+        else if (f < 4)
+          a += 0.25 * hx_[c1] * hz_[c3];
+        else
+          a += 0.25 * hx_[c1] * hy_[c2];
       }
   return a;
 }
@@ -194,8 +200,10 @@ void LayeredOperator::add_inplane_general(int i, int j, const double* x, double*
   const double mw = i > 0 ? mask_x_[i - 1] : 0.0, me = i + 1 < nx_ ? mask_x_[i] : 0.0;
   const double ms = j > 0 ? mask_y_[j - 1] : 0.0, mn = j + 1 < ny_ ? mask_y_[j] : 0.0;
   const std::size_t p0 = index(i, j, 0);
-  const std::size_t pw = i > 0 ? index(i - 1, j, 0) : p0, pe = i + 1 < nx_ ? index(i + 1, j, 0) : p0;
-  const std::size_t ps = j > 0 ? index(i, j - 1, 0) : p0, pn = j + 1 < ny_ ? index(i, j + 1, 0) : p0;
+  const std::size_t pw = i > 0 ? index(i - 1, j, 0) : p0,
+                    pe = i + 1 < nx_ ? index(i + 1, j, 0) : p0;
+  const std::size_t ps = j > 0 ? index(i, j - 1, 0) : p0,
+                    pn = j + 1 < ny_ ? index(i, j + 1, 0) : p0;
   for (int k = k0; k < k1; ++k) {
     rhs[k] += mw * ge_[pw + k] * x[pw + k] + me * ge_[p0 + k] * x[pe + k] +
               ms * gn_[ps + k] * x[ps + k] + mn * gn_[p0 + k] * x[pn + k];
@@ -314,7 +322,7 @@ void LayeredOperator::apply(const double* x, double* y) const {
 void LayeredOperator::residual(const double* b, const double* x, double* r) const {
   apply(x, r);
   const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(size());
-#pragma omp parallel for if (n >= static_cast<std::ptrdiff_t>(kMinParallelNodes)) schedule(static)
+#pragma omp parallel for if (n >= static_cast <std::ptrdiff_t>(kMinParallelNodes)) schedule(static)
   for (std::ptrdiff_t p = 0; p < n; ++p) r[p] = b[p] - r[p];
 }
 
@@ -355,7 +363,8 @@ void LayeredOperator::add_boundary_rhs(double* b) const {
   if (!any_fixed) return;
   // Fixed faces: the node equation becomes d T = d T_fixed, and the removed couplings lift the
   // neighbours' right-hand sides by G T_fixed.
-  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0}, dk[6] = {0, 0, 0, 0, -1, 1};
+  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0},
+                   dk[6] = {0, 0, 0, 0, -1, 1};
   std::vector<double> lo(nz_), dg(nz_), up(nz_);
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j) {
@@ -378,7 +387,8 @@ void LayeredOperator::add_boundary_rhs(double* b) const {
 
 std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* power) const {
   std::array<double, 6> out{};
-  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0}, dk[6] = {0, 0, 0, 0, -1, 1};
+  static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0},
+                   dk[6] = {0, 0, 0, 0, -1, 1};
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {

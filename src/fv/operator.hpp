@@ -26,10 +26,10 @@ constexpr std::size_t kMinParallelNodes = 32768;
 
 /// Boundary data the operator needs for one face (W/(m^2 K), K).
 struct FaceBc {
-  double h = 0;         // convective coefficient, 0 = none
-  double t_amb = 0;     // ambient temperature for h
-  bool fixed = false;   // fixed temperature face
-  double t_fixed = 0;   // its temperature
+  double h = 0;        // convective coefficient, 0 = none
+  double t_amb = 0;    // ambient temperature for h
+  bool fixed = false;  // fixed temperature face
+  double t_fixed = 0;  // its temperature
 };
 
 class LayeredOperator {
@@ -42,8 +42,7 @@ class LayeredOperator {
   /// are decoupled (identity rows) and reported by node_active().
   LayeredOperator(std::vector<double> x, std::vector<double> y, std::vector<double> z,
                   std::vector<double> cell_kxy, std::vector<double> cell_kz,
-                  std::array<FaceBc, 6> bc,
-                  std::vector<std::array<double, 4>> cell_footprint = {});
+                  std::array<FaceBc, 6> bc, std::vector<std::array<double, 4>> cell_footprint = {});
 
   int nx() const { return nx_; }
   int ny() const { return ny_; }
@@ -120,8 +119,8 @@ class LayeredOperator {
   std::array<FaceBc, 6> bc_;
   std::vector<double> wx_, wy_, wz_;
   std::vector<double> inv_dx_, inv_dy_;
-  std::vector<double> kxy_cv_;   // in-plane conductivity times z control width, per z node
-  std::vector<double> gz_;       // k_z / dz per z cell (unmasked)
+  std::vector<double> kxy_cv_;  // in-plane conductivity times z control width, per z node
+  std::vector<double> gz_;      // k_z / dz per z cell (unmasked)
   std::vector<double> mask_x_, mask_y_, mask_z_;  // 0 for links that touch a fixed face
   std::vector<std::array<double, 4>> footprint_;
   bool has_footprints_ = false;

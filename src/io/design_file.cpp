@@ -87,8 +87,9 @@ model::Boundary parse_face(const Ctx& c, const YAML::Node& n, const std::string&
     b.type = model::BcType::kPower;
   } else {
     c.fail(n, where + ".type",
-           type.empty() ? "is required (adiabatic, convective, fixed or power)"
-                        : "unknown type '" + type + "'; valid: adiabatic, convective, fixed, power");
+           type.empty()
+               ? "is required (adiabatic, convective, fixed or power)"
+               : "unknown type '" + type + "'; valid: adiabatic, convective, fixed, power");
   }
   auto only_for = [&](const char* key, bool allowed, const char* types) {
     if (n[key] && !allowed)
@@ -107,8 +108,7 @@ model::Boundary parse_face(const Ctx& c, const YAML::Node& n, const std::string&
   b.t_fixed = get_num(c, n, "T_K", where, 0.0, b.type == model::BcType::kFixed);
   if (pow) {
     b.power = parse_power(c, n, where);
-    if (b.power.empty())
-      c.fail(n, where, "a power face needs power_map, power_blocks or power_W");
+    if (b.power.empty()) c.fail(n, where, "a power face needs power_map, power_blocks or power_W");
   }
   return b;
 }
@@ -137,7 +137,8 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     const bool index = !p.empty() && p.find_first_not_of("0123456789") == std::string::npos;
     if (index) {
       if (!cur.IsSequence() || std::stoul(p) >= cur.size())
-        throw std::invalid_argument("--set " + key + ": '" + p + "' is not an index of a list "
+        throw std::invalid_argument("--set " + key + ": '" + p +
+                                    "' is not an index of a list "
                                     "in this design");
       chain.push_back(cur[std::stoi(p)]);
     } else {
@@ -148,7 +149,8 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   }
   YAML::Node parent = chain.back();
   const std::string& last = parts.back();
-  if (!last.empty() && last.find_first_not_of("0123456789") == std::string::npos && parent.IsSequence()) {
+  if (!last.empty() && last.find_first_not_of("0123456789") == std::string::npos &&
+      parent.IsSequence()) {
     if (std::stoul(last) >= parent.size())
       throw std::invalid_argument("--set " + key + ": index out of range");
     parent[std::stoi(last)] = parsed;
@@ -251,7 +253,8 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
       const YAML::Node zn = g[key];
       if (!zn) continue;
       if (!zn.IsSequence()) c.fail(zn, "grid." + key, "expected a list of coordinates in mm");
-      auto& dst = axis[0] == 'x' ? d.grid.x_nodes : (axis[0] == 'y' ? d.grid.y_nodes : d.grid.z_nodes);
+      auto& dst =
+          axis[0] == 'x' ? d.grid.x_nodes : (axis[0] == 'y' ? d.grid.y_nodes : d.grid.z_nodes);
       for (double v : number_list(c, zn, "grid." + key)) dst.push_back(v * 1e-3);
       if (axis[0] == 'x') d.grid.nx = static_cast<int>(dst.size());
       if (axis[0] == 'y') d.grid.ny = static_cast<int>(dst.size());
@@ -259,8 +262,9 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
   }
 
   if (const YAML::Node s = root["solver"]) {
-    check_keys(c, s, "solver",
-               {"method", "preconditioner", "tol", "max_iterations", "restart", "smoothing_sweeps"});
+    check_keys(
+        c, s, "solver",
+        {"method", "preconditioner", "tol", "max_iterations", "restart", "smoothing_sweeps"});
     out.solver.method = get_str(c, s, "method", "solver", "cg");
     out.solver.preconditioner = get_str(c, s, "preconditioner", "solver", "multigrid");
     out.solver.options.rel_tol = get_num(c, s, "tol", "solver", 1e-8);

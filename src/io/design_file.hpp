@@ -3,10 +3,10 @@
 // docs/design-file.md. Unknown keys are errors that list the valid ones; any key can be
 // overridden with "dotted.path=value" strings (the CLI's --set).
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "model/design.hpp"
 #include "solve/solver.hpp"

@@ -85,7 +85,9 @@ class Exporter {
     if (it == planes_.end()) it = planes_.emplace(l, layer_average(g_, t_, l)).first;
     return it->second;
   }
-  double mean(int l, const Rect& r) { return rect_mean(g_.x, g_.y, plane(l), r.x0, r.y0, r.x1, r.y1); }
+  double mean(int l, const Rect& r) {
+    return rect_mean(g_.x, g_.y, plane(l), r.x0, r.y0, r.x1, r.y1);
+  }
   void emit(const std::string& name, const std::string& text) {
     write_or_throw(file_(name), text);
     written_.push_back(name);
@@ -105,8 +107,9 @@ std::vector<std::string> Exporter::hotspot() {
   for (int l = 0; l < nl; ++l)
     if (!d_.layers[l].power.blocks.empty()) fl.push_back(l);
   if (fl.empty())
-    throw std::invalid_argument("--export hotspot needs floorplan blocks (power_blocks) in at "
-                                "least one layer; this design has none");
+    throw std::invalid_argument(
+        "--export hotspot needs floorplan blocks (power_blocks) in at "
+        "least one layer; this design has none");
   std::string steady;
   Rect die{1e300, 1e300, -1e300, -1e300};
   for (std::size_t n = 0; n < fl.size(); ++n) {
@@ -155,8 +158,9 @@ std::vector<std::string> Exporter::ice3d() {
     const auto xe = region_edges(g_.x, reg.x0, reg.x1), ye = region_edges(g_.y, reg.y0, reg.y1);
     const int cols = static_cast<int>(xe.size()) - 1, rows = static_cast<int>(ye.size()) - 1;
     std::vector<double> cell(static_cast<std::size_t>(rows) * cols);
-    std::string tmap = "% Thermal map for layer " + layer.name +
-                       " (heatop; please find axis information in \"xaxis.txt\" and \"yaxis.txt\")\n";
+    std::string tmap =
+        "% Thermal map for layer " + layer.name +
+        " (heatop; please find axis information in \"xaxis.txt\" and \"yaxis.txt\")\n";
     for (int j = 0; j < rows; ++j) {  // row 0 = south
       for (int c = 0; c < cols; ++c) {
         cell[j * cols + c] = mean(l, {xe[c], ye[j], xe[c + 1], ye[j + 1]});
@@ -188,7 +192,8 @@ std::vector<std::string> Exporter::ice3d() {
         for (int c = 0; c < cols; ++c) {
           const double px = 0.5 * (xe[c] + xe[c + 1]), py = 0.5 * (ye[j] + ye[j + 1]);
           bool in = false;
-          for (const auto& r : rects[name]) in = in || (px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1);
+          for (const auto& r : rects[name])
+            in = in || (px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1);
           if (!in) continue;
           const double v = cell[j * cols + c], a = (xe[c + 1] - xe[c]) * (ye[j + 1] - ye[j]);
           lo = std::min(lo, v);
@@ -209,8 +214,9 @@ std::vector<std::string> Exporter::ice3d() {
     const char* kinds[3] = {"minimum", "maximum", "average"};
     const char* titles[3] = {"Minimum", "Maximum", "Average"};
     for (int q = 0; q < 3; ++q) {
-      std::string s = std::string("% ") + titles[q] + " temperatures for the floorplan of the die " +
-                      layer.name + "\n% Time(s) \t ";
+      std::string s = std::string("% ") + titles[q] +
+                      " temperatures for the floorplan of the die " + layer.name +
+                      "\n% Time(s) \t ";
       for (const auto& n : names) s += n + "(K) \t ";
       s += "\n0.000 \t ";
       for (const auto& n : names) s += f3(stats[n][q]) + " \t ";
@@ -219,7 +225,8 @@ std::vector<std::string> Exporter::ice3d() {
     }
   }
   if (written_.empty())
-    throw std::invalid_argument("--export 3d-ice needs at least one layer with power (a source layer)");
+    throw std::invalid_argument(
+        "--export 3d-ice needs at least one layer with power (a source layer)");
   return written_;
 }
 
@@ -253,7 +260,8 @@ std::vector<double> layer_average(const model::Grid& g, const std::vector<double
   double thick = 0;
   for (int k = 0; k + 1 < nz; ++k)
     if (g.cell_layer[k] == layer) thick += g.z[k + 1] - g.z[k];
-  if (thick <= 0) throw std::invalid_argument("layer_average: layer " + std::to_string(layer) + " has no cells");
+  if (thick <= 0)
+    throw std::invalid_argument("layer_average: layer " + std::to_string(layer) + " has no cells");
   for (int i = 0; i < nx; ++i)
     for (int j = 0; j < ny; ++j) {
       double s = 0;

@@ -130,8 +130,8 @@ void check_tiling(const Floorplan& f) {
         covered = covered || (px > k.x && px < k.x + k.w && py > k.y && py < k.y + k.h);
       if (!covered)
         fail(f.path, b.back().line,
-             "the blocks leave a gap in the die's bounding box around (" + mm(px) + ", " +
-                 mm(py) + ") (they cover " + g(100 * area / box) +
+             "the blocks leave a gap in the die's bounding box around (" + mm(px) + ", " + mm(py) +
+                 ") (they cover " + g(100 * area / box) +
                  " % of it); HotSpot floorplans must tile the die — add a filler block");
     }
   }
@@ -148,7 +148,8 @@ Floorplan read_flp(const std::string& path, bool check) {
     if (t.size() != 5 && t.size() != 7)
       fail(path, l.number,
            "expected 'name width height left-x bottom-y [heat-capacity resistivity]' (5 or 7 "
-           "columns), got " + std::to_string(t.size()) + " columns");
+           "columns), got " +
+               std::to_string(t.size()) + " columns");
     FlpBlock b;
     b.name = t[0];
     b.line = l.number;
@@ -157,14 +158,16 @@ Floorplan read_flp(const std::string& path, bool check) {
     b.x = number(path, l.number, t[3], "left-x of '" + b.name + "'");
     b.y = number(path, l.number, t[4], "bottom-y of '" + b.name + "'");
     if (!(b.w > 0) || !(b.h > 0))
-      fail(path, l.number, "block '" + b.name + "' has width " + g(b.w) + " m and height " +
-                               g(b.h) + " m; both must be positive");
+      fail(path, l.number,
+           "block '" + b.name + "' has width " + g(b.w) + " m and height " + g(b.h) +
+               " m; both must be positive");
     if (t.size() == 7) {
       b.has_properties = true;
       b.heat_capacity = number(path, l.number, t[5], "heat capacity of '" + b.name + "'");
       b.resistivity = number(path, l.number, t[6], "resistivity of '" + b.name + "'");
       if (!(b.heat_capacity > 0) || !(b.resistivity > 0))
-        fail(path, l.number, "block '" + b.name + "': heat capacity and resistivity must be positive");
+        fail(path, l.number,
+             "block '" + b.name + "': heat capacity and resistivity must be positive");
     }
     if (!names.insert(b.name).second)
       fail(path, l.number, "block name '" + b.name + "' appears twice");
@@ -200,25 +203,29 @@ PowerTrace read_ptrace(const std::string& path) {
   for (const auto& n : lines[0].tokens) {
     double dummy;
     if (parse_number(n, &dummy))
-      fail(path, lines[0].number, "the first line must hold block names, got the number '" + n + "'");
+      fail(path, lines[0].number,
+           "the first line must hold block names, got the number '" + n + "'");
     if (!seen.insert(n).second) fail(path, lines[0].number, "block '" + n + "' appears twice");
     p.names.push_back(n);
   }
   for (std::size_t r = 1; r < lines.size(); ++r) {
     const auto& l = lines[r];
     if (l.tokens.size() != p.names.size())
-      fail(path, l.number, "expected " + std::to_string(p.names.size()) +
-                               " power values (one per block in the header), got " +
-                               std::to_string(l.tokens.size()));
+      fail(path, l.number,
+           "expected " + std::to_string(p.names.size()) +
+               " power values (one per block in the header), got " +
+               std::to_string(l.tokens.size()));
     std::vector<double> row;
     for (std::size_t b = 0; b < l.tokens.size(); ++b) {
       const double v = number(path, l.number, l.tokens[b], "power of '" + p.names[b] + "'");
-      if (v < 0) fail(path, l.number, "power of '" + p.names[b] + "' is negative (" + l.tokens[b] + " W)");
+      if (v < 0)
+        fail(path, l.number, "power of '" + p.names[b] + "' is negative (" + l.tokens[b] + " W)");
       row.push_back(v);
     }
     p.rows.push_back(std::move(row));
   }
-  if (p.rows.empty()) fail(path, lines[0].number, "the trace holds no power values after the names");
+  if (p.rows.empty())
+    fail(path, lines[0].number, "the trace holds no power values after the names");
   return p;
 }
 
@@ -267,7 +274,8 @@ void apply_overrides(Config& c, const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); i += 2) {
     const std::string& o = args[i];
     if (o.size() < 2 || o[0] != '-')
-      throw std::invalid_argument("HotSpot option on the command line: expected '-option value', got '" + o + "'");
+      throw std::invalid_argument(
+          "HotSpot option on the command line: expected '-option value', got '" + o + "'");
     if (i + 1 >= args.size())
       throw std::invalid_argument("HotSpot option " + o + " on the command line has no value");
     c.set(o.substr(o[1] == '-' ? 2 : 1), args[i + 1], "command line");
@@ -286,13 +294,16 @@ std::map<std::string, Material> read_materials(const std::string& path) {
   while (i < lines.size()) {
     const Line& name = lines[i++];
     if (name.tokens.size() != 1)
-      fail(path, name.number, "expected a material name on its own line, got '" + name.tokens[0] + " ...'");
+      fail(path, name.number,
+           "expected a material name on its own line, got '" + name.tokens[0] + " ...'");
     Material m;
     m.name = name.tokens[0];
     m.where = path + ":" + std::to_string(name.number);
     const Line& type = next("the type (solid or fluid)", name.number);
     if (type.tokens[0] != "solid" && type.tokens[0] != "fluid")
-      fail(path, type.number, "material '" + m.name + "': type must be 'solid' or 'fluid', got '" + type.tokens[0] + "'");
+      fail(path, type.number,
+           "material '" + m.name + "': type must be 'solid' or 'fluid', got '" + type.tokens[0] +
+               "'");
     m.fluid = type.tokens[0] == "fluid";
     const Line& k = next("the thermal conductivity", name.number);
     m.k = number(path, k.number, k.tokens[0], "conductivity of '" + m.name + "'");
@@ -303,7 +314,8 @@ std::map<std::string, Material> read_materials(const std::string& path) {
       m.viscosity = number(path, v.number, v.tokens[0], "viscosity of '" + m.name + "'");
     }
     if (!(m.k > 0) || !(m.heat_capacity > 0))
-      fail(path, k.number, "material '" + m.name + "': conductivity and heat capacity must be positive");
+      fail(path, k.number,
+           "material '" + m.name + "': conductivity and heat capacity must be positive");
     if (out.count(m.name)) fail(path, name.number, "material '" + m.name + "' is defined twice");
     out[m.name] = m;
   }
@@ -336,8 +348,9 @@ std::vector<LcfLayer> read_lcf(const std::string& path) {
       fail(path, l.line, "expected the layer number, got '" + num + "'");
     l.number = static_cast<int>(v);
     if (l.number != static_cast<int>(out.size()))
-      fail(path, l.line, "layer numbers must count up from 0; expected " +
-                             std::to_string(out.size()) + ", got " + num);
+      fail(path, l.line,
+           "layer numbers must count up from 0; expected " + std::to_string(out.size()) + ", got " +
+               num);
     l.lateral = yes_no("lateral heat flow flag", l.line);
     l.power = yes_no("power dissipation flag", l.line);
     const int cap_line = i < lines.size() ? lines[i].number : l.line;
@@ -354,7 +367,8 @@ std::vector<LcfLayer> read_lcf(const std::string& path) {
     const int t_line = i < lines.size() ? lines[i].number : l.line;
     l.thickness = number(path, t_line, next("thickness", l.line), "thickness");
     if (!(l.thickness > 0))
-      fail(path, t_line, "layer " + num + ": thickness must be positive, got " + g(l.thickness) + " m");
+      fail(path, t_line,
+           "layer " + num + ": thickness must be positive, got " + g(l.thickness) + " m");
     l.floorplan = next("floorplan file", l.line);
     l.floorplan_path = resolve_near(path, l.floorplan);
     out.push_back(l);
@@ -370,34 +384,72 @@ namespace {
 
 // HotSpot 7's defaults (temperature.c / temperature_grid.c) for options a config may omit.
 const std::map<std::string, double> kDefaults = {
-    {"t_chip", 0.15e-3},    {"k_chip", 100.0},     {"t_interface", 2.0e-5}, {"k_interface", 4.0},
-    {"s_spreader", 0.03},   {"t_spreader", 0.001}, {"k_spreader", 400.0},   {"s_sink", 0.06},
-    {"t_sink", 0.0069},     {"k_sink", 400.0},     {"r_convec", 0.1},       {"ambient", 318.15},
-    {"grid_rows", 64},      {"grid_cols", 64}};
+    {"t_chip", 0.15e-3},  {"k_chip", 100.0},     {"t_interface", 2.0e-5}, {"k_interface", 4.0},
+    {"s_spreader", 0.03}, {"t_spreader", 0.001}, {"k_spreader", 400.0},   {"s_sink", 0.06},
+    {"t_sink", 0.0069},   {"k_sink", 400.0},     {"r_convec", 0.1},       {"ambient", 318.15},
+    {"grid_rows", 64},    {"grid_cols", 64}};
 
 // Options heatop uses (directly or through the exports).
-const std::set<std::string> kUsed = {
-    "t_chip", "k_chip", "material_chip", "t_interface", "k_interface", "material_interface",
-    "s_spreader", "t_spreader", "k_spreader", "material_spreader", "s_sink", "t_sink", "k_sink",
-    "material_sink", "r_convec", "ambient", "grid_rows", "grid_cols", "grid_layer_file",
-    "materials_file", "model_type", "detailed_3D", "grid_map_mode"};
+const std::set<std::string> kUsed = {"t_chip",          "k_chip",
+                                     "material_chip",   "t_interface",
+                                     "k_interface",     "material_interface",
+                                     "s_spreader",      "t_spreader",
+                                     "k_spreader",      "material_spreader",
+                                     "s_sink",          "t_sink",
+                                     "k_sink",          "material_sink",
+                                     "r_convec",        "ambient",
+                                     "grid_rows",       "grid_cols",
+                                     "grid_layer_file", "materials_file",
+                                     "model_type",      "detailed_3D",
+                                     "grid_map_mode"};
 // Transient-only: harmless for a steady import, mentioned once.
-const std::set<std::string> kTransient = {"p_chip", "p_interface", "p_spreader", "p_sink",
-                                          "c_convec", "init_temp", "init_file", "sampling_intvl"};
+const std::set<std::string> kTransient = {"p_chip",    "p_interface",   "p_spreader",
+                                          "p_sink",    "c_convec",      "init_temp",
+                                          "init_file", "sampling_intvl"};
 // Output names, run control, floorplanner and DTM settings: no effect on the temperatures.
-const std::set<std::string> kNoEffect = {
-    "steady_file", "grid_steady_file", "o", "f", "p", "c", "grid_transient_file",
-    "package_config_file", "base_proc_freq", "thermal_threshold", "block_omit_lateral",
-    "leakage_mode", "wrap_l2", "l2_label", "rim_thickness", "compact_ratio", "n_orients", "P0",
-    "Davg", "Kmoves", "Rcool", "Rreject", "Nmax", "lambdaA", "lambdaT", "lambdaW", "verbose"};
+const std::set<std::string> kNoEffect = {"steady_file",
+                                         "grid_steady_file",
+                                         "o",
+                                         "f",
+                                         "p",
+                                         "c",
+                                         "grid_transient_file",
+                                         "package_config_file",
+                                         "base_proc_freq",
+                                         "thermal_threshold",
+                                         "block_omit_lateral",
+                                         "leakage_mode",
+                                         "wrap_l2",
+                                         "l2_label",
+                                         "rim_thickness",
+                                         "compact_ratio",
+                                         "n_orients",
+                                         "P0",
+                                         "Davg",
+                                         "Kmoves",
+                                         "Rcool",
+                                         "Rreject",
+                                         "Nmax",
+                                         "lambdaA",
+                                         "lambdaT",
+                                         "lambdaW",
+                                         "verbose"};
 // Parameters of features that are off unless their switch is on.
-const std::set<std::string> kSecondary = {"r_convec_sec", "c_convec_sec", "n_metal", "t_metal",
-                                          "t_c4", "s_c4", "n_c4", "s_sub", "t_sub", "s_solder",
-                                          "t_solder", "s_pcb", "t_pcb"};
-const std::set<std::string> kFluidic = {
-    "pumping_pressure", "pump_internal_res", "inlet_temperature", "coolant_material",
-    "coolant_capac", "coolant_res", "coolant_visc", "wall_material", "wall_capac", "wall_res",
-    "htc", "use_microchannels"};
+const std::set<std::string> kSecondary = {
+    "r_convec_sec", "c_convec_sec", "n_metal",  "t_metal",  "t_c4",  "s_c4", "n_c4",
+    "s_sub",        "t_sub",        "s_solder", "t_solder", "s_pcb", "t_pcb"};
+const std::set<std::string> kFluidic = {"pumping_pressure",
+                                        "pump_internal_res",
+                                        "inlet_temperature",
+                                        "coolant_material",
+                                        "coolant_capac",
+                                        "coolant_res",
+                                        "coolant_visc",
+                                        "wall_material",
+                                        "wall_capac",
+                                        "wall_res",
+                                        "htc",
+                                        "use_microchannels"};
 
 struct Frame {
   double ox = 0, oy = 0;  // HotSpot (x, y) + (ox, oy) = heatop (x, y)
@@ -461,8 +513,9 @@ std::vector<double> axis_nodes(double length, double d0, double d1, int cells,
   }
   // Edges inside the die (smaller dies of other layers) become node lines.
   for (double b : inside) {
-    n.erase(std::remove_if(n.begin(), n.end(),
-                           [&](double x) { return std::abs(x - b) < 0.3 * pitch && x != d0 && x != d1; }),
+    n.erase(std::remove_if(
+                n.begin(), n.end(),
+                [&](double x) { return std::abs(x - b) < 0.3 * pitch && x != d0 && x != d1; }),
             n.end());
     n.push_back(b);
   }
@@ -507,8 +560,8 @@ class Importer {
  private:
   void classify_options();
   double material_k(const std::string& part, const std::string& key_k);
-  YAML::Node blocks_node(const Floorplan& f, const std::map<std::string, double>* power,
-                         double fx0, double fy0);
+  YAML::Node blocks_node(const Floorplan& f, const std::map<std::string, double>* power, double fx0,
+                         double fy0);
   void warn(const std::string& s) { res_.warnings.push_back(s); }
 
   ImportOptions opt_;
@@ -531,17 +584,18 @@ void Importer::classify_options() {
       transient.push_back("-" + name);
     } else if (name == "model_secondary") {
       if (on)
-        warn("-model_secondary " + v + " (" + at + "): HotSpot's secondary heat path (C4, "
+        warn("-model_secondary " + v + " (" + at +
+             "): HotSpot's secondary heat path (C4, "
              "substrate, solder, PCB) is not modelled; heatop keeps the die's bottom face "
              "adiabatic. Add the layers and a bottom boundary to the design to model it.");
     } else if (name == "leakage_used" || name == "dtm_used" || name == "package_model_used" ||
                name == "model_rim") {
       if (on)
         warn("-" + name + " " + v + " (" + at + "): not modelled by heatop (" +
-             (name == "leakage_used"   ? "temperature-dependent leakage power"
-              : name == "dtm_used"     ? "dynamic thermal management"
-              : name == "model_rim"    ? "dead-space rim around the die"
-                                       : "detailed heat-sink/fan package model; r_convec is used") +
+             (name == "leakage_used" ? "temperature-dependent leakage power"
+              : name == "dtm_used"   ? "dynamic thermal management"
+              : name == "model_rim"  ? "dead-space rim around the die"
+                                     : "detailed heat-sink/fan package model; r_convec is used") +
              "); the option is ignored");
     } else if (name == "use_microfluidic_cooling") {
       if (on)
@@ -562,12 +616,14 @@ void Importer::classify_options() {
     res_.notes.push_back("transient-only options not used by a steady design: " + s);
   }
   if (cfg_.str("model_type") == "block")
-    warn("-model_type block (" + cfg_.where("model_type") + "): heatop always solves the 3D "
+    warn("-model_type block (" + cfg_.where("model_type") +
+         "): heatop always solves the 3D "
          "conduction (grid) model; HotSpot's block model lumps each block into one node, so "
          "its block temperatures differ from heatop's by the lateral resolution");
   const std::string map_mode = cfg_.str("grid_map_mode");
   if (!map_mode.empty() && map_mode != "avg")
-    warn("-grid_map_mode " + map_mode + " (" + cfg_.where("grid_map_mode") + "): heatop's "
+    warn("-grid_map_mode " + map_mode + " (" + cfg_.where("grid_map_mode") +
+         "): heatop's "
          ".steady export always reports the block average");
 }
 
@@ -577,7 +633,8 @@ double Importer::material_k(const std::string& part, const std::string& key_k) {
   if (!mat.empty() && mat != "none") {
     if (materials_.empty())
       throw std::invalid_argument(cfg_.where("material_" + part) + ": -material_" + part + " " +
-                                  mat + " needs a materials file (--materials FILE or "
+                                  mat +
+                                  " needs a materials file (--materials FILE or "
                                   "-materials_file FILE)");
     const auto it = materials_.find(mat);
     if (it == materials_.end()) {
@@ -588,13 +645,14 @@ double Importer::material_k(const std::string& part, const std::string& key_k) {
                                   "; it defines: " + known + ")");
     }
     if (it->second.fluid)
-      throw std::invalid_argument(cfg_.where("material_" + part) + ": -material_" + part +
-                                  ": '" + mat + "' is a fluid, a solid is needed here");
+      throw std::invalid_argument(cfg_.where("material_" + part) + ": -material_" + part + ": '" +
+                                  mat + "' is a fluid, a solid is needed here");
     return it->second.k;
   }
   const double k = cfg_.num(key_k, kDefaults.at(key_k));
   if (!(k > 0))
-    throw std::invalid_argument(cfg_.where(key_k) + ": -" + key_k + " must be positive, got " + g(k));
+    throw std::invalid_argument(cfg_.where(key_k) + ": -" + key_k + " must be positive, got " +
+                                g(k));
   return k;
 }
 
@@ -625,7 +683,8 @@ ImportResult Importer::run() {
   materials_path_ = !opt_.materials.empty() ? opt_.materials : cfg_.str("materials_file");
   if (!materials_path_.empty()) materials_ = read_materials(materials_path_);
   const std::string lcf_path = !opt_.lcf.empty() ? opt_.lcf : cfg_.str("grid_layer_file");
-  if (opt_.ptrace.empty()) throw std::invalid_argument("a power trace is required (-p FILE.ptrace)");
+  if (opt_.ptrace.empty())
+    throw std::invalid_argument("a power trace is required (-p FILE.ptrace)");
   if (lcf_path.empty() && opt_.flp.empty())
     throw std::invalid_argument("a floorplan is required (-f FILE.flp), or a layer file (--lcf)");
   const PowerTrace trace = read_ptrace(opt_.ptrace);
@@ -642,12 +701,14 @@ ImportResult Importer::run() {
   std::vector<DieLayer> die;
   if (!lcf_path.empty()) {
     if (!opt_.flp.empty())
-      warn("-f " + opt_.flp + " is not used: with a layer file the floorplans come from " + lcf_path);
+      warn("-f " + opt_.flp + " is not used: with a layer file the floorplans come from " +
+           lcf_path);
     for (const auto& l : read_lcf(lcf_path)) {
       const std::string at = lcf_path + ":" + std::to_string(l.line);
       if (fs::path(l.floorplan).extension() == ".csv")
         throw std::invalid_argument(at + ": layer " + std::to_string(l.number) + " uses '" +
-                                    l.floorplan + "', a microchannel geometry: microchannel "
+                                    l.floorplan +
+                                    "', a microchannel geometry: microchannel "
                                     "layers are not supported by heatop yet");
       DieLayer d;
       d.name = "layer_" + std::to_string(l.number);
@@ -659,14 +720,16 @@ ImportResult Importer::run() {
         if (it == materials_.end())
           throw std::invalid_argument(at + ": layer " + std::to_string(l.number) +
                                       ": unknown material '" + l.material + "'" +
-                                      (materials_.empty() ? " (no materials file given: --materials FILE)"
-                                                          : " (not in " + materials_path_ + ")"));
+                                      (materials_.empty()
+                                           ? " (no materials file given: --materials FILE)"
+                                           : " (not in " + materials_path_ + ")"));
         d.k = it->second.k;
       } else {
         d.k = 1.0 / l.resistivity;
       }
       if (!l.lateral)
-        warn(at + ": layer " + std::to_string(l.number) + " has lateral heat flow 'N'; heatop "
+        warn(at + ": layer " + std::to_string(l.number) +
+             " has lateral heat flow 'N'; heatop "
              "always conducts laterally (the layer is modelled isotropic)");
       try {
         d.fp = read_flp(l.floorplan_path);
@@ -698,7 +761,8 @@ ImportResult Importer::run() {
       warn(d.fp.path + ":" + std::to_string(first->line) + ": " + std::to_string(differing) +
            " block(s) (first '" + first->name + "', k = " + g(1.0 / first->resistivity) +
            " W/(m K)) carry their own resistivity; heatop uses one conductivity per layer, so " +
-           d.name + " keeps k = " + g(d.k) + " W/(m K) everywhere (per-block conductivity is "
+           d.name + " keeps k = " + g(d.k) +
+           " W/(m K) everywhere (per-block conductivity is "
            "not modelled)");
   }
 
@@ -791,17 +855,19 @@ ImportResult Importer::run() {
   for (std::size_t l = 0; l < die.size(); ++l) {
     const auto& d = die[l];
     const std::array<double, 4> fp{d.fp.x0 + fr.ox, d.fp.y0 + fr.oy, d.fp.width(), d.fp.height()};
-    const bool own = std::abs(fp[2] - fr.lx) > 1e-9 * fr.lx || std::abs(fp[3] - fr.ly) > 1e-9 * fr.ly;
+    const bool own =
+        std::abs(fp[2] - fr.lx) > 1e-9 * fr.lx || std::abs(fp[3] - fr.ly) > 1e-9 * fr.ly;
     YAML::Node n = add_layer(d.name, d.thickness, d.k, z_cells(d.thickness, 2, 6), fp, own);
     // Blocks are relative to the layer's footprint when it has one, else to the box.
-    n["power_blocks"] = blocks_node(d.fp, d.power ? &power[l] : nullptr,
-                                    own ? d.fp.x0 : -fr.ox, own ? d.fp.y0 : -fr.oy);
+    n["power_blocks"] = blocks_node(d.fp, d.power ? &power[l] : nullptr, own ? d.fp.x0 : -fr.ox,
+                                    own ? d.fp.y0 : -fr.oy);
   }
   const std::array<double, 4> die_fp{dx0 + fr.ox, dy0 + fr.oy, dw, dh};
   const bool die_own = full;
   if (lcf_path.empty()) {
     const double t = cfg_.num("t_interface", kDefaults.at("t_interface"));
-    add_layer("interface", t, material_k("interface", "k_interface"), z_cells(t, 2, 6), die_fp, die_own);
+    add_layer("interface", t, material_k("interface", "k_interface"), z_cells(t, 2, 6), die_fp,
+              die_own);
   }
   const std::string top_part = has_sink ? "sink" : (has_spreader ? "spreader" : "die");
   if (has_spreader) {
@@ -823,7 +889,8 @@ ImportResult Importer::run() {
   // Convection: r_convec is the resistance of the whole top surface of the sink.
   const double r = cfg_.num("r_convec", kDefaults.at("r_convec"));
   if (!(r > 0))
-    throw std::invalid_argument(cfg_.where("r_convec") + ": -r_convec must be positive, got " + g(r));
+    throw std::invalid_argument(cfg_.where("r_convec") + ": -r_convec must be positive, got " +
+                                g(r));
   double area = fr.lx * fr.ly;
   if (!has_sink && has_spreader && full) area = s_spr * s_spr;
   if (!has_sink && !has_spreader) area = dw * dh;
@@ -836,16 +903,20 @@ ImportResult Importer::run() {
   root["sides"]["type"] = "adiabatic";
   if (!full)
     warn("package reduced to the die footprint (" + mm(dw) + " x " + mm(dh) + "): the " +
-         g(s_spr * 1e3) + " mm spreader and " + g(s_sink * 1e3) + " mm sink are cut to the die and "
-         "r_convec = " + g(r) + " K/W becomes h = " + g(1.0 / (r * area)) +
+         g(s_spr * 1e3) + " mm spreader and " + g(s_sink * 1e3) +
+         " mm sink are cut to the die and "
+         "r_convec = " +
+         g(r) + " K/W becomes h = " + g(1.0 / (r * area)) +
          " W/(m^2 K) over the die; the sink's lateral spreading is lost (an approximation)");
 
   // Lateral grid: HotSpot's rows x cols cells over the die, graded cells over the package.
   const int rows = static_cast<int>(cfg_.num("grid_rows", kDefaults.at("grid_rows")));
   const int cols = static_cast<int>(cfg_.num("grid_cols", kDefaults.at("grid_cols")));
   if (rows < 1 || cols < 1 || rows > 100000 || cols > 100000)
-    throw std::invalid_argument(cfg_.where("grid_rows") + ": -grid_rows/-grid_cols must be "
-                                "positive, got " + std::to_string(rows) + " x " + std::to_string(cols));
+    throw std::invalid_argument(cfg_.where("grid_rows") +
+                                ": -grid_rows/-grid_cols must be "
+                                "positive, got " +
+                                std::to_string(rows) + " x " + std::to_string(cols));
   YAML::Node grid;
   if (xb.empty() && yb.empty()) {
     grid["nx"] = cols + 1;

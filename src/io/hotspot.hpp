@@ -19,12 +19,12 @@
 // std::runtime_error for files that cannot be opened. None of them crashes on any input.
 // How each option maps to heatop's model is documented in docs/interop.md.
 
+#include <yaml-cpp/yaml.h>
+
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace heatop::io::hotspot {
 
@@ -104,13 +104,13 @@ struct LcfLayer {
   int number = 0;
   bool lateral = true;
   bool power = false;
-  std::string material;      // HotSpot 7 form; empty when capacity and resistivity are given
-  double heat_capacity = 0;  // J/(m^3 K)
-  double resistivity = 0;    // m K/W
-  double thickness = 0;      // m
-  std::string floorplan;     // as written in the file
+  std::string material;        // HotSpot 7 form; empty when capacity and resistivity are given
+  double heat_capacity = 0;    // J/(m^3 K)
+  double resistivity = 0;      // m K/W
+  double thickness = 0;        // m
+  std::string floorplan;       // as written in the file
   std::string floorplan_path;  // resolved against the .lcf's folder
-  int line = 0;              // line of the layer number
+  int line = 0;                // line of the layer number
 };
 
 /// Reads a layer configuration file. Rejects incomplete records, layer numbers out of
@@ -119,17 +119,17 @@ std::vector<LcfLayer> read_lcf(const std::string& path);
 
 /// What to import. Paths may be empty where optional.
 struct ImportOptions {
-  std::string config;     // -c
-  std::string flp;        // -f (required without an LCF)
-  std::string ptrace;     // -p (required)
-  std::string lcf;        // --lcf / -grid_layer_file (else from the config)
-  std::string materials;  // --materials / -materials_file (else from the config)
+  std::string config;                  // -c
+  std::string flp;                     // -f (required without an LCF)
+  std::string ptrace;                  // -p (required)
+  std::string lcf;                     // --lcf / -grid_layer_file (else from the config)
+  std::string materials;               // --materials / -materials_file (else from the config)
   std::vector<std::string> overrides;  // command-line style: "-grid_rows", "128", ...
   /// "full": spreader and sink keep their true size (layer footprints, graded lateral grid);
   /// "die": every layer is cut to the die and r_convec becomes an h over the die area (an
   /// approximation, kept for comparison and for solvers without footprints).
   std::string package = "full";
-  std::string name;       // design name; default: the floorplan's or LCF's file stem
+  std::string name;  // design name; default: the floorplan's or LCF's file stem
 };
 
 struct ImportResult {

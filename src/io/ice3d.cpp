@@ -50,8 +50,15 @@ std::vector<Token> tokenize(const std::string& path, const char* what) {
   int line = 1;
   for (std::size_t i = 0; i < s.size();) {
     const char c = s[i];
-    if (c == '\n') { ++line; ++i; continue; }
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '\n') {
+      ++line;
+      ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
     if (c == '/' && i + 1 < s.size() && s[i + 1] == '/') {
       while (i < s.size() && s[i] != '\n') ++i;
       continue;
@@ -61,7 +68,8 @@ std::vector<Token> tokenize(const std::string& path, const char* what) {
       i += 2;
       while (i + 1 < s.size() && !(s[i] == '*' && s[i + 1] == '/')) line += s[i++] == '\n';
       if (i + 1 >= s.size())
-        throw std::invalid_argument(path + ":" + std::to_string(start) + ": unterminated /* comment");
+        throw std::invalid_argument(path + ":" + std::to_string(start) +
+                                    ": unterminated /* comment");
       i += 2;
       continue;
     }
@@ -116,7 +124,8 @@ class Parser {
     return peek(ahead).kind == Token::kPunct && peek(ahead).text[0] == c;
   }
   [[noreturn]] void fail(const std::string& msg, int line = -1) const {
-    throw std::invalid_argument(path_ + ":" + std::to_string(line < 0 ? peek().line : line) + ": " + msg);
+    throw std::invalid_argument(path_ + ":" + std::to_string(line < 0 ? peek().line : line) + ": " +
+                                msg);
   }
   std::string describe(const Token& t) const {
     return t.kind == Token::kEnd ? "the end of the file" : "'" + t.text + "'";
@@ -209,7 +218,8 @@ void parse_sink(Parser& p, HeatSink& hs) {
       p.punct(';');
       t = true;
     } else if (p.is_word("sink") || p.is_word("spreader")) {
-      p.fail("heat sinks with a '" + p.peek().text + "' description (3D-ICE's conventional "
+      p.fail("heat sinks with a '" + p.peek().text +
+             "' description (3D-ICE's conventional "
              "sink/spreader model) are not supported by heatop yet; give 'heat transfer "
              "coefficient' and 'temperature' only");
     } else {
@@ -217,7 +227,9 @@ void parse_sink(Parser& p, HeatSink& hs) {
     }
   }
   if (!h || !t)
-    p.fail(std::string("the heat sink needs '") + (h ? "temperature" : "heat transfer coefficient") + "'", hs.line);
+    p.fail(std::string("the heat sink needs '") +
+               (h ? "temperature" : "heat transfer coefficient") + "'",
+           hs.line);
 }
 
 void parse_dimensions(Parser& p, Stack& s) {
@@ -262,8 +274,9 @@ void parse_stack_section(Parser& p, Stack& s) {
     StackItem it;
     it.line = p.peek().line;
     if (p.is_word("channel"))
-      p.fail("the stack holds a microchannel cavity ('channel'): microchannel and pin-fin "
-             "stacks are not supported by heatop yet");
+      p.fail(
+          "the stack holds a microchannel cavity ('channel'): microchannel and pin-fin "
+          "stacks are not supported by heatop yet");
     if (p.is_word("die")) {
       p.skip();
       it.kind = StackItem::kDie;
@@ -273,8 +286,9 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.floorplan = p.string("the floorplan file");
       fs::path fp(it.floorplan);
       // Next to the .stk; else relative to the current folder (where 3D-ICE resolves it).
-      it.floorplan_path = fp.is_absolute() ? it.floorplan
-                                           : (fs::path(p.path()).parent_path() / fp).lexically_normal().string();
+      it.floorplan_path = fp.is_absolute()
+                              ? it.floorplan
+                              : (fs::path(p.path()).parent_path() / fp).lexically_normal().string();
       if (!fs::exists(it.floorplan_path) && fs::exists(fp)) it.floorplan_path = it.floorplan;
       if (p.is_word("discretization")) {
         p.fail("per-die discretization in the stack section is not supported by heatop; remove it");
@@ -287,7 +301,8 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.type = p.name("a layer type");
       p.punct(';');
     } else {
-      p.fail("expected 'die', 'layer' or 'channel' in the stack section, found " + p.describe(p.peek()));
+      p.fail("expected 'die', 'layer' or 'channel' in the stack section, found " +
+             p.describe(p.peek()));
     }
     for (const auto& o : s.items)
       if (o.id == it.id) p.fail("stack id '" + it.id + "' is used twice", it.line);
@@ -312,7 +327,8 @@ Stack read_stack(const std::string& path) {
     } else if (p.is_word("heat") && p.is_word("sink", 1)) {
       p.fail("'heat sink' without 'top' or 'bottom' (3D-ICE 2 syntax): write 'top heat sink :'");
     } else if (p.is_word("microchannel") || p.is_word("pinfin") || p.is_word("channel")) {
-      p.fail("'" + p.peek().text + "': microchannel and pin-fin cavities are not supported by "
+      p.fail("'" + p.peek().text +
+             "': microchannel and pin-fin cavities are not supported by "
              "heatop yet (only solid stacks with heat sinks can be imported)");
     } else if (p.is_word("dimensions")) {
       parse_dimensions(p, s);
@@ -343,7 +359,8 @@ Stack read_stack(const std::string& path) {
       for (const auto& l : d.layers) sources += l.source;
       if (sources != 1)
         p.fail("die '" + d.name + "' needs exactly one 'source' layer, it has " +
-                   std::to_string(sources), d.line);
+                   std::to_string(sources),
+               d.line);
       s.dies.push_back(d);
     } else if (p.is_word("stack")) {
       parse_stack_section(p, s);
@@ -364,10 +381,12 @@ Stack read_stack(const std::string& path) {
     } else if (p.is_word("output")) {
       const int line = p.peek().line;
       while (!p.at_end()) p.skip();
-      s.notes.push_back(path + ":" + std::to_string(line) + ": output requests are ignored; use "
+      s.notes.push_back(path + ":" + std::to_string(line) +
+                        ": output requests are ignored; use "
                         "`heatop solve --export 3d-ice` for Tmap/Tflp text layouts");
     } else {
-      p.fail("unexpected " + p.describe(p.peek()) + " (expected a section: material, top/bottom "
+      p.fail("unexpected " + p.describe(p.peek()) +
+             " (expected a section: material, top/bottom "
              "heat sink, layer, die, dimensions, stack, solver, output)");
     }
   }
@@ -423,7 +442,8 @@ Floorplan read_floorplan(const std::string& path) {
         p.number("discretization ny");
         p.punct(';');
       } else if (p.is_word("material")) {
-        p.fail("element '" + e.name + "': a per-element material is not supported by heatop "
+        p.fail("element '" + e.name +
+               "': a per-element material is not supported by heatop "
                "(one material per layer)");
       } else if (p.is_word("power")) {
         p.skip();
@@ -446,14 +466,14 @@ Floorplan read_floorplan(const std::string& path) {
       p.fail("element '" + e.name + "' needs both 'position' and 'dimension'", e.line);
     if (has_pos) e.rects.insert(e.rects.begin(), r);
     if (e.rects.empty())
-      p.fail("element '" + e.name + "' has no geometry (position + dimension, or rectangles)", e.line);
+      p.fail("element '" + e.name + "' has no geometry (position + dimension, or rectangles)",
+             e.line);
     if (e.power.empty()) p.fail("element '" + e.name + "' has no 'power values'", e.line);
     for (const auto& o : f.elements)
       if (o.name == e.name) p.fail("element '" + e.name + "' is defined twice", e.line);
     f.elements.push_back(e);
   }
-  if (f.elements.empty())
-    throw std::invalid_argument(path + ":1: the floorplan holds no elements");
+  if (f.elements.empty()) throw std::invalid_argument(path + ":1: the floorplan holds no elements");
   return f;
 }
 
@@ -509,10 +529,11 @@ YAML::Node power_blocks(const Stack& s, const Floorplan& f, std::vector<std::str
     for (const auto& r : e.rects) area += r.w * r.h;
     for (const auto& r : e.rects) {
       if (r.x < -tol || r.y < -tol || r.x + r.w > s.lx + tol || r.y + r.h > s.ly + tol)
-        throw std::invalid_argument(
-            f.path + ":" + std::to_string(e.line) + ": element '" + e.name + "' at (" +
-            g(r.x / kUm) + ", " + g(r.y / kUm) + ") um of size " + g(r.w / kUm) + " x " +
-            g(r.h / kUm) + " um lies outside the " + g(s.lx / kUm) + " x " + g(s.ly / kUm) + " um chip");
+        throw std::invalid_argument(f.path + ":" + std::to_string(e.line) + ": element '" + e.name +
+                                    "' at (" + g(r.x / kUm) + ", " + g(r.y / kUm) +
+                                    ") um of size " + g(r.w / kUm) + " x " + g(r.h / kUm) +
+                                    " um lies outside the " + g(s.lx / kUm) + " x " +
+                                    g(s.ly / kUm) + " um chip");
       for (const auto& [o, oname] : all) {
         const double ox = std::min(r.x + r.w, o.x + o.w) - std::max(r.x, o.x);
         const double oy = std::min(r.y + r.h, o.y + o.h) - std::max(r.y, o.y);
@@ -533,7 +554,8 @@ YAML::Node power_blocks(const Stack& s, const Floorplan& f, std::vector<std::str
     }
   }
   if (multi)
-    notes->push_back(f.path + ": elements have several power values (time slots); the steady "
+    notes->push_back(f.path +
+                     ": elements have several power values (time slots); the steady "
                      "design uses the first one, as 3D-ICE's steady solver does");
   return list;
 }
@@ -545,10 +567,12 @@ ImportResult import_design(const std::string& stk_path) {
   ImportResult res;
   res.notes = s.notes;
   if (!s.top.present && !s.bottom.present)
-    throw std::invalid_argument(stk_path + ":1: the stack has no heat sink ('top heat sink :' or "
+    throw std::invalid_argument(stk_path +
+                                ":1: the stack has no heat sink ('top heat sink :' or "
                                 "'bottom heat sink :'); without one there is no steady state");
   if (s.non_uniform)
-    res.warnings.push_back(stk_path + ": 'non-uniform true': heatop uses the uniform cell size of "
+    res.warnings.push_back(stk_path +
+                           ": 'non-uniform true': heatop uses the uniform cell size of "
                            "the dimensions section (per-element discretization is ignored)");
   const double cx = s.lx / s.dx, cy = s.ly / s.dy;
   if (std::abs(cx - std::round(cx)) > 1e-6 || std::abs(cy - std::round(cy)) > 1e-6)

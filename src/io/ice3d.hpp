@@ -12,10 +12,10 @@
 // section (heatop solves steady state), output requests, per-element discretization and
 // non-uniform grids. See docs/interop.md.
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "io/design_file.hpp"
 
@@ -35,7 +35,7 @@ struct HeatSink {
   int line = 0;
 };
 
-struct Layer {  // a plain layer, or one layer of a die
+struct Layer {           // a plain layer, or one layer of a die
   double thickness = 0;  // m
   std::string material;
   bool source = false;
@@ -66,8 +66,8 @@ struct Floorplan {
 
 struct StackItem {
   enum Kind { kDie, kLayer } kind = kLayer;
-  std::string id;        // name in the stack (used by outputs)
-  std::string type;      // die type or layer type
+  std::string id;              // name in the stack (used by outputs)
+  std::string type;            // die type or layer type
   std::string floorplan;       // as written
   std::string floorplan_path;  // resolved against the .stk's folder
   int line = 0;
@@ -82,7 +82,7 @@ struct Stack {
   double lx = 0, ly = 0;  // chip length (x) and width (y), m
   double dx = 0, dy = 0;  // cell length and width, m
   bool non_uniform = false;
-  std::vector<StackItem> items;  // top first, as written
+  std::vector<StackItem> items;    // top first, as written
   std::vector<std::string> notes;  // sections read but not used (solver, output, ...)
 };
 

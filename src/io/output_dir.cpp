@@ -30,8 +30,8 @@ OutputDir::OutputDir(const std::string& target) : target_(target) {
     throw std::runtime_error("output folder '" + target + "' exists and is not a folder");
   const fs::path anc = existing_ancestor(t);
   if (!fs::is_directory(anc, ec) || access(anc.c_str(), W_OK | X_OK) != 0)
-    throw std::runtime_error("output folder '" + target + "' cannot be written: '" +
-                             anc.string() + "' is not a writable folder");
+    throw std::runtime_error("output folder '" + target + "' cannot be written: '" + anc.string() +
+                             "' is not a writable folder");
   // Stage next to the target (same file system, so the final moves are renames). When the
   // parent does not exist yet it is created now and removed again on failure... only the parts
   // that commit() needs are kept.
@@ -39,7 +39,8 @@ OutputDir::OutputDir(const std::string& target) : target_(target) {
   fs::create_directories(parent, ec);
   if (ec)
     throw std::runtime_error("output folder '" + target + "' cannot be created: " + ec.message());
-  staging_ = (parent / ("." + t.filename().string() + ".heatop-tmp-" + std::to_string(getpid()))).string();
+  staging_ =
+      (parent / ("." + t.filename().string() + ".heatop-tmp-" + std::to_string(getpid()))).string();
   fs::remove_all(staging_, ec);
   if (!fs::create_directory(staging_, ec) || ec)
     throw std::runtime_error("output folder '" + target + "' cannot be written: " +
@@ -68,11 +69,13 @@ void OutputDir::commit() {
       return;
     }
     fs::create_directories(t, ec);
-    if (ec) throw std::runtime_error("cannot create output folder '" + target_ + "': " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot create output folder '" + target_ + "': " + ec.message());
   }
   for (const auto& f : files_) {
     fs::rename(fs::path(staging_) / f, t / f, ec);
-    if (ec) throw std::runtime_error("cannot move '" + f + "' into '" + target_ + "': " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot move '" + f + "' into '" + target_ + "': " + ec.message());
   }
   fs::remove_all(staging_, ec);
   committed_ = true;

@@ -49,8 +49,11 @@ void axes(cairo_t* cr, const Frame& f, const Ticks& xt, const Ticks& yt, const s
   cairo_restore(cr);
 }
 
-const double kColours[][3] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17},
-                              {0.58, 0.40, 0.74}, {1.00, 0.50, 0.05}};
+const double kColours[][3] = {{0.12, 0.47, 0.71},
+                              {0.84, 0.15, 0.16},
+                              {0.17, 0.63, 0.17},
+                              {0.58, 0.40, 0.74},
+                              {1.00, 0.50, 0.05}};
 
 }  // namespace
 
@@ -98,8 +101,10 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
       bool started = false;
       for (std::size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) {
         if (!std::isfinite(sr.x[i]) || !std::isfinite(sr.y[i])) continue;
-        if (!started) cairo_move_to(cr, f.px(sr.x[i]), f.py(sr.y[i]));
-        else cairo_line_to(cr, f.px(sr.x[i]), f.py(sr.y[i]));
+        if (!started)
+          cairo_move_to(cr, f.px(sr.x[i]), f.py(sr.y[i]));
+        else
+          cairo_line_to(cr, f.px(sr.x[i]), f.py(sr.y[i]));
         started = true;
       }
       cairo_stroke(cr);
@@ -149,7 +154,8 @@ void write_floorplan_png(const std::string& path, double lx, double ly,
       cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
       for (double d = -h; d < w; d += 8) {  // hatching
         cairo_move_to(cr, px + std::max(0.0, d), py + std::max(0.0, -d));
-        cairo_line_to(cr, px + std::min(w, d + h), py + std::min(h, h - (d + h - std::min(w, d + h))));
+        cairo_line_to(cr, px + std::min(w, d + h),
+                      py + std::min(h, h - (d + h - std::min(w, d + h))));
       }
       cairo_set_line_width(cr, 0.8);
       cairo_stroke(cr);

@@ -1,5 +1,4 @@
 #include "io/png_plot.hpp"
-#include "io/plot_util.hpp"
 
 #include <cairo.h>
 
@@ -10,6 +9,8 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+
+#include "io/plot_util.hpp"
 
 namespace heatop::io {
 

@@ -9,9 +9,9 @@ namespace heatop::io::yaml {
 namespace fs = std::filesystem;
 
 void Ctx::fail(const YAML::Node& n, const std::string& key, const std::string& msg) const {
-    std::string where = file;
-    if (n && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
-    throw std::invalid_argument(where + ": " + key + ": " + msg);
+  std::string where = file;
+  if (n && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
+  throw std::invalid_argument(where + ": " + key + ": " + msg);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -103,7 +103,8 @@ bool get_bool(const Ctx& c, const YAML::Node& parent, const std::string& key,
 std::string resolve(const Ctx& c, const std::string& key, const std::string& p) {
   fs::path path(p);
   if (path.is_absolute()) return p;
-  if (c.cwd_paths.count(key) && fs::exists(path)) return fs::absolute(path).lexically_normal().string();
+  if (c.cwd_paths.count(key) && fs::exists(path))
+    return fs::absolute(path).lexically_normal().string();
   return (fs::path(c.base_dir) / path).lexically_normal().string();
 }
 

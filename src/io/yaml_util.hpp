@@ -2,11 +2,11 @@
 // Small helpers for reading YAML files with messages that name the file, line and key, and
 // unknown-key checks that list the valid keys (shared by the design and problem readers).
 
+#include <yaml-cpp/yaml.h>
+
 #include <set>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace heatop::io::yaml {
 

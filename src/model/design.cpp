@@ -49,8 +49,8 @@ void PowerMap::validate(double lx, double ly) const {
     const double eps = 1e-9 * std::max(lx, ly);
     require(b.x >= -eps && b.y >= -eps && b.x + b.w <= lx + eps && b.y + b.h <= ly + eps,
             bw + " at (" + num(b.x * 1e3) + ", " + num(b.y * 1e3) + ") mm of size " +
-                num(b.w * 1e3) + " x " + num(b.h * 1e3) + " mm lies outside the " +
-                num(lx * 1e3) + " x " + num(ly * 1e3) + " mm die");
+                num(b.w * 1e3) + " x " + num(b.h * 1e3) + " mm lies outside the " + num(lx * 1e3) +
+                " x " + num(ly * 1e3) + " mm die");
   }
 }
 
@@ -69,8 +69,10 @@ double Design::total_power() const {
 }
 
 void Design::validate() const {
-  require(std::isfinite(lx) && lx > 0, "die.size_mm: width must be positive, got " + num(lx * 1e3) + " mm");
-  require(std::isfinite(ly) && ly > 0, "die.size_mm: length must be positive, got " + num(ly * 1e3) + " mm");
+  require(std::isfinite(lx) && lx > 0,
+          "die.size_mm: width must be positive, got " + num(lx * 1e3) + " mm");
+  require(std::isfinite(ly) && ly > 0,
+          "die.size_mm: length must be positive, got " + num(ly * 1e3) + " mm");
   require(!layers.empty(), "layers: a design needs at least one layer");
   for (std::size_t n = 0; n < layers.size(); ++n) {
     const Layer& l = layers[n];
@@ -79,9 +81,11 @@ void Design::validate() const {
             where + ": thickness_mm must be positive, got " + num(l.thickness * 1e3));
     require(std::isfinite(l.k_xy) && l.k_xy > 0,
             where + ": in-plane conductivity must be positive, got " + num(l.k_xy) + " W/(m K)");
-    require(std::isfinite(l.k_z) && l.k_z > 0,
-            where + ": through-plane conductivity must be positive, got " + num(l.k_z) + " W/(m K)");
-    require(l.cells >= 0, where + ": cells must be >= 1 when given, got " + std::to_string(l.cells));
+    require(
+        std::isfinite(l.k_z) && l.k_z > 0,
+        where + ": through-plane conductivity must be positive, got " + num(l.k_z) + " W/(m K)");
+    require(l.cells >= 0,
+            where + ": cells must be >= 1 when given, got " + std::to_string(l.cells));
     if (l.has_footprint()) {
       const auto& f = l.footprint;
       const double eps = 1e-9 * std::max(lx, ly);
@@ -121,14 +125,16 @@ void Design::validate() const {
         break;
     }
     if (b.type == BcType::kPower && (f != kTop && f != kBottom))
-      throw std::invalid_argument(where + "surface power maps are supported on top and bottom only");
+      throw std::invalid_argument(where +
+                                  "surface power maps are supported on top and bottom only");
   }
   require(heat_path,
           "no heat path: every face is adiabatic or a pure power input, so the steady state "
           "does not exist (the system is singular). Make at least one face convective "
           "(type: convective, h_W_per_m2K, T_amb_K) or fixed (type: fixed, T_K).");
-  require(grid.nx >= 2 && grid.ny >= 2,
-          "grid: nx and ny must be >= 2, got " + std::to_string(grid.nx) + " x " + std::to_string(grid.ny));
+  require(grid.nx >= 2 && grid.ny >= 2, "grid: nx and ny must be >= 2, got " +
+                                            std::to_string(grid.nx) + " x " +
+                                            std::to_string(grid.ny));
   require(grid.nz == 0 || grid.nz >= static_cast<int>(layers.size()) + 1,
           "grid.nz must be at least layers + 1 = " + std::to_string(layers.size() + 1) +
               " (one cell per layer), got " + std::to_string(grid.nz));

@@ -68,15 +68,15 @@ constexpr int kNumFaces = 6;
 const char* face_name(int face);
 
 struct GridSpec {
-  int nx = 21, ny = 21;          // nodes in x and y (>= 2)
-  int nz = 0;                    // total z nodes; 0 = sum of layer cells + 1
-  std::vector<double> z_nodes;   // optional explicit z node coordinates (m), must hold interfaces
+  int nx = 21, ny = 21;         // nodes in x and y (>= 2)
+  int nz = 0;                   // total z nodes; 0 = sum of layer cells + 1
+  std::vector<double> z_nodes;  // optional explicit z node coordinates (m), must hold interfaces
   std::vector<double> x_nodes, y_nodes;  // optional explicit lateral nodes (m), 0 .. lx / ly
 };
 
 struct Design {
   std::string name = "design";
-  double lx = 0, ly = 0;  // die size, m
+  double lx = 0, ly = 0;      // die size, m
   std::vector<Layer> layers;  // bottom (z = 0) to top
   std::array<Boundary, kNumFaces> faces;
   GridSpec grid;

@@ -93,7 +93,8 @@ std::vector<double> lateral_nodes(const std::vector<double>& explicit_nodes, int
     const auto& v = explicit_nodes;
     for (std::size_t i = 0; i + 1 < v.size(); ++i)
       if (!(v[i + 1] > v[i]))
-        throw std::invalid_argument(std::string("grid.") + axis + "_nodes_mm must increase strictly");
+        throw std::invalid_argument(std::string("grid.") + axis +
+                                    "_nodes_mm must increase strictly");
     if (v.size() < 2 || std::abs(v.front()) > tol || std::abs(v.back() - length) > tol)
       throw std::invalid_argument(std::string("grid.") + axis +
                                   "_nodes_mm must start at 0 and end at the die's edge");
@@ -126,7 +127,8 @@ std::vector<double> lateral_nodes(const std::vector<double>& explicit_nodes, int
   while (used != n - 1) {
     int best = 0;
     for (int s = 1; s < segs; ++s)
-      if ((used > n - 1 ? cells[s] > cells[best] : (b[s + 1] - b[s]) / cells[s] > (b[best + 1] - b[best]) / cells[best]))
+      if ((used > n - 1 ? cells[s] > cells[best]
+                        : (b[s + 1] - b[s]) / cells[s] > (b[best + 1] - b[best]) / cells[best]))
         best = s;
     if (used > n - 1 && cells[best] == 1) break;
     cells[best] += used > n - 1 ? -1 : 1;
@@ -167,7 +169,8 @@ Grid build_grid(const Design& d) {
     if (std::abs(g.z.front()) > tol || std::abs(g.z.back() - interfaces.back()) > tol)
       throw std::invalid_argument("grid.z_nodes_mm must start at 0 and end at the stack top");
     for (double zi : interfaces) {
-      auto it = std::find_if(g.z.begin(), g.z.end(), [&](double v) { return std::abs(v - zi) <= tol; });
+      auto it =
+          std::find_if(g.z.begin(), g.z.end(), [&](double v) { return std::abs(v - zi) <= tol; });
       if (it == g.z.end())
         throw std::invalid_argument("grid.z_nodes_mm must contain every layer interface; " +
                                     std::to_string(zi * 1e3) + " mm is missing");
@@ -181,8 +184,9 @@ Grid build_grid(const Design& d) {
       // No nz: layers without cells get roughly cubic cells, between 1 and 64.
       const double h = std::min(d.lx / (d.grid.nx - 1), d.ly / (d.grid.ny - 1));
       for (const auto& l : d.layers)
-        cells.push_back(l.cells > 0 ? l.cells
-                                    : std::clamp(static_cast<int>(std::lround(l.thickness / h)), 1, 64));
+        cells.push_back(l.cells > 0
+                            ? l.cells
+                            : std::clamp(static_cast<int>(std::lround(l.thickness / h)), 1, 64));
     }
     g.z.push_back(0.0);
     for (std::size_t l = 0; l < nl; ++l)

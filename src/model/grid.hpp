@@ -11,8 +11,8 @@
 namespace heatop::model {
 
 struct Grid {
-  std::vector<double> x, y, z;   // node coordinates, m
-  std::vector<int> cell_layer;   // layer index of z cell k (between z[k] and z[k+1])
+  std::vector<double> x, y, z;  // node coordinates, m
+  std::vector<int> cell_layer;  // layer index of z cell k (between z[k] and z[k+1])
 
   int nx() const { return static_cast<int>(x.size()); }
   int ny() const { return static_cast<int>(y.size()); }

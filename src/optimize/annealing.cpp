@@ -8,18 +8,22 @@ namespace heatop::optimize {
 
 void AnnealingOptions::validate() const {
   if (evaluations < 1)
-    throw std::invalid_argument("optimizer.evaluations must be >= 1, got " + std::to_string(evaluations));
+    throw std::invalid_argument("optimizer.evaluations must be >= 1, got " +
+                                std::to_string(evaluations));
   if (population < 1)
-    throw std::invalid_argument("optimizer.population must be >= 1, got " + std::to_string(population));
+    throw std::invalid_argument("optimizer.population must be >= 1, got " +
+                                std::to_string(population));
   if (!(t_start_K > 0) || !(t_end_K > 0) || t_end_K > t_start_K)
     throw std::invalid_argument("optimizer: need 0 < t_end_K <= t_start_K");
 }
 
-AnnealingResult anneal(const PlacementProblem& prob, const Placement& start, const BatchObjective& f,
-                       const AnnealingOptions& opt, const AnnealingProgress& progress) {
+AnnealingResult anneal(const PlacementProblem& prob, const Placement& start,
+                       const BatchObjective& f, const AnnealingOptions& opt,
+                       const AnnealingProgress& progress) {
   opt.validate();
   std::string why;
-  if (!prob.feasible(start, &why)) throw std::invalid_argument("start placement infeasible: " + why);
+  if (!prob.feasible(start, &why))
+    throw std::invalid_argument("start placement infeasible: " + why);
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -15,11 +15,11 @@ namespace heatop::optimize {
 using BatchObjective = std::function<std::vector<double>(const std::vector<Placement>&)>;
 
 struct AnnealingOptions {
-  int evaluations = 400;    // objective evaluations in total (the budget)
-  int population = 8;       // candidates per round
+  int evaluations = 400;  // objective evaluations in total (the budget)
+  int population = 8;     // candidates per round
   unsigned long seed = 1;
-  double t_start_K = 2.0;   // Metropolis temperature at the start, in objective units (K)
-  double t_end_K = 0.01;    // ... and at the end
+  double t_start_K = 2.0;  // Metropolis temperature at the start, in objective units (K)
+  double t_end_K = 0.01;   // ... and at the end
   void validate() const;
 };
 
@@ -41,7 +41,8 @@ using AnnealingProgress = std::function<bool(int, int, double)>;
 
 /// Minimises `f` from `start` (which must be feasible). Constraints hold for every evaluated
 /// placement. The first evaluation is `start` itself.
-AnnealingResult anneal(const PlacementProblem& prob, const Placement& start, const BatchObjective& f,
-                       const AnnealingOptions& opt, const AnnealingProgress& progress = {});
+AnnealingResult anneal(const PlacementProblem& prob, const Placement& start,
+                       const BatchObjective& f, const AnnealingOptions& opt,
+                       const AnnealingProgress& progress = {});
 
 }  // namespace heatop::optimize

@@ -36,7 +36,8 @@ double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjecti
   return peak;
 }
 
-BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt, int* count) {
+BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt,
+                            int* count) {
   auto warm = std::make_shared<std::vector<double>>();
   return [&prob, opt, count, warm](const std::vector<Placement>& batch) {
     std::vector<double> out;

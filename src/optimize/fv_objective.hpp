@@ -17,6 +17,7 @@ double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjecti
 
 /// A batch objective that runs one FV solve per placement (warm-started from the previous
 /// solution) and counts the solves in *count.
-BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt, int* count);
+BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt,
+                            int* count);
 
 }  // namespace heatop::optimize

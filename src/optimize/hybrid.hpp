@@ -18,14 +18,14 @@ using FieldPredictor = std::function<std::vector<std::vector<double>>(
     const std::vector<model::Design>&, const model::Grid&)>;
 
 struct HybridOptions {
-  FvObjectiveOptions eval;    // grid on which predictions are checked and refined
-  double tolerance_K = 0.5;   // refine when the estimated max error exceeds this
+  FvObjectiveOptions eval;   // grid on which predictions are checked and refined
+  double tolerance_K = 0.5;  // refine when the estimated max error exceeds this
 };
 
 struct HybridCounters {
-  int surrogate = 0;   // placements answered by the surrogate
-  int estimates = 0;   // FV error estimates (residual + multigrid cycles)
-  int refined = 0;     // warm-started FV refinements
+  int surrogate = 0;  // placements answered by the surrogate
+  int estimates = 0;  // FV error estimates (residual + multigrid cycles)
+  int refined = 0;    // warm-started FV refinements
   double max_est_error_K = 0;
 };
 

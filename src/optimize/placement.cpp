@@ -35,10 +35,9 @@ void PlacementProblem::validate() const {
     blocked += static_cast<long>(k.w) * k.h;
   }
   if (area > static_cast<long>(tiles_x) * tiles_y - blocked)
-    throw std::invalid_argument("the blocks cover " + std::to_string(area) +
-                                " tiles but the die has only " +
-                                std::to_string(static_cast<long>(tiles_x) * tiles_y - blocked) +
-                                " free tiles");
+    throw std::invalid_argument(
+        "the blocks cover " + std::to_string(area) + " tiles but the die has only " +
+        std::to_string(static_cast<long>(tiles_x) * tiles_y - blocked) + " free tiles");
   for (std::size_t a = 0; a < blocks.size(); ++a) {
     if (!blocks[a].fixed) continue;
     const TileRect ra{blocks[a].at_x, blocks[a].at_y, blocks[a].w, blocks[a].h};
@@ -46,13 +45,14 @@ void PlacementProblem::validate() const {
       throw std::invalid_argument("fixed block '" + blocks[a].name + "' lies outside the die");
     for (const auto& k : keep_out)
       if (ra.overlaps(k))
-        throw std::invalid_argument("fixed block '" + blocks[a].name + "' overlaps a keep-out zone");
+        throw std::invalid_argument("fixed block '" + blocks[a].name +
+                                    "' overlaps a keep-out zone");
     for (std::size_t b = a + 1; b < blocks.size(); ++b) {
       if (!blocks[b].fixed) continue;
       const TileRect rb{blocks[b].at_x, blocks[b].at_y, blocks[b].w, blocks[b].h};
       if (ra.overlaps(rb))
-        throw std::invalid_argument("fixed blocks '" + blocks[a].name + "' and '" +
-                                    blocks[b].name + "' overlap");
+        throw std::invalid_argument("fixed blocks '" + blocks[a].name + "' and '" + blocks[b].name +
+                                    "' overlap");
     }
   }
 }
@@ -67,7 +67,8 @@ bool PlacementProblem::feasible(const Placement& p, std::string* why) const {
     if (why) *why = m;
     return false;
   };
-  if (p.x.size() != blocks.size() || p.y.size() != blocks.size() || p.rotated.size() != blocks.size())
+  if (p.x.size() != blocks.size() || p.y.size() != blocks.size() ||
+      p.rotated.size() != blocks.size())
     return fail("placement size does not match the blocks");
   for (std::size_t a = 0; a < blocks.size(); ++a) {
     const TileRect r = rect(p, a);
@@ -159,7 +160,8 @@ model::PowerMap PlacementProblem::power_map(const Placement& p) const {
     const TileRect r = rect(p, b);
     const double per_tile = blocks[b].power / (r.w * r.h);
     for (int y = r.y; y < r.y + r.h; ++y)
-      for (int x = r.x; x < r.x + r.w; ++x) m.tile_watts[static_cast<std::size_t>(y) * tiles_x + x] += per_tile;
+      for (int x = r.x; x < r.x + r.w; ++x)
+        m.tile_watts[static_cast<std::size_t>(y) * tiles_x + x] += per_tile;
   }
   return m;
 }

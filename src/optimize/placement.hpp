@@ -13,9 +13,9 @@ namespace heatop::optimize {
 
 struct BlockSpec {
   std::string name;
-  int w = 1, h = 1;      // size in tiles (unrotated)
-  double power = 0;      // W, spread uniformly over the block's tiles
-  bool fixed = false;    // fixed blocks keep `at`
+  int w = 1, h = 1;    // size in tiles (unrotated)
+  double power = 0;    // W, spread uniformly over the block's tiles
+  bool fixed = false;  // fixed blocks keep `at`
   bool rotatable = true;
   int at_x = -1, at_y = -1;  // lower-left tile of a fixed block
 };
@@ -28,13 +28,13 @@ struct TileRect {
 };
 
 struct Placement {
-  std::vector<int> x, y;       // lower-left tile per block
-  std::vector<char> rotated;   // 1 = rotated by 90 degrees (w and h swapped)
+  std::vector<int> x, y;      // lower-left tile per block
+  std::vector<char> rotated;  // 1 = rotated by 90 degrees (w and h swapped)
 };
 
 struct PlacementProblem {
   std::string name = "placement";
-  model::Design design;        // chip and stack; the blocks' power enters through `power_face`
+  model::Design design;            // chip and stack; the blocks' power enters through `power_face`
   std::string power_face = "top";  // "top", "bottom" or a layer name (volumetric)
   int tiles_x = 20, tiles_y = 20;  // tile grid over the die
   std::vector<BlockSpec> blocks;

@@ -23,7 +23,8 @@ std::pair<int, int> int_pair(const Ctx& c, const YAML::Node& n, const std::strin
   return {static_cast<int>(v[0]), static_cast<int>(v[1])};
 }
 
-void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where, FvObjectiveOptions* o) {
+void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where,
+                 FvObjectiveOptions* o) {
   if (!n) return;
   if (!n.IsSequence() || n.size() != 3) c.fail(n, where, "expected [nx, ny, nz]");
   const auto v = number_list(c, n, where);
@@ -68,7 +69,8 @@ LoadedProblem load_problem(const std::string& path, const std::vector<std::strin
   std::tie(p.tiles_x, p.tiles_y) = int_pair(c, root["tiles"], "tiles");
   const std::string obj = get_str(c, root, "objective", "", "peak_temperature");
   if (obj != "peak_temperature")
-    c.fail(root["objective"], "objective", "unknown objective '" + obj + "'; valid: peak_temperature");
+    c.fail(root["objective"], "objective",
+           "unknown objective '" + obj + "'; valid: peak_temperature");
 
   const YAML::Node blocks = root["blocks"];
   if (!blocks || !blocks.IsSequence() || blocks.size() == 0)
@@ -101,8 +103,9 @@ LoadedProblem load_problem(const std::string& path, const std::vector<std::strin
     }
   }
   if (const YAML::Node o = root["optimizer"]) {
-    check_keys(c, o, "optimizer",
-               {"method", "evaluations", "population", "seed", "t_start_K", "t_end_K", "eval_grid"});
+    check_keys(
+        c, o, "optimizer",
+        {"method", "evaluations", "population", "seed", "t_start_K", "t_end_K", "eval_grid"});
     const std::string m = get_str(c, o, "method", "optimizer", "annealing");
     if (m != "annealing")
       c.fail(o["method"], "optimizer.method", "unknown method '" + m + "'; valid: annealing");

@@ -13,9 +13,9 @@ namespace heatop::optimize {
 struct LoadedProblem {
   PlacementProblem problem;
   AnnealingOptions annealing;
-  FvObjectiveOptions eval;     // grid of the FV evaluations during the search
-  FvObjectiveOptions verify;   // grid of the final verification
-  std::string design_path;     // the base design file
+  FvObjectiveOptions eval;    // grid of the FV evaluations during the search
+  FvObjectiveOptions verify;  // grid of the final verification
+  std::string design_path;    // the base design file
   std::string path;
 };
 

@@ -57,11 +57,11 @@ struct SolveReport {
   std::string preconditioner;  // "multigrid", "jacobi", "none"
   bool converged = false;
   int iterations = 0;
-  double rel_residual = 0;     // true final relative residual ||b - A x|| / ||b||
+  double rel_residual = 0;  // true final relative residual ||b - A x|| / ||b||
   double initial_rel_residual = 0;
   std::vector<double> history;  // relative residual per iteration (entry 0 = initial)
   double seconds = 0;
-  std::string reason;           // "converged", "max iterations", "nan", "breakdown", "stopped"
+  std::string reason;  // "converged", "max iterations", "nan", "breakdown", "stopped"
   /// One line: "cg+multigrid: converged in 9 iterations, rel. residual 3.1e-09, 0.42 s".
   std::string summary() const;
 };

@@ -11,8 +11,8 @@ namespace {
 
 // Interpolation along one axis from a coarse subset of nodes to all fine nodes.
 struct Transfer1D {
-  std::vector<int> c0, c1;   // per fine node: bracketing coarse nodes
-  std::vector<double> w0;    // weight of c0 (c1 gets 1 - w0)
+  std::vector<int> c0, c1;  // per fine node: bracketing coarse nodes
+  std::vector<double> w0;   // weight of c0 (c1 gets 1 - w0)
   std::vector<std::vector<std::pair<int, double>>> contrib;  // per coarse node: (fine, weight)
 };
 
@@ -139,8 +139,8 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     auto c = std::make_unique<Level>();
     if (!can_x) xc = o.x();
     if (!can_y) yc = o.y();
-    c->owned = std::make_unique<fv::LayeredOperator>(xc, yc, o.z(), o.cell_kxy(), o.cell_kz(), o.bc(),
-                                                     o.cell_footprint());
+    c->owned = std::make_unique<fv::LayeredOperator>(xc, yc, o.z(), o.cell_kxy(), o.cell_kz(),
+                                                     o.bc(), o.cell_footprint());
     c->op = c->owned.get();
     c->x_store.resize(c->op->size());
     c->b_store.resize(c->op->size());
@@ -184,8 +184,9 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     double d = L(j, j);
     for (int k = std::max(0, j - cl.bw); k < j; ++k) d -= L(j, k) * L(j, k);
     if (!(d > 0))
-      throw std::runtime_error("multigrid: coarse operator is not positive definite (is there a "
-                               "convective or fixed face?)");
+      throw std::runtime_error(
+          "multigrid: coarse operator is not positive definite (is there a "
+          "convective or fixed face?)");
     d = std::sqrt(d);
     L(j, j) = d;
     for (int r = j + 1; r <= std::min(n - 1, j + cl.bw); ++r) {
@@ -249,7 +250,8 @@ void Multigrid::vcycle(std::size_t l) const {
     const double* a = L.chol.data();
     for (int r = 0; r < m; ++r) {
       double s = y[r];
-      for (int c = std::max(0, r - L.bw); c < r; ++c) s -= a[static_cast<std::size_t>(r) * w + (r - c)] * y[c];
+      for (int c = std::max(0, r - L.bw); c < r; ++c)
+        s -= a[static_cast<std::size_t>(r) * w + (r - c)] * y[c];
       y[r] = s / a[static_cast<std::size_t>(r) * w];
     }
     for (int r = m - 1; r >= 0; --r) {
@@ -330,7 +332,8 @@ SolveReport Multigrid::solve(const double* b, double* x, const SolveOptions& opt
   double rel = norm2(n, r.data()) / bnorm;
   rep.initial_rel_residual = rel;
   rep.history.push_back(rel);
-  if (!std::isfinite(rel)) rep.reason = "nan";
+  if (!std::isfinite(rel))
+    rep.reason = "nan";
   else if (rel <= opt.rel_tol) {
     rep.converged = true;
     rep.reason = "converged";

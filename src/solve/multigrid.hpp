@@ -18,8 +18,8 @@
 namespace heatop::solve {
 
 struct MultigridOptions {
-  int pre_smooth = 1;         // red-black z-line sweeps before the coarse correction
-  int post_smooth = 1;        // ... and after (reverse colour order, keeps the cycle symmetric)
+  int pre_smooth = 1;           // red-black z-line sweeps before the coarse correction
+  int post_smooth = 1;          // ... and after (reverse colour order, keeps the cycle symmetric)
   int max_coarse_columns = 16;  // stop coarsening when nx * ny is at most this
   int max_levels = 30;
   void validate() const;

@@ -12,7 +12,8 @@ void ConfidenceOptions::validate() const {
     throw std::invalid_argument("confidence tolerance must be a positive number of kelvin, got " +
                                 std::to_string(tolerance_K));
   if (cycles < 1 || cycles > 100)
-    throw std::invalid_argument("confidence cycles must lie in 1..100, got " + std::to_string(cycles));
+    throw std::invalid_argument("confidence cycles must lie in 1..100, got " +
+                                std::to_string(cycles));
 }
 
 double confidence_score(double e, double tol) {

@@ -27,11 +27,11 @@ struct ConfidenceOptions {
 };
 
 struct Confidence {
-  double score = 0;             // in [0, 1], see above
-  double est_max_error_K = 0;   // max |e| over material nodes
-  double est_mean_error_K = 0;  // mean |e| over material nodes
+  double score = 0;                      // in [0, 1], see above
+  double est_max_error_K = 0;            // max |e| over material nodes
+  double est_mean_error_K = 0;           // mean |e| over material nodes
   std::array<double, 3> est_max_at_m{};  // where the max sits (m)
-  double rel_residual = 0;      // ||b - A T|| / ||b||
+  double rel_residual = 0;               // ||b - A T|| / ||b||
   double tolerance_K = 0;
   bool trusted = false;
   std::vector<double> error_field;  // estimated T_fv - T, K, the solver's layout
