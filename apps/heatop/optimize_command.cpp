@@ -122,14 +122,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   std::vector<double> field;
   const double final_fv = optimize::fv_peak(prob, res.best, lp.verify, &field);
   double final_sur = NAN;
-  model::Design vd = prob.design_for(res.best);
-  vd.grid.nx = lp.verify.nx;
-  vd.grid.ny = lp.verify.ny;
-  vd.grid.nz = lp.verify.nz;
-  vd.grid.x_nodes.clear();
-  vd.grid.y_nodes.clear();
-  vd.grid.z_nodes.clear();
-  for (auto& l : vd.layers) l.cells = 0;
+  const model::Design vd = optimize::design_on_grid(prob.design_for(res.best), lp.verify);
   const model::Grid vg = model::build_grid(vd);
   if (!args.fd_only) {
     const auto pf = predictor({vd}, vg);

@@ -1,4 +1,5 @@
 #include "io/power_files.hpp"
+#include "io/text_util.hpp"
 
 #include <cctype>
 #include <cstdlib>
@@ -14,27 +15,15 @@ namespace heatop::io {
 
 namespace {
 
+using text::lower;
+using text::parse_double;
+using text::split_csv;
+using text::trim;
+
 constexpr std::size_t kMaxTiles = 100'000'000;
 
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
-// strtod accepts "nan" and "inf" too, which is what we want here (validate() rejects them).
-bool parse_double(const std::string& s, double* v) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
 
 std::string where(const std::string& path, int line) {
   return "power map '" + path + "', line " + std::to_string(line);

@@ -1,4 +1,5 @@
 #include "io/probes.hpp"
+#include "io/text_util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,36 +14,17 @@ namespace heatop::io {
 
 namespace {
 
+using text::lower;
+using text::parse_double;
+using text::split_csv;
+using text::trim;
+
 constexpr double kMPerMm = 1e-3;
 constexpr double kDomainSlack = 1e-9;
 
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(trim(cell));
-  if (!line.empty() && line.back() == ',') out.emplace_back();
-  return out;
-}
 
-bool parse_double(const std::string& s, double* v) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
 
 std::string where(const std::string& path, int line) {
   return "probe file '" + path + "', line " + std::to_string(line);

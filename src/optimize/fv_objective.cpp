@@ -7,9 +7,7 @@
 
 namespace heatop::optimize {
 
-double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
-               std::vector<double>* field, std::vector<double>* warm) {
-  model::Design d = prob.design_for(p);
+model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt) {
   d.grid.nx = opt.nx;
   d.grid.ny = opt.ny;
   d.grid.nz = opt.nz;
@@ -17,6 +15,12 @@ double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjecti
   d.grid.y_nodes.clear();
   d.grid.z_nodes.clear();
   for (auto& l : d.layers) l.cells = 0;
+  return d;
+}
+
+double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
+               std::vector<double>* field, std::vector<double>* warm) {
+  const model::Design d = design_on_grid(prob.design_for(p), opt);
   const fv::System sys = fv::discretize(d);
   std::vector<double> t;
   if (warm && warm->size() == sys.grid.size()) {

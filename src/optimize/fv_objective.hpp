@@ -11,6 +11,9 @@ struct FvObjectiveOptions {
   solve::SolverConfig solver;       // tolerance etc.
 };
 
+/// The design re-gridded to opt's nx x ny x nz (explicit node lists and layer cells dropped).
+model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt);
+
 /// Peak temperature (K) of one placement, and its field if `field` is given.
 double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
                std::vector<double>* field = nullptr, std::vector<double>* warm = nullptr);

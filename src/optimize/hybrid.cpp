@@ -9,25 +9,13 @@
 
 namespace heatop::optimize {
 
-namespace {
-model::Design on_eval_grid(model::Design d, const FvObjectiveOptions& o) {
-  d.grid.nx = o.nx;
-  d.grid.ny = o.ny;
-  d.grid.nz = o.nz;
-  d.grid.x_nodes.clear();
-  d.grid.y_nodes.clear();
-  d.grid.z_nodes.clear();
-  for (auto& l : d.layers) l.cells = 0;
-  return d;
-}
-}  // namespace
 
 BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor predict,
                                 const HybridOptions& opt, HybridCounters* counters) {
   auto best = std::make_shared<double>(std::numeric_limits<double>::infinity());
   return [&prob, predict, opt, counters, best](const std::vector<Placement>& batch) {
     std::vector<model::Design> designs;
-    for (const auto& p : batch) designs.push_back(on_eval_grid(prob.design_for(p), opt.eval));
+    for (const auto& p : batch) designs.push_back(design_on_grid(prob.design_for(p), opt.eval));
     const model::Grid grid = model::build_grid(designs.front());
     auto fields = predict(designs, grid);
     if (fields.size() != batch.size())
