@@ -115,7 +115,7 @@ TEST_F(Cli, MalformedYaml) {
 
 TEST_F(Cli, UnknownKeyListsValidKeys) {
   expect_refused(run("solve " + design() + " --set grid.nxx=5 -o " + out()),
-                 "unknown key 'nxx'; valid keys in grid: nx, ny, nz, z_nodes_mm");
+                 "unknown key 'nxx'; valid keys in grid: nx, ny, nz, x_nodes_mm, y_nodes_mm, z_nodes_mm");
 }
 
 TEST_F(Cli, NegativeThickness) {

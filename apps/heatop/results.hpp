@@ -1,0 +1,42 @@
+#pragma once
+// The results folder of a temperature field, shared by `heatop solve` and `heatop predict`
+// (the files are listed in docs/design-file.md).
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "io/design_file.hpp"
+#include "io/field.hpp"
+#include "io/output_dir.hpp"
+#include "io/probes.hpp"
+#include "model/grid.hpp"
+
+namespace heatop::app {
+
+struct ResultContext {
+  const io::LoadedDesign* loaded = nullptr;
+  std::string design_path;
+  std::vector<std::string> overrides;
+  std::string command_line;
+  std::vector<io::Probe> probes;
+  std::size_t void_nodes = 0;
+};
+
+struct FieldStats {
+  double t_max = 0, t_min = 0, t_mean = 0;  // K (t_mean volume-weighted)
+  std::array<double, 3> hotspot_m{};
+};
+
+/// Refuses grids whose solve would not fit in the available memory (before allocating).
+void check_memory(std::size_t nodes);
+
+/// Adds the field statistics (T_max_K, T_min_K, T_mean_K, hotspot_mm, layers, grid) to
+/// `summary` and writes T.npy, T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and
+/// manifest.json into `out`. NaN values (void nodes) are skipped in the statistics.
+FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
+                               const model::Grid& grid, const io::Field3D& field,
+                               nlohmann::json& summary);
+
+}  // namespace heatop::app
