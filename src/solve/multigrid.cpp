@@ -16,10 +16,15 @@ struct Transfer1D {
   std::vector<std::vector<std::pair<int, double>>> contrib;  // per coarse node: (fine, weight)
 };
 
-// Every other node, always keeping both ends and the `keep` coordinates (material edges, so
-// that every level sees the same geometry); coordinates of the kept nodes in `coarse`.
+// Coarsening along one axis: a node is dropped (its two intervals merged) when the merged
+// interval is at most `h_max` and the previous node is kept; both ends and the `keep`
+// coordinates (material edges, so that every level sees the same geometry) always stay.
+// With h_max = max(largest interval, 2 x smallest interval) over both lateral axes, uniform
+// grids coarsen by 2 everywhere, while on stretched or anisotropic grids only the short
+// intervals merge until they catch up with the long ones: semi-coarsening in the strongly
+// coupled direction, which point (column) relaxation alone cannot smooth.
 Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<double>& keep,
-                         std::vector<double>* coarse) {
+                         double h_max, std::vector<double>* coarse) {
   const int n = static_cast<int>(fine.size());
   const double tol = 1e-9 * (fine.back() - fine.front());
   auto is_kept = [&](int i) {
@@ -28,12 +33,11 @@ Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<doub
     return false;
   };
   std::vector<int> sel{0};
-  for (int i = 1; i < n - 1; ++i)
-    if (is_kept(i) || i - sel.back() >= 2) {
-      // Drop a node that would sit right before a kept one, to keep coarsening by ~2.
-      if (!is_kept(i) && i + 1 < n - 1 && is_kept(i + 1)) continue;
-      sel.push_back(i);
-    }
+  for (int i = 1; i < n - 1; ++i) {
+    const bool mergeable = !is_kept(i) && sel.back() == i - 1 &&
+                           fine[i + 1] - fine[i - 1] <= h_max * (1 + 1e-9);
+    if (!mergeable) sel.push_back(i);
+  }
   if (sel.back() != n - 1) sel.push_back(n - 1);
   coarse->clear();
   for (int s : sel) coarse->push_back(fine[s]);
@@ -115,9 +119,16 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
         keep_x.insert(keep_x.end(), {fp[0], fp[2]});
         keep_y.insert(keep_y.end(), {fp[1], fp[3]});
       }
+    double h_lo = 1e300, h_hi = 0;
+    for (const auto* v : {&o.x(), &o.y()})
+      for (std::size_t i = 0; i + 1 < v->size(); ++i) {
+        h_lo = std::min(h_lo, (*v)[i + 1] - (*v)[i]);
+        h_hi = std::max(h_hi, (*v)[i + 1] - (*v)[i]);
+      }
+    const double h_max = std::max(h_hi, 2 * h_lo);
     std::vector<double> xc = o.x(), yc = o.y();
-    if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, &xc);
-    if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, &yc);
+    if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, h_max, &xc);
+    if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, h_max, &yc);
     const bool can_x = xc.size() < o.x().size(), can_y = yc.size() < o.y().size();
     if (static_cast<long>(o.nx()) * o.ny() <= opt_.max_coarse_columns || (!can_x && !can_y) ||
         static_cast<int>(levels_.size()) >= opt_.max_levels)
