@@ -158,3 +158,17 @@ TEST(Trust, BadInputsAreRefused) {
   cfg.method = "multigrid";
   EXPECT_THROW(trust::refine(sys, t, cfg), std::invalid_argument);
 }
+
+TEST(Trust, RefineToErrorReachesTheRequestedKelvins) {
+  const auto sys = fv::discretize(c1_design(33));
+  const auto t = solve_fv(sys);
+  for (double tol : {0.1, 0.01, 0.001}) {
+    auto p = perturb(sys, t, 3.0, 0.2, 11);
+    solve::SolverConfig cfg;
+    const auto r = trust::refine_to_error(sys, p, cfg, tol, 298.15);
+    EXPECT_TRUE(r.reached) << tol;
+    EXPECT_LE(max_abs_diff(p, t), 1.05 * tol) << tol;  // the estimate is close to the truth
+    ASSERT_TRUE(r.has_cold);
+    EXPECT_TRUE(r.cold.converged);
+  }
+}

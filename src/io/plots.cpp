@@ -67,7 +67,15 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
   cairo_paint(cr);
   const double pw = static_cast<double>(width_px) / panels.size();
   for (std::size_t p = 0; p < panels.size(); ++p) {
-    const Panel& pan = panels[p];
+    Panel pan = panels[p];
+    if (pan.log_axes) {  // plot log10 of the data; tick labels then read as powers of ten
+      for (auto& sr : pan.series) {
+        for (auto& v : sr.x) v = v > 0 ? std::log10(v) : NAN;
+        for (auto& v : sr.y) v = v > 0 ? std::log10(v) : NAN;
+      }
+      pan.x_label = "log10 " + pan.x_label;
+      pan.y_label = "log10 " + pan.y_label;
+    }
     double lx = 1e300, hx = -1e300, ly = 1e300, hy = -1e300;
     for (const auto& sr : pan.series)
       for (std::size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) {
@@ -98,6 +106,15 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
       const double* c = kColours[k % 5];
       cairo_set_source_rgb(cr, c[0], c[1], c[2]);
       cairo_set_line_width(cr, 2);
+      if (sr.markers) {
+        for (std::size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) {
+          if (!std::isfinite(sr.x[i]) || !std::isfinite(sr.y[i])) continue;
+          cairo_new_sub_path(cr);
+          cairo_arc(cr, f.px(sr.x[i]), f.py(sr.y[i]), 3.0, 0, 2 * M_PI);
+        }
+        cairo_fill(cr);
+        continue;
+      }
       bool started = false;
       for (std::size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) {
         if (!std::isfinite(sr.x[i]) || !std::isfinite(sr.y[i])) continue;

@@ -9,11 +9,13 @@ namespace heatop::io {
 struct Series {
   std::string label;
   std::vector<double> x, y;
+  bool markers = false;  // points (scatter) instead of a line
 };
 
 struct Panel {
   std::string title, x_label, y_label;
   std::vector<Series> series;
+  bool log_axes = false;  // log10 on both axes (positive data only)
 };
 
 /// Panels side by side in one PNG; each panel gets axes with nice ticks and a legend.

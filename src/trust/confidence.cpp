@@ -1,5 +1,6 @@
 #include "trust/confidence.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -80,6 +81,40 @@ RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::
   }
   res.warm = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
   return res;
+}
+
+RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& t,
+                                    const solve::SolverConfig& cfg, double tol_K,
+                                    double cold_start_K) {
+  if (!(tol_K > 0)) throw std::invalid_argument("refinement tolerance must be > 0 K");
+  if (cfg.method != "cg" && cfg.method != "gmres")
+    throw std::invalid_argument("refine: method must be cg or gmres, got '" + cfg.method + "'");
+  const auto t0 = std::chrono::steady_clock::now();
+  RefineToErrorResult r;
+  ConfidenceOptions co;
+  co.tolerance_K = tol_K;
+  double est = estimate_confidence(sys, t, co).est_max_error_K;
+  double rel = 1e-4;
+  while (!(est <= tol_K) && rel >= 1e-12) {
+    solve::SolverConfig c = cfg;
+    c.options.rel_tol = rel;
+    const auto rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), c);
+    r.iterations += rep.iterations;
+    r.rel_tol_reached = rel;
+    est = estimate_confidence(sys, t, co).est_max_error_K;
+    rel *= 1e-2;
+  }
+  r.est_max_error_K = est;
+  r.reached = est <= tol_K;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (cold_start_K > 0) {
+    std::vector<double> cold(t.size(), cold_start_K);
+    solve::SolverConfig c = cfg;
+    c.options.rel_tol = r.rel_tol_reached > 0 ? r.rel_tol_reached : 1e-4;
+    r.cold = solve::solve_system(*sys.op, sys.rhs.data(), cold.data(), c);
+    r.has_cold = true;
+  }
+  return r;
 }
 
 }  // namespace heatop::trust

@@ -55,4 +55,22 @@ struct RefineResult {
 RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
                     double cold_start_K = 0);
 
+struct RefineToErrorResult {
+  int iterations = 0;          // Krylov iterations over all stages
+  double seconds = 0;          // solves plus error estimates
+  double rel_tol_reached = 0;  // the residual tolerance of the last stage
+  double est_max_error_K = 0;  // estimated max error after refinement
+  bool reached = false;        // est_max_error_K <= tol_K
+  solve::SolveReport cold;     // a cold start from cold_start_K to rel_tol_reached (if requested)
+  bool has_cold = false;
+};
+
+/// Refines `t` until its estimated max error is at most tol_K: warm-started solves (cfg.method
+/// cg or gmres) at relative residual tolerances 1e-4, 1e-6, ... 1e-12, each followed by an
+/// error estimate. With cold_start_K > 0 a solve from that uniform field to the final residual
+/// tolerance is timed for comparison.
+RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& t,
+                                    const solve::SolverConfig& cfg, double tol_K,
+                                    double cold_start_K = 0);
+
 }  // namespace heatop::trust
