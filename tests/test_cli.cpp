@@ -114,8 +114,9 @@ TEST_F(Cli, MalformedYaml) {
 }
 
 TEST_F(Cli, UnknownKeyListsValidKeys) {
-  expect_refused(run("solve " + design() + " --set grid.nxx=5 -o " + out()),
-                 "unknown key 'nxx'; valid keys in grid: nx, ny, nz, x_nodes_mm, y_nodes_mm, z_nodes_mm");
+  expect_refused(
+      run("solve " + design() + " --set grid.nxx=5 -o " + out()),
+      "unknown key 'nxx'; valid keys in grid: nx, ny, nz, x_nodes_mm, y_nodes_mm, z_nodes_mm");
 }
 
 TEST_F(Cli, NegativeThickness) {

@@ -123,7 +123,9 @@ TEST(Placement, ConstraintsHoldOverRandomProblems) {
     EXPECT_LE(res.evaluations, o.evaluations);
     // Never-rotatable blocks stay unrotated.
     for (std::size_t b = 0; b < prob.blocks.size(); ++b)
-      if (!prob.blocks[b].rotatable) EXPECT_FALSE(res.best.rotated[b]);
+      if (!prob.blocks[b].rotatable) {
+        EXPECT_FALSE(res.best.rotated[b]);
+      }
   }
   EXPECT_GE(problems, 30);
 }

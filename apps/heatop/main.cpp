@@ -1,10 +1,11 @@
 // heatop command line: parses arguments and hands over to the libraries. Every error becomes
 // one line on stderr and a non-zero exit code.
 
+#include <yaml-cpp/yaml.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-#include <yaml-cpp/yaml.h>
 
 #include "import_command.hpp"
 #include "optimize_command.hpp"
@@ -22,10 +23,14 @@ int main(int argc, char** argv) {
   CLI::App* s = app.add_subcommand("solve", "Solve a design file with the finite-volume solver");
   s->add_option("design", solve.design, "design file (YAML, see docs/design-file.md)")->required();
   s->add_option("-o,--output", solve.output, "output folder")->required();
-  s->add_option("--set", solve.overrides, "override a design key, e.g. --set grid.nx=41 (repeatable)");
+  s->add_option("--set", solve.overrides,
+                "override a design key, e.g. --set grid.nx=41 (repeatable)");
   s->add_option("--probe", solve.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
-  s->add_option("--threads", solve.threads, "OpenMP threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  s->add_option("--export", solve.export_format, "also write another tool's result layout: hotspot or 3d-ice")->check(CLI::IsMember({"hotspot", "3d-ice"}));
+  s->add_option("--threads", solve.threads, "OpenMP threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  s->add_option("--export", solve.export_format,
+                "also write another tool's result layout: hotspot or 3d-ice")
+      ->check(CLI::IsMember({"hotspot", "3d-ice"}));
   heatop::app::ImportArgs import_args;
   CLI::App* imp = heatop::app::add_import_command(app, import_args);
 
@@ -35,8 +40,10 @@ int main(int argc, char** argv) {
   o->add_option("-o,--output", opt.output, "output folder")->required();
   o->add_option("--model", opt.model_dir, "trained surrogate (hybrid mode)");
   o->add_flag("--fd-only", opt.fd_only, "finite-volume evaluations only (the baseline)");
-  o->add_option("--tol", opt.tolerance_K, "error tolerance (K) above which surrogate answers are refined by FV");
-  o->add_option("--set", opt.overrides, "override a problem key, e.g. --set optimizer.evaluations=200");
+  o->add_option("--tol", opt.tolerance_K,
+                "error tolerance (K) above which surrogate answers are refined by FV");
+  o->add_option("--set", opt.overrides,
+                "override a problem key, e.g. --set optimizer.evaluations=200");
 
 #ifdef HEATOP_WITH_TORCH
   heatop::app::SurrogateArgs surrogate;
@@ -56,7 +63,12 @@ int main(int argc, char** argv) {
 #endif
     if (*s) return heatop::app::run_solve(solve, cmd);
     if (*imp) return heatop::app::run_import(import_args);
-    if (*o) return heatop::app::run_optimize(opt, cmd, heatop::app::PredictorFactory{});
+#ifdef HEATOP_WITH_TORCH
+    const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();
+#else
+    const heatop::app::PredictorFactory predictors;  // this build has no surrogate module
+#endif
+    if (*o) return heatop::app::run_optimize(opt, cmd, predictors);
   } catch (const std::exception& e) {
     std::cerr << "heatop: error: " << e.what() << "\n";
     return 2;

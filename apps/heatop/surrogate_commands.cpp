@@ -2,9 +2,9 @@
 
 #include "surrogate_commands.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,16 +14,17 @@
 
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
-#include "io/npy.hpp"
 #include "io/output_dir.hpp"
 #include "io/png_plot.hpp"
 #include "io/probes.hpp"
 #include "io/progress.hpp"
 #include "io/vtk.hpp"
+#include "results.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/evaluation.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
+#include "trust/confidence.hpp"
 
 namespace heatop::app {
 
@@ -36,13 +37,6 @@ namespace sg = heatop::surrogate;
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
-  return buf;
-}
-
-std::string now_iso() {
-  const std::time_t t = std::time(nullptr);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
 }
 
@@ -73,12 +67,15 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     info += ") lr " + fmt("%.2e", p.lr) + last_val;
     bar->update(p.step - first, info);
   };
-  std::printf("training %s (%s trunk, rank %d, %d steps x %d functions, collocation %dx%dx%d) on %s -> %s\n",
-              a.config.c_str(), cfg.network.trunk.type.c_str(), cfg.network.rank, cfg.training.steps,
-              cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
-              cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
+  std::printf(
+      "training %s (%s trunk, rank %d, %d steps x %d functions, collocation %dx%dx%d) on %s -> "
+      "%s\n",
+      a.config.c_str(), cfg.network.trunk.type.c_str(), cfg.network.rank, cfg.training.steps,
+      cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
+      cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
   const sg::TrainReport r = sg::train(cfg, opt);
-  if (bar) bar->finish("step " + std::to_string(r.step) + " loss " + fmt("%.3e", r.loss) + last_val);
+  if (bar)
+    bar->finish("step " + std::to_string(r.step) + " loss " + fmt("%.3e", r.loss) + last_val);
   if (!r.ok()) {
     std::fprintf(stderr, "heatop: error: %s\n", r.message.c_str());
     return 4;
@@ -90,24 +87,6 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
                 100 * r.validation.back().mean_rel_l2, r.validation.back().max_abs_K);
   std::printf(" -> %s\n", r.checkpoint.c_str());
   return 0;
-}
-
-// The z node range [k0, k1] of layer l.
-std::pair<int, int> layer_nodes(const model::Grid& g, int l) {
-  int k0 = -1, k1 = -1;
-  for (int k = 0; k + 1 < g.nz(); ++k)
-    if (g.cell_layer[k] == l) {
-      if (k0 < 0) k0 = k;
-      k1 = k + 1;
-    }
-  return {k0, k1};
-}
-
-std::vector<double> plane(const io::Field3D& f, int k) {
-  std::vector<double> p(f.nx() * f.ny());
-  for (std::size_t i = 0; i < f.nx(); ++i)
-    for (std::size_t j = 0; j < f.ny(); ++j) p[i * f.ny() + j] = f.at(i, j, k);
-  return p;
 }
 
 json model_identity(const sg::SurrogateModel& m, const std::string& dir) {
@@ -122,120 +101,127 @@ json model_identity(const sg::SurrogateModel& m, const std::string& dir) {
           {"normalisation", h.value("normalisation", json::object())}};
 }
 
+json confidence_json(const trust::Confidence& c, double seconds, const model::Grid& g) {
+  (void)g;
+  return {{"score", c.score},
+          {"est_max_error_K", c.est_max_error_K},
+          {"est_mean_error_K", c.est_mean_error_K},
+          {"est_max_error_at_mm",
+           {c.est_max_at_m[0] * 1e3, c.est_max_at_m[1] * 1e3, c.est_max_at_m[2] * 1e3}},
+          {"rel_residual", c.rel_residual},
+          {"tolerance_K", c.tolerance_K},
+          {"trusted", c.trusted},
+          {"seconds", seconds},
+          {"score_function", "1 / (1 + (est_max_error_K / tolerance_K)^2)"}};
+}
+
+// The estimated error field (T_fv - T_predicted) as a PNG of the plane that holds its largest
+// magnitude, and as VTK.
+void write_error_files(io::OutputDir& out, const io::Field3D& err, const std::string& name) {
+  std::size_t kbest = 0;
+  double best = -1;
+  for (std::size_t i = 0; i < err.nx(); ++i)
+    for (std::size_t j = 0; j < err.ny(); ++j)
+      for (std::size_t k = 0; k < err.nz(); ++k)
+        if (std::abs(err.at(i, j, k)) > best) {
+          best = std::abs(err.at(i, j, k));
+          kbest = k;
+        }
+  std::vector<double> plane(err.nx() * err.ny());
+  for (std::size_t i = 0; i < err.nx(); ++i)
+    for (std::size_t j = 0; j < err.ny(); ++j) plane[i * err.ny() + j] = err.at(i, j, kbest);
+  io::HeatmapOptions o;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", err.z[kbest] * 1e3);
+  o.title = name + ": estimated error T_fv - T_pred (z = " + buf + " mm)";
+  o.unit = "K";
+  io::write_heatmap_png(out.file("error.png"), err.x, err.y, plane, o);
+  const bool uniform = io::is_uniform(err.x) && io::is_uniform(err.y) && io::is_uniform(err.z);
+  if (uniform)
+    io::write_vti(out.file("error.vti"), err);
+  else
+    io::write_vtr(out.file("error.vtr"), err);
+}
+
 int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   io::OutputDir out(a.predict_output);
   const auto model = sg::SurrogateModel::load(a.model, sg::parse_device(a.device));
-  io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
+  const io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
   const model::Design& d = loaded.design;
+  check_memory(static_cast<std::size_t>(d.grid.nx) * d.grid.ny * std::max(d.grid.nz, 2));
   const model::Grid grid = model::build_grid(d);
-  std::vector<io::Probe> probes;
-  if (!a.probe_file.empty()) probes = io::read_probes_csv(a.probe_file);
+  ResultContext ctx;
+  ctx.loaded = &loaded;
+  ctx.design_path = a.design;
+  ctx.overrides = a.overrides;
+  ctx.command_line = cmd;
+  if (!a.probe_file.empty()) ctx.probes = io::read_probes_csv(a.probe_file);
   const auto t0 = std::chrono::steady_clock::now();
   io::Field3D field = model->predict(d, grid);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // The FV operator's energy balance of the prediction: a cheap plausibility check.
+  // Trust layer: the error of the prediction in kelvin, estimated with the FV operator.
   const fv::System sys = fv::discretize(d, grid);
-  const auto bal = fv::energy_balance(sys, field.values);
-  const auto wx = model::control_widths(grid.x), wy = model::control_widths(grid.y),
-             wz = model::control_widths(grid.z);
-  double tmax = -1e300, tmin = 1e300, tsum = 0, vsum = 0;
-  std::size_t imax = 0, jmax = 0, kmax = 0;
-  for (int i = 0; i < grid.nx(); ++i)
-    for (int j = 0; j < grid.ny(); ++j)
-      for (int k = 0; k < grid.nz(); ++k) {
-        const double v = field.at(i, j, k), vol = wx[i] * wy[j] * wz[k];
-        tsum += v * vol;
-        vsum += vol;
-        tmin = std::min(tmin, v);
-        if (v > tmax) { tmax = v; imax = i; jmax = j; kmax = k; }
-      }
+  trust::ConfidenceOptions co;
+  co.tolerance_K = a.tol_K;
+  const auto t1 = std::chrono::steady_clock::now();
+  const trust::Confidence conf = trust::estimate_confidence(sys, field.values, co);
+  const double conf_secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   json s;
+  s["confidence"] = confidence_json(conf, conf_secs, grid);
+  {
+    io::Field3D err{grid.x, grid.y, grid.z, conf.error_field, "estimated_error", "K"};
+    write_error_files(out, err, d.name);
+  }
+  if (a.refine) {
+    solve::SolverConfig sc;
+    sc.method = a.refine_method;
+    double amb = 298.15;
+    for (const auto& f : d.faces)
+      if (f.h > 0) amb = f.t_amb;
+    const auto r = trust::refine_to_error(sys, field.values, sc, a.tol_K, amb);
+    const auto after = trust::estimate_confidence(sys, field.values, co);
+    s["refinement"] = {{"method", a.refine_method},
+                       {"tolerance_K", a.tol_K},
+                       {"reached", r.reached},
+                       {"warm_iterations", r.iterations},
+                       {"warm_seconds", r.seconds},
+                       {"rel_tol_reached", r.rel_tol_reached},
+                       {"cold_iterations", r.cold.iterations},
+                       {"cold_seconds", r.cold.seconds},
+                       {"cold_start_K", amb},
+                       {"est_max_error_K_after", after.est_max_error_K}};
+    std::printf(
+        "refined: %d warm-started %s iterations (%.3f s) vs %d from %.2f K (%.3f s); "
+        "estimated max error %.3g K -> %.3g K\n",
+        r.iterations, a.refine_method.c_str(), r.seconds, r.cold.iterations, amb, r.cold.seconds,
+        conf.est_max_error_K, after.est_max_error_K);
+  }
+  // The FV operator's energy balance of the (refined) field: a cheap plausibility check.
+  const auto bal = fv::energy_balance(sys, field.values);
   s["heatop_version"] = HEATOP_VERSION;
-  s["source"] = "surrogate";
+  s["source"] = a.refine ? "surrogate+fv-refinement" : "surrogate";
   s["surrogate"] = model_identity(*model, a.model);
   s["surrogate"]["seconds"] = secs;
+  s["surrogate"]["device"] = a.device;
   s["design"] = d.name;
-  s["T_max_K"] = tmax;
-  s["T_min_K"] = tmin;
-  s["T_mean_K"] = tsum / vsum;
-  s["hotspot_mm"] = {grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3};
-  json layers = json::array();
-  for (std::size_t l = 0; l < d.layers.size(); ++l) {
-    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
-    double lmax = -1e300, lmin = 1e300;
-    for (int i = 0; i < grid.nx(); ++i)
-      for (int j = 0; j < grid.ny(); ++j)
-        for (int k = k0; k <= k1; ++k) {
-          lmax = std::max(lmax, field.at(i, j, k));
-          lmin = std::min(lmin, field.at(i, j, k));
-        }
-    layers.push_back({{"name", d.layers[l].name}, {"T_max_K", lmax}, {"T_min_K", lmin},
-                      {"power_W", d.layers[l].power.total()}});
-  }
-  s["layers"] = layers;
   s["power_in_W"] = bal.power_in;
   json hout;
   for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
   s["heat_out_W"] = hout;
   s["energy_balance_rel"] = bal.rel_mismatch;
-  json zmm = json::array();
-  for (double z : grid.z) zmm.push_back(z * 1e3);
-  s["grid"] = {{"nx", grid.nx()}, {"ny", grid.ny()}, {"nz", grid.nz()}, {"nodes", grid.size()},
-               {"z_nodes_mm", zmm}, {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
-
-  io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
-  if (io::is_uniform(grid.x) && io::is_uniform(grid.y) && io::is_uniform(grid.z))
-    io::write_vti(out.file("T.vti"), field);
-  else
-    io::write_vtr(out.file("T.vtr"), field);
-  {
-    io::HeatmapOptions o;
-    o.title = d.name + " (surrogate): top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";
-    io::write_heatmap_png(out.file("top.png"), grid.x, grid.y, plane(field, grid.nz() - 1), o);
-  }
-  if (d.faces[model::kBottom].type == model::BcType::kPower) {
-    io::HeatmapOptions o;
-    o.title = d.name + " (surrogate): bottom surface (z = 0)";
-    io::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, plane(field, 0), o);
-  }
-  for (std::size_t l = 0; l < d.layers.size(); ++l) {
-    if (d.layers[l].power.empty()) continue;
-    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
-    int kbest = k0;
-    double best = -1e300;
-    for (int k = k0; k <= k1; ++k)
-      for (int i = 0; i < grid.nx(); ++i)
-        for (int j = 0; j < grid.ny(); ++j)
-          if (field.at(i, j, k) > best) { best = field.at(i, j, k); kbest = k; }
-    io::HeatmapOptions o;
-    o.title = d.name + " (surrogate): layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) + " mm)";
-    io::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y, plane(field, kbest), o);
-  }
-  if (!probes.empty()) {
-    std::vector<double> pt;
-    for (const auto& p : probes) pt.push_back(io::interpolate_trilinear(field, p.x_m, p.y_m, p.z_m));
-    io::write_probes_csv(out.file("probes.csv"), probes, pt);
-  }
-  {
-    std::ofstream(out.file("design.yaml")) << io::to_yaml(loaded.effective);
-    json m;
-    m["heatop_version"] = HEATOP_VERSION;
-    m["command_line"] = cmd;
-    m["date_utc"] = now_iso();
-    m["design_file"] = a.design;
-    m["model"] = a.model;
-    m["overrides"] = a.overrides;
-    m["device"] = a.device;
-    std::ofstream(out.file("manifest.json")) << m.dump(2) << "\n";
-  }
+  const FieldStats st = write_field_results(out, ctx, grid, field, s);
   s["files"] = out.files();
   s["files"].push_back("summary.json");
   std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
   out.commit();
-  std::printf("%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | surrogate %.3f s | balance %.1e | -> %s\n",
-              d.name.c_str(), tmax, grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3, secs,
-              bal.rel_mismatch, a.predict_output.c_str());
+  std::printf(
+      "%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | surrogate %.3f s | est. max error %.3g K, "
+      "confidence %.2f (%s) | balance %.1e | -> %s\n",
+      d.name.c_str(), st.t_max, st.hotspot_m[0] * 1e3, st.hotspot_m[1] * 1e3, st.hotspot_m[2] * 1e3,
+      secs, conf.est_max_error_K, conf.score, conf.trusted ? "trusted" : "not trusted",
+      bal.rel_mismatch, a.predict_output.c_str());
   return 0;
 }
 
@@ -243,13 +229,16 @@ std::array<int, 3> parse_grid(const std::string& g) {
   std::array<int, 3> n{};
   char x1 = 0, x2 = 0;
   std::istringstream ss(g);
-  if (!(ss >> n[0] >> x1 >> n[1] >> x2 >> n[2]) || x1 != 'x' || x2 != 'x' || n[0] < 2 || n[1] < 2 || n[2] < 2)
-    throw std::invalid_argument("--grid '" + g + "': expected NXxNYxNZ with at least 2 nodes each, e.g. 101x101x51");
+  if (!(ss >> n[0] >> x1 >> n[1] >> x2 >> n[2]) || x1 != 'x' || x2 != 'x' || n[0] < 2 || n[1] < 2 ||
+      n[2] < 2)
+    throw std::invalid_argument("--grid '" + g +
+                                "': expected NXxNYxNZ with at least 2 nodes each, e.g. 101x101x51");
   return n;
 }
 
 // Reads a Celsius reference CSV (x_mm, y_mm, z_mm, T_celsius3d_K).
-bool read_reference_csv(const std::string& path, std::vector<io::Probe>& pts, std::vector<double>& t) {
+bool read_reference_csv(const std::string& path, std::vector<io::Probe>& pts,
+                        std::vector<double>& t) {
   std::ifstream in(path);
   if (!in) return false;
   std::string line;
@@ -285,8 +274,10 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
       key = cfg.inputs[i].target + ".power_map";
     }
   }
-  if (key.empty()) throw std::invalid_argument("the model has no power-map input for --maps to replace");
-  const std::vector<std::string> grid_set{"grid.nx=" + std::to_string(n[0]), "grid.ny=" + std::to_string(n[1]),
+  if (key.empty())
+    throw std::invalid_argument("the model has no power-map input for --maps to replace");
+  const std::vector<std::string> grid_set{"grid.nx=" + std::to_string(n[0]),
+                                          "grid.ny=" + std::to_string(n[1]),
                                           "grid.nz=" + std::to_string(n[2])};
   std::vector<std::string> maps = a.maps;
   if (maps.empty()) maps.push_back("");  // the design's own map
@@ -298,45 +289,63 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
     std::vector<std::string> ov = grid_set;
     // Layers' cells would fix nz; clear them so grid.nz applies.
     for (std::size_t l = 0; l < probe.design.layers.size(); ++l)
-      if (probe.design.layers[l].cells > 0) ov.push_back("layers." + std::to_string(l) + ".cells=null");
+      if (probe.design.layers[l].cells > 0)
+        ov.push_back("layers." + std::to_string(l) + ".cells=null");
     if (!map.empty()) ov.push_back(key + "=" + fs::absolute(map).string());
     const io::LoadedDesign ld = io::load_design(a.eval_design, ov);
     const model::Grid grid = model::build_grid(ld.design);
     const io::Field3D ref = sg::fv_reference(ld.design, grid);
     const io::Field3D pred = model->predict(ld.design, grid);
-    const sg::ErrorMetrics e = sg::compare(pred.values, ref.values, model->problem().norm().t_amb_K);
-    json row{{"map", map.empty() ? a.eval_design : map}, {"rel_l2_rise", e.rel_l2_rise},
-             {"max_abs_K", e.max_abs_K}, {"peak_err_K", e.peak_err_K}, {"mape_percent", e.mape},
+    const sg::ErrorMetrics e =
+        sg::compare(pred.values, ref.values, model->problem().norm().t_amb_K);
+    json row{{"map", map.empty() ? a.eval_design : map},
+             {"rel_l2_rise", e.rel_l2_rise},
+             {"max_abs_K", e.max_abs_K},
+             {"peak_err_K", e.peak_err_K},
+             {"mape_percent", e.mape},
              {"pape_percent", e.pape}};
     std::string cel = "-", celabs = "-";
     if (!map.empty()) {
-      const std::string csv = (fs::path(map).parent_path() / (fs::path(map).stem().string() + "-celsius3d.csv")).string();
+      const std::string csv =
+          (fs::path(map).parent_path() / (fs::path(map).stem().string() + "-celsius3d.csv"))
+              .string();
       std::vector<io::Probe> pts;
       std::vector<double> tc;
       if (read_reference_csv(csv, pts, tc)) {
         std::vector<double> tp;
-        for (const auto& p : pts) tp.push_back(io::interpolate_trilinear(pred, p.x_m, p.y_m, p.z_m));
+        for (const auto& p : pts)
+          tp.push_back(io::interpolate_trilinear(pred, p.x_m, p.y_m, p.z_m));
         const sg::ErrorMetrics c = sg::compare(tp, tc, model->problem().norm().t_amb_K);
-        row["celsius"] = {{"file", csv}, {"points", tc.size()}, {"rel_l2_rise", c.rel_l2_rise},
-                          {"max_abs_K", c.max_abs_K}, {"peak_err_K", c.peak_err_K}};
+        row["celsius"] = {{"file", csv},
+                          {"points", tc.size()},
+                          {"rel_l2_rise", c.rel_l2_rise},
+                          {"max_abs_K", c.max_abs_K},
+                          {"peak_err_K", c.peak_err_K}};
         cel = fmt("%.3f%%", 100 * c.rel_l2_rise);
         celabs = fmt("%.3f", c.max_abs_K);
       }
     }
     std::printf("%-22s %9.3f%% %10.3f %10.3f %8.3f %8.3f | %12s %10s\n",
-                fs::path(row["map"].get<std::string>()).filename().string().c_str(), 100 * e.rel_l2_rise,
-                e.max_abs_K, e.peak_err_K, e.mape, e.pape, cel.c_str(), celabs.c_str());
+                fs::path(row["map"].get<std::string>()).filename().string().c_str(),
+                100 * e.rel_l2_rise, e.max_abs_K, e.peak_err_K, e.mape, e.pape, cel.c_str(),
+                celabs.c_str());
     rows.push_back(row);
     sum_l2 += e.rel_l2_rise;
     worst_l2 = std::max(worst_l2, e.rel_l2_rise);
     worst_abs = std::max(worst_abs, e.max_abs_K);
   }
-  std::printf("mean rel. L2 of the rise %.3f%%, max %.3f%%, max |dT| %.3f K over %zu maps (grid %s)\n",
-              100 * sum_l2 / maps.size(), 100 * worst_l2, worst_abs, maps.size(), a.grid.c_str());
+  std::printf(
+      "mean rel. L2 of the rise %.3f%%, max %.3f%%, max |dT| %.3f K over %zu maps (grid %s)\n",
+      100 * sum_l2 / maps.size(), 100 * worst_l2, worst_abs, maps.size(), a.grid.c_str());
   if (out) {
-    json s{{"heatop_version", HEATOP_VERSION}, {"command_line", cmd}, {"grid", a.grid},
-           {"surrogate", model_identity(*model, a.eval_model)}, {"maps", rows},
-           {"mean_rel_l2_rise", sum_l2 / maps.size()}, {"max_rel_l2_rise", worst_l2}, {"max_abs_K", worst_abs}};
+    json s{{"heatop_version", HEATOP_VERSION},
+           {"command_line", cmd},
+           {"grid", a.grid},
+           {"surrogate", model_identity(*model, a.eval_model)},
+           {"maps", rows},
+           {"mean_rel_l2_rise", sum_l2 / maps.size()},
+           {"max_rel_l2_rise", worst_l2},
+           {"max_abs_K", worst_abs}};
     std::ofstream(out->file("eval.json")) << s.dump(2) << "\n";
     std::ofstream csv(out->file("eval.csv"));
     csv << "map,rel_l2_rise,max_abs_K,peak_err_K,mape_percent,pape_percent\n";
@@ -352,19 +361,30 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
 }  // namespace
 
 void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
-  a.train = app.add_subcommand("train", "Train a physics-informed neural operator (docs/surrogate.md)");
+  a.train =
+      app.add_subcommand("train", "Train a physics-informed neural operator (docs/surrogate.md)");
   a.train->add_option("config", a.config, "operator configuration (YAML)")->required();
   a.train->add_option("-o,--output", a.train_output, "model folder")->required();
   a.train->add_flag("--resume", a.resume, "continue the model in the folder from its checkpoint");
   a.train->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
 
-  a.predict = app.add_subcommand("predict", "Predict a design's temperature with a trained operator");
+  a.predict =
+      app.add_subcommand("predict", "Predict a design's temperature with a trained operator");
   a.predict->add_option("model", a.model, "model folder (or .hnop checkpoint)")->required();
   a.predict->add_option("design", a.design, "design file (YAML)")->required();
   a.predict->add_option("-o,--output", a.predict_output, "output folder")->required();
   a.predict->add_option("--set", a.overrides, "override a design key (repeatable)");
   a.predict->add_option("--probe", a.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
   a.predict->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  a.predict
+      ->add_option("--tol", a.tol_K,
+                   "error tolerance in K for the confidence score (and for --refine)")
+      ->check(CLI::PositiveNumber);
+  a.predict->add_flag("--refine", a.refine,
+                      "refine the prediction by a warm-started FV solve until the estimated max "
+                      "error is below --tol");
+  a.predict->add_option("--method", a.refine_method, "refinement solver: cg or gmres")
+      ->check(CLI::IsMember({"cg", "gmres"}));
 
   a.eval = app.add_subcommand("eval", "Compare a trained operator with FV solutions map by map");
   a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
@@ -383,8 +403,9 @@ int run_surrogate_command(const SurrogateArgs& a, const std::string& cmd) {
 }
 
 PredictorFactory surrogate_predictor_factory() {
-  return [](const std::string& dir, const model::Design&) -> optimize::FieldPredictor {
+  return [](const std::string& dir, const model::Design& design) -> optimize::FieldPredictor {
     std::shared_ptr<sg::SurrogateModel> m = sg::SurrogateModel::load(dir, torch::kCPU);
+    m->problem().inputs_of(design);  // a model of another chip is refused here, before any work
     return [m](const std::vector<model::Design>& ds, const model::Grid& grid) {
       std::vector<sg::InputValues> in;
       for (const auto& d : ds) in.push_back(m->problem().inputs_of(d));

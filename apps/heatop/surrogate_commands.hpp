@@ -2,10 +2,9 @@
 // `heatop train`, `heatop predict` and `heatop eval`: the neural-operator surrogate's commands
 // (docs/surrogate.md). Built only with LibTorch (HEATOP_WITH_TORCH).
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "optimize_command.hpp"
 
@@ -18,6 +17,9 @@ struct SurrogateArgs {
   // predict
   std::string model, design, predict_output, probe_file;
   std::vector<std::string> overrides;
+  double tol_K = 0.5;   // confidence tolerance; with refine, the refinement target
+  bool refine = false;  // refine the prediction by a warm-started FV solve
+  std::string refine_method = "cg";
   // eval
   std::string eval_model, eval_design, grid = "101x101x51", eval_output;
   std::vector<std::string> maps;

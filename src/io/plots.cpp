@@ -103,7 +103,7 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
     cairo_clip(cr);
     for (std::size_t k = 0; k < pan.series.size(); ++k) {
       const auto& sr = pan.series[k];
-      const double* c = kColours[k % 5];
+      const double* c = kColours[(sr.colour >= 0 ? sr.colour : static_cast<int>(k)) % 5];
       cairo_set_source_rgb(cr, c[0], c[1], c[2]);
       cairo_set_line_width(cr, 2);
       if (sr.markers) {
@@ -128,9 +128,12 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
     }
     cairo_restore(cr);
     set_font(cr, 11);
+    int row = 0;
     for (std::size_t k = 0; k < pan.series.size(); ++k) {
-      const double* c = kColours[k % 5];
-      const double yy = f.y0 + 14 + 16 * k;
+      if (pan.series[k].label.empty()) continue;  // unlabelled series stay out of the legend
+      const int ci = pan.series[k].colour >= 0 ? pan.series[k].colour : static_cast<int>(k);
+      const double* c = kColours[ci % 5];
+      const double yy = f.y0 + 14 + 16 * row++;
       cairo_set_source_rgb(cr, c[0], c[1], c[2]);
       cairo_rectangle(cr, f.x0 + f.w - 150, yy - 5, 18, 4);
       cairo_fill(cr);

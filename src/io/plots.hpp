@@ -10,6 +10,7 @@ struct Series {
   std::string label;
   std::vector<double> x, y;
   bool markers = false;  // points (scatter) instead of a line
+  int colour = -1;       // palette index; -1 = the series' position
 };
 
 struct Panel {

@@ -1,5 +1,4 @@
 #include "io/power_files.hpp"
-#include "io/text_util.hpp"
 
 #include <cctype>
 #include <cstdlib>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "io/npy.hpp"
+#include "io/text_util.hpp"
 
 namespace heatop::io {
 
@@ -21,9 +21,6 @@ using text::split_csv;
 using text::trim;
 
 constexpr std::size_t kMaxTiles = 100'000'000;
-
-
-
 
 std::string where(const std::string& path, int line) {
   return "power map '" + path + "', line " + std::to_string(line);

@@ -1,5 +1,4 @@
 #include "io/probes.hpp"
-#include "io/text_util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "io/text_util.hpp"
 
 namespace heatop::io {
 
@@ -21,10 +22,6 @@ using text::trim;
 
 constexpr double kMPerMm = 1e-3;
 constexpr double kDomainSlack = 1e-9;
-
-
-
-
 
 std::string where(const std::string& path, int line) {
   return "probe file '" + path + "', line " + std::to_string(line);

@@ -9,7 +9,6 @@
 
 namespace heatop::optimize {
 
-
 BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor predict,
                                 const HybridOptions& opt, HybridCounters* counters) {
   auto best = std::make_shared<double>(std::numeric_limits<double>::infinity());

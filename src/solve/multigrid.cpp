@@ -34,8 +34,8 @@ Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<doub
   };
   std::vector<int> sel{0};
   for (int i = 1; i < n - 1; ++i) {
-    const bool mergeable = !is_kept(i) && sel.back() == i - 1 &&
-                           fine[i + 1] - fine[i - 1] <= h_max * (1 + 1e-9);
+    const bool mergeable =
+        !is_kept(i) && sel.back() == i - 1 && fine[i + 1] - fine[i - 1] <= h_max * (1 + 1e-9);
     if (!mergeable) sel.push_back(i);
   }
   if (sel.back() != n - 1) sel.push_back(n - 1);

@@ -1,0 +1,375 @@
+// Surrogate benchmarks (issue 3, item 8). Fixed seeds; writes JSON and prints a table.
+//
+//   heatop_bench_surrogate                         8a: separable vs pointwise training step
+//   heatop_bench_surrogate --accuracy models/c1    8b: a trained C1 model vs FV at 101x101x51 on
+//                                                  the Celsius maps and held-out GRF/block maps
+//   heatop_bench_surrogate --interfaces A B --heldout 20
+//                                                  C2: error near the layer interfaces vs FV
+//
+// 8a runs each model in its own child process (fork before any LibTorch work), so the peak
+// resident memory (getrusage ru_maxrss) of each is measured separately, in one invocation.
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "io/design_file.hpp"
+#include "io/power_files.hpp"
+#include "surrogate/evaluation.hpp"
+#include "surrogate/generators.hpp"
+#include "surrogate/physics_loss.hpp"
+#include "surrogate/surrogate_model.hpp"
+#include "surrogate/trainer.hpp"
+
+using namespace heatop;
+using namespace heatop::surrogate;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct StepArgs {
+  std::string config = std::string(HEATOP_EXAMPLES_DIR) + "/c1_operator.yaml";
+  int functions = 50, steps = 10, warmup = 2;
+  int nx = 21, ny = 21, nz = 11;
+  std::string device = "cpu";
+};
+
+double rss_mib() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, resident = 0;
+  f >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+double maxrss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+// Times training steps of one model kind; runs in a child process.
+json time_steps(const StepArgs& a, const std::string& kind) {
+  OperatorConfig cfg = load_operator_config(a.config);
+  cfg.network.model = kind;
+  const model::Design d = io::load_design(cfg.design).design;
+  const double rss0 = rss_mib();
+  SurrogateModel m(cfg, d, parse_device(a.device));
+  const Problem& p = m.problem();
+  const model::Grid grid = p.grid(a.nx, a.ny, a.nz);
+  torch::optim::Adam adam(m.net().parameters(), 1e-3);
+  double secs = 0;
+  for (int s = 0; s < a.warmup + a.steps; ++s) {
+    const auto in = draw_inputs(p, 1, s, a.functions);
+    if (m.device().is_cuda()) torch::cuda::synchronize();
+    const auto t0 = std::chrono::steady_clock::now();
+    const PhysicsLoss loss(p, grid, m.tensor_options());
+    const PhysicsBatch batch = physics_batch(p, grid, in, m.tensor_options());
+    const LossValue lv = loss_of(m.net(), loss, batch);
+    adam.zero_grad();
+    lv.total.backward();
+    adam.step();
+    if (m.device().is_cuda()) torch::cuda::synchronize();
+    if (s >= a.warmup)
+      secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return {{"model", kind},
+          {"ms_per_step", 1e3 * secs / a.steps},
+          {"peak_rss_MiB", maxrss_mib()},
+          {"peak_rss_above_start_MiB", maxrss_mib() - rss0},
+          {"parameters", [&] {
+             long n = 0;
+             for (const auto& t : m.net().parameters()) n += t.numel();
+             return n;
+           }()}};
+}
+
+json in_child(const std::function<json()>& f) {
+  int fd[2];
+  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fd[0]);
+    std::string out;
+    try {
+      out = f().dump();
+    } catch (const std::exception& e) {
+      out = json{{"error", e.what()}}.dump();
+    }
+    if (write(fd[1], out.data(), out.size()) < 0) _exit(1);
+    close(fd[1]);
+    _exit(0);
+  }
+  close(fd[1]);
+  std::string s;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd[0], buf, sizeof buf)) > 0;) s.append(buf, n);
+  close(fd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return json::parse(s.empty() ? "{\"error\": \"child failed\"}" : s);
+}
+
+json bench_training(const StepArgs& a) {
+  const json sep = in_child([&] { return time_steps(a, "separable"); });
+  const json pw = in_child([&] { return time_steps(a, "pointwise"); });
+  json r{{"benchmark", "8a separable vs pointwise training step"},
+         {"grid", {a.nx, a.ny, a.nz}},
+         {"functions_per_step", a.functions},
+         {"timed_steps", a.steps},
+         {"device", a.device},
+         {"config", a.config},
+         {"separable", sep},
+         {"pointwise", pw}};
+  if (!sep.contains("error") && !pw.contains("error")) {
+    r["speedup"] = pw["ms_per_step"].get<double>() / sep["ms_per_step"].get<double>();
+    r["memory_ratio"] = pw["peak_rss_above_start_MiB"].get<double>() /
+                        std::max(1.0, sep["peak_rss_above_start_MiB"].get<double>());
+  }
+  std::printf("\n8a: one training step at %dx%dx%d, %d functions, %s (mean of %d steps)\n", a.nx,
+              a.ny, a.nz, a.functions, a.device.c_str(), a.steps);
+  std::printf("%-10s %12s %18s %14s\n", "model", "ms/step", "peak RSS MiB", "above start");
+  for (const json* m : {&sep, &pw}) {
+    if (m->contains("error")) {
+      std::printf("%-10s error: %s\n", "?", (*m)["error"].get<std::string>().c_str());
+      continue;
+    }
+    std::printf("%-10s %12.1f %18.0f %14.0f\n", (*m)["model"].get<std::string>().c_str(),
+                (*m)["ms_per_step"].get<double>(), (*m)["peak_rss_MiB"].get<double>(),
+                (*m)["peak_rss_above_start_MiB"].get<double>());
+  }
+  if (r.contains("speedup"))
+    std::printf("separable is %.1fx faster per step and uses %.1fx less memory (above start)\n",
+                r["speedup"].get<double>(), r["memory_ratio"].get<double>());
+  return r;
+}
+
+struct AccuracyArgs {
+  std::string model_dir, anchors = "/work/shared/anchors/celsius", device = "cpu";
+  int heldout = 100, nx = 101, ny = 101, nz = 51;
+};
+
+json summarize(const std::vector<ErrorMetrics>& v) {
+  double mean = 0, worst = 0, maxabs = 0, peak = 0;
+  for (const auto& e : v) {
+    mean += e.rel_l2_rise / v.size();
+    worst = std::max(worst, e.rel_l2_rise);
+    maxabs = std::max(maxabs, e.max_abs_K);
+    peak = std::max(peak, std::abs(e.peak_err_K));
+  }
+  return {{"count", v.size()},
+          {"mean_rel_l2_rise", mean},
+          {"max_rel_l2_rise", worst},
+          {"max_abs_K", maxabs},
+          {"max_abs_peak_err_K", peak}};
+}
+
+json bench_accuracy(const AccuracyArgs& a) {
+  const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
+  const Problem& p = m->problem();
+  model::Design base = p.base();
+  base.grid = model::GridSpec{};
+  base.grid.nx = a.nx;
+  base.grid.ny = a.ny;
+  base.grid.nz = a.nz;
+  for (auto& l : base.layers) l.cells = 0;
+  const model::Grid grid = model::build_grid(base);
+  const double ta = p.norm().t_amb_K;
+  auto run = [&](const std::vector<InputValues>& ins, std::vector<ErrorMetrics>& out, json& rows,
+                 const std::vector<std::string>& names) {
+    const auto pred = m->predict(ins, grid, 8);
+    for (std::size_t i = 0; i < ins.size(); ++i) {
+      const io::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
+      out.push_back(compare(pred[i].values, ref.values, ta));
+      if (!names.empty())
+        rows.push_back({{"map", names[i]},
+                        {"rel_l2_rise", out.back().rel_l2_rise},
+                        {"max_abs_K", out.back().max_abs_K},
+                        {"peak_err_K", out.back().peak_err_K}});
+    }
+  };
+  json r{{"benchmark", "8b accuracy vs FV, 8d inference"},
+         {"model", a.model_dir},
+         {"grid", {a.nx, a.ny, a.nz}},
+         {"trained_steps", m->info().value("step", 0L)}};
+  // 8d: inference time per design, batch 1 and batch 64 (after one warm-up call).
+  {
+    const auto draws = draw_inputs(p, 4242, 0, 64);
+    json inf;
+    std::printf("\n8d: inference at %dx%dx%d (%s)\n", a.nx, a.ny, a.nz, a.device.c_str());
+    for (int b : {1, 64}) {
+      const std::vector<InputValues> ins(draws.begin(), draws.begin() + b);
+      m->predict(ins, grid, b);
+      const int reps = b == 1 ? 10 : 2;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int rep = 0; rep < reps; ++rep) m->predict(ins, grid, b);
+      const double ms =
+          1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+          reps / b;
+      inf["batch_" + std::to_string(b) + "_ms_per_design"] = ms;
+      std::printf("batch %2d: %.2f ms per design (incl. branch inputs and copy to double)\n", b,
+                  ms);
+    }
+    r["inference"] = inf;
+  }
+  // The Celsius maps.
+  std::vector<InputValues> cel;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(a.anchors))
+    if (e.path().extension() == ".txt") names.push_back(e.path().string());
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    InputValues v;
+    v.maps = {io::read_power_map(n)};
+    v.htc = {0};
+    cel.push_back(v);
+  }
+  std::vector<ErrorMetrics> ce;
+  json rows = json::array();
+  run(cel, ce, rows, names);
+  r["celsius_maps"] = summarize(ce);
+  r["celsius_maps"]["maps"] = rows;
+  // Held-out GRF and block maps (a seed no training run uses).
+  for (const std::string kind : {"grf", "blocks"}) {
+    OperatorConfig cfg = m->config();
+    std::vector<InputValues> ins;
+    PowerMapGenerator gen(
+        [&] {
+          GeneratorConfig g = cfg.inputs[0].generator;
+          g.type = kind;
+          return g;
+        }(),
+        p.base().lx, p.base().ly);
+    for (int i = 0; i < a.heldout; ++i) {
+      std::mt19937_64 rng(stream_seed(987654321, 0, i));
+      InputValues v;
+      v.maps = {gen.sample(rng)};
+      v.htc = {0};
+      ins.push_back(v);
+    }
+    std::vector<ErrorMetrics> e;
+    json none;
+    run(ins, e, none, {});
+    r["heldout_" + kind] = summarize(e);
+  }
+  std::printf("\n8b: %s (%ld steps) vs FV at %dx%dx%d\n", a.model_dir.c_str(),
+              m->info().value("step", 0L), a.nx, a.ny, a.nz);
+  std::printf("%-16s %6s %14s %13s %11s %14s\n", "set", "maps", "mean relL2 %", "max relL2 %",
+              "max|dT| K", "max|peak| K");
+  for (const std::string k : {"celsius_maps", "heldout_grf", "heldout_blocks"}) {
+    const json& s = r[k];
+    std::printf("%-16s %6d %14.3f %13.3f %11.3f %14.3f\n", k.c_str(), s["count"].get<int>(),
+                100 * s["mean_rel_l2_rise"].get<double>(), 100 * s["max_rel_l2_rise"].get<double>(),
+                s["max_abs_K"].get<double>(), s["max_abs_peak_err_K"].get<double>());
+  }
+  return r;
+}
+
+// C2 interface comparison: error near the layer interfaces against FV for several models
+// (e.g. trained with and without the thermal-resistance coordinate) on the same held-out maps.
+json bench_interfaces(const std::vector<std::string>& dirs, int count, const std::string& device) {
+  json r{{"benchmark", "C2 error near layer interfaces"}, {"models", json::array()}};
+  std::printf(
+      "\nerror against FV on %d held-out maps at the design's grid; 'near interfaces' = "
+      "z nodes within 2 of a layer interface\n",
+      count);
+  std::printf("%-28s %10s %12s %12s %16s %16s\n", "model", "resistance", "relL2 all %", "max|dT| K",
+              "relL2 near if. %", "max|dT| near K");
+  for (const auto& dir : dirs) {
+    const auto m = SurrogateModel::load(dir, parse_device(device));
+    const Problem& p = m->problem();
+    const model::Grid grid = model::build_grid(p.base());
+    std::vector<int> near(grid.nz(), 0);
+    for (int k = 1; k + 1 < grid.nz(); ++k)
+      if (grid.cell_layer[k - 1] != grid.cell_layer[k])
+        for (int d = -2; d <= 2; ++d)
+          if (k + d >= 0 && k + d < grid.nz()) near[k + d] = 1;
+    std::vector<InputValues> ins;
+    PowerMapGenerator gen(m->config().inputs[0].generator, p.base().lx, p.base().ly);
+    for (int i = 0; i < count; ++i) {
+      std::mt19937_64 rng(stream_seed(987654321, 1, i));
+      InputValues v;
+      v.maps = {gen.sample(rng)};
+      v.htc = {0};
+      ins.push_back(v);
+    }
+    const auto pred = m->predict(ins, grid, 4);
+    double all_num = 0, all_den = 0, all_max = 0, n_num = 0, n_den = 0, n_max = 0;
+    const double ta = p.norm().t_amb_K;
+    for (std::size_t i = 0; i < ins.size(); ++i) {
+      const io::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
+      for (std::size_t q = 0; q < ref.values.size(); ++q) {
+        const double e = pred[i].values[q] - ref.values[q], rise = ref.values[q] - ta;
+        all_num += e * e;
+        all_den += rise * rise;
+        all_max = std::max(all_max, std::abs(e));
+        if (near[q % grid.nz()]) {
+          n_num += e * e;
+          n_den += rise * rise;
+          n_max = std::max(n_max, std::abs(e));
+        }
+      }
+    }
+    const json row{{"model", dir},
+                   {"trained_steps", m->info().value("step", 0L)},
+                   {"resistance_coordinate", p.resistance_coordinate()},
+                   {"rel_l2_rise", std::sqrt(all_num / all_den)},
+                   {"max_abs_K", all_max},
+                   {"near_interfaces_rel_l2_rise", std::sqrt(n_num / n_den)},
+                   {"near_interfaces_max_abs_K", n_max}};
+    std::printf("%-28s %10s %12.3f %12.3f %16.3f %16.3f\n", dir.c_str(),
+                p.resistance_coordinate() ? "on" : "off", 100 * row["rel_l2_rise"].get<double>(),
+                all_max, 100 * row["near_interfaces_rel_l2_rise"].get<double>(), n_max);
+    r["models"].push_back(row);
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"heatop surrogate benchmarks (issue 3, item 8)"};
+  StepArgs s;
+  AccuracyArgs acc;
+  std::string out = "surrogate_bench.json";
+  app.add_option("--config", s.config, "operator configuration (8a)");
+  app.add_option("--functions", s.functions, "functions per step (8a)");
+  app.add_option("--steps", s.steps, "timed steps per model (8a)");
+  app.add_option("--device", s.device, "cpu or cuda");
+  app.add_option("--accuracy", acc.model_dir, "8b instead of 8a: evaluate this trained model");
+  app.add_option("--anchors", acc.anchors, "folder of Celsius maps (8b)");
+  app.add_option("--heldout", acc.heldout, "held-out GRF and block maps each (8b)");
+  std::vector<std::string> interface_models;
+  app.add_option("--interfaces", interface_models,
+                 "C2: compare these trained models near the layer interfaces");
+  app.add_option("--json", out, "JSON output file");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    json r;
+    if (!interface_models.empty()) {
+      r = bench_interfaces(interface_models, acc.heldout, s.device);
+    } else if (!acc.model_dir.empty()) {
+      acc.device = s.device;
+      r = bench_accuracy(acc);
+    } else {
+      r = bench_training(s);
+    }
+    r["heatop_version"] = HEATOP_VERSION;
+    std::ofstream(out) << r.dump(2) << "\n";
+    std::printf("-> %s\n", out.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "heatop_bench_surrogate: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

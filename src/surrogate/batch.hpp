@@ -1,0 +1,47 @@
+#pragma once
+// Turning input values (power maps, HTCs) into tensors:
+// - branch inputs: each power map as its mean power density over the control volume of every
+//   sensor node (exact for tiles and blocks, fv::integrate_map), scaled by q_ref, flattened
+//   row-major (i along x, j along y); each HTC as (h - mid) / half-range of its training range;
+// - physics data on a collocation grid: surface flux per face, Biot number per face and the
+//   volumetric source at every node, all non-dimensional (problem.hpp). Power maps are
+//   sampled at the points (the mean of the adjacent tiles on a tile edge): the residuals are
+//   pointwise.
+
+#include <torch/torch.h>
+
+#include <array>
+#include <vector>
+
+#include "model/grid.hpp"
+#include "surrogate/problem.hpp"
+
+namespace heatop::surrogate {
+
+struct TensorOptions {
+  torch::Device device = torch::kCPU;
+  torch::Dtype dtype = torch::kFloat32;
+  torch::TensorOptions options() const {
+    return torch::TensorOptions().device(device).dtype(dtype);
+  }
+};
+
+/// The sensor node coordinates (m) of a power-map input: uniform over the die or the layer.
+std::vector<double> sensor_nodes(int n, double length_m);
+
+/// Branch inputs of a batch of designs: one tensor [B, d_i] per input.
+std::vector<torch::Tensor> branch_inputs(const Problem& p, const std::vector<InputValues>& batch,
+                                         const TensorOptions& to);
+
+/// Physics data of a batch on a collocation grid. Undefined tensors mean "zero".
+struct PhysicsBatch {
+  std::vector<torch::Tensor> branch;
+  std::array<torch::Tensor, 6> q;   // surface flux entering, [B or 1, n_a, n_b] face nodes
+  std::array<torch::Tensor, 6> bi;  // Biot number, [B or 1, 1, 1]
+  torch::Tensor source;             // volumetric power at nodes, [B or 1, nx, ny, nz]
+};
+
+PhysicsBatch physics_batch(const Problem& p, const model::Grid& grid,
+                           const std::vector<InputValues>& batch, const TensorOptions& to);
+
+}  // namespace heatop::surrogate

@@ -1,0 +1,397 @@
+// Reading and checking operator configuration files.
+
+#include "surrogate/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace heatop::surrogate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+// Messages name the file, the line and the dotted key.
+struct Reader {
+  std::string file;
+
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& key,
+                         const std::string& msg) const {
+    const int line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+    throw std::invalid_argument(file + (line ? ":" + std::to_string(line) : "") + ": " + key +
+                                ": " + msg);
+  }
+  void keys(const YAML::Node& n, const std::string& where,
+            const std::vector<std::string>& valid) const {
+    if (!n.IsMap()) fail(n, where, "expected a mapping with keys " + join(valid));
+    for (const auto& kv : n) {
+      const std::string k = kv.first.as<std::string>();
+      if (std::find(valid.begin(), valid.end(), k) == valid.end())
+        fail(kv.first, where.empty() ? k : where + "." + k,
+             "unknown key; valid keys here: " + join(valid));
+    }
+  }
+  static std::string sub(const std::string& where, const std::string& key) {
+    return where.empty() ? key : where + "." + key;
+  }
+  double num(const YAML::Node& p, const std::string& key, const std::string& where,
+             double fallback) const {
+    const YAML::Node n = p[key];
+    if (!n) return fallback;
+    double v;
+    try {
+      v = n.as<double>();
+    } catch (const std::exception&) {
+      fail(n, sub(where, key), "expected a number, got '" + n.Scalar() + "'");
+    }
+    if (!std::isfinite(v)) fail(n, sub(where, key), "must be finite");
+    return v;
+  }
+  int integer(const YAML::Node& p, const std::string& key, const std::string& where,
+              int fallback) const {
+    const double v = num(p, key, where, fallback);
+    if (v != std::floor(v) || std::abs(v) > 2e9)
+      fail(p[key], sub(where, key), "expected an integer, got " + p[key].Scalar());
+    return static_cast<int>(v);
+  }
+  std::string str(const YAML::Node& p, const std::string& key, const std::string& where,
+                  const std::string& fallback) const {
+    const YAML::Node n = p[key];
+    if (!n) return fallback;
+    if (!n.IsScalar()) fail(n, sub(where, key), "expected a string");
+    return n.Scalar();
+  }
+  bool boolean(const YAML::Node& p, const std::string& key, const std::string& where,
+               bool fallback) const {
+    const YAML::Node n = p[key];
+    if (!n) return fallback;
+    try {
+      return n.as<bool>();
+    } catch (const std::exception&) {
+      fail(n, sub(where, key), "expected true or false, got '" + n.Scalar() + "'");
+    }
+  }
+  // A list of exactly `count` numbers (count 0: any length >= 1).
+  std::vector<double> list(const YAML::Node& p, const std::string& key, const std::string& where,
+                           std::size_t count) const {
+    const YAML::Node n = p[key];
+    if (!n.IsSequence() || n.size() == 0 || (count && n.size() != count))
+      fail(n, sub(where, key),
+           count ? "expected a list of " + std::to_string(count) + " numbers"
+                 : "expected a list of numbers");
+    std::vector<double> v;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      YAML::Node tmp;
+      tmp["x"] = n[i];
+      v.push_back(num(tmp, "x", sub(where, key) + "[" + std::to_string(i) + "]", 0));
+    }
+    return v;
+  }
+  // A [min, max] pair.
+  void range(const YAML::Node& p, const std::string& key, const std::string& where, double& lo,
+             double& hi) const {
+    if (!p[key]) return;
+    const auto v = list(p, key, where, 2);
+    if (v[0] > v[1]) fail(p[key], sub(where, key), "expected [min, max] with min <= max");
+    lo = v[0];
+    hi = v[1];
+  }
+};
+
+void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
+                     GeneratorConfig& g) {
+  r.keys(n, w, {"type", "tiles", "grf_fraction", "grf", "blocks"});
+  g.type = r.str(n, "type", w, g.type);
+  if (n["tiles"]) {
+    const auto t = r.list(n, "tiles", w, 2);
+    g.tiles_x = static_cast<int>(t[0]);
+    g.tiles_y = static_cast<int>(t[1]);
+  }
+  g.grf_fraction = r.num(n, "grf_fraction", w, g.grf_fraction);
+  if (const YAML::Node f = n["grf"]) {
+    const std::string fw = w + ".grf";
+    r.keys(f, fw, {"mean_W_per_mm2", "std_W_per_mm2", "length_scale_mm", "clip_nonnegative"});
+    g.grf.mean_W_per_mm2 = r.num(f, "mean_W_per_mm2", fw, g.grf.mean_W_per_mm2);
+    g.grf.std_W_per_mm2 = r.num(f, "std_W_per_mm2", fw, g.grf.std_W_per_mm2);
+    g.grf.length_scale_mm = r.num(f, "length_scale_mm", fw, g.grf.length_scale_mm);
+    g.grf.clip_nonnegative = r.boolean(f, "clip_nonnegative", fw, g.grf.clip_nonnegative);
+  }
+  if (const YAML::Node b = n["blocks"]) {
+    const std::string bw = w + ".blocks";
+    r.keys(b, bw, {"count", "size_tiles", "density_W_per_mm2", "background_W_per_mm2"});
+    double lo = g.blocks.count_min, hi = g.blocks.count_max;
+    r.range(b, "count", bw, lo, hi);
+    g.blocks.count_min = static_cast<int>(lo);
+    g.blocks.count_max = static_cast<int>(hi);
+    lo = g.blocks.size_min_tiles;
+    hi = g.blocks.size_max_tiles;
+    r.range(b, "size_tiles", bw, lo, hi);
+    g.blocks.size_min_tiles = static_cast<int>(lo);
+    g.blocks.size_max_tiles = static_cast<int>(hi);
+    r.range(b, "density_W_per_mm2", bw, g.blocks.density_min_W_per_mm2,
+            g.blocks.density_max_W_per_mm2);
+    r.range(b, "background_W_per_mm2", bw, g.blocks.background_min_W_per_mm2,
+            g.blocks.background_max_W_per_mm2);
+  }
+}
+
+void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
+  const std::string w = "network";
+  r.keys(n, w, {"model", "rank", "branch", "trunk", "resistance_coordinate", "dtype"});
+  net.model = r.str(n, "model", w, net.model);
+  net.rank = r.integer(n, "rank", w, net.rank);
+  net.resistance_coordinate = r.str(n, "resistance_coordinate", w, net.resistance_coordinate);
+  net.dtype = r.str(n, "dtype", w, net.dtype);
+  if (const YAML::Node b = n["branch"]) {
+    r.keys(b, "network.branch", {"widths"});
+    if (b["widths"]) {
+      net.branch_widths.clear();
+      for (double v : r.list(b, "widths", "network.branch", 0))
+        net.branch_widths.push_back(static_cast<int>(v));
+    }
+  }
+  if (const YAML::Node t = n["trunk"]) {
+    const std::string tw = "network.trunk";
+    r.keys(t, tw, {"type", "widths", "degree", "grid", "fourier_features", "fourier_scale"});
+    TrunkConfig& tc = net.trunk;
+    tc.type = r.str(t, "type", tw, tc.type);
+    if (t["widths"]) {
+      tc.widths.clear();
+      for (double v : r.list(t, "widths", tw, 0)) tc.widths.push_back(static_cast<int>(v));
+    }
+    tc.degree = r.integer(t, "degree", tw, tc.degree);
+    tc.grid = r.integer(t, "grid", tw, tc.grid);
+    tc.fourier_features = r.integer(t, "fourier_features", tw, tc.fourier_features);
+    tc.fourier_scale = r.num(t, "fourier_scale", tw, tc.fourier_scale);
+  }
+}
+
+void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
+  const std::string w = "training";
+  r.keys(
+      n, w,
+      {"steps", "functions_per_step", "collocation", "collocation_sampling", "seed",
+       "learning_rate", "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
+       "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
+  t.steps = r.integer(n, "steps", w, t.steps);
+  t.functions_per_step = r.integer(n, "functions_per_step", w, t.functions_per_step);
+  if (n["collocation"]) {
+    const auto c = r.list(n, "collocation", w, 3);
+    t.collocation_x = static_cast<int>(c[0]);
+    t.collocation_y = static_cast<int>(c[1]);
+    t.collocation_z = static_cast<int>(c[2]);
+  }
+  t.collocation_sampling = r.str(n, "collocation_sampling", w, t.collocation_sampling);
+  const double seed = r.num(n, "seed", w, static_cast<double>(t.seed));
+  if (seed < 0 || seed != std::floor(seed))
+    r.fail(n["seed"], "training.seed", "expected an integer >= 0");
+  t.seed = static_cast<unsigned long long>(seed);
+  t.learning_rate = r.num(n, "learning_rate", w, t.learning_rate);
+  t.decay_rate = r.num(n, "decay_rate", w, t.decay_rate);
+  t.decay_steps = r.integer(n, "decay_steps", w, t.decay_steps);
+  if (const YAML::Node lw = n["loss_weights"]) {
+    const std::string ww = "training.loss_weights";
+    r.keys(lw, ww, {"pde", "adiabatic", "convective", "power", "fixed", "interface"});
+    LossWeights& x = t.weights;
+    x.pde = r.num(lw, "pde", ww, x.pde);
+    x.adiabatic = r.num(lw, "adiabatic", ww, x.adiabatic);
+    x.convective = r.num(lw, "convective", ww, x.convective);
+    x.power = r.num(lw, "power", ww, x.power);
+    x.fixed = r.num(lw, "fixed", ww, x.fixed);
+    x.interface = r.num(lw, "interface", ww, x.interface);
+  }
+  t.log_every = r.integer(n, "log_every", w, t.log_every);
+  t.validate_every = r.integer(n, "validate_every", w, t.validate_every);
+  t.validation_functions = r.integer(n, "validation_functions", w, t.validation_functions);
+  if (n["validation_grid"]) {
+    const auto c = r.list(n, "validation_grid", w, 3);
+    t.validation_x = static_cast<int>(c[0]);
+    t.validation_y = static_cast<int>(c[1]);
+    t.validation_z = static_cast<int>(c[2]);
+  }
+  t.checkpoint_every = r.integer(n, "checkpoint_every", w, t.checkpoint_every);
+  t.divergence_factor = r.num(n, "divergence_factor", w, t.divergence_factor);
+}
+
+void check(bool ok, const std::string& msg) {
+  if (!ok) throw std::invalid_argument(msg);
+}
+
+}  // namespace
+
+const std::vector<std::string>& trunk_types() {
+  static const std::vector<std::string> kTypes{"mlp", "fourier-mlp", "chebykan", "bspline-kan"};
+  return kTypes;
+}
+
+void TrunkConfig::validate() const {
+  const auto& t = trunk_types();
+  check(std::find(t.begin(), t.end(), type) != t.end(),
+        "network.trunk.type: unknown trunk type '" + type + "'; valid types: " + join(t));
+  check(!widths.empty(), "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
+  for (int w : widths)
+    check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
+  check(type != "chebykan" || (degree >= 1 && degree <= 32),
+        "network.trunk.degree: " + std::to_string(degree) + " is not in 1..32");
+  check(type != "bspline-kan" || (grid >= 1 && grid <= 256),
+        "network.trunk.grid: " + std::to_string(grid) + " is not in 1..256");
+  check(type != "fourier-mlp" || (fourier_features >= 1 && fourier_scale > 0),
+        "network.trunk.fourier_features must be >= 1 and fourier_scale > 0");
+}
+
+void OperatorConfig::validate() const {
+  check(!design.empty(), "design: the base design file is required");
+  check(!inputs.empty(), "inputs: list at least one input (a power_map or an htc)");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const InputConfig& in = inputs[i];
+    const std::string w = "inputs[" + std::to_string(i) + "] (" + in.name + ")";
+    if (in.type == "power_map") {
+      check(in.target == "top" || in.target == "bottom" || in.target.rfind("layer:", 0) == 0,
+            w + ".target: '" + in.target + "' is not valid; use top, bottom or layer:NAME");
+      check(in.sensors_x >= 2 && in.sensors_y >= 2 && in.sensors_x <= 1024 && in.sensors_y <= 1024,
+            w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +
+                "] must be 2..1024 nodes per axis");
+      const GeneratorConfig& g = in.generator;
+      check(g.type == "grf" || g.type == "blocks" || g.type == "mixture",
+            w + ".generator.type: unknown generator '" + g.type + "'; valid: grf, blocks, mixture");
+      check(g.tiles_x >= 1 && g.tiles_y >= 1, w + ".generator.tiles must be >= 1");
+      check(g.grf_fraction >= 0 && g.grf_fraction <= 1,
+            w + ".generator.grf_fraction must be in [0, 1]");
+      check(g.grf.std_W_per_mm2 >= 0 && g.grf.length_scale_mm > 0,
+            w + ".generator.grf: std_W_per_mm2 must be >= 0 and length_scale_mm > 0");
+      const BlocksConfig& b = g.blocks;
+      check(b.count_min >= 0 && b.size_min_tiles >= 1 &&
+                b.size_max_tiles <= std::max(g.tiles_x, g.tiles_y),
+            w + ".generator.blocks: count must be >= 0 and size_tiles within 1.." +
+                std::to_string(std::max(g.tiles_x, g.tiles_y)));
+      check(b.density_min_W_per_mm2 >= 0 && b.background_min_W_per_mm2 >= 0,
+            w + ".generator.blocks: densities must be >= 0");
+    } else if (in.type == "htc") {
+      check(in.target == "top" || in.target == "bottom",
+            w + ".target: '" + in.target + "' is not valid for an htc; use top or bottom");
+      check(in.htc_min_W_per_m2K > 0 && in.htc_max_W_per_m2K >= in.htc_min_W_per_m2K,
+            w + ".range_W_per_m2K: expected [min, max] with 0 < min <= max");
+    } else {
+      throw std::invalid_argument(w + ".type: unknown input type '" + in.type +
+                                  "'; valid: power_map, htc");
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      check(inputs[j].target != in.target || inputs[j].type != in.type,
+            w + ": two inputs drive the same " + in.type + " of " + in.target);
+  }
+  check(network.model == "separable" || network.model == "pointwise",
+        "network.model: unknown model '" + network.model + "'; valid: separable, pointwise");
+  check(network.rank >= 1 && network.rank <= 4096,
+        "network.rank: " + std::to_string(network.rank) + " is not in 1..4096");
+  for (int w : network.branch_widths)
+    check(w >= 1 && w <= 8192,
+          "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");
+  const std::string& rc = network.resistance_coordinate;
+  check(rc == "auto" || rc == "on" || rc == "off",
+        "network.resistance_coordinate: '" + rc + "' is not valid; use auto, on or off");
+  check(network.dtype == "float32" || network.dtype == "float64",
+        "network.dtype: '" + network.dtype + "' is not valid; use float32 or float64");
+  network.trunk.validate();
+  check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");
+  const TrainingConfig& t = training;
+  check(t.steps >= 1, "training.steps: " + std::to_string(t.steps) +
+                          " is not valid; train for at least 1 step, e.g. steps: 2000");
+  check(t.functions_per_step >= 1, "training.functions_per_step must be >= 1");
+  check(t.collocation_x >= 2 && t.collocation_y >= 2 && t.collocation_z >= 2,
+        "training.collocation: every axis needs >= 2 nodes, e.g. [21, 21, 11]");
+  check(t.collocation_sampling == "random" || t.collocation_sampling == "grid",
+        "training.collocation_sampling: '" + t.collocation_sampling +
+            "' is not valid; use random or grid");
+  check(t.learning_rate > 0, "training.learning_rate must be > 0");
+  check(t.decay_rate > 0 && t.decay_rate <= 1, "training.decay_rate must be in (0, 1]");
+  check(t.decay_steps >= 1, "training.decay_steps must be >= 1");
+  check(t.log_every >= 1 && t.validate_every >= 0 && t.checkpoint_every >= 0,
+        "training: log_every must be >= 1, validate_every and checkpoint_every >= 0");
+  check(t.validation_functions >= 0, "training.validation_functions must be >= 0");
+  check(t.validation_x >= 2 && t.validation_y >= 2 && t.validation_z >= 2,
+        "training.validation_grid: every axis needs >= 2 nodes");
+  check(t.divergence_factor > 1, "training.divergence_factor must be > 1");
+  check(device == "cpu" || device == "cuda",
+        "device: '" + device + "' is not valid; use cpu or cuda");
+}
+
+OperatorConfig parse_operator_config(const std::string& text, const std::string& name,
+                                     const std::string& base_dir) {
+  const Reader r{name};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(name + ":" + std::to_string(e.mark.line + 1) +
+                             ": malformed YAML: " + e.msg);
+  }
+  if (!root || !root.IsMap()) throw std::invalid_argument(name + ": expected a mapping of keys");
+  r.keys(root, "", {"design", "inputs", "network", "normalisation", "training", "device"});
+  OperatorConfig c;
+  c.design = r.str(root, "design", "", "");
+  if (c.design.empty()) r.fail(root, "design", "the base design file is required");
+  if (fs::path(c.design).is_relative())
+    c.design = (fs::path(base_dir) / c.design).lexically_normal().string();
+  const YAML::Node ins = root["inputs"];
+  if (!ins || !ins.IsSequence() || ins.size() == 0)
+    r.fail(ins ? ins : root, "inputs", "expected a list of inputs (power_map or htc)");
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    const std::string w = "inputs[" + std::to_string(i) + "]";
+    const YAML::Node n = ins[i];
+    r.keys(n, w, {"name", "type", "target", "sensors", "generator", "range_W_per_m2K"});
+    InputConfig in;
+    in.type = r.str(n, "type", w, "");
+    in.target = r.str(n, "target", w, in.type == "htc" ? "bottom" : "top");
+    in.name = r.str(n, "name", w, in.type + "_" + in.target);
+    if (n["sensors"]) {
+      const auto s = r.list(n, "sensors", w, 2);
+      in.sensors_x = static_cast<int>(s[0]);
+      in.sensors_y = static_cast<int>(s[1]);
+    }
+    if (n["generator"]) parse_generator(r, n["generator"], w + ".generator", in.generator);
+    r.range(n, "range_W_per_m2K", w, in.htc_min_W_per_m2K, in.htc_max_W_per_m2K);
+    if (in.type == "htc" && !n["range_W_per_m2K"])
+      r.fail(n, w + ".range_W_per_m2K", "is required for an htc input");
+    c.inputs.push_back(in);
+  }
+  if (root["network"]) parse_network(r, root["network"], c.network);
+  if (const YAML::Node nm = root["normalisation"]) {
+    r.keys(nm, "normalisation", {"delta_T_K"});
+    c.delta_T_K = r.num(nm, "delta_T_K", "normalisation", c.delta_T_K);
+  }
+  if (root["training"]) parse_training(r, root["training"], c.training);
+  c.device = r.str(root, "device", "", c.device);
+  YAML::Node eff = YAML::Clone(root);
+  eff["design"] = c.design;
+  YAML::Emitter e;
+  e << eff;
+  c.yaml = e.c_str();
+  try {
+    c.validate();
+  } catch (const std::invalid_argument& ex) {
+    throw std::invalid_argument(name + ": " + ex.what());
+  }
+  return c;
+}
+
+OperatorConfig load_operator_config(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot read the operator configuration file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_operator_config(ss.str(), path, fs::path(path).parent_path().string());
+}
+
+}  // namespace heatop::surrogate

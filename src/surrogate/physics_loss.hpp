@@ -1,0 +1,68 @@
+#pragma once
+// The physics-informed loss of an operator on a collocation grid, from the same model::Design
+// as the FV solver (design.md §4), in the non-dimensional variables of problem.hpp:
+//   pde         k^_xy (u_xx + u_yy) + k^_z u_zz + q^_v = 0 at every node inside a layer
+//               (layer-interface nodes excluded);
+//   per face,   -k^ du/dn = Bi (u - u_amb) - q^ (n the outward normal), grouped by the face's
+//               boundary-condition type: adiabatic, convective, power (surface power map, with
+//               optional h), fixed (u = u_fixed);
+//   interface   with the plain z coordinate on a stack with conductivity jumps:
+//               (k^_below - k^_above) u_z = 0 at interface nodes, the flux continuity a smooth
+//               z trunk can only meet with u_z = 0. With the thermal-resistance coordinate the
+//               flux is continuous by construction and this term is absent.
+// Each term is a mean of squares; the total is their weighted sum (training.loss_weights).
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/grid.hpp"
+#include "surrogate/batch.hpp"
+#include "surrogate/operator_net.hpp"
+#include "surrogate/problem.hpp"
+
+namespace heatop::surrogate {
+
+class FieldSource;  // physics_loss.cpp: where residuals read the field from
+
+struct LossValue {
+  torch::Tensor total;                  // weighted sum, differentiable
+  std::map<std::string, double> terms;  // each term's mean square (unweighted)
+};
+
+class PhysicsLoss {
+ public:
+  PhysicsLoss(const Problem& p, const model::Grid& collocation, const TensorOptions& to);
+
+  const model::Grid& grid() const { return grid_; }
+  /// Trunk coordinates of the collocation nodes, [n] per axis.
+  const torch::Tensor& xi(int axis) const { return xi_[axis]; }
+  /// The names of the terms this problem has, in a fixed order.
+  const std::vector<std::string>& term_names() const { return names_; }
+
+  /// Loss of a model's fields, whose derivatives are with respect to the trunk coordinates.
+  LossValue evaluate(const GridFields& f_xi, const PhysicsBatch& batch) const;
+  /// Loss of a separable model straight from its factors (trunk coordinates): the PDE residual
+  /// as one GEMM of rank 2R, boundary residuals from face planes only. Same value as the
+  /// grid path (tested), at a fraction of the work.
+  LossValue evaluate(const SeparableFactors& s, const PhysicsBatch& batch) const;
+  /// Loss of fields whose derivatives are with respect to x^ = x / L (tests: exact solutions).
+  LossValue evaluate_physical(const GridFields& f, const PhysicsBatch& batch) const;
+  /// Chain rule from trunk coordinates to x^ (d2 xi / dx^2 = 0 inside layers).
+  GridFields to_physical(const GridFields& f_xi) const;
+
+ private:
+  LossValue assemble(const FieldSource& src, const PhysicsBatch& batch) const;
+  const Problem& p_;
+  model::Grid grid_;
+  TensorOptions to_;
+  torch::Tensor xi_[3], dxi_[3];       // [n] each
+  torch::Tensor kxy_, kz_, pde_mask_;  // [nz]
+  std::vector<int> interfaces_;        // interior interface node indices
+  std::vector<std::string> names_;
+  LossWeights w_;
+};
+
+}  // namespace heatop::surrogate

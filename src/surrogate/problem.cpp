@@ -1,0 +1,377 @@
+// The non-dimensional operator problem of a design family.
+
+#include "surrogate/problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace heatop::surrogate {
+
+namespace {
+
+bool close(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max({std::abs(a), std::abs(b), 1e-300});
+}
+
+const char* bc_name(model::BcType t) {
+  switch (t) {
+    case model::BcType::kAdiabatic:
+      return "adiabatic";
+    case model::BcType::kConvective:
+      return "convective";
+    case model::BcType::kFixed:
+      return "fixed";
+    case model::BcType::kPower:
+      return "power";
+  }
+  return "?";
+}
+
+int face_of(const std::string& target) { return target == "top" ? model::kTop : model::kBottom; }
+
+bool same_map(const model::PowerMap& a, const model::PowerMap& b) {
+  if (a.rows != b.rows || a.cols != b.cols || a.tile_watts.size() != b.tile_watts.size() ||
+      a.blocks.size() != b.blocks.size())
+    return false;
+  for (std::size_t i = 0; i < a.tile_watts.size(); ++i)
+    if (!close(a.tile_watts[i], b.tile_watts[i])) return false;
+  for (std::size_t i = 0; i < a.blocks.size(); ++i) {
+    const auto &p = a.blocks[i], &q = b.blocks[i];
+    if (!close(p.x, q.x) || !close(p.y, q.y) || !close(p.w, q.w) || !close(p.h, q.h) ||
+        !close(p.power, q.power))
+      return false;
+  }
+  return true;
+}
+
+nlohmann::json map_json(const model::PowerMap& m) {
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const auto& b : m.blocks)
+    blocks.push_back(
+        {{"name", b.name}, {"x", b.x}, {"y", b.y}, {"w", b.w}, {"h", b.h}, {"power", b.power}});
+  return {{"rows", m.rows},
+          {"cols", m.cols},
+          {"tile_watts", m.tile_watts},
+          {"blocks", blocks},
+          {"source", m.source}};
+}
+
+model::PowerMap map_from(const nlohmann::json& j) {
+  model::PowerMap m;
+  m.rows = j.at("rows");
+  m.cols = j.at("cols");
+  m.tile_watts = j.at("tile_watts").get<std::vector<double>>();
+  for (const auto& b : j.at("blocks"))
+    m.blocks.push_back({b.at("name"), b.at("x"), b.at("y"), b.at("w"), b.at("h"), b.at("power")});
+  m.source = j.at("source");
+  return m;
+}
+
+}  // namespace
+
+Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(base), cfg_(cfg) {
+  base_.validate();
+  norm_.length_m = base.lx;
+  norm_.delta_T_K = cfg.delta_T_K;
+  // The smallest k_z: Biot numbers of weakly cooled faces on conductive substrates stay O(1)
+  // rather than tiny, which keeps the temperature level well conditioned in the loss.
+  double kmin = INFINITY;
+  for (const auto& l : base.layers) kmin = std::min(kmin, l.k_z);
+  norm_.k_ref_W_per_mK = kmin;
+  norm_.t_amb_K = 298.15;
+  bool found = false;
+  for (const auto& f : base.faces)
+    if (!found &&
+        (f.type == model::BcType::kConvective || (f.type == model::BcType::kPower && f.h > 0))) {
+      norm_.t_amb_K = f.t_amb;
+      found = true;
+    }
+  for (const auto& f : base.faces)
+    if (!found && f.type == model::BcType::kFixed) {
+      norm_.t_amb_K = f.t_fixed;
+      found = true;
+    }
+  for (const auto& l : base.layers)
+    if (l.has_footprint())
+      throw std::invalid_argument("layer '" + l.name +
+                                  "': layers with footprints (void regions) "
+                                  "are not supported by the neural operator yet");
+  bool jumps = false;
+  for (const auto& l : base.layers) jumps |= !close(l.k_z, base.layers.front().k_z);
+  const std::string& rc = cfg.network.resistance_coordinate;
+  resistance_ = rc == "on" || (rc == "auto" && jumps);
+
+  for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+    const InputConfig& in = cfg.inputs[i];
+    int layer = -1, face = -1;
+    const std::string w = "inputs[" + std::to_string(i) + "] (" + in.name + ")";
+    if (in.type == "power_map" && in.target.rfind("layer:", 0) == 0) {
+      const std::string name = in.target.substr(6);
+      std::string names;
+      for (std::size_t l = 0; l < base.layers.size(); ++l) {
+        if (base.layers[l].name == name) layer = static_cast<int>(l);
+        names += (l ? ", " : "") + base.layers[l].name;
+      }
+      if (layer < 0)
+        throw std::invalid_argument(w + ": the design has no layer '" + name +
+                                    "'; its layers are " + names);
+    } else {
+      face = face_of(in.target);
+      const model::Boundary& b = base.faces[face];
+      if (in.type == "power_map" && b.type != model::BcType::kPower)
+        throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
+                                    bc_name(b.type) +
+                                    "', not 'power': the power map has nowhere "
+                                    "to enter. Make it a power face in the design file.");
+      if (in.type == "htc" && b.type != model::BcType::kConvective &&
+          !(b.type == model::BcType::kPower && b.h > 0))
+        throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
+                                    bc_name(b.type) + "', which has no heat-transfer coefficient");
+    }
+    if (in.type == "power_map") {
+      // The sensor grid must resolve the design's footprint at a useful density: with the
+      // die's aspect ratio, node spacing may differ by at most 4x between x and y.
+      const double hx = base.lx / (in.sensors_x - 1), hy = base.ly / (in.sensors_y - 1);
+      if (hx > 4 * hy || hy > 4 * hx)
+        throw std::invalid_argument(
+            w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +
+            "] does not match the design's " + std::to_string(base.lx * 1e3) + " x " +
+            std::to_string(base.ly * 1e3) + " mm die (node spacing " + std::to_string(hx * 1e3) +
+            " vs " + std::to_string(hy * 1e3) + " mm); use sensors in the die's aspect ratio");
+    }
+    input_layer_.push_back(layer);
+    input_face_.push_back(face);
+  }
+}
+
+model::Grid Problem::grid(int nx, int ny, int nz) const {
+  model::Design d = base_;
+  d.grid = model::GridSpec{};
+  d.grid.nx = nx;
+  d.grid.ny = ny;
+  // Cells in proportion to thickness, but at least 2 per layer, so every layer (a thin powered
+  // one above all) has interior nodes where the PDE and its source act; the thickest layer
+  // gives cells back where it can.
+  const double lz = base_.lz();
+  int total = 0;
+  std::size_t thickest = 0;
+  for (std::size_t l = 0; l < d.layers.size(); ++l) {
+    auto& L = d.layers[l];
+    L.cells = std::max(2, static_cast<int>(std::lround((nz - 1) * L.thickness / lz)));
+    total += L.cells;
+    if (L.thickness > d.layers[thickest].thickness) thickest = l;
+  }
+  auto& big = d.layers[thickest].cells;
+  big = std::max(2, big - std::max(0, total - (nz - 1)));
+  total = 0;
+  for (const auto& L : d.layers) total += L.cells;
+  d.grid.nz = total + 1;
+  return model::build_grid(d);
+}
+
+AxisMap Problem::x_axis(const std::vector<double>& x_m) const {
+  AxisMap a;
+  for (double x : x_m) {
+    a.xi.push_back(2 * x / base_.lx - 1);
+    a.dxi.push_back(2 * norm_.length_m / base_.lx);
+  }
+  return a;
+}
+
+AxisMap Problem::y_axis(const std::vector<double>& y_m) const {
+  AxisMap a;
+  for (double y : y_m) {
+    a.xi.push_back(2 * y / base_.ly - 1);
+    a.dxi.push_back(2 * norm_.length_m / base_.ly);
+  }
+  return a;
+}
+
+int Problem::node_layer(const model::Grid& grid, int k) {
+  return grid.cell_layer[std::min(k, grid.nz() - 2)];
+}
+
+AxisMap Problem::z_axis(const model::Grid& grid) const {
+  AxisMap a;
+  const double lz = base_.lz(), L = norm_.length_m;
+  if (!resistance_) {
+    for (double z : grid.z) {
+      a.xi.push_back(2 * z / lz - 1);
+      a.dxi.push_back(2 * L / lz);
+    }
+    return a;
+  }
+  // s(z) = integral_0^z dz' / k_z, accumulated layer by layer.
+  std::vector<double> z0{0.0};
+  for (const auto& l : base_.layers) z0.push_back(z0.back() + l.thickness);
+  auto s_of = [&](double z) {
+    double s = 0;
+    for (std::size_t l = 0; l < base_.layers.size(); ++l) {
+      const double top = std::min(z, z0[l + 1]);
+      if (top > z0[l]) s += (top - z0[l]) / base_.layers[l].k_z;
+    }
+    return s;
+  };
+  const double total = s_of(lz);
+  for (int k = 0; k < grid.nz(); ++k) {
+    a.xi.push_back(2 * s_of(grid.z[k]) / total - 1);
+    // d xi / d z^ = 2 L / (k_z total).
+    a.dxi.push_back(2 * L / (base_.layers[node_layer(grid, k)].k_z * total));
+  }
+  return a;
+}
+
+model::Design Problem::design_with(const InputValues& v) const {
+  model::Design d = base_;
+  for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
+    if (cfg_.inputs[i].type == "htc") {
+      d.faces[input_face_[i]].h = v.htc[i];
+    } else if (input_layer_[i] >= 0) {
+      d.layers[input_layer_[i]].power = v.maps[i];
+    } else {
+      d.faces[input_face_[i]].power = v.maps[i];
+    }
+  }
+  return d;
+}
+
+InputValues Problem::inputs_of(const model::Design& d) const {
+  std::vector<std::string> diff;
+  auto num = [&](const std::string& what, double a, double b) {
+    if (!close(a, b)) {
+      std::ostringstream s;
+      s << what << " " << b << " (model) vs " << a << " (design)";
+      diff.push_back(s.str());
+    }
+  };
+  num("die width m", d.lx, base_.lx);
+  num("die length m", d.ly, base_.ly);
+  if (d.layers.size() != base_.layers.size()) {
+    diff.push_back("number of layers " + std::to_string(base_.layers.size()) + " (model) vs " +
+                   std::to_string(d.layers.size()) + " (design)");
+  } else {
+    for (std::size_t l = 0; l < d.layers.size(); ++l) {
+      const std::string w = "layer " + std::to_string(l) + " ";
+      num(w + "thickness m", d.layers[l].thickness, base_.layers[l].thickness);
+      num(w + "k_xy W/(m K)", d.layers[l].k_xy, base_.layers[l].k_xy);
+      num(w + "k_z W/(m K)", d.layers[l].k_z, base_.layers[l].k_z);
+      bool varies = false;
+      for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) varies |= input_layer_[i] == int(l);
+      if (!varies && !same_map(d.layers[l].power, base_.layers[l].power))
+        diff.push_back(w + "power (fixed in the model's family)");
+    }
+  }
+  for (int f = 0; f < model::kNumFaces; ++f) {
+    const model::Boundary &a = d.faces[f], &b = base_.faces[f];
+    const std::string w = std::string(model::face_name(f)) + " face ";
+    if (a.type != b.type) {
+      diff.push_back(w + "type " + bc_name(b.type) + " (model) vs " + bc_name(a.type) +
+                     " (design)");
+      continue;
+    }
+    bool h_varies = false, q_varies = false;
+    for (std::size_t i = 0; i < cfg_.inputs.size(); ++i)
+      if (input_face_[i] == f) (cfg_.inputs[i].type == "htc" ? h_varies : q_varies) = true;
+    if (!h_varies) num(w + "h W/(m^2 K)", a.h, b.h);
+    num(w + "T_amb K", a.t_amb, b.t_amb);
+    if (a.type == model::BcType::kFixed) num(w + "T K", a.t_fixed, b.t_fixed);
+    if (!q_varies && !same_map(a.power, b.power))
+      diff.push_back(w + "power (fixed in the model's family)");
+  }
+  if (!diff.empty()) {
+    std::string msg = "the design '" + d.name +
+                      "' is not of the family this model was trained on ('" + base_.name + "'): ";
+    for (std::size_t i = 0; i < diff.size(); ++i) msg += (i ? "; " : "") + diff[i];
+    throw std::invalid_argument(msg + ". Train a model for this design or use one of its family.");
+  }
+  InputValues v;
+  for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
+    const InputConfig& in = cfg_.inputs[i];
+    if (in.type == "htc") {
+      const double h = d.faces[input_face_[i]].h;
+      if (h < in.htc_min_W_per_m2K * 0.999 || h > in.htc_max_W_per_m2K * 1.001)
+        throw std::invalid_argument("the design's " + in.target + " h = " + std::to_string(h) +
+                                    " W/(m^2 K) lies outside the model's training range [" +
+                                    std::to_string(in.htc_min_W_per_m2K) + ", " +
+                                    std::to_string(in.htc_max_W_per_m2K) + "]");
+      v.maps.emplace_back();
+      v.htc.push_back(h);
+    } else {
+      v.maps.push_back(input_layer_[i] >= 0 ? d.layers[input_layer_[i]].power
+                                            : d.faces[input_face_[i]].power);
+      v.htc.push_back(0);
+    }
+  }
+  return v;
+}
+
+model::Grid jitter_grid(const model::Grid& g, std::mt19937_64& rng) {
+  model::Grid out = g;
+  std::uniform_real_distribution<double> u(-0.45, 0.45);
+  auto jitter = [&](const std::vector<double>& in, std::vector<double>& v, auto fixed) {
+    for (std::size_t k = 1; k + 1 < in.size(); ++k) {
+      if (fixed(k)) continue;
+      v[k] = in[k] + u(rng) * std::min(in[k] - in[k - 1], in[k + 1] - in[k]);
+    }
+  };
+  jitter(g.x, out.x, [](std::size_t) { return false; });
+  jitter(g.y, out.y, [](std::size_t) { return false; });
+  jitter(g.z, out.z, [&](std::size_t k) { return g.cell_layer[k - 1] != g.cell_layer[k]; });
+  return out;
+}
+
+nlohmann::json design_to_json(const model::Design& d) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : d.layers)
+    layers.push_back({{"name", l.name},
+                      {"thickness", l.thickness},
+                      {"k_xy", l.k_xy},
+                      {"k_z", l.k_z},
+                      {"cells", l.cells},
+                      {"power", map_json(l.power)},
+                      {"footprint", l.footprint}});
+  nlohmann::json faces = nlohmann::json::array();
+  for (const auto& f : d.faces)
+    faces.push_back({{"type", static_cast<int>(f.type)},
+                     {"h", f.h},
+                     {"t_amb", f.t_amb},
+                     {"t_fixed", f.t_fixed},
+                     {"power", map_json(f.power)}});
+  return {{"name", d.name}, {"lx", d.lx},
+          {"ly", d.ly},     {"layers", layers},
+          {"faces", faces}, {"grid", {{"nx", d.grid.nx}, {"ny", d.grid.ny}, {"nz", d.grid.nz}}}};
+}
+
+model::Design design_from_json(const nlohmann::json& j) {
+  model::Design d;
+  d.name = j.at("name");
+  d.lx = j.at("lx");
+  d.ly = j.at("ly");
+  for (const auto& l : j.at("layers")) {
+    model::Layer L;
+    L.name = l.at("name");
+    L.thickness = l.at("thickness");
+    L.k_xy = l.at("k_xy");
+    L.k_z = l.at("k_z");
+    L.cells = l.at("cells");
+    L.power = map_from(l.at("power"));
+    L.footprint = l.at("footprint").get<std::array<double, 4>>();
+    d.layers.push_back(L);
+  }
+  for (int f = 0; f < model::kNumFaces; ++f) {
+    const auto& x = j.at("faces").at(f);
+    d.faces[f].type = static_cast<model::BcType>(x.at("type").get<int>());
+    d.faces[f].h = x.at("h");
+    d.faces[f].t_amb = x.at("t_amb");
+    d.faces[f].t_fixed = x.at("t_fixed");
+    d.faces[f].power = map_from(x.at("power"));
+  }
+  d.grid.nx = j.at("grid").at("nx");
+  d.grid.ny = j.at("grid").at("ny");
+  d.grid.nz = j.at("grid").at("nz");
+  return d;
+}
+
+}  // namespace heatop::surrogate

@@ -1,0 +1,133 @@
+// Operator bundle: construction, loading and batched prediction.
+
+#include "surrogate/surrogate_model.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "surrogate/checkpoint.hpp"
+
+namespace heatop::surrogate {
+
+namespace fs = std::filesystem;
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw std::invalid_argument("device '" + name +
+                                  "': this LibTorch build has no usable CUDA "
+                                  "device; use --device cpu or a CUDA build of LibTorch");
+    return torch::Device(name);
+  }
+  throw std::invalid_argument("device '" + name + "' is not valid; use cpu or cuda");
+}
+
+std::string model_file(const std::string& p) {
+  return fs::is_directory(p) ? (fs::path(p) / "model.hnop").string() : p;
+}
+
+namespace {
+
+std::vector<int> input_dims(const OperatorConfig& cfg) {
+  std::vector<int> d;
+  for (const auto& in : cfg.inputs) d.push_back(in.type == "htc" ? 1 : in.sensors_x * in.sensors_y);
+  return d;
+}
+
+}  // namespace
+
+SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& base,
+                               torch::Device device)
+    : problem_(std::make_unique<Problem>(base, cfg)), device_(device) {
+  to_.device = device;
+  to_.dtype = cfg.network.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+  torch::manual_seed(cfg.training.seed);
+  net_ = make_operator_net(cfg.network, input_dims(cfg));
+  net_->to(device);
+}
+
+std::unique_ptr<SurrogateModel> SurrogateModel::load(const std::string& path,
+                                                     torch::Device device) {
+  const std::string file = model_file(path);
+  const nlohmann::json h = read_checkpoint_header(file);
+  OperatorConfig cfg;
+  model::Design base;
+  try {
+    cfg = parse_operator_config(h.at("config_yaml").get<std::string>(), file + " (config)", ".");
+    base = design_from_json(h.at("design"));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(file + ": checkpoint header lacks a field: " + e.what());
+  }
+  auto m = std::make_unique<SurrogateModel>(cfg, base, device);
+  // The network only makes sense in the scales it was trained in: refuse a checkpoint whose
+  // stored normalisation this heatop would compute differently.
+  const nlohmann::json want = m->header(0).at("normalisation"),
+                       have = h.value("normalisation", nlohmann::json());
+  for (const auto& [key, v] : want.items()) {
+    const bool same = have.contains(key) &&
+                      (v.is_boolean() ? have[key] == v
+                                      : std::abs(have[key].get<double>() - v.get<double>()) <=
+                                            1e-9 * std::abs(v.get<double>()));
+    if (!same)
+      throw std::runtime_error(file + ": the checkpoint's normalisation." + key + " = " +
+                               (have.contains(key) ? have[key].dump() : "(missing)") +
+                               " differs from " + v.dump() +
+                               ", which this heatop computes for its "
+                               "design; retrain the model with this heatop version");
+  }
+  load_checkpoint_state(file, *m->net_, nullptr, device);
+  m->info_ = h;
+  return m;
+}
+
+nlohmann::json SurrogateModel::header(long step) const {
+  const Normalisation& n = problem_->norm();
+  return {{"format", "heatop neural operator"},
+          {"heatop_version", HEATOP_VERSION},
+          {"torch_version", TORCH_VERSION},
+          {"step", step},
+          {"config_yaml", config().yaml},
+          {"design", design_to_json(problem_->base())},
+          {"normalisation",
+           {{"length_m", n.length_m},
+            {"delta_T_K", n.delta_T_K},
+            {"T_amb_K", n.t_amb_K},
+            {"k_ref_W_per_mK", n.k_ref_W_per_mK},
+            {"q_ref_W_per_m2", n.q_ref()},
+            {"resistance_coordinate", problem_->resistance_coordinate()}}}};
+}
+
+std::vector<io::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,
+                                                 const model::Grid& grid, int batch) {
+  torch::NoGradGuard ng;
+  net_->eval();
+  const Problem& p = *problem_;
+  auto axis = [&](const AxisMap& a) {
+    return torch::tensor(a.xi, torch::kFloat64).to(to_.options());
+  };
+  const torch::Tensor xx = axis(p.x_axis(grid.x)), yy = axis(p.y_axis(grid.y)),
+                      zz = axis(p.z_axis(grid));
+  const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
+  std::vector<io::Field3D> out;
+  for (std::size_t s = 0; s < inputs.size(); s += static_cast<std::size_t>(batch)) {
+    const std::vector<InputValues> chunk(inputs.begin() + s,
+                                         inputs.begin() + std::min(inputs.size(), s + batch));
+    const GridFields f = net_->fields(branch_inputs(p, chunk, to_), xx, yy, zz, false);
+    const torch::Tensor t = (f.u.to(torch::kCPU, torch::kFloat64) * dt + ta).contiguous();
+    for (std::size_t b = 0; b < chunk.size(); ++b) {
+      const double* d = t[b].data_ptr<double>();
+      out.push_back(
+          io::Field3D{grid.x, grid.y, grid.z, std::vector<double>(d, d + grid.size()), "T", "K"});
+    }
+  }
+  net_->train();
+  return out;
+}
+
+io::Field3D SurrogateModel::predict(const model::Design& d, const model::Grid& grid) {
+  return predict(std::vector<InputValues>{problem_->inputs_of(d)}, grid, 1).front();
+}
+
+}  // namespace heatop::surrogate

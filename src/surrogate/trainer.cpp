@@ -1,0 +1,233 @@
+// The training loop.
+
+#include "surrogate/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/design_file.hpp"
+#include "surrogate/batch.hpp"
+#include "surrogate/checkpoint.hpp"
+#include "surrogate/evaluation.hpp"
+#include "surrogate/generators.hpp"
+#include "surrogate/physics_loss.hpp"
+#include "surrogate/surrogate_model.hpp"
+
+namespace heatop::surrogate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Validation functions are drawn from a stream no training step reaches.
+constexpr std::uint64_t kValidationStep = 1ULL << 62;
+// Collocation jitter draws use their own index within a step's stream.
+constexpr std::uint64_t kGridStream = 1ULL << 40;
+
+double learning_rate(const TrainingConfig& t, long step) {
+  return t.learning_rate * std::pow(t.decay_rate, static_cast<double>(step) / t.decay_steps);
+}
+
+// Keeps the header and the rows whose first column (the step) is <= `step`.
+void truncate_log(const std::string& path, long step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || std::stol(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+    header = false;
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+struct Validator {
+  std::vector<InputValues> inputs;
+  std::vector<io::Field3D> reference;
+  model::Grid grid;
+
+  ValidationRecord run(SurrogateModel& m, long step) {
+    ValidationRecord r;
+    r.step = step;
+    const auto pred = m.predict(inputs, grid);
+    for (std::size_t i = 0; i < pred.size(); ++i) {
+      const ErrorMetrics e =
+          compare(pred[i].values, reference[i].values, m.problem().norm().t_amb_K);
+      r.mean_rel_l2 += e.rel_l2_rise / pred.size();
+      r.max_rel_l2 = std::max(r.max_rel_l2, e.rel_l2_rise);
+      r.max_abs_K = std::max(r.max_abs_K, e.max_abs_K);
+    }
+    return r;
+  }
+};
+
+}  // namespace
+
+LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch) {
+  if (auto* s = dynamic_cast<SeparableDeepONet*>(&net))
+    return loss.evaluate(s->factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+  return loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+}
+
+std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
+                                     int count) {
+  const auto& cfg = p.config();
+  std::vector<PowerMapGenerator> gens;
+  for (const auto& in : cfg.inputs)
+    gens.emplace_back(in.type == "power_map" ? in.generator : GeneratorConfig{}, p.base().lx,
+                      p.base().ly);
+  std::vector<InputValues> out(count);
+  for (int b = 0; b < count; ++b) {
+    std::mt19937_64 rng(stream_seed(seed, step, b));
+    for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+      if (cfg.inputs[i].type == "htc") {
+        out[b].maps.emplace_back();
+        out[b].htc.push_back(sample_htc(cfg.inputs[i], rng));
+      } else {
+        out[b].maps.push_back(gens[i].sample(rng));
+        out[b].htc.push_back(0);
+      }
+    }
+  }
+  return out;
+}
+
+TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const TrainingConfig& tc = cfg.training;
+  fs::create_directories(opt.out_dir);
+  const std::string ckpt = (fs::path(opt.out_dir) / "model.hnop").string();
+  const std::string log_path = (fs::path(opt.out_dir) / "train_log.csv").string();
+  const std::string val_path = (fs::path(opt.out_dir) / "validation.csv").string();
+
+  const model::Design base = io::load_design(cfg.design).design;
+  SurrogateModel model(cfg, base, opt.device);
+  const Problem& p = model.problem();
+  OperatorNet& net = model.net();
+  torch::optim::Adam adam(net.parameters(), torch::optim::AdamOptions(tc.learning_rate));
+
+  TrainReport rep;
+  if (opt.resume) {
+    if (!fs::exists(ckpt))
+      throw std::invalid_argument(opt.out_dir + ": no checkpoint (model.hnop) to resume from");
+    const nlohmann::json h = read_checkpoint_header(ckpt);
+    if (h.at("config_yaml").get<std::string>() != cfg.yaml)
+      throw std::invalid_argument(ckpt +
+                                  ": the configuration differs from the one this model was "
+                                  "trained with (see " +
+                                  opt.out_dir +
+                                  "/config.yaml); resume with "
+                                  "the same configuration or train into a new folder");
+    load_checkpoint_state(ckpt, net, &adam, opt.device);
+    rep.start_step = h.at("step").get<long>();
+    truncate_log(log_path, rep.start_step);
+    truncate_log(val_path, rep.start_step);
+  } else {
+    if (fs::exists(ckpt))
+      throw std::invalid_argument(opt.out_dir +
+                                  " already holds a model (model.hnop); continue it "
+                                  "with --resume or train into another folder");
+    std::ofstream(fs::path(opt.out_dir) / "config.yaml") << cfg.yaml << "\n";
+    nlohmann::json m{{"heatop_version", HEATOP_VERSION},
+                     {"command_line", opt.command_line},
+                     {"config_file", cfg.design},
+                     {"seed", tc.seed},
+                     {"device", opt.device.str()}};
+    std::ofstream(fs::path(opt.out_dir) / "manifest.json") << m.dump(2) << "\n";
+  }
+  rep.step = rep.start_step;
+  rep.checkpoint = fs::exists(ckpt) ? ckpt : "";
+
+  const model::Grid grid = p.grid(tc.collocation_x, tc.collocation_y, tc.collocation_z);
+  const std::vector<std::string> terms = PhysicsLoss(p, grid, model.tensor_options()).term_names();
+  Validator val;
+  if (tc.validate_every > 0 && tc.validation_functions > 0) {
+    val.grid = p.grid(tc.validation_x, tc.validation_y, tc.validation_z);
+    val.inputs = draw_inputs(p, tc.seed, kValidationStep, tc.validation_functions);
+    for (const auto& v : val.inputs)
+      val.reference.push_back(fv_reference(p.design_with(v), val.grid));
+  }
+
+  const bool new_log = !fs::exists(log_path);
+  std::ofstream log(log_path, std::ios::app), vlog(val_path, std::ios::app);
+  if (new_log) {
+    log << "step,loss";
+    for (const auto& n : terms) log << "," << n;
+    log << ",lr,seconds\n";
+    vlog << "step,mean_rel_l2_rise,max_rel_l2_rise,max_abs_K\n";
+  }
+
+  auto save = [&](long step) {
+    save_checkpoint(ckpt, model.header(step), net, &adam);
+    rep.checkpoint = ckpt;
+  };
+  double best = INFINITY;
+  for (long s = rep.start_step; s < tc.steps; ++s) {
+    const double lr = learning_rate(tc, s);
+    for (auto& g : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+    model::Grid step_grid = grid;
+    if (tc.collocation_sampling == "random") {
+      std::mt19937_64 rng(stream_seed(tc.seed, s, kGridStream));
+      step_grid = jitter_grid(grid, rng);
+    }
+    const PhysicsLoss loss(p, step_grid, model.tensor_options());
+    const PhysicsBatch batch = physics_batch(
+        p, step_grid, draw_inputs(p, tc.seed, s, tc.functions_per_step), model.tensor_options());
+    const LossValue lv = loss_of(net, loss, batch);
+    const double l = lv.total.item<double>();
+    if (!std::isfinite(l) || l > tc.divergence_factor * best) {
+      rep.reason = std::isfinite(l) ? "diverged" : "nan";
+      std::ostringstream msg;
+      msg << "training stopped at step " << s << ": the loss "
+          << (std::isfinite(l) ? "diverged to " : "became ") << l << " (best so far " << best
+          << "). The last good checkpoint "
+          << (rep.checkpoint.empty() ? "does not exist yet" : "is " + rep.checkpoint)
+          << "; lower training.learning_rate or raise training.decay_rate's decay.";
+      rep.message = msg.str();
+      break;
+    }
+    best = std::min(best, l);
+    adam.zero_grad();
+    lv.total.backward();
+    adam.step();
+    rep.step = s + 1;
+    rep.loss = l;
+    rep.terms = lv.terms;
+
+    TrainProgress pr{rep.step, tc.steps, l, lr, lv.terms, nullptr};
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (rep.step % tc.log_every == 0 || rep.step == tc.steps) {
+      log << rep.step << "," << l;
+      for (const auto& n : terms) log << "," << (lv.terms.count(n) ? lv.terms.at(n) : 0.0);
+      log << "," << lr << "," << secs << "\n";
+      log.flush();
+    }
+    if (!val.inputs.empty() && (rep.step % tc.validate_every == 0 || rep.step == tc.steps)) {
+      rep.validation.push_back(val.run(model, rep.step));
+      const ValidationRecord& v = rep.validation.back();
+      vlog << v.step << "," << v.mean_rel_l2 << "," << v.max_rel_l2 << "," << v.max_abs_K << "\n";
+      vlog.flush();
+      pr.validation = &rep.validation.back();
+    }
+    const bool stop = opt.stop_after > 0 && rep.step - rep.start_step >= opt.stop_after;
+    if ((tc.checkpoint_every > 0 && rep.step % tc.checkpoint_every == 0) || rep.step == tc.steps ||
+        stop)
+      save(rep.step);
+    if (opt.on_progress) opt.on_progress(pr);
+    if (stop) {
+      rep.reason = rep.step == tc.steps ? "done" : "stopped";
+      break;
+    }
+  }
+  if (rep.reason.empty()) rep.reason = "done";
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace heatop::surrogate

@@ -1,0 +1,44 @@
+# Neural-operator surrogate tests (issue 3); only with LibTorch.
+if(TARGET heatop_surrogate)
+  add_executable(test_surrogate test_surrogate.cpp)
+  target_link_libraries(test_surrogate heatop_surrogate GTest::gtest_main)
+  target_compile_options(test_surrogate PRIVATE -Wno-unused-parameter)
+  target_compile_definitions(test_surrogate PRIVATE HEATOP_EXAMPLES_DIR="${HEATOP_EXAMPLES}")
+  gtest_discover_tests(test_surrogate PROPERTIES LABELS surrogate DISCOVERY_TIMEOUT 120)
+endif()
+
+# CLI end to end: train a tiny operator, predict a design at another resolution, evaluate it,
+# and refuse a design of another family (exit code 2 with a message).
+if(TARGET heatop_surrogate AND TARGET heatop)
+  set(_cli_dir ${CMAKE_CURRENT_BINARY_DIR}/surrogate_cli)
+  file(WRITE ${_cli_dir}/tiny.yaml
+    "design: ${HEATOP_EXAMPLES}/c1_surface.yaml\n"
+    "inputs: [{name: p, type: power_map, target: top, sensors: [11, 11]}]\n"
+    "network: {rank: 8, branch: {widths: [16]}, trunk: {type: chebykan, widths: [8]}}\n"
+    "training: {steps: 20, functions_per_step: 4, collocation: [9, 9, 5], validate_every: 10,\n"
+    "           validation_functions: 1, validation_grid: [9, 9, 5], checkpoint_every: 10}\n")
+  # A placement problem on another chip (C2), for the refusal of a model trained on C1.
+  file(WRITE ${_cli_dir}/other_chip.yaml
+    "design: ${HEATOP_EXAMPLES}/c2_volumetric.yaml\npower_face: active\ntiles: [10, 10]\n"
+    "blocks: [{name: A, size_tiles: [2, 2], power_W: 0.1}]\n")
+  add_test(NAME surrogate_cli_train_predict_eval
+    COMMAND sh -c "set -e; rm -rf m p r o o2; \
+      $<TARGET_FILE:heatop> train tiny.yaml -o m; \
+      test -f m/model.hnop; test -f m/train_log.csv; test -f m/validation.csv; \
+      $<TARGET_FILE:heatop> train tiny.yaml -o m --resume; \
+      $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
+      grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \
+      $<TARGET_FILE:heatop> eval m --design ${HEATOP_EXAMPLES}/c1_surface.yaml --maps ${HEATOP_EXAMPLES}/maps/map_c1.txt --grid 21x21x11 | grep -q 'mean rel. L2'; \
+      if $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c2_volumetric.yaml -o q 2> err.txt; then exit 1; fi; \
+      grep -q 'not of the family' err.txt; test ! -e q; \
+      grep -q '\"est_max_error_K\"' p/summary.json; grep -q '\"trusted\"' p/summary.json; \
+      test -f p/error.png; test -f p/error.vti; \
+      $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 --refine --tol 0.01 -o r; \
+      grep -q '\"reached\": true' r/summary.json; grep -q 'surrogate+fv-refinement' r/summary.json; \
+      $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o o; \
+      grep -q '\"final_peak_K_surrogate\"' o/summary.json; test -f o/floorplan.png; test -f o/convergence.png; \
+      if $<TARGET_FILE:heatop> optimize other_chip.yaml --model m -o o2 2> err2.txt; then exit 1; fi; \
+      grep -q 'not of the family' err2.txt; test ! -e o2"
+    WORKING_DIRECTORY ${_cli_dir})
+  set_tests_properties(surrogate_cli_train_predict_eval PROPERTIES LABELS surrogate TIMEOUT 300)
+endif()

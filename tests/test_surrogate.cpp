@@ -1,0 +1,601 @@
+// Tests of the neural-operator surrogate (issue 3).
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "io/design_file.hpp"
+#include "model/grid.hpp"
+#include "surrogate/batch.hpp"
+#include "surrogate/checkpoint.hpp"
+#include "surrogate/config.hpp"
+#include "surrogate/evaluation.hpp"
+#include "surrogate/generators.hpp"
+#include "surrogate/operator_net.hpp"
+#include "surrogate/physics_loss.hpp"
+#include "surrogate/problem.hpp"
+#include "surrogate/surrogate_model.hpp"
+#include "surrogate/trainer.hpp"
+#include "surrogate/trunks.hpp"
+
+using namespace heatop;
+using namespace heatop::surrogate;
+
+namespace {
+
+TrunkConfig trunk_config(const std::string& type) {
+  TrunkConfig c;
+  c.type = type;
+  c.widths = {16, 12};
+  c.degree = 5;
+  c.grid = 6;
+  c.fourier_features = 4;
+  c.fourier_scale = 1.0;
+  return c;
+}
+
+double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+
+const std::string kExamples = HEATOP_EXAMPLES_DIR;
+
+// A small C1 operator configuration; `extra` lines are appended (later keys override).
+std::string c1_config(const std::string& network =
+                          "{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
+                      const std::string& training =
+                          "{steps: 6, functions_per_step: 4, collocation: [7, 7, 5], "
+                          "validate_every: 0, checkpoint_every: 0, log_every: 1}",
+                      const std::string& sensors = "[11, 11]") {
+  return "design: " + kExamples +
+         "/c1_surface.yaml\n"
+         "inputs:\n"
+         "  - {name: top_power, type: power_map, target: top, sensors: " +
+         sensors +
+         ",\n"
+         "     generator: {type: mixture, tiles: [20, 20]}}\n"
+         "network: " +
+         network +
+         "\n"
+         "training: " +
+         training + "\n";
+}
+
+OperatorConfig parse(const std::string& text) {
+  return parse_operator_config(text, "test.yaml", ".");
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto p = std::filesystem::temp_directory_path() / ("heatop_test_surrogate_" + name);
+  std::filesystem::remove_all(p);
+  return p.string();
+}
+
+}  // namespace
+
+class TrunkDerivatives : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrunkDerivatives, TaylorMatchesFiniteDifferences) {
+  torch::manual_seed(3);
+  auto trunk = make_trunk(trunk_config(GetParam()), 1, 5);
+  trunk->to(torch::kFloat64);
+  torch::NoGradGuard ng;
+  const torch::Tensor x = torch::linspace(-0.95, 0.95, 17, torch::kFloat64).view({-1, 1});
+  const Taylor t = trunk->taylor(x, true);
+  ASSERT_EQ(t.v.sizes(), (std::vector<int64_t>{17, 5}));
+  ASSERT_EQ(t.d2.sizes(), (std::vector<int64_t>{17, 5}));
+  EXPECT_LT(max_abs(t.v - trunk->forward(x)), 1e-12);
+  const double h1 = 1e-5, h2 = 1e-4;  // B-spline d2 is only piecewise linear: O(h2) there
+  const torch::Tensor fp = trunk->forward(x + h1), fm = trunk->forward(x - h1);
+  const torch::Tensor d1_fd = (fp - fm) / (2 * h1);
+  const torch::Tensor gp = trunk->forward(x + h2), gm = trunk->forward(x - h2);
+  const torch::Tensor d2_fd = (gp - 2 * t.v + gm) / (h2 * h2);
+  const double e1 = max_abs(t.d1 - d1_fd) / std::max(1.0, max_abs(t.d1));
+  const double e2 = max_abs(t.d2 - d2_fd) / std::max(1.0, max_abs(t.d2));
+  std::printf("[%s] relative error vs finite differences: d1 %.2e, d2 %.2e\n", GetParam().c_str(),
+              e1, e2);
+  EXPECT_LT(e1, 1e-6);
+  EXPECT_LT(e2, 1e-3);
+}
+
+TEST_P(TrunkDerivatives, TaylorMatchesAutograd) {
+  torch::manual_seed(4);
+  auto trunk = make_trunk(trunk_config(GetParam()), 1, 3);
+  trunk->to(torch::kFloat64);
+  const torch::Tensor x =
+      torch::linspace(-0.9, 0.9, 11, torch::kFloat64).view({-1, 1}).requires_grad_(true);
+  const Taylor t = trunk->taylor(x.detach(), true);
+  const torch::Tensor v = trunk->forward(x);
+  double e1 = 0, e2 = 0;
+  for (int r = 0; r < 3; ++r) {
+    const torch::Tensor g = torch::autograd::grad({v.select(1, r).sum()}, {x}, {}, true, true)[0];
+    const torch::Tensor g2 = torch::autograd::grad({g.sum()}, {x}, {}, true, false)[0];
+    e1 = std::max(e1, max_abs(g.view(-1) - t.d1.select(1, r)));
+    e2 = std::max(e2, max_abs(g2.view(-1) - t.d2.select(1, r)));
+  }
+  std::printf("[%s] max |Taylor - autograd|: d1 %.2e, d2 %.2e\n", GetParam().c_str(), e1, e2);
+  EXPECT_LT(e1, 1e-10);
+  EXPECT_LT(e2, 1e-10);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTrunks, TrunkDerivatives,
+                         ::testing::Values("mlp", "fourier-mlp", "chebykan", "bspline-kan"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (auto& c : s)
+                             if (c == '-') c = '_';
+                           return s;
+                         });
+
+TEST(Trunk, UnknownTypeIsAClearError) {
+  TrunkConfig c;
+  c.type = "transformer";
+  try {
+    make_trunk(c, 1, 4);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown trunk type 'transformer'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("chebykan"), std::string::npos);
+  }
+}
+
+TEST(SeparableDeepONet, ShapesAndContractionMatchesEinsum) {
+  torch::manual_seed(1);
+  NetworkConfig nc;
+  nc.rank = 6;
+  nc.branch_widths = {8};
+  nc.trunk = trunk_config("chebykan");
+  nc.dtype = "float64";
+  auto net = make_operator_net(nc, {9, 1});
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  std::vector<torch::Tensor> in{torch::randn({4, 9}, opt), torch::randn({4, 1}, opt)};
+  const torch::Tensor xs = torch::linspace(-1, 1, 5, opt), ys = torch::linspace(-1, 1, 3, opt),
+                      zs = torch::linspace(-1, 1, 7, opt);
+  const GridFields f = net->fields(in, xs, ys, zs, true);
+  EXPECT_EQ(f.u.sizes(), (std::vector<int64_t>{4, 5, 3, 7}));
+  EXPECT_EQ(f.uzz.sizes(), (std::vector<int64_t>{4, 5, 3, 7}));
+  const torch::Tensor beta = torch::randn({4, 6}, opt), X = torch::randn({5, 6}, opt),
+                      Y = torch::randn({3, 6}, opt), Z = torch::randn({7, 6}, opt);
+  const torch::Tensor ref = torch::einsum("br,ir,jr,kr->bijk", {beta, X, Y, Z});
+  EXPECT_LT(max_abs(separable_contract(beta, X, Y, Z) - ref), 1e-12);
+}
+
+// ---- physics loss -------------------------------------------------------------------------
+
+// Uniform 2.5 W/mm^2 on top of C1: T = T_amb + 5 K + 12.5 K z / 0.5 mm, i.e. u = 0.2 + z/L.
+TEST(PhysicsLoss, ZeroForTheExactOneDimensionalSolution) {
+  const model::Design d = io::load_design(kExamples + "/c1_surface.yaml",
+                                          {"top.power_map=" + kExamples + "/maps/map_20_20.txt"})
+                              .design;
+  const OperatorConfig cfg = parse(c1_config());
+  const Problem p(d, cfg);
+  EXPECT_DOUBLE_EQ(p.norm().q_ref(), 2.5e6);
+  const model::Grid grid = p.grid(9, 9, 11);
+  const TensorOptions to{torch::kCPU, torch::kFloat64};
+  const PhysicsLoss loss(p, grid, to);
+  InputValues v;
+  v.maps = {d.faces[model::kTop].power};
+  v.htc = {0};
+  const PhysicsBatch batch = physics_batch(p, grid, {v, v}, to);
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor zhat = torch::tensor(grid.z, opt).view({1, 1, 1, -1}) / p.norm().length_m;
+  GridFields f;
+  f.u = (0.2 + zhat).expand({2, 9, 9, 11}).contiguous();
+  f.uz = torch::ones_like(f.u);
+  f.ux = f.uy = f.uxx = f.uyy = f.uzz = torch::zeros_like(f.u);
+  const LossValue exact = loss.evaluate_physical(f, batch);
+  std::printf("exact solution: loss %.3e (pde %.1e, power %.1e, convective %.1e, adiabatic %.1e)\n",
+              exact.total.item<double>(), exact.terms.at("pde"), exact.terms.at("power"),
+              exact.terms.at("convective"), exact.terms.at("adiabatic"));
+  EXPECT_LT(exact.total.item<double>(), 1e-24);
+  EXPECT_EQ(exact.terms.size(), 4u);  // pde, adiabatic, convective, power
+
+  // The same through the trunk coordinates: d xi / d z^ = 2 L / Lz = 4.
+  GridFields fx = f;
+  fx.uz = f.uz / 4.0;
+  EXPECT_LT(loss.evaluate(fx, batch).total.item<double>(), 1e-24);
+
+  // Wrong fields are penalised by the right terms.
+  GridFields g = f;
+  g.u = f.u - 0.2;  // bottom no longer convective
+  const LossValue wrong = loss.evaluate_physical(g, batch);
+  EXPECT_NEAR(wrong.terms.at("convective"), 1.0, 1e-12);  // (Bi * 0.2)^2 = 1
+  EXPECT_LT(wrong.terms.at("power"), 1e-24);
+  GridFields h = f;
+  h.uz = f.uz * 2;
+  EXPECT_GT(loss.evaluate_physical(h, batch).terms.at("power"), 0.5);
+}
+
+// ---- generators ---------------------------------------------------------------------------
+
+TEST(Generators, SeededReproducibleAndInRange) {
+  GeneratorConfig g;
+  g.type = "blocks";
+  PowerMapGenerator gen(g, 1e-3, 1e-3);
+  std::mt19937_64 a(stream_seed(1, 7, 3)), b(stream_seed(1, 7, 3)), c(stream_seed(1, 8, 3));
+  const auto ma = gen.sample(a), mb = gen.sample(b), mc = gen.sample(c);
+  EXPECT_EQ(ma.tile_watts, mb.tile_watts);
+  EXPECT_NE(ma.tile_watts, mc.tile_watts);
+  ASSERT_EQ(ma.tile_watts.size(), 400u);
+  const double tile_mm2 = 0.05 * 0.05;
+  for (double w : ma.tile_watts) {
+    EXPECT_GE(w, 0.0);
+    EXPECT_LE(w / tile_mm2, 0.5 + 6 * 10.0 + 1e-9);
+  }
+  // GRF: sample mean and variance over many draws match the configuration.
+  g.type = "grf";
+  g.grf.clip_nonnegative = false;
+  PowerMapGenerator grf(g, 1e-3, 1e-3);
+  double sum = 0, sq = 0;
+  int n = 0;
+  for (int s = 0; s < 400; ++s) {
+    std::mt19937_64 r(stream_seed(2, s, 0));
+    const auto m = grf.sample(r);
+    const double d = m.tile_watts[7 * 20 + 11] / tile_mm2;
+    sum += d;
+    sq += d * d;
+    ++n;
+  }
+  const double mean = sum / n, var = sq / n - mean * mean;
+  EXPECT_NEAR(mean, g.grf.mean_W_per_mm2, 0.25);
+  EXPECT_NEAR(std::sqrt(var), g.grf.std_W_per_mm2, 0.2);
+}
+
+TEST(Generators, PsdSquareRootReproducesTheCovariance) {
+  const int n = 12;
+  std::vector<double> c(n * n);
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) c[a * n + b] = std::exp(-(a - b) * (a - b) / 8.0);
+  const auto l = psd_sqrt(c, n);
+  double err = 0;
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) {
+      double s = 0;
+      for (int k = 0; k < n; ++k) s += l[a * n + k] * l[b * n + k];
+      err = std::max(err, std::abs(s - c[a * n + b]));
+    }
+  EXPECT_LT(err, 1e-9);
+}
+
+// ---- configuration errors -----------------------------------------------------------------
+
+TEST(Config, ClearErrorsForBadConfigurations) {
+  EXPECT_NE(error_of([] { parse(c1_config("{trunk: {type: transformer}}")); })
+                .find("unknown trunk type 'transformer'; valid types: mlp, fourier-mlp, chebykan, "
+                      "bspline-kan"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{rank: 8}", "{steps: 0}"));
+            }).find("training.steps: 0 is not valid"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{rank: 8}", "{stepz: 10}"));
+            }).find("training.stepz: unknown key; valid keys here: steps,"),
+            std::string::npos);
+  // A sensor grid that does not match the design (1 x 1 mm die read at 21 x 3 nodes).
+  const OperatorConfig bad_sensors = parse(c1_config("{rank: 8}", "{steps: 5}", "[21, 3]"));
+  const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+  const std::string e = error_of([&] { Problem(c1, bad_sensors); });
+  EXPECT_NE(e.find("sensors: [21, 3] does not match the design's"), std::string::npos) << e;
+  // A power-map input on a face that is not a power face.
+  OperatorConfig bottom = parse(c1_config());
+  bottom.inputs[0].target = "bottom";
+  EXPECT_NE(error_of([&] { Problem(c1, bottom); }).find("bottom face is 'convective', not 'power'"),
+            std::string::npos);
+}
+
+// ---- models, checkpoints, training ---------------------------------------------------------
+
+TEST(Checkpoint, RoundTripAndCorruptionAreDetected) {
+  const OperatorConfig cfg = parse(c1_config());
+  const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+  SurrogateModel m(cfg, c1, torch::kCPU);
+  const std::string dir = temp_dir("ckpt");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/model.hnop";
+  save_checkpoint(path, m.header(42), m.net(), nullptr);
+  const auto h = read_checkpoint_header(path);
+  EXPECT_EQ(h.at("step").get<long>(), 42);
+  EXPECT_EQ(h.at("heatop_version").get<std::string>(), HEATOP_VERSION);
+  const auto back = SurrogateModel::load(dir, torch::kCPU);
+  const model::Grid g = back->problem().grid(13, 13, 7);
+  const io::Field3D a = m.predict(c1, g), b = back->predict(c1, g);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(back->problem().base().layers[0].k_z, 100.0);
+
+  // Flip one payload byte: the checksum catches it.
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-20, std::ios::end);
+    char c;
+    f.read(&c, 1);
+    f.seekp(-20, std::ios::end);
+    c ^= 0x55;
+    f.write(&c, 1);
+  }
+  EXPECT_NE(error_of([&] { read_checkpoint_header(path); }).find("checksum mismatch"),
+            std::string::npos);
+  std::ofstream(dir + "/junk.hnop") << "not a checkpoint at all";
+  EXPECT_NE(error_of([&] { read_checkpoint_header(dir + "/junk.hnop"); }).find("bad magic number"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, ModelLoadedWithTheWrongDesignIsAClearError) {
+  const OperatorConfig cfg = parse(c1_config());
+  const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+  SurrogateModel m(cfg, c1, torch::kCPU);
+  const model::Design c2 = io::load_design(kExamples + "/c2_volumetric.yaml").design;
+  const std::string e = error_of([&] { m.predict(c2, model::build_grid(c2)); });
+  EXPECT_NE(e.find("is not of the family this model was trained on ('c1_surface')"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("number of layers 1 (model) vs 3 (design)"), std::string::npos) << e;
+  model::Design hotter = c1;
+  hotter.faces[model::kBottom].h = 1e5;
+  EXPECT_NE(error_of([&] { m.predict(hotter, model::build_grid(hotter)); }).find("bottom face h"),
+            std::string::npos);
+}
+
+TEST(Trainer, ResumeGivesTheSameResultAsAnUninterruptedRun) {
+  const OperatorConfig cfg = parse(c1_config());
+  TrainOptions full;
+  full.out_dir = temp_dir("full");
+  const TrainReport a = train(cfg, full);
+  EXPECT_EQ(a.reason, "done");
+  EXPECT_EQ(a.step, 6);
+
+  TrainOptions part;
+  part.out_dir = temp_dir("part");
+  part.stop_after = 3;
+  const TrainReport b1 = train(cfg, part);
+  EXPECT_EQ(b1.reason, "stopped");
+  EXPECT_EQ(b1.step, 3);
+  EXPECT_NE(error_of([&] { train(cfg, part); }).find("already holds a model"), std::string::npos);
+  part.stop_after = 0;
+  part.resume = true;
+  const TrainReport b2 = train(cfg, part);
+  EXPECT_EQ(b2.start_step, 3);
+  EXPECT_EQ(b2.step, 6);
+  EXPECT_EQ(b2.loss, a.loss);
+
+  const auto ma = SurrogateModel::load(full.out_dir, torch::kCPU);
+  const auto mb = SurrogateModel::load(part.out_dir, torch::kCPU);
+  const auto pa = ma->net().named_parameters(), pb = mb->net().named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& kv : pa) EXPECT_TRUE(torch::equal(kv.value(), pb[kv.key()])) << kv.key();
+  // The log holds every step once.
+  std::ifstream log(part.out_dir + "/train_log.csv");
+  int lines = 0;
+  for (std::string l; std::getline(log, l);) ++lines;
+  EXPECT_EQ(lines, 7);
+
+  // Resuming with another configuration is refused.
+  const OperatorConfig other = parse(
+      c1_config("{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
+                "{steps: 9, functions_per_step: 4, collocation: [7, 7, 5], validate_every: 0}"));
+  EXPECT_NE(error_of([&] { train(other, part); }).find("the configuration differs"),
+            std::string::npos);
+}
+
+TEST(Trainer, NanStopsTheRunAndKeepsTheLastGoodCheckpoint) {
+  // An absurd learning rate blows the loss up; the run must stop with a message.
+  const OperatorConfig cfg =
+      parse(c1_config("{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
+                      "{steps: 200, functions_per_step: 4, collocation: [7, 7, 5], validate_every: "
+                      "0, checkpoint_every: 1, learning_rate: 1.0e+6, divergence_factor: 100}"));
+  TrainOptions o;
+  o.out_dir = temp_dir("nan");
+  const TrainReport r = train(cfg, o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(r.reason == "nan" || r.reason == "diverged") << r.reason;
+  EXPECT_NE(r.message.find("training stopped at step"), std::string::npos);
+  EXPECT_LT(r.step, 200);
+  if (r.step > 0) {
+    const auto h = read_checkpoint_header(o.out_dir + "/model.hnop");
+    EXPECT_EQ(h.at("step").get<long>(), r.step);
+    const auto m = SurrogateModel::load(o.out_dir, torch::kCPU);
+    const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+    const auto f = m->predict(c1, m->problem().grid(5, 5, 3));
+    for (double t : f.values) EXPECT_TRUE(std::isfinite(t));
+  }
+}
+
+// The separable fast path (factors, rank-2R GEMM, face planes) equals the full-grid path, on a
+// layered stack with every kind of term (C2, plain z coordinate: interface term present).
+TEST(PhysicsLoss, SeparableFactorPathEqualsFullGridPath) {
+  for (const std::string design : {"c1_surface.yaml", "c2_volumetric.yaml"}) {
+    const bool c2 = design == "c2_volumetric.yaml";
+    std::string text = c1_config(
+        "{rank: 8, branch: {widths: [16]}, trunk: {type: chebykan, widths: [8]}, dtype: float64, "
+        "resistance_coordinate: off}");
+    text.replace(text.find("c1_surface.yaml"), 15, design);
+    if (c2) text.replace(text.find("target: top"), 11, "target: 'layer:active'");
+    const OperatorConfig cfg = parse(text);
+    const model::Design d = io::load_design(kExamples + "/" + design).design;
+    SurrogateModel m(cfg, d, torch::kCPU);
+    const model::Grid grid = m.problem().grid(9, 7, c2 ? 12 : 6);
+    const PhysicsLoss loss(m.problem(), grid, m.tensor_options());
+    const PhysicsBatch batch =
+        physics_batch(m.problem(), grid, draw_inputs(m.problem(), 5, 0, 3), m.tensor_options());
+    auto& net = dynamic_cast<SeparableDeepONet&>(m.net());
+    const LossValue a =
+        loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+    const LossValue b =
+        loss.evaluate(net.factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+    ASSERT_EQ(a.terms.size(), b.terms.size());
+    EXPECT_EQ(a.terms.count("interface"), c2 ? 1u : 0u);
+    for (const auto& [k, v] : a.terms)
+      EXPECT_NEAR(b.terms.at(k), v, 1e-12 * std::max(1.0, std::abs(v))) << design << " " << k;
+    EXPECT_NEAR(a.total.item<double>(), b.total.item<double>(), 1e-12 * a.total.item<double>());
+  }
+}
+
+// A short C1 training run (about 15 s on 2 cores) brings the error against FV under a loose bound
+// that the untrained model fails. The validation set: 4 held-out functions of the training
+// distribution (GRFs and block floorplans), FV-solved on a 21 x 21 x 11 grid; plus the uniform
+// map of docs/cases.md.
+TEST(Trainer, ShortTrainingRunBeatsAnUntrainedModelAgainstFv) {
+  const OperatorConfig cfg = parse(c1_config(
+      "{rank: 64, branch: {widths: [128, 128]}, trunk: {type: mlp, widths: [64, 64]}}",
+      "{steps: 600, functions_per_step: 20, collocation: [21, 21, 11], validate_every: 600, "
+      "validation_functions: 4, validation_grid: [21, 21, 11], checkpoint_every: 0, log_every: 50}",
+      "[21, 21]"));
+  const model::Design uniform =
+      io::load_design(kExamples + "/c1_surface.yaml",
+                      {"top.power_map=" + kExamples + "/maps/map_20_20.txt"})
+          .design;
+  SurrogateModel fresh(cfg, uniform, torch::kCPU);
+  const model::Grid grid = fresh.problem().grid(21, 21, 11);
+  const io::Field3D ref = fv_reference(uniform, grid);
+  const ErrorMetrics before = compare(fresh.predict(uniform, grid).values, ref.values, 298.15);
+
+  TrainOptions o;
+  o.out_dir = temp_dir("short");
+  const TrainReport r = train(cfg, o);
+  ASSERT_EQ(r.reason, "done");
+  ASSERT_EQ(r.validation.size(), 1u);
+  const auto m = SurrogateModel::load(o.out_dir, torch::kCPU);
+  const ErrorMetrics after = compare(m->predict(uniform, grid).values, ref.values, 298.15);
+  std::printf(
+      "uniform map: rel. L2 of the rise %.1f%% untrained -> %.2f%% after %ld steps (%.1f s); "
+      "validation set: mean %.1f%%, max |dT| %.2f K\n",
+      100 * before.rel_l2_rise, 100 * after.rel_l2_rise, r.step, r.seconds,
+      100 * r.validation[0].mean_rel_l2, r.validation[0].max_abs_K);
+  EXPECT_GT(before.rel_l2_rise, 0.9);
+  EXPECT_LT(after.rel_l2_rise, 0.15);
+  EXPECT_LT(r.validation[0].mean_rel_l2, 0.3);
+}
+
+// C2 with uniform power in the active layer: the exact 1D solution (piecewise linear in the
+// passive layers, quadratic in the active one, flux continuous at both interfaces) has zero
+// loss; the z trunk coordinate is the thermal-resistance coordinate there.
+TEST(PhysicsLoss, ZeroForTheExactLayeredSolutionOfC2) {
+  const model::Design d = io::load_design(kExamples + "/c2_volumetric.yaml",
+                                          {"layers.1.power_map=null", "layers.1.power_W=0.2"})
+                              .design;
+  std::string text = c1_config();
+  text.replace(text.find("c1_surface.yaml"), 15, "c2_volumetric.yaml");
+  text.replace(text.find("target: top"), 11, "target: 'layer:active'");
+  const OperatorConfig cfg = parse(text);
+  const Problem p(d, cfg);
+  EXPECT_TRUE(p.resistance_coordinate());  // auto: k_z jumps 150 -> 7.5
+  const model::Grid grid = p.grid(5, 5, 23);
+  const TensorOptions to{torch::kCPU, torch::kFloat64};
+  const PhysicsLoss loss(p, grid, to);
+  InputValues v;
+  v.maps = {d.layers[1].power};
+  v.htc = {0};
+  const PhysicsBatch batch = physics_batch(p, grid, {v}, to);
+  // G(z) = k dT/dz: G0 in the substrate, G0 - q (z - z1) in the active layer, G0 - q t2 above.
+  const double h = 3750, ta = 298.15, t1 = 1e-4, t2 = 5e-5, t3 = 4e-4, k1 = 150, k2 = 7.5, k3 = 7.5;
+  const double q = 0.2 / (1e-6 * t2);
+  const double g0 = (q * t2 * t2 / (2 * k2) + q * t2 * t3 / k3 + q * t2 / h) /
+                    (2 / h + t1 / k1 + t2 / k2 + t3 / k3);
+  auto temp = [&](double z, double& dtdz, double& d2) {
+    const double T0 = ta + g0 / h, T1 = T0 + g0 * t1 / k1;
+    const double T2 = T1 + (g0 * t2 - q * t2 * t2 / 2) / k2;
+    d2 = 0;
+    if (z <= t1) {
+      dtdz = g0 / k1;
+      return T0 + g0 * z / k1;
+    }
+    if (z <= t1 + t2) {
+      const double s = z - t1;
+      dtdz = (g0 - q * s) / k2;
+      d2 = -q / k2;
+      return T1 + (g0 * s - q * s * s / 2) / k2;
+    }
+    dtdz = (g0 - q * t2) / k3;
+    return T2 + (g0 - q * t2) * (z - t1 - t2) / k3;
+  };
+  const double L = p.norm().length_m, dT = p.norm().delta_T_K;
+  std::vector<double> u, uz, uzz;
+  for (double z : grid.z) {
+    double a, b;
+    u.push_back((temp(z, a, b) - ta) / dT);
+    uz.push_back(a * L / dT);
+    uzz.push_back(b * L * L / dT);
+  }
+  // Top face: -k dT/dz = h (T - T_amb).
+  double a, b;
+  const double ttop = temp(t1 + t2 + t3, a, b);
+  EXPECT_NEAR(-k3 * a, h * (ttop - ta), 1e-9 * h * (ttop - ta));
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  GridFields f;
+  f.u = torch::tensor(u, opt).view({1, 1, 1, -1}).expand({1, 5, 5, grid.nz()}).contiguous();
+  f.uz = torch::tensor(uz, opt).view({1, 1, 1, -1}).expand({1, 5, 5, grid.nz()}).contiguous();
+  f.uzz = torch::tensor(uzz, opt).view({1, 1, 1, -1}).expand({1, 5, 5, grid.nz()}).contiguous();
+  f.ux = f.uy = f.uxx = f.uyy = torch::zeros_like(f.u);
+  const LossValue l = loss.evaluate_physical(f, batch);
+  std::printf("C2 exact layered solution: T top %.3f K, loss %.2e\n", ttop, l.total.item<double>());
+  EXPECT_EQ(l.terms.count("interface"), 0u);
+  EXPECT_LT(l.total.item<double>(), 1e-20);
+  // Resistance coordinate: xi spans [-1, 1] and d xi / d z^ is 20x larger in the k = 7.5 layers.
+  const AxisMap zm = p.z_axis(grid);
+  EXPECT_DOUBLE_EQ(zm.xi.front(), -1.0);
+  EXPECT_NEAR(zm.xi.back(), 1.0, 1e-12);
+  EXPECT_NEAR(zm.dxi.back() / zm.dxi.front(), 20.0, 1e-9);
+}
+
+// MIONet inputs: a power map and the bottom HTC. Per-sample Biot numbers reach the loss: the
+// exact 1D solutions of two designs with different h in one batch have zero loss, and the
+// model's branch product has the right shape.
+TEST(PhysicsLoss, PerSampleHtcInputsOfAMionetBatch) {
+  std::string text = c1_config();
+  text.replace(text.find("network:"), 8,
+               "  - {name: h_bottom, type: htc, target: bottom, range_W_per_m2K: [2.0e+5, "
+               "8.0e+5]}\nnetwork:");
+  const OperatorConfig cfg = parse(text);
+  ASSERT_EQ(cfg.inputs.size(), 2u);
+  const model::Design d = io::load_design(kExamples + "/c1_surface.yaml",
+                                          {"top.power_map=" + kExamples + "/maps/map_20_20.txt"})
+                              .design;
+  SurrogateModel m(cfg, d, torch::kCPU);
+  const Problem& p = m.problem();
+  const model::Grid grid = p.grid(7, 7, 9);
+  const TensorOptions to{torch::kCPU, torch::kFloat64};
+  const PhysicsLoss loss(p, grid, to);
+  std::vector<InputValues> vs(2);
+  const double hs[2] = {2.5e5, 7.5e5};
+  for (int b = 0; b < 2; ++b) {
+    vs[b].maps = {d.faces[model::kTop].power, {}};
+    vs[b].htc = {0, hs[b]};
+  }
+  const PhysicsBatch batch = physics_batch(p, grid, vs, to);
+  ASSERT_EQ(batch.branch.size(), 2u);
+  EXPECT_EQ(batch.branch[1].sizes(), (std::vector<int64_t>{2, 1}));
+  EXPECT_NEAR(batch.branch[1][0][0].item<double>(), -5.0 / 6.0, 1e-12);  // (2.5e5 - 5e5) / 3e5
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor zhat = torch::tensor(grid.z, opt).view({1, 1, 1, -1}) / p.norm().length_m;
+  // u = q^/Bi + z^ with q^ = 1 and Bi = h L / k.
+  const torch::Tensor offset =
+      torch::tensor({100.0 / (hs[0] * 1e-3), 100.0 / (hs[1] * 1e-3)}, opt).view({2, 1, 1, 1});
+  GridFields f;
+  f.u = (offset + zhat).expand({2, 7, 7, 9}).contiguous();
+  f.uz = torch::ones_like(f.u);
+  f.ux = f.uy = f.uxx = f.uyy = f.uzz = torch::zeros_like(f.u);
+  EXPECT_LT(loss.evaluate_physical(f, batch).total.item<double>(), 1e-24);
+  // Swapping the samples' HTCs breaks the convective residual.
+  std::swap(vs[0].htc[1], vs[1].htc[1]);
+  EXPECT_GT(loss.evaluate_physical(f, physics_batch(p, grid, vs, to)).terms.at("convective"), 0.1);
+  // The separable model takes both inputs (MIONet product of the two branches).
+  const GridFields g =
+      m.net().fields(branch_inputs(p, vs, m.tensor_options()), loss.xi(0).to(torch::kFloat32),
+                     loss.xi(1).to(torch::kFloat32), loss.xi(2).to(torch::kFloat32), false);
+  EXPECT_EQ(g.u.sizes(), (std::vector<int64_t>{2, 7, 7, 9}));
+  // A design outside the trained HTC range is refused.
+  model::Design cold = d;
+  cold.faces[model::kBottom].h = 1e6;
+  EXPECT_NE(error_of([&] { p.inputs_of(cold); }).find("outside the model's training range"),
+            std::string::npos);
+}
