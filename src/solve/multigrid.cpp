@@ -1,5 +1,6 @@
 #include "solve/multigrid.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -19,7 +20,7 @@ struct Transfer1D {
 // Coarsening along one axis: a node is dropped (its two intervals merged) when the merged
 // interval is at most `h_max` and the previous node is kept; both ends and the `keep`
 // coordinates (material edges, so that every level sees the same geometry) always stay.
-// With h_max = max(largest interval, 2 x smallest interval) over both lateral axes, uniform
+// With h_max = max(largest interval, 2 x lower-quartile interval) over both lateral axes, uniform
 // grids coarsen by 2 everywhere, while on stretched or anisotropic grids only the short
 // intervals merge until they catch up with the long ones: semi-coarsening in the strongly
 // coupled direction, which point (column) relaxation alone cannot smooth.
@@ -119,13 +120,14 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
         keep_x.insert(keep_x.end(), {fp[0], fp[2]});
         keep_y.insert(keep_y.end(), {fp[1], fp[3]});
       }
-    double h_lo = 1e300, h_hi = 0;
+    // The short intervals are the lower quartile (not the minimum: one short interval at an
+    // end of an odd-sized axis must not stop the coarsening of all the others).
+    std::vector<double> h;
     for (const auto* v : {&o.x(), &o.y()})
-      for (std::size_t i = 0; i + 1 < v->size(); ++i) {
-        h_lo = std::min(h_lo, (*v)[i + 1] - (*v)[i]);
-        h_hi = std::max(h_hi, (*v)[i + 1] - (*v)[i]);
-      }
-    const double h_max = std::max(h_hi, 2 * h_lo);
+      for (std::size_t i = 0; i + 1 < v->size(); ++i) h.push_back((*v)[i + 1] - (*v)[i]);
+    const double h_hi = *std::max_element(h.begin(), h.end());
+    std::nth_element(h.begin(), h.begin() + h.size() / 4, h.end());
+    const double h_max = std::max(h_hi, 2 * h[h.size() / 4]);
     std::vector<double> xc = o.x(), yc = o.y();
     if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, h_max, &xc);
     if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, h_max, &yc);
