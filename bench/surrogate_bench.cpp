@@ -155,7 +155,8 @@ json bench_training(const StepArgs& a) {
 }
 
 struct AccuracyArgs {
-  std::string model_dir, anchors = "/work/shared/anchors/celsius", device = "cpu";
+  std::string model_dir, anchors = std::string(HEATOP_EXAMPLES_DIR) + "/../tests/data/celsius",
+                         device = "cpu";
   int heldout = 100, nx = 101, ny = 101, nz = 51;
 };
 

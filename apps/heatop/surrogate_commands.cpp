@@ -182,6 +182,9 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
       if (f.h > 0) amb = f.t_amb;
     const auto r = trust::refine_to_error(sys, field.values, sc, a.tol_K, amb);
     const auto after = trust::estimate_confidence(sys, field.values, co);
+    // The confidence block describes the field that is written: the refined one.
+    s["prediction_confidence"] = s["confidence"];
+    s["confidence"] = confidence_json(after, r.seconds, grid);
     s["refinement"] = {{"method", a.refine_method},
                        {"tolerance_K", a.tol_K},
                        {"reached", r.reached},
@@ -220,8 +223,10 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
       "%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | surrogate %.3f s | est. max error %.3g K, "
       "confidence %.2f (%s) | balance %.1e | -> %s\n",
       d.name.c_str(), st.t_max, st.hotspot_m[0] * 1e3, st.hotspot_m[1] * 1e3, st.hotspot_m[2] * 1e3,
-      secs, conf.est_max_error_K, conf.score, conf.trusted ? "trusted" : "not trusted",
-      bal.rel_mismatch, a.predict_output.c_str());
+      secs, s["confidence"]["est_max_error_K"].get<double>(),
+      s["confidence"]["score"].get<double>(),
+      s["confidence"]["trusted"].get<bool>() ? "trusted" : "not trusted", bal.rel_mismatch,
+      a.predict_output.c_str());
   return 0;
 }
 
