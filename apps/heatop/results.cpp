@@ -66,6 +66,21 @@ void check_memory(std::size_t n) {
                              " GiB are available. Reduce grid.nx, grid.ny or grid.nz.");
 }
 
+void add_energy_balance(const fv::EnergyBalance& bal, json& s) {
+  s["power_in_W"] = bal.power_in;
+  json hout;
+  for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
+  s["heat_out_W"] = hout;
+  s["energy_balance_rel"] = bal.rel_mismatch;
+}
+
+void finish_results(io::OutputDir& out, json& s) {
+  s["files"] = out.files();
+  s["files"].push_back("summary.json");
+  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
+  out.commit();
+}
+
 FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
                                const model::Grid& grid, const io::Field3D& field, json& s) {
   const model::Design& d = ctx.loaded->design;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/field.hpp"
 #include "io/output_dir.hpp"
@@ -28,6 +29,12 @@ struct FieldStats {
   double t_max = 0, t_min = 0, t_mean = 0;  // K (t_mean volume-weighted)
   std::array<double, 3> hotspot_m{};
 };
+
+/// Adds power_in_W, heat_out_W (per face) and energy_balance_rel to `summary`.
+void add_energy_balance(const fv::EnergyBalance& bal, nlohmann::json& summary);
+
+/// Writes summary.json as the last file (listing every file) and moves the folder into place.
+void finish_results(io::OutputDir& out, nlohmann::json& summary);
 
 /// Refuses grids whose solve would not fit in the available memory (before allocating).
 void check_memory(std::size_t nodes);

@@ -94,11 +94,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   s["heatop_version"] = HEATOP_VERSION;
   s["source"] = "fv";
   s["design"] = d.name;
-  s["power_in_W"] = bal.power_in;
-  json hout;
-  for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
-  s["heat_out_W"] = hout;
-  s["energy_balance_rel"] = bal.rel_mismatch;
+  add_energy_balance(bal, s);
   s["solver"] = {{"method", rep.method},
                  {"preconditioner", rep.preconditioner},
                  {"iterations", rep.iterations},
@@ -114,10 +110,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   if (!args.export_format.empty())  // HotSpot / 3D-ICE layouts (io/export_formats.hpp)
     io::write_exports(args.export_format, d, grid, field.values,
                       [&](const std::string& name) { return out.file(name); });
-  s["files"] = out.files();
-  s["files"].push_back("summary.json");
-  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
-  out.commit();
+  finish_results(out, s);
 
   std::printf(
       "%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | %s, %d it, rel.res %.1e, %.3f s | "

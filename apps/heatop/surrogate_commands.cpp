@@ -209,16 +209,9 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   s["surrogate"]["seconds"] = secs;
   s["surrogate"]["device"] = a.device;
   s["design"] = d.name;
-  s["power_in_W"] = bal.power_in;
-  json hout;
-  for (int f = 0; f < model::kNumFaces; ++f) hout[model::face_name(f)] = bal.heat_out[f];
-  s["heat_out_W"] = hout;
-  s["energy_balance_rel"] = bal.rel_mismatch;
+  add_energy_balance(bal, s);
   const FieldStats st = write_field_results(out, ctx, grid, field, s);
-  s["files"] = out.files();
-  s["files"].push_back("summary.json");
-  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
-  out.commit();
+  finish_results(out, s);
   std::printf(
       "%s: T_max %.3f K at (%.3f, %.3f, %.3f) mm | surrogate %.3f s | est. max error %.3g K, "
       "confidence %.2f (%s) | balance %.1e | -> %s\n",

@@ -291,29 +291,11 @@ void LayeredOperator::apply(const double* x, double* y) const {
         for (int k = 0; k < nz_; ++k) yc[k] = di[k] * xc[k];
         for (int k = 1; k < nz_; ++k) yc[k] += lo[k] * xc[k - 1];
         for (int k = 0; k + 1 < nz_; ++k) yc[k] += up[k] * xc[k + 1];
-        // y -= in-plane coupling
-        if (has_footprints_) {
-          std::fill(tmp.begin(), tmp.end(), 0.0);
-          add_inplane_general(i, j, x, tmp.data());
-          for (int k = 0; k < nz_; ++k) yc[k] -= tmp[k];
-          continue;
-        }
-        double g[4], gsum;
-        inplane_factors(i, j, g, &gsum);
-        (void)gsum;
-        const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
-                               (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
-        if (col_fixed) continue;
-        const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
-        const double* xe = i + 1 < nx_ ? x + index(i + 1, j, 0) : xc;
-        const double* xs = j > 0 ? x + index(i, j - 1, 0) : xc;
-        const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
-        const double* kc = kxy_cv_.data();
-        const int k0 = bc_[4].fixed ? 1 : 0;
-        const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+        // y -= in-plane coupling (one code path with the smoother's right-hand sides)
+        std::fill(tmp.begin(), tmp.end(), 0.0);
+        add_inplane_coupling(i, j, x, tmp.data());
 #pragma omp simd
-        for (int k = k0; k < k1; ++k)
-          yc[k] -= kc[k] * (g[0] * xw[k] + g[1] * xe[k] + g[2] * xs[k] + g[3] * xn[k]);
+        for (int k = 0; k < nz_; ++k) yc[k] -= tmp[k];
       }
     }
   }
