@@ -27,11 +27,20 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor pre
       for (double v : f) m = std::max(m, v);
       peaks.push_back(m);
     }
-    // The batch's best candidate matters if it would be a new best: check it with the solver.
-    std::size_t bi = 0;
-    for (std::size_t c = 1; c < peaks.size(); ++c)
-      if (peaks[c] < peaks[bi]) bi = c;
-    if (peaks[bi] < *best) {
+    // A candidate matters if it would be a new best: check it with the solver. When a check
+    // raises its value, the next-best candidate of the batch may now be the would-be best, so
+    // repeat until the batch's best is either checked or no new best: no unchecked surrogate
+    // answer ever becomes the optimizer's best.
+    std::vector<char> checked(peaks.size(), 0);
+    while (true) {
+      std::size_t bi = 0;
+      for (std::size_t c = 1; c < peaks.size(); ++c)
+        if (peaks[c] < peaks[bi]) bi = c;
+      if (!(peaks[bi] < *best) || checked[bi]) {
+        if (checked[bi]) *best = std::min(*best, peaks[bi]);
+        break;
+      }
+      checked[bi] = 1;
       const fv::System sys = fv::discretize(designs[bi], grid);
       trust::ConfidenceOptions co;
       co.tolerance_K = opt.tolerance_K;
@@ -46,7 +55,6 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor pre
         for (double v : t) m = std::max(m, v);
         peaks[bi] = m;
       }
-      *best = std::min(*best, peaks[bi]);
     }
     return peaks;
   };
