@@ -20,10 +20,9 @@ struct Transfer1D {
 // Coarsening along one axis: a node is dropped (its two intervals merged) when the merged
 // interval is at most `h_max` and the previous node is kept; both ends and the `keep`
 // coordinates (material edges, so that every level sees the same geometry) always stay.
-// With h_max = max(largest interval, 2 x lower-quartile interval) over both lateral axes, uniform
-// grids coarsen by 2 everywhere, while on stretched or anisotropic grids only the short
-// intervals merge until they catch up with the long ones: semi-coarsening in the strongly
-// coupled direction, which point (column) relaxation alone cannot smooth.
+// The caller's h_max (see the constructor) makes short intervals merge first on stretched or
+// anisotropic grids: semi-coarsening in the strongly coupled direction, which point (column)
+// relaxation alone cannot smooth.
 Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<double>& keep,
                          double h_max, std::vector<double>* coarse) {
   const int n = static_cast<int>(fine.size());
@@ -120,17 +119,22 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
         keep_x.insert(keep_x.end(), {fp[0], fp[2]});
         keep_y.insert(keep_y.end(), {fp[1], fp[3]});
       }
-    // The short intervals are the lower quartile (not the minimum: one short interval at an
-    // end of an odd-sized axis must not stop the coarsening of all the others).
+    // Intervals merge while the merged length stays within 2x the lower-quartile interval
+    // (over both lateral axes): uniform grids coarsen by 2 everywhere, graded or anisotropic
+    // ones merge their short intervals first (semi-coarsening where the coupling is strong),
+    // so coarse levels become progressively uniform. The quartile, not the minimum: one short
+    // end interval must not stop the rest. If nothing can merge, the bound grows.
     std::vector<double> h;
     for (const auto* v : {&o.x(), &o.y()})
       for (std::size_t i = 0; i + 1 < v->size(); ++i) h.push_back((*v)[i + 1] - (*v)[i]);
-    const double h_hi = *std::max_element(h.begin(), h.end());
     std::nth_element(h.begin(), h.begin() + h.size() / 4, h.end());
-    const double h_max = std::max(h_hi, 2 * h[h.size() / 4]);
+    const double span = std::max(o.x().back() - o.x().front(), o.y().back() - o.y().front());
     std::vector<double> xc = o.x(), yc = o.y();
-    if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, h_max, &xc);
-    if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, h_max, &yc);
+    for (double h_max = 2 * h[h.size() / 4]; h_max <= 2 * span; h_max *= 1.5) {
+      if (o.nx() > 2) f.tx = make_transfer(o.x(), keep_x, h_max, &xc);
+      if (o.ny() > 2) f.ty = make_transfer(o.y(), keep_y, h_max, &yc);
+      if (xc.size() < o.x().size() || yc.size() < o.y().size()) break;
+    }
     const bool can_x = xc.size() < o.x().size(), can_y = yc.size() < o.y().size();
     if (static_cast<long>(o.nx()) * o.ny() <= opt_.max_coarse_columns || (!can_x && !can_y) ||
         static_cast<int>(levels_.size()) >= opt_.max_levels)
