@@ -206,3 +206,37 @@ TEST_F(Cli, NonConvergenceIsReportedWithExitCode3) {
 }
 
 }  // namespace
+
+TEST(CliForeign, HotSpotModelSolvedDirectlyMatchesTheImportedDesign) {
+  const std::string d = std::string(HEATOP_TEST_DATA) + "/interop/hotspot/example2/";
+  const fs::path tmp = fs::temp_directory_path() / ("heatop_cli_hs_" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const std::string files =
+      " --flp " + d + "ev6.flp --ptrace " + d + "gcc.ptrace --materials " + d + "example.materials";
+  const CliRun direct =
+      run("solve " + d + "example.config" + files + " -o " + (tmp / "a").string());
+  ASSERT_EQ(direct.code, 0) << direct.output;
+  const CliRun imp =
+      run("import hotspot -c " + d + "example.config -f " + d + "ev6.flp -p " + d +
+          "gcc.ptrace --materials " + d + "example.materials -o " + (tmp / "ev6.yaml").string());
+  ASSERT_EQ(imp.code, 0) << imp.output;
+  const CliRun via = run("solve " + (tmp / "ev6.yaml").string() + " -o " + (tmp / "b").string());
+  ASSERT_EQ(via.code, 0) << via.output;
+  const auto a = nlohmann::json::parse(std::ifstream(tmp / "a" / "summary.json"));
+  const auto b = nlohmann::json::parse(std::ifstream(tmp / "b" / "summary.json"));
+  EXPECT_NEAR(a["T_max_K"].get<double>(), b["T_max_K"].get<double>(), 1e-9);
+  EXPECT_NEAR(a["power_in_W"].get<double>(), b["power_in_W"].get<double>(), 1e-9);
+  // The HotSpot files without a .config design, and a .config without a trace, are refused.
+  const CliRun bad = run("solve " + std::string(HEATOP_EXAMPLES) + "/c1_surface.yaml" + files +
+                         " -o " + (tmp / "c").string());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("go with a HotSpot .config"), std::string::npos) << bad.output;
+  const CliRun noptrace =
+      run("solve " + d + "example.config --flp " + d + "ev6.flp -o " + (tmp / "d").string());
+  EXPECT_NE(noptrace.code, 0);
+  EXPECT_NE(noptrace.output.find("needs --ptrace"), std::string::npos) << noptrace.output;
+  EXPECT_FALSE(fs::exists(tmp / "c"));
+  EXPECT_FALSE(fs::exists(tmp / "d"));
+  fs::remove_all(tmp);
+}

@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
   s->add_option("--set", solve.overrides,
                 "override a design key, e.g. --set grid.nx=41 (repeatable)");
   s->add_option("--probe", solve.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
+  s->add_option("--flp", solve.hotspot_flp,
+                "HotSpot floorplan, when the design is a HotSpot .config");
+  s->add_option("--ptrace", solve.hotspot_ptrace,
+                "HotSpot power trace (steady: the rows' average)");
+  s->add_option("--lcf", solve.hotspot_lcf, "HotSpot layer configuration file");
+  s->add_option("--materials", solve.hotspot_materials, "HotSpot materials file");
   s->add_option("--threads", solve.threads, "OpenMP threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   s->add_option("--export", solve.export_format,

@@ -11,6 +11,8 @@ struct SolveArgs {
   std::string probe_file;
   int threads = 0;            // 0 = OpenMP default
   std::string export_format;  // --export hotspot|3d-ice (io/export_formats.hpp)
+  // A HotSpot model given directly: design is its .config, plus these files (docs/interop.md).
+  std::string hotspot_flp, hotspot_ptrace, hotspot_lcf, hotspot_materials;
 };
 
 /// Runs `heatop solve`; returns the exit code (0, or 3 when the solver did not converge).
