@@ -161,6 +161,19 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   }
 }
 
+std::string commented_design_text(const YAML::Node& design, const std::string& header,
+                                  const std::vector<std::string>& warnings,
+                                  const std::vector<std::string>& notes) {
+  YAML::Emitter out;
+  out << design;
+  std::string s;
+  std::istringstream h(header);
+  for (std::string l; std::getline(h, l);) s += "# " + l + "\n";
+  for (const auto& w : warnings) s += "# warning: " + w + "\n";
+  for (const auto& n : notes) s += "# note: " + n + "\n";
+  return s + out.c_str() + "\n";
+}
+
 std::string to_yaml(const YAML::Node& node) {
   YAML::Emitter out;
   out << node;

@@ -36,6 +36,12 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
 /// Applies one "dotted.path=value" override to a YAML tree (value parsed as YAML).
 void apply_override(YAML::Node& root, const std::string& assignment);
 
+/// A design tree as YAML text under a comment header: the header's lines, then one
+/// "# warning: ..." and "# note: ..." line each (what the importers write).
+std::string commented_design_text(const YAML::Node& design, const std::string& header,
+                                  const std::vector<std::string>& warnings,
+                                  const std::vector<std::string>& notes);
+
 /// The effective design as YAML text (for manifests and --print-design).
 std::string to_yaml(const YAML::Node& node);
 

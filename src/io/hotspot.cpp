@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/design_file.hpp"
+
 namespace heatop::io::hotspot {
 
 namespace fs = std::filesystem;
@@ -943,14 +945,7 @@ ImportResult Importer::run() {
 ImportResult import_design(const ImportOptions& options) { return Importer(options).run(); }
 
 std::string design_text(const ImportResult& r, const std::string& header) {
-  YAML::Emitter out;
-  out << r.design;
-  std::string s;
-  std::istringstream h(header);
-  for (std::string l; std::getline(h, l);) s += "# " + l + "\n";
-  for (const auto& w : r.warnings) s += "# warning: " + w + "\n";
-  for (const auto& n : r.notes) s += "# note: " + n + "\n";
-  return s + out.c_str() + "\n";
+  return commented_design_text(r.design, header, r.warnings, r.notes);
 }
 
 }  // namespace heatop::io::hotspot

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/design_file.hpp"
+
 namespace heatop::io::ice3d {
 
 namespace fs = std::filesystem;
@@ -634,14 +636,7 @@ ImportResult import_design(const std::string& stk_path) {
 }
 
 std::string design_text(const ImportResult& r, const std::string& header) {
-  YAML::Emitter out;
-  out << r.design;
-  std::string s;
-  std::istringstream h(header);
-  for (std::string l; std::getline(h, l);) s += "# " + l + "\n";
-  for (const auto& w : r.warnings) s += "# warning: " + w + "\n";
-  for (const auto& n : r.notes) s += "# note: " + n + "\n";
-  return s + out.c_str() + "\n";
+  return commented_design_text(r.design, header, r.warnings, r.notes);
 }
 
 LoadedDesign load_design_any(const std::string& path, const std::vector<std::string>& overrides,

@@ -17,6 +17,20 @@ void require(bool ok, const std::string& msg) {
 }
 }  // namespace
 
+const char* bc_type_name(BcType t) {
+  switch (t) {
+    case BcType::kAdiabatic:
+      return "adiabatic";
+    case BcType::kConvective:
+      return "convective";
+    case BcType::kFixed:
+      return "fixed";
+    case BcType::kPower:
+      return "power";
+  }
+  return "?";
+}
+
 const char* face_name(int face) {
   static const char* names[kNumFaces] = {"west", "east", "south", "north", "bottom", "top"};
   return (face >= 0 && face < kNumFaces) ? names[face] : "?";

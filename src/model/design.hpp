@@ -50,6 +50,8 @@ struct Layer {
 };
 
 enum class BcType { kAdiabatic, kConvective, kFixed, kPower };
+/// "adiabatic", "convective", "fixed" or "power" (the design-file spelling).
+const char* bc_type_name(BcType t);
 
 /// One boundary condition on one face of the box.
 /// kConvective: -k dT/dn = h (T - T_amb).  kFixed: T = t_fixed.

@@ -10,20 +10,6 @@ torch::Tensor vec(const std::vector<double>& v, const TensorOptions& to) {
   return torch::tensor(v, torch::kFloat64).to(to.options());
 }
 
-const char* type_term(model::BcType t) {
-  switch (t) {
-    case model::BcType::kAdiabatic:
-      return "adiabatic";
-    case model::BcType::kConvective:
-      return "convective";
-    case model::BcType::kFixed:
-      return "fixed";
-    case model::BcType::kPower:
-      return "power";
-  }
-  return "?";
-}
-
 }  // namespace
 
 PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const TensorOptions& to)
@@ -51,7 +37,7 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
   names_.push_back("pde");
   for (const char* t : {"adiabatic", "convective", "power", "fixed"})
     for (const auto& f : p.base().faces)
-      if (std::string(type_term(f.type)) == t) {
+      if (std::string(model::bc_type_name(f.type)) == t) {
         names_.push_back(t);
         break;
       }
@@ -221,7 +207,7 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
   for (int face = 0; face < model::kNumFaces; ++face) {
     const model::Boundary& bc = p_.base().faces[face];
     const torch::Tensor u = src.face_u(face);
-    const std::string term = type_term(bc.type);
+    const std::string term = model::bc_type_name(bc.type);
     if (bc.type == model::BcType::kFixed) {
       add(term, u - (bc.t_fixed - nm.t_amb_K) / nm.delta_T_K, double(u.numel()));
       continue;

@@ -15,20 +15,6 @@ bool close(double a, double b) {
   return std::abs(a - b) <= 1e-9 * std::max({std::abs(a), std::abs(b), 1e-300});
 }
 
-const char* bc_name(model::BcType t) {
-  switch (t) {
-    case model::BcType::kAdiabatic:
-      return "adiabatic";
-    case model::BcType::kConvective:
-      return "convective";
-    case model::BcType::kFixed:
-      return "fixed";
-    case model::BcType::kPower:
-      return "power";
-  }
-  return "?";
-}
-
 int face_of(const std::string& target) { return target == "top" ? model::kTop : model::kBottom; }
 
 bool same_map(const model::PowerMap& a, const model::PowerMap& b) {
@@ -122,13 +108,14 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
       const model::Boundary& b = base.faces[face];
       if (in.type == "power_map" && b.type != model::BcType::kPower)
         throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
-                                    bc_name(b.type) +
+                                    model::bc_type_name(b.type) +
                                     "', not 'power': the power map has nowhere "
                                     "to enter. Make it a power face in the design file.");
       if (in.type == "htc" && b.type != model::BcType::kConvective &&
           !(b.type == model::BcType::kPower && b.h > 0))
         throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
-                                    bc_name(b.type) + "', which has no heat-transfer coefficient");
+                                    model::bc_type_name(b.type) +
+                                    "', which has no heat-transfer coefficient");
     }
     if (in.type == "power_map") {
       // The sensor grid must resolve the design's footprint at a useful density: with the
@@ -267,8 +254,8 @@ InputValues Problem::inputs_of(const model::Design& d) const {
     const model::Boundary &a = d.faces[f], &b = base_.faces[f];
     const std::string w = std::string(model::face_name(f)) + " face ";
     if (a.type != b.type) {
-      diff.push_back(w + "type " + bc_name(b.type) + " (model) vs " + bc_name(a.type) +
-                     " (design)");
+      diff.push_back(w + "type " + model::bc_type_name(b.type) + " (model) vs " +
+                     model::bc_type_name(a.type) + " (design)");
       continue;
     }
     bool h_varies = false, q_varies = false;
