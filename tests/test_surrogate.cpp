@@ -34,6 +34,7 @@ TrunkConfig trunk_config(const std::string& type) {
   c.grid = 6;
   c.fourier_features = 4;
   c.fourier_scale = 1.0;
+  c.modes = 7;
   return c;
 }
 
@@ -129,7 +130,8 @@ TEST_P(TrunkDerivatives, TaylorMatchesAutograd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTrunks, TrunkDerivatives,
-                         ::testing::Values("mlp", "fourier-mlp", "chebykan", "bspline-kan"),
+                         ::testing::Values("mlp", "fourier-mlp", "chebykan", "bspline-kan",
+                                           "cosine"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (auto& c : s)
@@ -168,6 +170,66 @@ TEST(SeparableDeepONet, ShapesAndContractionMatchesEinsum) {
                       Y = torch::randn({3, 6}, opt), Z = torch::randn({7, 6}, opt);
   const torch::Tensor ref = torch::einsum("br,ir,jr,kr->bijk", {beta, X, Y, Z});
   EXPECT_LT(max_abs(separable_contract(beta, X, Y, Z) - ref), 1e-12);
+}
+
+TEST(SeparableDeepONet, TuckerCoreShapesAndContractionMatchesEinsum) {
+  torch::manual_seed(2);
+  NetworkConfig nc;
+  nc.core = "tucker";
+  nc.tucker_ranks[0] = 3;
+  nc.tucker_ranks[1] = 4;
+  nc.tucker_ranks[2] = 2;
+  nc.branch_widths = {8};
+  nc.trunk = trunk_config("mlp");
+  nc.dtype = "float64";
+  auto net = make_operator_net(nc, {9});
+  EXPECT_EQ(net->rank(), 24);
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  std::vector<torch::Tensor> in{torch::randn({4, 9}, opt)};
+  const torch::Tensor xs = torch::linspace(-1, 1, 5, opt), ys = torch::linspace(-1, 1, 3, opt),
+                      zs = torch::linspace(-1, 1, 7, opt);
+  const GridFields f = net->fields(in, xs, ys, zs, true);
+  EXPECT_EQ(f.u.sizes(), (std::vector<int64_t>{4, 5, 3, 7}));
+  EXPECT_EQ(f.uyy.sizes(), (std::vector<int64_t>{4, 5, 3, 7}));
+  auto& sep = dynamic_cast<SeparableDeepONet&>(*net);
+  const SeparableFactors s = sep.factors(in, xs, ys, zs, false);
+  EXPECT_TRUE(s.tucker);
+  EXPECT_EQ(s.beta.sizes(), (std::vector<int64_t>{4, 3, 4, 2}));
+  EXPECT_EQ(s.x.v.sizes(), (std::vector<int64_t>{5, 3}));
+  EXPECT_EQ(s.z.v.sizes(), (std::vector<int64_t>{7, 2}));
+  const torch::Tensor g = torch::randn({4, 3, 4, 2}, opt), X = torch::randn({5, 3}, opt),
+                      Y = torch::randn({6, 4}, opt), Z = torch::randn({7, 2}, opt);
+  const torch::Tensor ref = torch::einsum("bpqr,ip,jq,kr->bijk", {g, X, Y, Z});
+  EXPECT_LT(max_abs(tucker_contract(g, X, Y, Z) - ref), 1e-12);
+  EXPECT_LT(max_abs(f.u - torch::einsum("bpqr,ip,jq,kr->bijk", {s.beta, s.x.v, s.y.v, s.z.v})),
+            1e-12);
+}
+
+// With a linear branch the operator is affine in its input: f(a) + f(b) = f(a + b) + f(0).
+TEST(SeparableDeepONet, LinearBranchMakesTheOperatorAffine) {
+  torch::manual_seed(3);
+  NetworkConfig nc;
+  nc.core = "tucker";
+  nc.branch_widths = {16};
+  nc.branch_activation = "linear";
+  nc.trunk = trunk_config("mlp");
+  nc.dtype = "float64";
+  auto net = make_operator_net(nc, {9});
+  {
+    torch::NoGradGuard ng;  // a linear branch starts at zero: give it random weights
+    for (auto& prm : net->parameters()) prm.normal_();
+  }
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor a = torch::randn({1, 9}, opt), b = torch::randn({1, 9}, opt);
+  const torch::Tensor xs = torch::linspace(-1, 1, 4, opt);
+  auto u = [&](const torch::Tensor& q) { return net->fields({q}, xs, xs, xs, false).u; };
+  const torch::Tensor lhs = u(a) + u(b), rhs = u(a + b) + u(torch::zeros({1, 9}, opt));
+  EXPECT_GT(max_abs(u(a)), 1e-3);
+  EXPECT_LT(max_abs(lhs - rhs), 1e-12 * max_abs(lhs));
+  nc.branch_activation = "tanh";  // the default is not affine
+  auto net2 = make_operator_net(nc, {9});
+  auto u2 = [&](const torch::Tensor& q) { return net2->fields({q}, xs, xs, xs, false).u; };
+  EXPECT_GT(max_abs(u2(a) + u2(b) - u2(a + b) - u2(torch::zeros({1, 9}, opt))), 1e-6);
 }
 
 // ---- physics loss -------------------------------------------------------------------------
@@ -214,6 +276,55 @@ TEST(PhysicsLoss, ZeroForTheExactOneDimensionalSolution) {
   GridFields h = f;
   h.uz = f.uz * 2;
   EXPECT_GT(loss.evaluate_physical(h, batch).terms.at("power"), 0.5);
+}
+
+// The cell-averaged power residual (training.power_residual: cells): zero for the exact
+// solution of the uniform map, and a flux error of one tile shows up in that tile's term.
+TEST(PhysicsLoss, CellAveragedPowerResidual) {
+  std::vector<double> gx, gw;
+  gauss_legendre(3, gx, gw);
+  EXPECT_NEAR(gx[0], -std::sqrt(0.6), 1e-14);
+  EXPECT_NEAR(gw[1], 8.0 / 9.0, 1e-14);
+  gauss_legendre(5, gx, gw);  // exact for x^8 on [-1, 1]: 2/9
+  double s = 0;
+  for (int i = 0; i < 5; ++i) s += gw[i] * std::pow(gx[i], 8);
+  EXPECT_NEAR(s, 2.0 / 9.0, 1e-14);
+
+  const model::Design d = io::load_design(kExamples + "/c1_surface.yaml",
+                                          {"top.power_map=" + kExamples + "/maps/map_20_20.txt"})
+                              .design;
+  const OperatorConfig cfg =
+      parse(c1_config("{rank: 8}", "{steps: 5, power_residual: cells, quadrature_points: 2}"));
+  const Problem p(d, cfg);
+  EXPECT_EQ(flux_cells(p, model::kTop), (std::array<int, 2>{20, 20}));
+  EXPECT_EQ(flux_cells(p, model::kBottom), (std::array<int, 2>{0, 0}));  // convective face
+  const model::Grid grid = p.grid(9, 9, 11);
+  const TensorOptions to{torch::kCPU, torch::kFloat64};
+  const PhysicsLoss loss(p, grid, to);
+  ASSERT_TRUE(loss.has_cells(model::kTop));
+  EXPECT_EQ(loss.cell_xi(model::kTop, 0).numel(), 40);  // 20 tiles x 2 points
+  InputValues v;
+  v.maps = {d.faces[model::kTop].power};
+  v.htc = {0};
+  const PhysicsBatch batch = physics_batch(p, grid, {v}, to);
+  ASSERT_TRUE(batch.q_cells[model::kTop].defined());
+  EXPECT_NEAR(batch.q_cells[model::kTop].mean().item<double>(), 1.0, 1e-12);  // 2.5 W/mm^2
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor zhat = torch::tensor(grid.z, opt).view({1, 1, 1, -1}) / p.norm().length_m;
+  GridFields f;
+  f.u = (0.2 + zhat).expand({1, 9, 9, 11}).contiguous();
+  f.uz = torch::ones_like(f.u);
+  f.ux = f.uy = f.uxx = f.uyy = f.uzz = torch::zeros_like(f.u);
+  CellFields cells;  // trunk coordinates: d xi / d z^ = 4
+  cells[model::kTop].u = torch::full({1, 40, 40, 1}, 0.7, opt);
+  cells[model::kTop].uz = torch::full({1, 40, 40, 1}, 0.25, opt);
+  const LossValue exact = loss.evaluate_physical(f, batch, cells);
+  EXPECT_LT(exact.total.item<double>(), 1e-24);
+  // Double the flux on the first tile (its 2 x 2 quadrature points): one of 400 cells off by 1.
+  cells[model::kTop].uz.index_put_(
+      {0, torch::indexing::Slice(0, 2), torch::indexing::Slice(0, 2), 0}, 0.5);
+  EXPECT_NEAR(loss.evaluate_physical(f, batch, cells).terms.at("power"), 1.0 / 400, 1e-12);
+  EXPECT_THROW(loss.evaluate_physical(f, batch), std::logic_error);  // cells not evaluated
 }
 
 // ---- generators ---------------------------------------------------------------------------
@@ -281,6 +392,22 @@ TEST(Config, ClearErrorsForBadConfigurations) {
   EXPECT_NE(error_of([] {
               parse(c1_config("{rank: 8}", "{stepz: 10}"));
             }).find("training.stepz: unknown key; valid keys here: steps,"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{core: tensor-train}"));
+            }).find("network.core: unknown core 'tensor-train'; valid: cp, tucker"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{core: tucker, tucker_ranks: [8, 8]}"));
+            }).find("tucker_ranks: expected a list of 3 numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{model: pointwise, core: tucker}"));
+            }).find("tucker needs network.model: separable"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{branch: {activation: relu}}"));
+            }).find("network.branch.activation: 'relu' is not valid; use tanh or linear"),
             std::string::npos);
   // A sensor grid that does not match the design (1 x 1 mm die read at 21 x 3 nodes).
   const OperatorConfig bad_sensors = parse(c1_config("{rank: 8}", "{steps: 5}", "[21, 3]"));
@@ -413,31 +540,34 @@ TEST(Trainer, NanStopsTheRunAndKeepsTheLastGoodCheckpoint) {
 // The separable fast path (factors, rank-2R GEMM, face planes) equals the full-grid path, on a
 // layered stack with every kind of term (C2, plain z coordinate: interface term present).
 TEST(PhysicsLoss, SeparableFactorPathEqualsFullGridPath) {
-  for (const std::string design : {"c1_surface.yaml", "c2_volumetric.yaml"}) {
-    const bool c2 = design == "c2_volumetric.yaml";
-    std::string text = c1_config(
-        "{rank: 8, branch: {widths: [16]}, trunk: {type: chebykan, widths: [8]}, dtype: float64, "
-        "resistance_coordinate: off}");
-    text.replace(text.find("c1_surface.yaml"), 15, design);
-    if (c2) text.replace(text.find("target: top"), 11, "target: 'layer:active'");
-    const OperatorConfig cfg = parse(text);
-    const model::Design d = io::load_design(kExamples + "/" + design).design;
-    SurrogateModel m(cfg, d, torch::kCPU);
-    const model::Grid grid = m.problem().grid(9, 7, c2 ? 12 : 6);
-    const PhysicsLoss loss(m.problem(), grid, m.tensor_options());
-    const PhysicsBatch batch =
-        physics_batch(m.problem(), grid, draw_inputs(m.problem(), 5, 0, 3), m.tensor_options());
-    auto& net = dynamic_cast<SeparableDeepONet&>(m.net());
-    const LossValue a =
-        loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
-    const LossValue b =
-        loss.evaluate(net.factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
-    ASSERT_EQ(a.terms.size(), b.terms.size());
-    EXPECT_EQ(a.terms.count("interface"), c2 ? 1u : 0u);
-    for (const auto& [k, v] : a.terms)
-      EXPECT_NEAR(b.terms.at(k), v, 1e-12 * std::max(1.0, std::abs(v))) << design << " " << k;
-    EXPECT_NEAR(a.total.item<double>(), b.total.item<double>(), 1e-12 * a.total.item<double>());
-  }
+  for (const std::string core : {"cp", "tucker"})
+    for (const std::string design : {"c1_surface.yaml", "c2_volumetric.yaml"}) {
+      const bool c2 = design == "c2_volumetric.yaml";
+      std::string text = c1_config(
+          "{rank: 8, core: " + core +
+          ", tucker_ranks: [3, 4, 5], branch: {widths: [16]}, "
+          "trunk: {type: chebykan, widths: [8]}, dtype: float64, resistance_coordinate: off}");
+      text.replace(text.find("c1_surface.yaml"), 15, design);
+      if (c2) text.replace(text.find("target: top"), 11, "target: 'layer:active'");
+      const OperatorConfig cfg = parse(text);
+      const model::Design d = io::load_design(kExamples + "/" + design).design;
+      SurrogateModel m(cfg, d, torch::kCPU);
+      const model::Grid grid = m.problem().grid(9, 7, c2 ? 12 : 6);
+      const PhysicsLoss loss(m.problem(), grid, m.tensor_options());
+      const PhysicsBatch batch =
+          physics_batch(m.problem(), grid, draw_inputs(m.problem(), 5, 0, 3), m.tensor_options());
+      auto& net = dynamic_cast<SeparableDeepONet&>(m.net());
+      const LossValue a =
+          loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+      const LossValue b =
+          loss.evaluate(net.factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+      ASSERT_EQ(a.terms.size(), b.terms.size());
+      EXPECT_EQ(a.terms.count("interface"), c2 ? 1u : 0u);
+      for (const auto& [k, v] : a.terms)
+        EXPECT_NEAR(b.terms.at(k), v, 1e-12 * std::max(1.0, std::abs(v)))
+            << core << " " << design << " " << k;
+      EXPECT_NEAR(a.total.item<double>(), b.total.item<double>(), 1e-12 * a.total.item<double>());
+    }
 }
 
 // A short C1 training run (about 15 s on 2 cores) brings the error against FV under a loose bound

@@ -39,7 +39,18 @@ struct PhysicsBatch {
   std::array<torch::Tensor, 6> q;   // surface flux entering, [B or 1, n_a, n_b] face nodes
   std::array<torch::Tensor, 6> bi;  // Biot number, [B or 1, 1, 1]
   torch::Tensor source;             // volumetric power at nodes, [B or 1, nx, ny, nz]
+  /// training.power_residual = cells: mean flux over each cell of flux_cells(face),
+  /// [B or 1, cx, cy] (undefined where the face's power enters pointwise).
+  std::array<torch::Tensor, 6> q_cells;
 };
+
+/// The cell grid (cx, cy) over which the power residual of a top or bottom face is averaged
+/// when training.power_residual is `cells`: the generator's tile grid of the input driving the
+/// face, or the tile grid of the face's fixed tile map; {0, 0} where the power enters at points.
+std::array<int, 2> flux_cells(const Problem& p, int face);
+
+/// Gauss-Legendre nodes (on [-1, 1]) and weights (sum 2) of an n-point rule, n in 1..8.
+void gauss_legendre(int n, std::vector<double>& nodes, std::vector<double>& weights);
 
 PhysicsBatch physics_batch(const Problem& p, const model::Grid& grid,
                            const std::vector<InputValues>& batch, const TensorOptions& to);

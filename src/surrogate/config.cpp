@@ -149,42 +149,61 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
 
 void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   const std::string w = "network";
-  r.keys(n, w, {"model", "rank", "branch", "trunk", "resistance_coordinate", "dtype"});
+  r.keys(n, w,
+         {"model", "rank", "core", "tucker_ranks", "branch", "trunk", "trunk_z",
+          "resistance_coordinate", "dtype"});
   net.model = r.str(n, "model", w, net.model);
   net.rank = r.integer(n, "rank", w, net.rank);
+  net.core = r.str(n, "core", w, net.core);
+  if (n["tucker_ranks"]) {
+    const std::vector<double> tr = r.list(n, "tucker_ranks", w, 3);
+    for (int a = 0; a < 3; ++a) net.tucker_ranks[a] = static_cast<int>(tr[a]);
+  }
   net.resistance_coordinate = r.str(n, "resistance_coordinate", w, net.resistance_coordinate);
   net.dtype = r.str(n, "dtype", w, net.dtype);
   if (const YAML::Node b = n["branch"]) {
-    r.keys(b, "network.branch", {"widths"});
+    r.keys(b, "network.branch", {"type", "widths", "activation"});
+    net.branch_type = r.str(b, "type", "network.branch", net.branch_type);
+    net.branch_activation = r.str(b, "activation", "network.branch", net.branch_activation);
     if (b["widths"]) {
       net.branch_widths.clear();
-      for (double v : r.list(b, "widths", "network.branch", 0))
-        net.branch_widths.push_back(static_cast<int>(v));
+      // [] is allowed: the branch is then one linear map from the sensors to the outputs.
+      if (!(b["widths"].IsSequence() && b["widths"].size() == 0))
+        for (double v : r.list(b, "widths", "network.branch", 0))
+          net.branch_widths.push_back(static_cast<int>(v));
     }
   }
-  if (const YAML::Node t = n["trunk"]) {
-    const std::string tw = "network.trunk";
-    r.keys(t, tw, {"type", "widths", "degree", "grid", "fourier_features", "fourier_scale"});
-    TrunkConfig& tc = net.trunk;
+  auto parse_trunk = [&](const YAML::Node& t, const std::string& tw, TrunkConfig& tc) {
+    r.keys(t, tw,
+           {"type", "widths", "degree", "grid", "modes", "fourier_features", "fourier_scale"});
     tc.type = r.str(t, "type", tw, tc.type);
     if (t["widths"]) {
       tc.widths.clear();
-      for (double v : r.list(t, "widths", tw, 0)) tc.widths.push_back(static_cast<int>(v));
+      if (!(t["widths"].IsSequence() && t["widths"].size() == 0))
+        for (double v : r.list(t, "widths", tw, 0)) tc.widths.push_back(static_cast<int>(v));
     }
     tc.degree = r.integer(t, "degree", tw, tc.degree);
     tc.grid = r.integer(t, "grid", tw, tc.grid);
+    tc.modes = r.integer(t, "modes", tw, tc.modes);
     tc.fourier_features = r.integer(t, "fourier_features", tw, tc.fourier_features);
     tc.fourier_scale = r.num(t, "fourier_scale", tw, tc.fourier_scale);
+  };
+  if (const YAML::Node t = n["trunk"]) parse_trunk(t, "network.trunk", net.trunk);
+  net.trunk_z = net.trunk;
+  net.separate_trunk_z = false;
+  if (const YAML::Node t = n["trunk_z"]) {
+    parse_trunk(t, "network.trunk_z", net.trunk_z);
+    net.separate_trunk_z = true;
   }
 }
 
 void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   const std::string w = "training";
-  r.keys(
-      n, w,
-      {"steps", "functions_per_step", "collocation", "collocation_sampling", "seed",
-       "learning_rate", "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
-       "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
+  r.keys(n, w,
+         {"steps", "functions_per_step", "collocation", "collocation_sampling", "power_residual",
+          "quadrature_points", "seed", "learning_rate", "decay_rate", "decay_steps", "loss_weights",
+          "log_every", "validate_every", "validation_functions", "validation_grid",
+          "checkpoint_every", "divergence_factor"});
   t.steps = r.integer(n, "steps", w, t.steps);
   t.functions_per_step = r.integer(n, "functions_per_step", w, t.functions_per_step);
   if (n["collocation"]) {
@@ -194,6 +213,8 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
     t.collocation_z = static_cast<int>(c[2]);
   }
   t.collocation_sampling = r.str(n, "collocation_sampling", w, t.collocation_sampling);
+  t.power_residual = r.str(n, "power_residual", w, t.power_residual);
+  t.quadrature_points = r.integer(n, "quadrature_points", w, t.quadrature_points);
   const double seed = r.num(n, "seed", w, static_cast<double>(t.seed));
   if (seed < 0 || seed != std::floor(seed))
     r.fail(n["seed"], "training.seed", "expected an integer >= 0");
@@ -232,7 +253,8 @@ void check(bool ok, const std::string& msg) {
 }  // namespace
 
 const std::vector<std::string>& trunk_types() {
-  static const std::vector<std::string> kTypes{"mlp", "fourier-mlp", "chebykan", "bspline-kan"};
+  static const std::vector<std::string> kTypes{"mlp", "fourier-mlp", "chebykan", "bspline-kan",
+                                               "cosine"};
   return kTypes;
 }
 
@@ -240,7 +262,10 @@ void TrunkConfig::validate() const {
   const auto& t = trunk_types();
   check(std::find(t.begin(), t.end(), type) != t.end(),
         "network.trunk.type: unknown trunk type '" + type + "'; valid types: " + join(t));
-  check(!widths.empty(), "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
+  check(type == "cosine" || !widths.empty(),
+        "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
+  check(type != "cosine" || (modes >= 1 && modes <= 512),
+        "network.trunk.modes: " + std::to_string(modes) + " is not in 1..512");
   for (int w : widths)
     check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
   check(type != "chebykan" || (degree >= 1 && degree <= 32),
@@ -295,6 +320,24 @@ void OperatorConfig::validate() const {
         "network.model: unknown model '" + network.model + "'; valid: separable, pointwise");
   check(network.rank >= 1 && network.rank <= 4096,
         "network.rank: " + std::to_string(network.rank) + " is not in 1..4096");
+  check(network.core == "cp" || network.core == "tucker",
+        "network.core: unknown core '" + network.core + "'; valid: cp, tucker");
+  check(network.core == "cp" || network.model == "separable",
+        "network.core: tucker needs network.model: separable");
+  for (int a = 0; a < 3; ++a)
+    check(network.tucker_ranks[a] >= 1 && network.tucker_ranks[a] <= 256,
+          "network.tucker_ranks: " + std::to_string(network.tucker_ranks[a]) + " is not in 1..256");
+  check(static_cast<long>(network.tucker_ranks[0]) * network.tucker_ranks[1] *
+                network.tucker_ranks[2] <=
+            65536,
+        "network.tucker_ranks: the core Rx*Ry*Rz must be <= 65536");
+  check(network.branch_type == "mlp" || network.branch_type == "separable",
+        "network.branch.type: '" + network.branch_type + "' is not valid; use mlp or separable");
+  check(network.branch_type == "mlp" || network.core == "tucker",
+        "network.branch.type: separable needs network.core: tucker");
+  check(network.branch_activation == "tanh" || network.branch_activation == "linear",
+        "network.branch.activation: '" + network.branch_activation +
+            "' is not valid; use tanh or linear");
   for (int w : network.branch_widths)
     check(w >= 1 && w <= 8192,
           "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");
@@ -304,6 +347,11 @@ void OperatorConfig::validate() const {
   check(network.dtype == "float32" || network.dtype == "float64",
         "network.dtype: '" + network.dtype + "' is not valid; use float32 or float64");
   network.trunk.validate();
+  network.trunk_z.validate();
+  check(!network.separate_trunk_z || network.model == "separable",
+        "network.trunk_z: a separate z trunk needs network.model: separable");
+  check(network.model == "separable" || network.trunk.type != "cosine",
+        "network.trunk.type: cosine is an axis basis; it needs network.model: separable");
   check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");
   const TrainingConfig& t = training;
   check(t.steps >= 1, "training.steps: " + std::to_string(t.steps) +
@@ -314,6 +362,10 @@ void OperatorConfig::validate() const {
   check(t.collocation_sampling == "random" || t.collocation_sampling == "grid",
         "training.collocation_sampling: '" + t.collocation_sampling +
             "' is not valid; use random or grid");
+  check(t.power_residual == "cells" || t.power_residual == "points",
+        "training.power_residual: '" + t.power_residual + "' is not valid; use cells or points");
+  check(t.quadrature_points >= 1 && t.quadrature_points <= 8,
+        "training.quadrature_points: " + std::to_string(t.quadrature_points) + " is not in 1..8");
   check(t.learning_rate > 0, "training.learning_rate must be > 0");
   check(t.decay_rate > 0 && t.decay_rate <= 1, "training.decay_rate must be in (0, 1]");
   check(t.decay_steps >= 1, "training.decay_steps must be >= 1");

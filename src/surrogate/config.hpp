@@ -9,12 +9,13 @@
 
 namespace heatop::surrogate {
 
-/// An axis trunk (trunks.hpp). Types: mlp, fourier-mlp, chebykan, bspline-kan.
+/// An axis trunk (trunks.hpp). Types: mlp, fourier-mlp, chebykan, bspline-kan, cosine.
 struct TrunkConfig {
   std::string type = "chebykan";
   std::vector<int> widths{32, 32};  // hidden layer widths
   int degree = 4;                   // chebykan: Chebyshev degree
   int grid = 8;                     // bspline-kan: intervals on [-1, 1]
+  int modes = 24;                   // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1
   int fourier_features = 16;        // fourier-mlp: number of frequencies
   double fourier_scale = 2.0;       // fourier-mlp: standard deviation of the frequencies
   /// Throws std::invalid_argument naming the bad key and the valid values.
@@ -65,9 +66,31 @@ struct InputConfig {
 
 struct NetworkConfig {
   std::string model = "separable";  // separable | pointwise
-  int rank = 64;                    // R, basis functions per trunk
+  int rank = 64;                    // R, basis functions per trunk (core cp)
+  /// How a separable model combines its axis trunks:
+  ///   cp      u = sum_r beta_r X_r Y_r Z_r (DeepOHeat-v1; R = rank)
+  ///   tucker  u = sum_abc beta_abc X_a Y_b Z_c with a in 1..Rx, b in 1..Ry, c in 1..Rz
+  ///           (tucker_ranks); the branch nets output the Rx*Ry*Rz core.
+  std::string core = "cp";
+  int tucker_ranks[3] = {24, 24, 12};
   std::vector<int> branch_widths{128, 128};
-  TrunkConfig trunk;
+  /// tanh | linear. A linear branch (no activation) makes the operator linear in its inputs,
+  /// exact for problems whose temperature rise is linear in the power (fixed k and h).
+  std::string branch_activation = "tanh";
+  /// Branch of a power-map input: `mlp` (widths, activation) or `separable` (Tucker core only):
+  /// beta[a,b,c] = D[a,b,c] * (A Q B^T)[a,b] with Q the sensor grid, A [Rx, sx], B [Ry, sy] and
+  /// D [Rx, Ry, Rz] learned: a separable linear transform of the map (a learned DCT, say) and a
+  /// per-mode depth weighting. Linear in the power, with Rx*Ry*Rz independent outputs for a
+  /// few thousand parameters. HTC inputs always use an mlp branch.
+  std::string branch_type = "mlp";
+  /// Outputs of the axis-a trunk and of the branch nets.
+  int trunk_outputs(int axis) const { return core == "tucker" ? tucker_ranks[axis] : rank; }
+  int branch_outputs() const {
+    return core == "tucker" ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
+  }
+  TrunkConfig trunk;    // every axis (the joint trunk of a pointwise model)
+  TrunkConfig trunk_z;  // the z axis of a separable model (= trunk unless given)
+  bool separate_trunk_z = false;
   std::string resistance_coordinate = "auto";  // auto | on | off (z trunk input, design.md §4)
   std::string dtype = "float32";               // float32 | float64
 };
@@ -81,6 +104,11 @@ struct TrainingConfig {
   int functions_per_step = 50;
   int collocation_x = 21, collocation_y = 21, collocation_z = 11;
   std::string collocation_sampling = "random";  // random (jittered every step) | grid (fixed)
+  /// How a surface power map enters the loss: `cells` compares the model's flux averaged over
+  /// each tile of the input's tile grid (Gauss quadrature) with the tile's power, `points` at
+  /// the collocation nodes (a discontinuous map sampled at jittered points: a noisy term).
+  std::string power_residual = "points";
+  int quadrature_points = 3;  // cells: Gauss-Legendre points per tile and axis
   unsigned long long seed = 1;
   double learning_rate = 1e-3;
   double decay_rate = 0.9;  // lr = learning_rate * decay_rate^(step / decay_steps)

@@ -2,32 +2,60 @@
 
 #include "surrogate/operator_net.hpp"
 
+#include <cmath>
+
 namespace heatop::surrogate {
 
-BranchNet::BranchNet(int in, const std::vector<int>& widths, int out) {
+BranchNet::BranchNet(int in, const std::vector<int>& widths, int out, bool linear)
+    : linear_(linear) {
   std::vector<int> dims{in};
   dims.insert(dims.end(), widths.begin(), widths.end());
   dims.push_back(out);
   for (std::size_t l = 0; l + 1 < dims.size(); ++l)
     layers_.push_back(
         register_module("linear" + std::to_string(l), torch::nn::Linear(dims[l], dims[l + 1])));
+  if (linear_) {
+    // A linear branch starts from the zero field: with many outputs (a Tucker core) a random
+    // last layer starts from a field whose residuals are 1e8 times the answer's.
+    torch::NoGradGuard ng;
+    layers_.back()->weight.zero_();
+    layers_.back()->bias.zero_();
+  }
+}
+
+BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz) : sx_(sx), sy_(sy) {
+  a_ = register_parameter("a", torch::randn({rx, sx}) / std::sqrt(static_cast<double>(sx)));
+  b_ = register_parameter("b", torch::randn({ry, sy}) / std::sqrt(static_cast<double>(sy)));
+  // D starts at zero: the zero field (A and B still receive gradients through D's).
+  d_ = register_parameter("d", torch::zeros({rx, ry, rz}));
 }
 
 torch::Tensor BranchNet::forward(const torch::Tensor& x) {
+  if (d_.defined()) {
+    const torch::Tensor q = x.view({x.size(0), sx_, sy_});
+    const torch::Tensor p = torch::matmul(torch::matmul(a_, q), b_.t());  // [B, rx, ry]
+    return (p.unsqueeze(-1) * d_).reshape({x.size(0), -1});
+  }
   torch::Tensor h = x;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     h = layers_[l]->forward(h);
-    if (l + 1 < layers_.size()) h = torch::tanh(h);
+    if (l + 1 < layers_.size() && !linear_) h = torch::tanh(h);
   }
   return h;
 }
 
-OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<int>& input_dims)
-    : rank_(cfg.rank) {
-  for (std::size_t i = 0; i < input_dims.size(); ++i)
+OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& inputs)
+    : rank_(cfg.branch_outputs()) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const InputShape& in = inputs[i];
+    const bool sep = cfg.branch_type == "separable" && in.sy > 0;
     branches_.push_back(
         register_module("branch" + std::to_string(i),
-                        std::make_shared<BranchNet>(input_dims[i], cfg.branch_widths, cfg.rank)));
+                        sep ? std::make_shared<BranchNet>(in.sx, in.sy, cfg.tucker_ranks[0],
+                                                          cfg.tucker_ranks[1], cfg.tucker_ranks[2])
+                            : std::make_shared<BranchNet>(in.dim(), cfg.branch_widths, rank_,
+                                                          cfg.branch_activation == "linear")));
+  }
 }
 
 torch::Tensor OperatorNet::coefficients(const std::vector<torch::Tensor>& inputs) {
@@ -47,8 +75,26 @@ torch::Tensor separable_contract(const torch::Tensor& beta, const torch::Tensor&
   return torch::mm(xy, bz).view({nx, ny, b, nz}).permute({2, 0, 1, 3});
 }
 
+torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
+                              const torch::Tensor& b, const torch::Tensor& c) {
+  const int64_t bs = core.size(0), ra = core.size(1), rb = core.size(2), rc = core.size(3);
+  const int64_t nc = c.size(0);
+  // [B*Ra*Rb, Rc] x [Rc, nc] -> [B, Ra, Rb, nc]
+  torch::Tensor t = torch::mm(core.reshape({bs * ra * rb, rc}), c.t()).view({bs, ra, rb, nc});
+  // contract Rb: [B, Ra, nc, Rb] x [Rb, nb] -> [B, Ra, nc, nb]
+  t = torch::matmul(t.transpose(2, 3), b.t());
+  // contract Ra: [B, nc, nb, Ra] x [Ra, na] -> [B, nc, nb, na]
+  t = torch::matmul(t.permute({0, 2, 3, 1}), a.t());
+  return t.permute({0, 3, 2, 1});
+}
+
+torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,
+                       const torch::Tensor& z) {
+  return s.tucker ? tucker_contract(s.beta, x, y, z) : separable_contract(s.beta, x, y, z);
+}
+
 std::shared_ptr<OperatorNet> make_operator_net(const NetworkConfig& cfg,
-                                               const std::vector<int>& input_dims) {
+                                               const std::vector<InputShape>& input_dims) {
   std::shared_ptr<OperatorNet> net;
   if (cfg.model == "pointwise")
     net = std::make_shared<PointwiseDeepONet>(cfg, input_dims);

@@ -24,20 +24,38 @@ struct GridFields {
   torch::Tensor u, ux, uy, uz, uxx, uyy, uzz;
 };
 
-/// The parts of a separable model's output: beta [B, R] and per-axis trunk values with
-/// derivatives in the trunk coordinates, [n, R] each.
+/// The parts of a separable model's output: beta and per-axis trunk values with derivatives in
+/// the trunk coordinates. cp: beta [B, R], axes [n, R] each. tucker: beta [B, Rx, Ry, Rz], axis a
+/// [n, R_a].
 struct SeparableFactors {
   torch::Tensor beta;
   Taylor x, y, z;
+  bool tucker = false;
+};
+
+/// The shape of one input: a power map read on an sx x sy sensor grid, or a vector of sx
+/// values (sy = 0; an HTC is one value).
+struct InputShape {
+  InputShape(int n) : sx(n), sy(0) {}  // NOLINT: a plain vector input
+  InputShape(int x, int y) : sx(x), sy(y) {}
+  int sx, sy;
+  int dim() const { return sy > 0 ? sx * sy : sx; }
 };
 
 class BranchNet : public torch::nn::Module {
  public:
-  BranchNet(int in, const std::vector<int>& widths, int out);
+  /// An MLP (tanh, or linear throughout) from `in` inputs to `out` outputs.
+  BranchNet(int in, const std::vector<int>& widths, int out, bool linear = false);
+  /// The separable branch (NetworkConfig::branch_type) of a sensor grid sx x sy onto a
+  /// Tucker core rx x ry x rz.
+  BranchNet(int sx, int sy, int rx, int ry, int rz);
   torch::Tensor forward(const torch::Tensor& x);  // [B, in] -> [B, out]
 
  private:
   std::vector<torch::nn::Linear> layers_;
+  bool linear_ = false;
+  torch::Tensor a_, b_, d_;  // separable branch
+  int sx_ = 0, sy_ = 0;
 };
 
 class OperatorNet : public torch::nn::Module {
@@ -52,14 +70,14 @@ class OperatorNet : public torch::nn::Module {
   int rank() const { return rank_; }
 
  protected:
-  OperatorNet(const NetworkConfig& cfg, const std::vector<int>& input_dims);
-  int rank_;
+  OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
+  int rank_;  // branch outputs (R, or Rx*Ry*Rz for a Tucker core)
   std::vector<std::shared_ptr<BranchNet>> branches_;
 };
 
 class SeparableDeepONet : public OperatorNet {
  public:
-  SeparableDeepONet(const NetworkConfig& cfg, const std::vector<int>& input_dims);
+  SeparableDeepONet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
   GridFields fields(const std::vector<torch::Tensor>& inputs, const torch::Tensor& xi_x,
                     const torch::Tensor& xi_y, const torch::Tensor& xi_z,
                     bool derivatives) override;
@@ -70,11 +88,13 @@ class SeparableDeepONet : public OperatorNet {
 
  private:
   std::shared_ptr<Trunk> trunks_[3];
+  bool tucker_;
+  int core_[3];
 };
 
 class PointwiseDeepONet : public OperatorNet {
  public:
-  PointwiseDeepONet(const NetworkConfig& cfg, const std::vector<int>& input_dims);
+  PointwiseDeepONet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
   GridFields fields(const std::vector<torch::Tensor>& inputs, const torch::Tensor& xi_x,
                     const torch::Tensor& xi_y, const torch::Tensor& xi_z,
                     bool derivatives) override;
@@ -89,9 +109,18 @@ class PointwiseDeepONet : public OperatorNet {
 torch::Tensor separable_contract(const torch::Tensor& beta, const torch::Tensor& x,
                                  const torch::Tensor& y, const torch::Tensor& z);
 
+/// Tucker contraction sum_abc G[b,a,b',c] A[i,a] B[j,b'] C[k,c] -> [B, na, nb, nc]: three
+/// batched GEMMs, innermost axis first.
+torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
+                              const torch::Tensor& b, const torch::Tensor& c);
+
+/// Either contraction, as the factors say.
+torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,
+                       const torch::Tensor& z);
+
 /// Builds the configured model (cfg.model) in cfg.dtype on the CPU; move it with ->to(device).
 /// Parameters come from LibTorch's global generator (seed it first).
 std::shared_ptr<OperatorNet> make_operator_net(const NetworkConfig& cfg,
-                                               const std::vector<int>& input_dims);
+                                               const std::vector<InputShape>& input_dims);
 
 }  // namespace heatop::surrogate

@@ -2,6 +2,8 @@
 
 #include "surrogate/physics_loss.hpp"
 
+#include <stdexcept>
+
 namespace heatop::surrogate {
 
 namespace {
@@ -42,6 +44,25 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
         break;
       }
   if (!interfaces_.empty() && !p.resistance_coordinate()) names_.push_back("interface");
+  std::vector<double> gx, gw;
+  gauss_legendre(p.config().training.quadrature_points, gx, gw);
+  const int nq = static_cast<int>(gx.size());
+  for (int face = 0; face < model::kNumFaces; ++face) {
+    const std::array<int, 2> cells = flux_cells(p, face);
+    if (cells[0] <= 0) continue;
+    for (int a = 0; a < 2; ++a) {
+      const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells[a];
+      std::vector<double> pts, avg(static_cast<std::size_t>(cells[a]) * cells[a] * nq, 0.0);
+      for (int c = 0; c < cells[a]; ++c)
+        for (int q = 0; q < nq; ++q) {
+          pts.push_back((c + 0.5 + 0.5 * gx[q]) * h);
+          avg[static_cast<std::size_t>(c) * cells[a] * nq + c * nq + q] = 0.5 * gw[q];
+        }
+      const AxisMap m = a == 0 ? p.x_axis(pts) : p.y_axis(pts);
+      cell_xi_[face][a] = vec(m.xi, to);
+      cell_avg_[face][a] = vec(avg, to).view({cells[a], cells[a] * nq});
+    }
+  }
 }
 
 GridFields PhysicsLoss::to_physical(const GridFields& f) const {
@@ -58,8 +79,9 @@ GridFields PhysicsLoss::to_physical(const GridFields& f) const {
   return g;
 }
 
-LossValue PhysicsLoss::evaluate(const GridFields& f_xi, const PhysicsBatch& batch) const {
-  return evaluate_physical(to_physical(f_xi), batch);
+LossValue PhysicsLoss::evaluate(const GridFields& f_xi, const PhysicsBatch& batch,
+                                const CellFields& cells) const {
+  return evaluate_physical(to_physical(f_xi), batch, cells);
 }
 
 // Where residuals get the field from: full grids (any model) or separable factors (no full
@@ -120,10 +142,20 @@ class GridSource : public FieldSource {
 // Factors with derivatives in x^ already (chain rule applied per node).
 class SeparableSource : public FieldSource {
  public:
-  SeparableSource(const torch::Tensor& beta, const Taylor& x, const Taylor& y, const Taylor& z)
-      : beta_(beta), x_(x), y_(y), z_(z) {}
+  SeparableSource(const torch::Tensor& beta, const Taylor& x, const Taylor& y, const Taylor& z,
+                  bool tucker)
+      : beta_(beta), x_(x), y_(y), z_(z), tucker_(tucker) {}
   torch::Tensor pde(const torch::Tensor& kxy, const torch::Tensor& kz, const torch::Tensor& mask,
                     const torch::Tensor& source) const override {
+    if (tucker_) {
+      // Three Tucker contractions in the [nx, ny, B, nz] layout of the cp path.
+      const torch::Tensor zk = z_.v * (kxy * mask).view({-1, 1});
+      torch::Tensor res = tucker_contract(beta_, x_.d2, y_.v, zk) +
+                          tucker_contract(beta_, x_.v, y_.d2, zk) +
+                          tucker_contract(beta_, x_.v, y_.v, z_.d2 * (kz * mask).view({-1, 1}));
+      if (source.defined()) res = res + source * mask.view({1, 1, 1, -1});
+      return res.permute({1, 2, 0, 3});
+    }
     // One GEMM of rank 2R: [X''Y + XY'' | XY] against [beta (x) Z k_xy ; beta (x) Z'' k_z].
     const int64_t nx = x_.v.size(0), ny = y_.v.size(0), nz = z_.v.size(0), r = beta_.size(1),
                   b = beta_.size(0);
@@ -153,6 +185,10 @@ class SeparableSource : public FieldSource {
     return q.reshape({q.size(0), -1}).t();
   }
   torch::Tensor uz_plane(int k) const override {
+    if (tucker_)
+      return tucker_contract(beta_, x_.v, y_.v, z_.d1.narrow(0, k, 1))
+          .reshape({beta_.size(0), -1})
+          .t();
     return torch::mm((x_.v.unsqueeze(1) * y_.v.unsqueeze(0)).reshape({-1, beta_.size(1)}),
                      (beta_ * z_.d1[k]).t());
   }
@@ -167,30 +203,43 @@ class SeparableSource : public FieldSource {
     const Taylor& a = *f[axis == 0 ? 1 : 0];
     const Taylor& c = *f[axis == 2 ? 1 : 2];
     const int64_t i = face % 2 == 1 ? n.v.size(0) - 1 : 0;
+    if (tucker_) {
+      // The face's row of the normal axis, full tensors along the other two: [B, na * nc].
+      const torch::Tensor row = (derivative ? n.d1 : n.v).narrow(0, i, 1);
+      const torch::Tensor t = axis == 0   ? tucker_contract(beta_, row, y_.v, z_.v)
+                              : axis == 1 ? tucker_contract(beta_, x_.v, row, z_.v)
+                                          : tucker_contract(beta_, x_.v, y_.v, row);
+      return t.reshape({beta_.size(0), -1}).t();
+    }
     const torch::Tensor w = beta_ * (derivative ? n.d1[i] : n.v[i]);  // [B, R]
     const torch::Tensor ac = (a.v.unsqueeze(1) * c.v.unsqueeze(0)).reshape({-1, beta_.size(1)});
     return torch::mm(ac, w.t());
   }
   torch::Tensor beta_;
   Taylor x_, y_, z_;
+  bool tucker_;
 };
 
 }  // namespace
 
-LossValue PhysicsLoss::evaluate_physical(const GridFields& f, const PhysicsBatch& batch) const {
-  return assemble(GridSource(f), batch);
+LossValue PhysicsLoss::evaluate_physical(const GridFields& f, const PhysicsBatch& batch,
+                                         const CellFields& cells) const {
+  return assemble(GridSource(f), batch, cells);
 }
 
-LossValue PhysicsLoss::evaluate(const SeparableFactors& s, const PhysicsBatch& batch) const {
+LossValue PhysicsLoss::evaluate(const SeparableFactors& s, const PhysicsBatch& batch,
+                                const CellFields& cells) const {
   auto phys = [&](const Taylor& t, const torch::Tensor& c) {
     const torch::Tensor cc = c.view({-1, 1});
     return Taylor{t.v, t.d1 * cc, t.d2 * cc * cc};
   };
   return assemble(
-      SeparableSource(s.beta, phys(s.x, dxi_[0]), phys(s.y, dxi_[1]), phys(s.z, dxi_[2])), batch);
+      SeparableSource(s.beta, phys(s.x, dxi_[0]), phys(s.y, dxi_[1]), phys(s.z, dxi_[2]), s.tucker),
+      batch, cells);
 }
 
-LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batch) const {
+LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batch,
+                                const CellFields& cells) const {
   const int64_t nx = grid_.nx(), ny = grid_.ny();
   std::map<std::string, torch::Tensor> sums;
   std::map<std::string, double> counts;
@@ -206,8 +255,26 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
   const Normalisation& nm = p_.norm();
   for (int face = 0; face < model::kNumFaces; ++face) {
     const model::Boundary& bc = p_.base().faces[face];
-    const torch::Tensor u = src.face_u(face);
     const std::string term = model::bc_type_name(bc.type);
+    if (has_cells(face)) {
+      // Cell means of -k du/dn - Bi (u - u_amb) over the quadrature points, plus the cell's
+      // mean power: one residual per cell.
+      const GridFields& g = cells[face];
+      if (!g.u.defined())
+        throw std::logic_error("PhysicsLoss: the fields at the power cells of face " +
+                               std::to_string(face) + " were not evaluated");
+      const int64_t k = face_node(face);
+      const double sign = face % 2 == 1 ? 1.0 : -1.0;
+      const torch::Tensor kk = kz_[k], dz = dxi_[2][k];
+      torch::Tensor r = -kk * sign * g.uz.squeeze(3) * dz;  // [B, nqx, nqy]
+      if (batch.bi[face].defined())
+        r = r - batch.bi[face] * (g.u.squeeze(3) - (bc.t_amb - nm.t_amb_K) / nm.delta_T_K);
+      r = torch::matmul(torch::matmul(cell_avg_[face][0], r), cell_avg_[face][1].t());
+      r = r + batch.q_cells[face];
+      add(term, r, double(r.numel()));
+      continue;
+    }
+    const torch::Tensor u = src.face_u(face);
     if (bc.type == model::BcType::kFixed) {
       add(term, u - (bc.t_fixed - nm.t_amb_K) / nm.delta_T_K, double(u.numel()));
       continue;

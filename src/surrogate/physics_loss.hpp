@@ -14,6 +14,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@
 namespace heatop::surrogate {
 
 class FieldSource;  // physics_loss.cpp: where residuals read the field from
+
+/// Fields on the quadrature points of a face's power cells (PhysicsLoss::cell_xi), [B, nqx, nqy,
+/// 1] with derivatives in trunk coordinates; u undefined for faces without cells.
+using CellFields = std::array<GridFields, 6>;
 
 struct LossValue {
   torch::Tensor total;                  // weighted sum, differentiable
@@ -43,24 +48,37 @@ class PhysicsLoss {
   const std::vector<std::string>& term_names() const { return names_; }
 
   /// Loss of a model's fields, whose derivatives are with respect to the trunk coordinates.
-  LossValue evaluate(const GridFields& f_xi, const PhysicsBatch& batch) const;
+  LossValue evaluate(const GridFields& f_xi, const PhysicsBatch& batch,
+                     const CellFields& cells = {}) const;
+  /// Faces whose power residual is averaged over cells (training.power_residual: cells), the
+  /// trunk coordinates of their quadrature points along x (axis 0) and y (axis 1), and the z
+  /// node index of the face. The caller evaluates the model there (CellFields).
+  bool has_cells(int face) const { return cell_xi_[face][0].defined(); }
+  const torch::Tensor& cell_xi(int face, int axis) const { return cell_xi_[face][axis]; }
+  int64_t face_node(int face) const { return face == model::kTop ? grid_.nz() - 1 : 0; }
   /// Loss of a separable model straight from its factors (trunk coordinates): the PDE residual
   /// as one GEMM of rank 2R, boundary residuals from face planes only. Same value as the
   /// grid path (tested), at a fraction of the work.
-  LossValue evaluate(const SeparableFactors& s, const PhysicsBatch& batch) const;
+  LossValue evaluate(const SeparableFactors& s, const PhysicsBatch& batch,
+                     const CellFields& cells = {}) const;
   /// Loss of fields whose derivatives are with respect to x^ = x / L (tests: exact solutions).
-  LossValue evaluate_physical(const GridFields& f, const PhysicsBatch& batch) const;
+  LossValue evaluate_physical(const GridFields& f, const PhysicsBatch& batch,
+                              const CellFields& cells = {}) const;
   /// Chain rule from trunk coordinates to x^ (d2 xi / dx^2 = 0 inside layers).
   GridFields to_physical(const GridFields& f_xi) const;
 
  private:
-  LossValue assemble(const FieldSource& src, const PhysicsBatch& batch) const;
+  LossValue assemble(const FieldSource& src, const PhysicsBatch& batch,
+                     const CellFields& cells) const;
   const Problem& p_;
   model::Grid grid_;
   TensorOptions to_;
   torch::Tensor xi_[3], dxi_[3];       // [n] each
   torch::Tensor kxy_, kz_, pde_mask_;  // [nz]
   std::vector<int> interfaces_;        // interior interface node indices
+  // Power cells per face: quadrature trunk coordinates (x, y) and the averaging matrices
+  // [cells, cells * q] that turn point values into cell means (rows sum to 1).
+  std::array<std::array<torch::Tensor, 2>, 6> cell_xi_, cell_avg_;
   std::vector<std::string> names_;
   LossWeights w_;
 };

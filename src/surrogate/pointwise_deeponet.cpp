@@ -5,7 +5,8 @@
 
 namespace heatop::surrogate {
 
-PointwiseDeepONet::PointwiseDeepONet(const NetworkConfig& cfg, const std::vector<int>& input_dims)
+PointwiseDeepONet::PointwiseDeepONet(const NetworkConfig& cfg,
+                                     const std::vector<InputShape>& input_dims)
     : OperatorNet(cfg, input_dims) {
   trunk_ = register_module("trunk", make_trunk(cfg.trunk, 3, cfg.rank));
 }

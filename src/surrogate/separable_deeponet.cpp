@@ -4,36 +4,41 @@
 
 namespace heatop::surrogate {
 
-SeparableDeepONet::SeparableDeepONet(const NetworkConfig& cfg, const std::vector<int>& input_dims)
-    : OperatorNet(cfg, input_dims) {
+SeparableDeepONet::SeparableDeepONet(const NetworkConfig& cfg,
+                                     const std::vector<InputShape>& input_dims)
+    : OperatorNet(cfg, input_dims), tucker_(cfg.core == "tucker") {
   const char* names[3] = {"trunk_x", "trunk_y", "trunk_z"};
-  for (int a = 0; a < 3; ++a)
-    trunks_[a] = register_module(names[a], make_trunk(cfg.trunk, 1, cfg.rank));
+  for (int a = 0; a < 3; ++a) {
+    core_[a] = cfg.trunk_outputs(a);
+    trunks_[a] =
+        register_module(names[a], make_trunk(a == 2 ? cfg.trunk_z : cfg.trunk, 1, core_[a]));
+  }
 }
 
 SeparableFactors SeparableDeepONet::factors(const std::vector<torch::Tensor>& inputs,
                                             const torch::Tensor& xi_x, const torch::Tensor& xi_y,
                                             const torch::Tensor& xi_z, bool derivatives) {
-  return {coefficients(inputs), trunks_[0]->taylor(xi_x.reshape({-1, 1}), derivatives),
+  torch::Tensor beta = coefficients(inputs);
+  if (tucker_) beta = beta.view({beta.size(0), core_[0], core_[1], core_[2]});
+  return {beta, trunks_[0]->taylor(xi_x.reshape({-1, 1}), derivatives),
           trunks_[1]->taylor(xi_y.reshape({-1, 1}), derivatives),
-          trunks_[2]->taylor(xi_z.reshape({-1, 1}), derivatives)};
+          trunks_[2]->taylor(xi_z.reshape({-1, 1}), derivatives), tucker_};
 }
 
 GridFields SeparableDeepONet::fields(const std::vector<torch::Tensor>& inputs,
                                      const torch::Tensor& xi_x, const torch::Tensor& xi_y,
                                      const torch::Tensor& xi_z, bool derivatives) {
   const SeparableFactors s = factors(inputs, xi_x, xi_y, xi_z, derivatives);
-  const torch::Tensor& beta = s.beta;
   const Taylor &x = s.x, &y = s.y, &z = s.z;
   GridFields f;
-  f.u = separable_contract(beta, x.v, y.v, z.v);
+  f.u = contract(s, x.v, y.v, z.v);
   if (!derivatives) return f;
-  f.ux = separable_contract(beta, x.d1, y.v, z.v);
-  f.uy = separable_contract(beta, x.v, y.d1, z.v);
-  f.uz = separable_contract(beta, x.v, y.v, z.d1);
-  f.uxx = separable_contract(beta, x.d2, y.v, z.v);
-  f.uyy = separable_contract(beta, x.v, y.d2, z.v);
-  f.uzz = separable_contract(beta, x.v, y.v, z.d2);
+  f.ux = contract(s, x.d1, y.v, z.v);
+  f.uy = contract(s, x.v, y.d1, z.v);
+  f.uz = contract(s, x.v, y.v, z.d1);
+  f.uxx = contract(s, x.d2, y.v, z.v);
+  f.uyy = contract(s, x.v, y.d2, z.v);
+  f.uzz = contract(s, x.v, y.v, z.d2);
   return f;
 }
 

@@ -30,9 +30,10 @@ std::string model_file(const std::string& p) {
 
 namespace {
 
-std::vector<int> input_dims(const OperatorConfig& cfg) {
-  std::vector<int> d;
-  for (const auto& in : cfg.inputs) d.push_back(in.type == "htc" ? 1 : in.sensors_x * in.sensors_y);
+std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
+  std::vector<InputShape> d;
+  for (const auto& in : cfg.inputs)
+    d.push_back(in.type == "htc" ? InputShape(1) : InputShape(in.sensors_x, in.sensors_y));
   return d;
 }
 

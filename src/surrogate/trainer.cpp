@@ -69,9 +69,25 @@ struct Validator {
 }  // namespace
 
 LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch) {
-  if (auto* s = dynamic_cast<SeparableDeepONet*>(&net))
-    return loss.evaluate(s->factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
-  return loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch);
+  CellFields cells;
+  auto* sep = dynamic_cast<SeparableDeepONet*>(&net);
+  for (int f = 0; f < model::kNumFaces; ++f) {
+    if (!loss.has_cells(f)) continue;
+    const torch::Tensor zf = loss.xi(2).narrow(0, loss.face_node(f), 1);
+    if (sep) {  // only u and u_z are needed on the face
+      const SeparableFactors c =
+          sep->factors(batch.branch, loss.cell_xi(f, 0), loss.cell_xi(f, 1), zf, true);
+      cells[f].u = contract(c, c.x.v, c.y.v, c.z.v);
+      cells[f].uz = contract(c, c.x.v, c.y.v, c.z.d1);
+    } else {
+      cells[f] = net.fields(batch.branch, loss.cell_xi(f, 0), loss.cell_xi(f, 1), zf, true);
+    }
+  }
+  if (auto* s = sep)
+    return loss.evaluate(s->factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch,
+                         cells);
+  return loss.evaluate(net.fields(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch,
+                       cells);
 }
 
 std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,

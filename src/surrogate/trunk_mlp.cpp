@@ -58,7 +58,48 @@ class MlpTrunk : public Trunk {
   std::vector<torch::nn::Linear> layers_;
 };
 
+// Fixed cosine modes cos(a_k (xi + 1)), a_k = k pi / 2, optionally mixed by a learnable matrix.
+class CosineTrunk : public Trunk {
+ public:
+  CosineTrunk(const TrunkConfig& cfg, int in, int out) : Trunk(in, out) {
+    TORCH_CHECK(in == 1, "the cosine trunk is an axis basis (one input)");
+    std::vector<double> a, s;
+    for (int k = 0; k < cfg.modes; ++k) {
+      a.push_back(k * M_PI / 2);
+      // Mode k scaled by 1 / (1 + a_k): the field's amplitude of a flux mode falls like 1/k,
+      // so coefficients of every mode are of one size and high modes do not dominate the PDE
+      // residual's curvature (Adam moves every coefficient by about the learning rate).
+      s.push_back(1.0 / (1.0 + k * M_PI / 2));
+    }
+    rates_ = register_buffer("rates", torch::tensor(a, torch::kFloat32).view({-1, 1}));
+    scale_ = register_buffer("scale", torch::tensor(s, torch::kFloat32));
+    if (out != cfg.modes)
+      mix_ = register_parameter(
+          "mix", torch::randn({out, cfg.modes}) / std::sqrt(static_cast<double>(cfg.modes)));
+  }
+
+  Taylor taylor(const torch::Tensor& x, bool derivatives) override {
+    Taylor h = cos(linear(Taylor::input(x, derivatives), rates_, rates_.view({-1})));
+    h = Taylor{h.v * scale_, h.has_derivatives() ? h.d1 * scale_ : torch::Tensor(),
+               h.has_derivatives() ? h.d2 * scale_ : torch::Tensor()};
+    if (mix_.defined()) h = linear(h, mix_, {});
+    return h;
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    torch::Tensor h = torch::cos(torch::addmm(rates_.view({-1}), x, rates_.t())) * scale_;
+    return mix_.defined() ? torch::mm(h, mix_.t()) : h;
+  }
+
+ private:
+  torch::Tensor rates_, scale_, mix_;
+};
+
 }  // namespace
+
+std::shared_ptr<Trunk> make_cosine_trunk(const TrunkConfig& cfg, int in, int out) {
+  return std::make_shared<CosineTrunk>(cfg, in, out);
+}
 
 std::shared_ptr<Trunk> make_mlp_trunk(const TrunkConfig& cfg, int in, int out) {
   return std::make_shared<MlpTrunk>(cfg, in, out);

@@ -12,6 +12,10 @@
 //                (the form of the DeepOHeat-v1 code)
 //   bspline-kan  B-spline KAN: per layer tanh-squashed inputs, cubic B-splines on `grid` uniform
 //                intervals of [-1, 1] plus a linear base term; LayerNorm between layers
+//   cosine       the fixed basis cos(k pi (xi + 1) / 2), k = 0 .. modes - 1: the eigenfunctions
+//                of an axis between two adiabatic walls (no parameters when out == modes;
+//                otherwise a learnable linear map to `out` functions). heatop's spectral trunk
+//                for the lateral axes.
 
 #include <torch/torch.h>
 
@@ -47,5 +51,6 @@ std::shared_ptr<Trunk> make_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_mlp_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_chebykan_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_bspline_kan_trunk(const TrunkConfig& cfg, int in, int out);
+std::shared_ptr<Trunk> make_cosine_trunk(const TrunkConfig& cfg, int in, int out);
 
 }  // namespace heatop::surrogate
