@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct StepArgs {
-  std::string config = std::string(HEATOP_EXAMPLES_DIR) + "/c1_operator.yaml";
+  std::string config = std::string(HEATOP_EXAMPLES_DIR) + "/c1_operator_mlp.yaml";
   int functions = 50, steps = 10, warmup = 2;
   int nx = 21, ny = 21, nz = 11;
   std::string device = "cpu";

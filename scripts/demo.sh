@@ -12,7 +12,7 @@ step() { echo; echo "== $*"; }
 step "1. FV solves (C1 surface map, C4 stiff two-die stack with sensors)"
 $H solve examples/c1_surface.yaml -o out/c1
 $H solve examples/c4_stack.yaml --probe examples/sensors.csv -o out/c4
-step "2. train a small neural operator for C1 (2,000 steps)"
+step "2. train a small neural operator for C1 (1,500 steps)"
 $H train examples/c1_operator_quick.yaml -o out/model_c1
 step "3. predict with a confidence estimate, then refine to 0.01 K"
 $H predict out/model_c1 examples/c1_surface.yaml -o out/c1_pred

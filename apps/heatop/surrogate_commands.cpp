@@ -68,9 +68,9 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     bar->update(p.step - first, info);
   };
   std::printf(
-      "training %s (%s trunk, rank %d, %d steps x %d functions, collocation %dx%dx%d) on %s -> "
+      "training %s (%s; %d steps x %d functions, collocation %dx%dx%d) on %s -> "
       "%s\n",
-      a.config.c_str(), cfg.network.trunk.type.c_str(), cfg.network.rank, cfg.training.steps,
+      a.config.c_str(), cfg.network.describe().c_str(), cfg.training.steps,
       cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
       cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
   const sg::TrainReport r = sg::train(cfg, opt);
@@ -95,8 +95,7 @@ json model_identity(const sg::SurrogateModel& m, const std::string& dir) {
   return {{"model", dir},
           {"trained_steps", h.value("step", 0L)},
           {"trained_with_heatop", h.value("heatop_version", std::string())},
-          {"network", c.network.model + " DeepONet, " + c.network.trunk.type + " trunks, rank " +
-                          std::to_string(c.network.rank)},
+          {"network", c.network.describe()},
           {"design_family", m.problem().base().name},
           {"normalisation", h.value("normalisation", json::object())}};
 }

@@ -276,6 +276,21 @@ void TrunkConfig::validate() const {
         "network.trunk.fourier_features must be >= 1 and fourier_scale > 0");
 }
 
+std::string NetworkConfig::describe() const {
+  std::string d = model + " DeepONet, ";
+  d += separate_trunk_z && trunk_z.type != trunk.type
+           ? trunk.type + " x/y and " + trunk_z.type + " z trunks"
+           : trunk.type + " trunks";
+  if (core == "tucker")
+    d += ", tucker core " + std::to_string(tucker_ranks[0]) + "x" +
+         std::to_string(tucker_ranks[1]) + "x" + std::to_string(tucker_ranks[2]);
+  else
+    d += ", rank " + std::to_string(rank);
+  d += ", " + (branch_type == "separable" ? std::string("separable") : branch_activation + " mlp") +
+       " branch";
+  return d;
+}
+
 void OperatorConfig::validate() const {
   check(!design.empty(), "design: the base design file is required");
   check(!inputs.empty(), "inputs: list at least one input (a power_map or an htc)");

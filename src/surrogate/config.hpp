@@ -85,6 +85,9 @@ struct NetworkConfig {
   std::string branch_type = "mlp";
   /// Outputs of the axis-a trunk and of the branch nets.
   int trunk_outputs(int axis) const { return core == "tucker" ? tucker_ranks[axis] : rank; }
+  /// "separable DeepONet, mlp trunks, cp rank 64" or "separable DeepONet, cosine x/y and mlp z
+  /// trunks, tucker core 20x20x10, separable branch": for messages and summaries.
+  std::string describe() const;
   int branch_outputs() const {
     return core == "tucker" ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
   }
