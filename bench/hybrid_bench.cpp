@@ -16,6 +16,7 @@
 
 #include "optimize/hybrid.hpp"
 #include "optimize/problem_file.hpp"
+#include "surrogate/predictors.hpp"
 #include "surrogate/surrogate_model.hpp"
 
 using namespace heatop;
@@ -49,6 +50,8 @@ int main(int argc, char** argv) try {
   std::string out_path = "bench/results/hybrid.json";
   std::vector<std::string> overrides;
   double train_seconds = NAN, tol = 0.5;
+  bool full_fields = false;
+  std::string checks = "best";
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
     auto next = [&]() -> std::string {
@@ -67,10 +70,14 @@ int main(int argc, char** argv) try {
       tol = std::stod(next());
     else if (s == "--out")
       out_path = next();
+    else if (s == "--full-fields")
+      full_fields = true;
+    else if (s == "--checks")
+      checks = next();
     else
-      throw std::invalid_argument(
-          "unknown option " + s +
-          "; valid: --model, --problem, --set, --train-seconds, --tol, --out");
+      throw std::invalid_argument("unknown option " + s +
+                                  "; valid: --model, --problem, --set, --train-seconds, --tol, "
+                                  "--out, --full-fields, --checks");
   }
   if (model_dir.empty()) throw std::invalid_argument("--model DIR is required");
   if (std::isnan(train_seconds)) train_seconds = recorded_training_seconds(model_dir);
@@ -92,21 +99,19 @@ int main(int argc, char** argv) try {
   // Hybrid: the same optimizer, seed and budget.
   std::shared_ptr<surrogate::SurrogateModel> m =
       surrogate::SurrogateModel::load(surrogate::model_file(model_dir), torch::kCPU);
-  optimize::FieldPredictor predict = [m](const std::vector<model::Design>& ds,
-                                         const model::Grid& grid) {
-    std::vector<surrogate::InputValues> in;
-    for (const auto& d : ds) in.push_back(m->problem().inputs_of(d));
-    std::vector<std::vector<double>> out;
-    for (auto& f : m->predict(in, grid, 32)) out.push_back(std::move(f.values));
-    return out;
-  };
+  // --full-fields: screen batches with full fields instead of peak-only predictions.
+  optimize::SurrogatePredictors predict = surrogate::hybrid_predictors(m);
+  if (full_fields) predict.peaks = nullptr;
   optimize::HybridOptions ho;
   ho.eval = lp.eval;
   ho.tolerance_K = tol;
   optimize::HybridCounters hc;
   t0 = std::chrono::steady_clock::now();
-  const auto hy = optimize::anneal(prob, start, optimize::hybrid_objective(prob, predict, ho, &hc),
-                                   lp.annealing);
+  ho.checks = checks;
+  auto hy = optimize::anneal(prob, start, optimize::hybrid_objective(prob, predict, ho, &hc),
+                             lp.annealing);
+  if (checks == "final")
+    hy.best = optimize::verify_shortlist(prob, predict, ho, &hc, &hy.best_value);
   const double hy_search = seconds_since(t0);
   const double hy_final = optimize::fv_peak(prob, hy.best, lp.verify);
   const double hy_wall = seconds_since(t0);
@@ -114,9 +119,11 @@ int main(int argc, char** argv) try {
   const double ratio = fd_wall / hy_wall;
   const double saved = fd_wall - hy_wall;
   const double break_even = saved > 0 && std::isfinite(train_seconds) ? train_seconds / saved : NAN;
-  std::printf("C3 placement, %d evaluations, seed %lu, eval grid %dx%dx%d, verify %dx%dx%d\n",
-              lp.annealing.evaluations, lp.annealing.seed, lp.eval.nx, lp.eval.ny, lp.eval.nz,
-              lp.verify.nx, lp.verify.ny, lp.verify.nz);
+  std::printf(
+      "C3 placement, %d evaluations, seed %lu, eval grid %dx%dx%d, verify %dx%dx%d; hybrid checks "
+      "'%s', %s screen\n",
+      lp.annealing.evaluations, lp.annealing.seed, lp.eval.nx, lp.eval.ny, lp.eval.nz, lp.verify.nx,
+      lp.verify.ny, lp.verify.nz, checks.c_str(), full_fields ? "full-field" : "peak-only");
   std::printf("%-10s %10s %10s %12s %10s %10s\n", "mode", "search s", "wall s", "final K (FV)",
               "FV solves", "surrogate");
   std::printf("%-10s %10.2f %10.2f %12.3f %10d %10d\n", "fd-only", fd_search, fd_wall, fd_final,
@@ -141,7 +148,9 @@ int main(int argc, char** argv) try {
         {"final_peak_K_fv", fd_final},
         {"fv_solves", fv_count + 1}}},
       {"hybrid",
-       {{"search_seconds", hy_search},
+       {{"checks", checks},
+        {"peak_screen", !full_fields},
+        {"search_seconds", hy_search},
         {"wall_seconds", hy_wall},
         {"final_peak_K_fv", hy_final},
         {"surrogate_evaluations", hc.surrogate},

@@ -196,6 +196,28 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
          lp.annealing);
   EXPECT_GE(hb.refined, 1);
   EXPECT_NEAR(hb.max_est_error_K, 2.0, 0.05);
+
+  // With a peak-only screen the same search results: the same best and the same checks
+  // (fields are formed only for the candidates checked).
+  int field_calls = 0;
+  FieldPredictor counted = [&](const std::vector<model::Design>& ds, const model::Grid& g) {
+    field_calls += static_cast<int>(ds.size());
+    return exact(ds, g);
+  };
+  PeakPredictor peaks = [&exact](const std::vector<model::Design>& ds, const model::Grid& g) {
+    std::vector<double> out;
+    for (const auto& f : exact(ds, g)) out.push_back(*std::max_element(f.begin(), f.end()));
+    return out;
+  };
+  HybridCounters hp;
+  const auto rp = anneal(lp.problem, lp.problem.corner_packed(),
+                         hybrid_objective(lp.problem, {counted, peaks}, ho, &hp), lp.annealing);
+  const auto rf = anneal(lp.problem, lp.problem.corner_packed(),
+                         hybrid_objective(lp.problem, exact, ho, &hc), lp.annealing);
+  EXPECT_DOUBLE_EQ(rp.best_value, rf.best_value);
+  EXPECT_EQ(hp.surrogate, 17);
+  EXPECT_EQ(field_calls, hp.estimates);
+  EXPECT_LT(field_calls, 17);
 }
 
 TEST(ProblemFile, BlockLargerThanDie) {

@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   o->add_flag("--fd-only", opt.fd_only, "finite-volume evaluations only (the baseline)");
   o->add_option("--tol", opt.tolerance_K,
                 "error tolerance (K) above which surrogate answers are refined by FV");
+  o->add_option("--checks", opt.checks,
+                "hybrid: 'best' checks every would-be new best with FV during the search; "
+                "'final' searches on the surrogate alone and FV-verifies its 5 best placements")
+      ->check(CLI::IsMember({"best", "final"}));
   o->add_option("--set", opt.overrides,
                 "override a problem key, e.g. --set optimizer.evaluations=200");
 

@@ -77,7 +77,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   io::OutputDir out(args.output);
   auto lp = optimize::load_problem(args.problem, args.overrides);
   const PlacementProblem& prob = lp.problem;
-  optimize::FieldPredictor predictor;
+  optimize::SurrogatePredictors predictor{optimize::FieldPredictor()};
   if (!args.fd_only) {
     if (!make_predictor)
       throw std::runtime_error(
@@ -102,11 +102,12 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
     optimize::HybridOptions ho;
     ho.eval = lp.eval;
     ho.tolerance_K = args.tolerance_K;
+    ho.checks = args.checks;
     objective = optimize::hybrid_objective(prob, predictor, ho, &hc);
   }
   io::ProgressBar bar(std::string("optimize (") + (args.fd_only ? "fd-only" : "hybrid") + ")",
                       lp.annealing.evaluations, "eval");
-  const auto res =
+  auto res =
       optimize::anneal(prob, start, objective, lp.annealing, [&](int done, int, double best) {
         char info[64];
         std::snprintf(info, sizeof info, "best %.3f K", best);
@@ -116,6 +117,12 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   char info[64];
   std::snprintf(info, sizeof info, "best %.3f K", res.best_value);
   bar.finish(info);
+  if (!args.fd_only && args.checks == "final") {
+    optimize::HybridOptions ho;
+    ho.eval = lp.eval;
+    ho.checks = "final";
+    res.best = optimize::verify_shortlist(prob, predictor, ho, &hc, &res.best_value);
+  }
   const double search_seconds = seconds();
 
   // Verification of the final placement with a full FV solve.
@@ -125,7 +132,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   const model::Design vd = optimize::design_on_grid(prob.design_for(res.best), lp.verify);
   const model::Grid vg = model::build_grid(vd);
   if (!args.fd_only) {
-    const auto pf = predictor({vd}, vg);
+    const auto pf = predictor.fields({vd}, vg);
     final_sur = -1e300;
     for (double v : pf.at(0)) final_sur = std::max(final_sur, v);
   }
@@ -166,6 +173,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   json s;
   s["heatop_version"] = HEATOP_VERSION;
   s["mode"] = args.fd_only ? "fd-only" : "hybrid";
+  s["checks"] = args.fd_only ? json(nullptr) : json(args.checks);
   s["problem"] = prob.name;
   s["start_peak_K_fv"] = start_peak;
   s["final_peak_K_fv"] = final_fv;

@@ -13,13 +13,14 @@ struct OptimizeArgs {
   std::string model_dir;  // hybrid mode
   bool fd_only = false;
   double tolerance_K = 0.5;
+  std::string checks = "best";  // hybrid: best (check new bests) | final (verify a shortlist)
   std::vector<std::string> overrides;
 };
 
 /// Builds the surrogate predictor of a trained model for the problem's design (null when this
 /// build has no surrogate module).
-using PredictorFactory =
-    std::function<optimize::FieldPredictor(const std::string& model_dir, const model::Design&)>;
+using PredictorFactory = std::function<optimize::SurrogatePredictors(const std::string& model_dir,
+                                                                     const model::Design&)>;
 
 /// Runs `heatop optimize`; returns the exit code. Throws on bad input (nothing written).
 int run_optimize(const OptimizeArgs& args, const std::string& command_line,

@@ -22,6 +22,7 @@
 #include "results.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/evaluation.hpp"
+#include "surrogate/predictors.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
 #include "trust/confidence.hpp"
@@ -400,16 +401,10 @@ int run_surrogate_command(const SurrogateArgs& a, const std::string& cmd) {
 }
 
 PredictorFactory surrogate_predictor_factory() {
-  return [](const std::string& dir, const model::Design& design) -> optimize::FieldPredictor {
+  return [](const std::string& dir, const model::Design& design) {
     std::shared_ptr<sg::SurrogateModel> m = sg::SurrogateModel::load(dir, torch::kCPU);
     m->problem().inputs_of(design);  // a model of another chip is refused here, before any work
-    return [m](const std::vector<model::Design>& ds, const model::Grid& grid) {
-      std::vector<sg::InputValues> in;
-      for (const auto& d : ds) in.push_back(m->problem().inputs_of(d));
-      std::vector<std::vector<double>> out;
-      for (auto& f : m->predict(in, grid, 32)) out.push_back(std::move(f.values));
-      return out;
-    };
+    return sg::hybrid_predictors(m);
   };
 }
 

@@ -1,5 +1,6 @@
 #include "optimize/hybrid.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -9,23 +10,50 @@
 
 namespace heatop::optimize {
 
-BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor predict,
+BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictors predict,
                                 const HybridOptions& opt, HybridCounters* counters) {
+  if (!predict.fields) throw std::invalid_argument("hybrid_objective: no field predictor");
+  if (opt.checks != "best" && opt.checks != "final")
+    throw std::invalid_argument("hybrid checks '" + opt.checks +
+                                "' is not valid; use best or final");
   auto best = std::make_shared<double>(std::numeric_limits<double>::infinity());
   return [&prob, predict, opt, counters, best](const std::vector<Placement>& batch) {
     std::vector<model::Design> designs;
     for (const auto& p : batch) designs.push_back(design_on_grid(prob.design_for(p), opt.eval));
     const model::Grid grid = model::build_grid(designs.front());
-    auto fields = predict(designs, grid);
-    if (fields.size() != batch.size())
-      throw std::runtime_error("surrogate returned " + std::to_string(fields.size()) +
-                               " fields for " + std::to_string(batch.size()) + " designs");
-    counters->surrogate += static_cast<int>(batch.size());
+    std::vector<std::vector<double>> fields(batch.size());
     std::vector<double> peaks;
-    for (const auto& f : fields) {
-      double m = -std::numeric_limits<double>::infinity();
-      for (double v : f) m = std::max(m, v);
-      peaks.push_back(m);
+    if (predict.peaks) {
+      peaks = predict.peaks(designs, grid);
+    } else {
+      fields = predict.fields(designs, grid);
+      if (fields.size() != batch.size())
+        throw std::runtime_error("surrogate returned " + std::to_string(fields.size()) +
+                                 " fields for " + std::to_string(batch.size()) + " designs");
+      for (const auto& f : fields) {
+        double m = -std::numeric_limits<double>::infinity();
+        for (double v : f) m = std::max(m, v);
+        peaks.push_back(m);
+      }
+    }
+    if (peaks.size() != batch.size())
+      throw std::runtime_error("surrogate returned " + std::to_string(peaks.size()) +
+                               " peaks for " + std::to_string(batch.size()) + " designs");
+    counters->surrogate += static_cast<int>(batch.size());
+    if (opt.checks == "final") {
+      auto& sl = counters->shortlist;
+      for (std::size_t c = 0; c < batch.size(); ++c) {
+        bool seen = false;
+        for (const auto& e : sl)
+          seen |= e.second.x == batch[c].x && e.second.y == batch[c].y &&
+                  e.second.rotated == batch[c].rotated;
+        if (seen) continue;
+        sl.emplace_back(peaks[c], batch[c]);
+        std::sort(sl.begin(), sl.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (static_cast<int>(sl.size()) > opt.shortlist) sl.pop_back();
+      }
+      return peaks;
     }
     // A candidate matters if it would be a new best: check it with the solver. When a check
     // raises its value, the next-best candidate of the batch may now be the would-be best, so
@@ -41,6 +69,7 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor pre
         break;
       }
       checked[bi] = 1;
+      if (fields[bi].empty()) fields[bi] = predict.fields({designs[bi]}, grid).at(0);
       const fv::System sys = fv::discretize(designs[bi], grid);
       trust::ConfidenceOptions co;
       co.tolerance_K = opt.tolerance_K;
@@ -58,6 +87,28 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, FieldPredictor pre
     }
     return peaks;
   };
+}
+
+Placement verify_shortlist(const PlacementProblem& prob, const SurrogatePredictors& predict,
+                           const HybridOptions& opt, HybridCounters* counters, double* fv_peak_K) {
+  if (counters->shortlist.empty())
+    throw std::logic_error("verify_shortlist: the search kept no placements");
+  double best = std::numeric_limits<double>::infinity();
+  Placement pick;
+  for (const auto& [sur, p] : counters->shortlist) {
+    const model::Design d = design_on_grid(prob.design_for(p), opt.eval);
+    const model::Grid grid = model::build_grid(d);
+    auto t = predict.fields({d}, grid).at(0);
+    trust::refine(fv::discretize(d, grid), t, opt.eval.solver);
+    ++counters->refined;
+    const double m = *std::max_element(t.begin(), t.end());
+    if (m < best) {
+      best = m;
+      pick = p;
+    }
+  }
+  *fv_peak_K = best;
+  return pick;
 }
 
 }  // namespace heatop::optimize

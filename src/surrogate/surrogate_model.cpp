@@ -127,6 +127,52 @@ std::vector<io::Field3D> SurrogateModel::predict(const std::vector<InputValues>&
   return out;
 }
 
+std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>& inputs,
+                                                  const model::Grid& grid, int batch) {
+  torch::NoGradGuard ng;
+  net_->eval();
+  const Problem& p = *problem_;
+  const model::Design& d = p.base();
+  // Volumetric power anywhere (fixed or an input) puts the maximum possibly inside.
+  bool volumetric = false;
+  for (const auto& l : d.layers) volumetric |= !l.power.empty();
+  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) volumetric |= p.input_layer(i) >= 0;
+  std::vector<int> planes;  // z node indices; side faces never receive power in this model
+  if (!volumetric) {
+    for (int f : {model::kBottom, model::kTop}) {
+      const model::BcType t = d.faces[f].type;
+      if (t == model::BcType::kPower || t == model::BcType::kFixed)
+        planes.push_back(f == model::kTop ? grid.nz() - 1 : 0);
+    }
+    for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
+      if (d.faces[f].type == model::BcType::kFixed || d.faces[f].type == model::BcType::kPower)
+        planes.clear(), volumetric = true;  // a side face may hold it: evaluate everything
+  }
+  auto axis = [&](const std::vector<double>& xi) {
+    return torch::tensor(xi, torch::kFloat64).to(to_.options());
+  };
+  const torch::Tensor xx = axis(p.x_axis(grid.x).xi), yy = axis(p.y_axis(grid.y).xi);
+  const std::vector<double> zall = p.z_axis(grid).xi;
+  std::vector<double> zsel;
+  if (planes.empty())
+    zsel = zall;
+  else
+    for (int k : planes) zsel.push_back(zall[k]);
+  const torch::Tensor zz = axis(zsel);
+  const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
+  std::vector<double> out;
+  for (std::size_t s = 0; s < inputs.size(); s += static_cast<std::size_t>(batch)) {
+    const std::vector<InputValues> chunk(inputs.begin() + s,
+                                         inputs.begin() + std::min(inputs.size(), s + batch));
+    const GridFields f = net_->fields(branch_inputs(p, chunk, to_), xx, yy, zz, false);
+    const torch::Tensor m =
+        std::get<0>(f.u.reshape({f.u.size(0), -1}).max(1)).to(torch::kCPU, torch::kFloat64);
+    for (int64_t b = 0; b < m.size(0); ++b) out.push_back(m[b].item<double>() * dt + ta);
+  }
+  net_->train();
+  return out;
+}
+
 io::Field3D SurrogateModel::predict(const model::Design& d, const model::Grid& grid) {
   return predict(std::vector<InputValues>{problem_->inputs_of(d)}, grid, 1).front();
 }
