@@ -406,6 +406,26 @@ TEST(Config, ClearErrorsForBadConfigurations) {
             }).find("tucker needs network.model: separable"),
             std::string::npos);
   EXPECT_NE(error_of([] {
+              parse(c1_config("{rank: 8}", "{steps: 5, power_residual: tiles}"));
+            }).find("training.power_residual: 'tiles' is not valid; use cells or points"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{rank: 8}", "{steps: 5, quadrature_points: 0}"));
+            }).find("training.quadrature_points: 0 is not in 1..8"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{model: pointwise, trunk_z: {type: mlp, widths: [8]}}"));
+            }).find("a separate z trunk needs network.model: separable"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{trunk: {type: cosine, modes: 0}}"));
+            }).find("network.trunk.modes: 0 is not in 1..512"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{branch: {type: separable}}"));
+            }).find("network.branch.type: separable needs network.core: tucker"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
               parse(c1_config("{branch: {activation: relu}}"));
             }).find("network.branch.activation: 'relu' is not valid; use tanh or linear"),
             std::string::npos);
