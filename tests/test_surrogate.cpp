@@ -278,6 +278,30 @@ TEST(PhysicsLoss, ZeroForTheExactOneDimensionalSolution) {
   EXPECT_GT(loss.evaluate_physical(h, batch).terms.at("power"), 0.5);
 }
 
+// training.collocation_grading moves the z collocation nodes toward a powered face and keeps
+// the face, the node count and the order; a stack without power faces is left uniform.
+TEST(Problem, CollocationGradingClustersNodesAtThePowerFace) {
+  const model::Design d = io::load_design(kExamples + "/c1_surface.yaml").design;
+  const Problem uniform(d, parse(c1_config("{rank: 8}", "{steps: 5, collocation: [5, 5, 11]}")));
+  const Problem graded(d, parse(c1_config("{rank: 8}",
+                                          "{steps: 5, collocation: [5, 5, 11], "
+                                          "collocation_grading: 2}")));
+  const model::Grid u = uniform.collocation_grid(), g = graded.collocation_grid();
+  ASSERT_EQ(u.nz(), 11);
+  ASSERT_EQ(g.nz(), 11);
+  EXPECT_DOUBLE_EQ(g.z.front(), u.z.front());
+  EXPECT_DOUBLE_EQ(g.z.back(), u.z.back());
+  for (int k = 1; k < 11; ++k) EXPECT_GT(g.z[k], g.z[k - 1]);
+  const double top_gap = g.z[10] - g.z[9], bottom_gap = g.z[1] - g.z[0];
+  EXPECT_NEAR(top_gap, 0.01 * d.lz(), 1e-15);  // 1 - (1 - 0.9)^2 = 0.99
+  EXPECT_NEAR(bottom_gap, 0.19 * d.lz(), 1e-15);
+  EXPECT_EQ(g.x, u.x);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{rank: 8}", "{steps: 5, collocation_grading: 0.5}"));
+            }).find("training.collocation_grading must be in [1, 4]"),
+            std::string::npos);
+}
+
 // The cell-averaged power residual (training.power_residual: cells): zero for the exact
 // solution of the uniform map, and a flux error of one tile shows up in that tile's term.
 TEST(PhysicsLoss, CellAveragedPowerResidual) {

@@ -200,10 +200,10 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
 void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   const std::string w = "training";
   r.keys(n, w,
-         {"steps", "functions_per_step", "collocation", "collocation_sampling", "power_residual",
-          "quadrature_points", "seed", "learning_rate", "decay_rate", "decay_steps", "loss_weights",
-          "log_every", "validate_every", "validation_functions", "validation_grid",
-          "checkpoint_every", "divergence_factor"});
+         {"steps", "functions_per_step", "collocation", "collocation_sampling",
+          "collocation_grading", "power_residual", "quadrature_points", "seed", "learning_rate",
+          "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
+          "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
   t.steps = r.integer(n, "steps", w, t.steps);
   t.functions_per_step = r.integer(n, "functions_per_step", w, t.functions_per_step);
   if (n["collocation"]) {
@@ -214,6 +214,7 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   }
   t.collocation_sampling = r.str(n, "collocation_sampling", w, t.collocation_sampling);
   t.power_residual = r.str(n, "power_residual", w, t.power_residual);
+  t.collocation_grading = r.num(n, "collocation_grading", w, t.collocation_grading);
   t.quadrature_points = r.integer(n, "quadrature_points", w, t.quadrature_points);
   const double seed = r.num(n, "seed", w, static_cast<double>(t.seed));
   if (seed < 0 || seed != std::floor(seed))
@@ -379,6 +380,8 @@ void OperatorConfig::validate() const {
             "' is not valid; use random or grid");
   check(t.power_residual == "cells" || t.power_residual == "points",
         "training.power_residual: '" + t.power_residual + "' is not valid; use cells or points");
+  check(t.collocation_grading >= 1 && t.collocation_grading <= 4,
+        "training.collocation_grading must be in [1, 4] (1 = uniform)");
   check(t.quadrature_points >= 1 && t.quadrature_points <= 8,
         "training.quadrature_points: " + std::to_string(t.quadrature_points) + " is not in 1..8");
   check(t.learning_rate > 0, "training.learning_rate must be > 0");

@@ -107,6 +107,10 @@ struct TrainingConfig {
   int functions_per_step = 50;
   int collocation_x = 21, collocation_y = 21, collocation_z = 11;
   std::string collocation_sampling = "random";  // random (jittered every step) | grid (fixed)
+  /// g >= 1: the z collocation nodes of the layer under a powered top face (above a powered
+  /// bottom face) move toward that face, t -> 1 - (1 - t)^g across the layer, where the
+  /// fields vary fastest; 1 = uniform.
+  double collocation_grading = 1.0;
   /// How a surface power map enters the loss: `cells` compares the model's flux averaged over
   /// each tile of the input's tile grid (Gauss quadrature) with the tile's power, `points` at
   /// the collocation nodes (a discontinuous map sampled at jittered points: a noisy term).

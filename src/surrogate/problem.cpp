@@ -158,6 +158,30 @@ model::Grid Problem::grid(int nx, int ny, int nz) const {
   return model::build_grid(d);
 }
 
+model::Grid Problem::collocation_grid() const {
+  const TrainingConfig& t = cfg_.training;
+  model::Grid g = grid(t.collocation_x, t.collocation_y, t.collocation_z);
+  const double gr = t.collocation_grading;
+  if (gr == 1.0) return g;
+  const int nz = g.nz();
+  for (int face : {model::kTop, model::kBottom}) {
+    if (base_.faces[face].type != model::BcType::kPower) continue;
+    // The nodes of the layer next to the face: [k0, k1].
+    const int layer = face == model::kTop ? g.cell_layer.back() : g.cell_layer.front();
+    int k0 = 0, k1 = nz - 1;
+    while (g.cell_layer[k0] != layer) ++k0;
+    k1 = k0;
+    while (k1 < nz - 1 && g.cell_layer[k1] == layer) ++k1;
+    const double z0 = g.z[k0], z1 = g.z[k1];
+    for (int k = k0 + 1; k < k1; ++k) {
+      double s = (g.z[k] - z0) / (z1 - z0);  // 0 .. 1 across the layer
+      s = face == model::kTop ? 1 - std::pow(1 - s, gr) : std::pow(s, gr);
+      g.z[k] = z0 + s * (z1 - z0);
+    }
+  }
+  return g;
+}
+
 AxisMap Problem::x_axis(const std::vector<double>& x_m) const {
   AxisMap a;
   for (double x : x_m) {

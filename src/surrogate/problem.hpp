@@ -60,6 +60,8 @@ class Problem {
   /// The grid of the base design with the given node counts (interfaces stay node planes). Every
   /// layer gets at least 2 cells, so nz can exceed the request on stacks of many thin layers.
   model::Grid grid(int nx, int ny, int nz) const;
+  /// The training collocation grid: grid() with training.collocation_grading applied.
+  model::Grid collocation_grid() const;
   AxisMap x_axis(const std::vector<double>& x_m) const;
   AxisMap y_axis(const std::vector<double>& y_m) const;
   AxisMap z_axis(const model::Grid& grid) const;

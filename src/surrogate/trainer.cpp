@@ -159,7 +159,7 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
   rep.step = rep.start_step;
   rep.checkpoint = fs::exists(ckpt) ? ckpt : "";
 
-  const model::Grid grid = p.grid(tc.collocation_x, tc.collocation_y, tc.collocation_z);
+  const model::Grid grid = p.collocation_grid();
   const std::vector<std::string> terms = PhysicsLoss(p, grid, model.tensor_options()).term_names();
   Validator val;
   if (tc.validate_every > 0 && tc.validation_functions > 0) {
