@@ -109,6 +109,20 @@ std::array<int, 2> flux_cells(const Problem& p, int face) {
   return {0, 0};
 }
 
+VolumeCells volume_cells(const Problem& p) {
+  VolumeCells v;
+  const auto& cfg = p.config();
+  if (cfg.training.power_residual != "cells") return v;
+  for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
+    if (cfg.inputs[i].type == "power_map" && p.input_layer(i) >= 0) {
+      v.layer = p.input_layer(i);
+      v.cx = cfg.inputs[i].generator.tiles_x;
+      v.cy = cfg.inputs[i].generator.tiles_y;
+      break;
+    }
+  return v;
+}
+
 std::vector<double> sensor_nodes(int n, double length_m) {
   return model::uniform_nodes(n, length_m);
 }
@@ -207,8 +221,18 @@ PhysicsBatch physics_batch(const Problem& p, const model::Grid& grid,
       std::any_of(layer_map.begin(), layer_map.end(), [](int i) { return i >= 0; }) ? b : 1;
   std::vector<double> src(static_cast<std::size_t>(bs * nx * ny * nz), 0.0);
   const double scale = nm.length_m * nm.length_m / (nm.k_ref_W_per_mK * nm.delta_T_K);
+  const VolumeCells vc = volume_cells(p);
+  if (vc.layer >= 0) {
+    std::vector<double> c;
+    const double t = base.layers[vc.layer].thickness;
+    for (const auto& s : batch)
+      for (double d : cell_density(s.maps[layer_map[vc.layer]], base.lx, base.ly, vc.cx, vc.cy))
+        c.push_back(d / t * scale);
+    pb.source_cells = to_tensor(c, {b, vc.cx, vc.cy}, to);
+  }
   for (std::size_t l = 0; l < base.layers.size(); ++l) {
     if (layer_map[l] < 0 && base.layers[l].power.empty()) continue;
+    if (static_cast<int>(l) == vc.layer) continue;  // averaged over tiles instead
     std::vector<int> ks;
     for (int k = 0; k < nz; ++k) {
       const bool iface = k > 0 && k + 1 < nz && grid.cell_layer[k - 1] != grid.cell_layer[k];

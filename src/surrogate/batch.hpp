@@ -42,7 +42,19 @@ struct PhysicsBatch {
   /// training.power_residual = cells: mean flux over each cell of flux_cells(face),
   /// [B or 1, cx, cy] (undefined where the face's power enters pointwise).
   std::array<torch::Tensor, 6> q_cells;
+  /// training.power_residual = cells and a power-map input drives a layer (volume_cells): the
+  /// layer's non-dimensional source averaged over each tile, [B, cx, cy]; that layer's point
+  /// source is then left out of `source`.
+  torch::Tensor source_cells;
 };
+
+/// The layer (and its tile grid) whose volumetric source is averaged over tiles when
+/// training.power_residual is `cells`: the first layer driven by a power-map input; layer -1
+/// when there is none.
+struct VolumeCells {
+  int layer = -1, cx = 0, cy = 0;
+};
+VolumeCells volume_cells(const Problem& p);
 
 /// The cell grid (cx, cy) over which the power residual of a top or bottom face is averaged
 /// when training.power_residual is `cells`: the generator's tile grid of the input driving the

@@ -33,6 +33,20 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
       interfaces_.push_back(k);
     }
   }
+  // A source layer averaged over tiles: its nodes leave the pointwise PDE term.
+  const VolumeCells vc = volume_cells(p);
+  std::vector<double> vz, vkxy, vkz, vdz;
+  if (vc.layer >= 0) {
+    const std::vector<double> zxi = p.z_axis(grid).xi, zdxi = p.z_axis(grid).dxi;
+    for (int k = 1; k + 1 < nz; ++k)
+      if (mask[k] != 0 && Problem::node_layer(grid, k) == vc.layer) {
+        mask[k] = 0;
+        vz.push_back(zxi[k]);
+        vkxy.push_back(kxy[k]);
+        vkz.push_back(kz[k]);
+        vdz.push_back(zdxi[k]);
+      }
+  }
   kxy_ = vec(kxy, to);
   kz_ = vec(kz, to);
   pde_mask_ = vec(mask, to);
@@ -47,21 +61,31 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
   std::vector<double> gx, gw;
   gauss_legendre(p.config().training.quadrature_points, gx, gw);
   const int nq = static_cast<int>(gx.size());
+  // Quadrature points of a cells x cells tile grid along one axis and the matrix that averages
+  // point values into tile means.
+  auto quadrature = [&](int a, int cells, torch::Tensor& xi, torch::Tensor& avg) {
+    const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells;
+    std::vector<double> pts, w(static_cast<std::size_t>(cells) * cells * nq, 0.0);
+    for (int c = 0; c < cells; ++c)
+      for (int q = 0; q < nq; ++q) {
+        pts.push_back((c + 0.5 + 0.5 * gx[q]) * h);
+        w[static_cast<std::size_t>(c) * cells * nq + c * nq + q] = 0.5 * gw[q];
+      }
+    xi = vec((a == 0 ? p.x_axis(pts) : p.y_axis(pts)).xi, to);
+    avg = vec(w, to).view({cells, cells * nq});
+  };
+  if (!vz.empty()) {
+    quadrature(0, vc.cx, vol_xi_[0], vol_avg_[0]);
+    quadrature(1, vc.cy, vol_xi_[1], vol_avg_[1]);
+    vol_z_ = vec(vz, to);
+    vol_kxy_ = vec(vkxy, to);
+    vol_kz_ = vec(vkz, to);
+    vol_dz_ = vec(vdz, to);
+  }
   for (int face = 0; face < model::kNumFaces; ++face) {
     const std::array<int, 2> cells = flux_cells(p, face);
     if (cells[0] <= 0) continue;
-    for (int a = 0; a < 2; ++a) {
-      const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells[a];
-      std::vector<double> pts, avg(static_cast<std::size_t>(cells[a]) * cells[a] * nq, 0.0);
-      for (int c = 0; c < cells[a]; ++c)
-        for (int q = 0; q < nq; ++q) {
-          pts.push_back((c + 0.5 + 0.5 * gx[q]) * h);
-          avg[static_cast<std::size_t>(c) * cells[a] * nq + c * nq + q] = 0.5 * gw[q];
-        }
-      const AxisMap m = a == 0 ? p.x_axis(pts) : p.y_axis(pts);
-      cell_xi_[face][a] = vec(m.xi, to);
-      cell_avg_[face][a] = vec(avg, to).view({cells[a], cells[a] * nq});
-    }
+    for (int a = 0; a < 2; ++a) quadrature(a, cells[a], cell_xi_[face][a], cell_avg_[face][a]);
   }
 }
 
@@ -252,6 +276,21 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
   const double active = pde_mask_.sum().item<double>();
   add("pde", src.pde(kxy_, kz_, pde_mask_, batch.source), double(b) * nx * ny * active);
 
+  if (has_volume_cells()) {
+    // Tile means of k_xy (u_xx + u_yy) + k_z u_zz at every node of the source layer, plus the
+    // tile's mean source: one residual per tile and node.
+    const GridFields& g = cells.volume;
+    if (!g.uzz.defined())
+      throw std::logic_error(
+          "PhysicsLoss: the fields at the source layer's tiles were not evaluated");
+    const double cx = dxi_[0][0].item<double>(), cy = dxi_[1][0].item<double>();
+    const torch::Tensor dz2 = (vol_dz_ * vol_dz_).view({1, 1, 1, -1});
+    torch::Tensor r = vol_kxy_.view({1, 1, 1, -1}) * (g.uxx * (cx * cx) + g.uyy * (cy * cy)) +
+                      vol_kz_.view({1, 1, 1, -1}) * g.uzz * dz2;  // [B, nqx, nqy, nk]
+    r = torch::matmul(torch::matmul(vol_avg_[0], r.permute({0, 3, 1, 2})), vol_avg_[1].t());
+    r = r + batch.source_cells.unsqueeze(1);  // [B, nk, cx, cy]
+    add("pde", r, double(r.numel()));
+  }
   const Normalisation& nm = p_.norm();
   for (int face = 0; face < model::kNumFaces; ++face) {
     const model::Boundary& bc = p_.base().faces[face];

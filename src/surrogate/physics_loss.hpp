@@ -28,9 +28,17 @@ namespace heatop::surrogate {
 
 class FieldSource;  // physics_loss.cpp: where residuals read the field from
 
-/// Fields on the quadrature points of a face's power cells (PhysicsLoss::cell_xi), [B, nqx, nqy,
-/// 1] with derivatives in trunk coordinates; u undefined for faces without cells.
-using CellFields = std::array<GridFields, 6>;
+/// Fields for the tile-averaged residuals, derivatives in trunk coordinates:
+/// face[f] on the quadrature points of a face's power cells (PhysicsLoss::cell_xi),
+/// [B, nqx, nqy, 1], u undefined for faces without cells; `volume` on the quadrature points of
+/// the source layer's tiles at its z nodes (volume_xi, volume_z), [B, nqx, nqy, nk], with
+/// second derivatives.
+struct CellFields {
+  std::array<GridFields, 6> face;
+  GridFields volume;
+  GridFields& operator[](int f) { return face[f]; }
+  const GridFields& operator[](int f) const { return face[f]; }
+};
 
 struct LossValue {
   torch::Tensor total;                  // weighted sum, differentiable
@@ -56,6 +64,11 @@ class PhysicsLoss {
   bool has_cells(int face) const { return cell_xi_[face][0].defined(); }
   const torch::Tensor& cell_xi(int face, int axis) const { return cell_xi_[face][axis]; }
   int64_t face_node(int face) const { return face == model::kTop ? grid_.nz() - 1 : 0; }
+  /// The source layer whose PDE residual is averaged over tiles (batch.hpp volume_cells): the
+  /// quadrature trunk coordinates along x and y and the trunk z coordinates of its nodes.
+  bool has_volume_cells() const { return vol_z_.defined(); }
+  const torch::Tensor& volume_xi(int axis) const { return vol_xi_[axis]; }
+  const torch::Tensor& volume_z() const { return vol_z_; }
   /// Loss of a separable model straight from its factors (trunk coordinates): the PDE residual
   /// as one GEMM of rank 2R, boundary residuals from face planes only. Same value as the
   /// grid path (tested), at a fraction of the work.
@@ -79,6 +92,7 @@ class PhysicsLoss {
   // Power cells per face: quadrature trunk coordinates (x, y) and the averaging matrices
   // [cells, cells * q] that turn point values into cell means (rows sum to 1).
   std::array<std::array<torch::Tensor, 2>, 6> cell_xi_, cell_avg_;
+  torch::Tensor vol_xi_[2], vol_avg_[2], vol_z_, vol_kxy_, vol_kz_, vol_dz_;  // [nk] per node
   std::vector<std::string> names_;
   LossWeights w_;
 };

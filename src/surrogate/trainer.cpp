@@ -83,6 +83,18 @@ LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch&
       cells[f] = net.fields(batch.branch, loss.cell_xi(f, 0), loss.cell_xi(f, 1), zf, true);
     }
   }
+  if (loss.has_volume_cells()) {
+    if (sep) {
+      const SeparableFactors c =
+          sep->factors(batch.branch, loss.volume_xi(0), loss.volume_xi(1), loss.volume_z(), true);
+      cells.volume.uxx = contract(c, c.x.d2, c.y.v, c.z.v);
+      cells.volume.uyy = contract(c, c.x.v, c.y.d2, c.z.v);
+      cells.volume.uzz = contract(c, c.x.v, c.y.v, c.z.d2);
+    } else {
+      cells.volume =
+          net.fields(batch.branch, loss.volume_xi(0), loss.volume_xi(1), loss.volume_z(), true);
+    }
+  }
   if (auto* s = sep)
     return loss.evaluate(s->factors(batch.branch, loss.xi(0), loss.xi(1), loss.xi(2), true), batch,
                          cells);
