@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "child_process.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
@@ -80,44 +81,22 @@ struct Args {
   std::exit(code);
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], value;
-    const auto eq = arg.find('=');
-    const bool has_eq = arg.rfind("--", 0) == 0 && eq != std::string::npos;
-    if (has_eq) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    auto next = [&]() -> std::string {
-      if (has_eq) return value;
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "heatop_bench_interop: %s needs a value\n", arg.c_str());
-        usage(2);
-      }
-      return argv[++i];
-    };
+  bench::ArgCursor c(argc, argv, "heatop_bench_interop", usage);
+  while (c.next()) {
+    const std::string& arg = c.arg();
     if (arg == "-h" || arg == "--help") {
       usage(0);
     } else if (arg == "--out") {
-      a.out = next();
+      a.out = c.value();
     } else if (arg == "--txt") {
-      a.txt = next();
+      a.txt = c.value();
     } else if (arg == "--data") {
-      a.data = next();
+      a.data = c.value();
     } else if (arg == "--sizes") {
       a.sizes.clear();
-      for (const auto& s : split(next(), ',')) {
+      for (const auto& s : bench::split(c.value(), ',')) {
         const int n = std::atoi(s.c_str());
         if (n < 2 || n > 4096) {
           std::fprintf(stderr, "heatop_bench_interop: bad size '%s' (2..4096)\n", s.c_str());
@@ -126,7 +105,7 @@ Args parse_args(int argc, char** argv) {
         a.sizes.push_back(n);
       }
     } else if (arg == "--tools") {
-      a.tools = split(next(), ',');
+      a.tools = bench::split(c.value(), ',');
       for (const auto& t : a.tools)
         if (t != "hotspot" && t != "3d-ice") {
           std::fprintf(stderr, "heatop_bench_interop: unknown tool '%s' (hotspot, 3d-ice)\n",
@@ -134,11 +113,11 @@ Args parse_args(int argc, char** argv) {
           std::exit(2);
         }
     } else if (arg == "--threads") {
-      a.threads = std::atoi(next().c_str());
+      a.threads = std::atoi(c.value().c_str());
     } else if (arg == "--case-timeout") {
-      a.case_timeout = std::atoi(next().c_str());
+      a.case_timeout = std::atoi(c.value().c_str());
     } else {
-      std::fprintf(stderr, "heatop_bench_interop: unknown argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "heatop_bench_interop: unknown argument '%s'\n", c.raw().c_str());
       usage(2);
     }
   }

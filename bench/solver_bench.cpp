@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "child_process.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
@@ -127,59 +128,37 @@ struct Args {
   std::exit(code);
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], value;
-    const auto eq = arg.find('=');
-    const bool has_eq = arg.rfind("--", 0) == 0 && eq != std::string::npos;
-    if (has_eq) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    auto next = [&]() -> std::string {
-      if (has_eq) return value;
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "heatop_bench_solver: %s needs a value\n", arg.c_str());
-        usage(2);
-      }
-      return argv[++i];
-    };
+  bench::ArgCursor c(argc, argv, "heatop_bench_solver", usage);
+  while (c.next()) {
+    const std::string& arg = c.arg();
     if (arg == "-h" || arg == "--help")
       usage(0);
     else if (arg == "--out")
-      a.out = next();
+      a.out = c.value();
     else if (arg == "--examples")
-      a.examples = next();
+      a.examples = c.value();
     else if (arg == "--quick")
       a.quick = true;
     else if (arg == "--cases")
-      a.cases = split(next(), ',');
+      a.cases = bench::split(c.value(), ',');
     else if (arg == "--scipy")
       a.scipy = true;
     else if (arg == "--no-scipy")
       a.scipy = false;
     else if (arg == "--threads")
-      a.threads = std::atoi(next().c_str());
+      a.threads = std::atoi(c.value().c_str());
     else if (arg == "--python")
-      a.python = next();
+      a.python = c.value();
     else if (arg == "--direct-timeout")
-      a.direct_timeout = std::atof(next().c_str());
+      a.direct_timeout = std::atof(c.value().c_str());
     else if (arg == "--keep-export")
-      a.keep_export = next();
+      a.keep_export = c.value();
     else if (arg == "--permc")
-      a.permc = next();
+      a.permc = c.value();
     else {
-      std::fprintf(stderr, "heatop_bench_solver: unknown argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "heatop_bench_solver: unknown argument '%s'\n", c.raw().c_str());
       usage(2);
     }
   }
