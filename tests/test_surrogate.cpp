@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 
 #include "io/design_file.hpp"
 #include "model/grid.hpp"
@@ -131,13 +133,39 @@ TEST_P(TrunkDerivatives, TaylorMatchesAutograd) {
 
 INSTANTIATE_TEST_SUITE_P(AllTrunks, TrunkDerivatives,
                          ::testing::Values("mlp", "fourier-mlp", "chebykan", "bspline-kan",
-                                           "cosine"),
+                                           "cosine", "exponential"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (auto& c : s)
                              if (c == '-') c = '_';
                            return s;
                          });
+
+// With as many outputs as basis functions the exponential trunk has no parameters and is
+// exactly [1, xi, exp(-m (1 - xi)) / (1 + m), exp(-m (1 + xi)) / (1 + m)] at geometric rates m.
+TEST(Trunk, ExponentialTrunkIsTheFixedBasis) {
+  TrunkConfig c = trunk_config("exponential");
+  c.modes = 3;
+  c.rate_min = 1;
+  c.rate_max = 16;
+  auto trunk = make_trunk(c, 1, 8);
+  trunk->to(torch::kFloat64);
+  EXPECT_TRUE(trunk->parameters().empty());
+  const torch::Tensor x = torch::tensor({-1.0, 0.25, 1.0}, torch::kFloat64).view({-1, 1});
+  const torch::Tensor v = trunk->forward(x);
+  ASSERT_EQ(v.sizes(), (std::vector<int64_t>{3, 8}));
+  const double rates[3] = {1, 4, 16};
+  for (int i = 0; i < 3; ++i) {
+    const double xi = x[i][0].item<double>();
+    EXPECT_NEAR(v[i][0].item<double>(), 1.0, 1e-15);
+    EXPECT_NEAR(v[i][1].item<double>(), xi, 1e-15);
+    for (int j = 0; j < 3; ++j) {
+      const double m = rates[j];
+      EXPECT_NEAR(v[i][2 + j].item<double>(), std::exp(-m * (1 - xi)) / (1 + m), 1e-7);
+      EXPECT_NEAR(v[i][5 + j].item<double>(), std::exp(-m * (1 + xi)) / (1 + m), 1e-7);
+    }
+  }
+}
 
 TEST(Trunk, UnknownTypeIsAClearError) {
   TrunkConfig c;
@@ -351,6 +379,48 @@ TEST(PhysicsLoss, CellAveragedPowerResidual) {
   EXPECT_THROW(loss.evaluate_physical(f, batch), std::logic_error);  // cells not evaluated
 }
 
+// power_residual modes: the face residual's cosine coefficients (K = 20 per axis here).
+// Zero for the exact field; a pure mode k < K in the flux shows up with its mean square
+// (Parseval); a mode k >= K (the part of a tile map the model cannot carry) is not seen.
+TEST(PhysicsLoss, GalerkinModePowerResidual) {
+  const model::Design d = io::load_design(kExamples + "/c1_surface.yaml",
+                                          {"top.power_map=" + kExamples + "/maps/map_20_20.txt"})
+                              .design;
+  const OperatorConfig cfg = parse(c1_config(
+      "{rank: 8}", "{steps: 5, power_residual: modes, residual_modes: 20, quadrature_points: 4}"));
+  const Problem p(d, cfg);
+  EXPECT_EQ(flux_cells(p, model::kTop), (std::array<int, 2>{20, 20}));
+  const model::Grid grid = p.grid(9, 9, 11);
+  const TensorOptions to{torch::kCPU, torch::kFloat64};
+  const PhysicsLoss loss(p, grid, to);
+  ASSERT_TRUE(loss.has_cells(model::kTop));
+  InputValues v;
+  v.maps = {d.faces[model::kTop].power};
+  v.htc = {0};
+  const PhysicsBatch batch = physics_batch(p, grid, {v}, to);
+  const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor zhat = torch::tensor(grid.z, opt).view({1, 1, 1, -1}) / p.norm().length_m;
+  GridFields f;
+  f.u = (0.2 + zhat).expand({1, 9, 9, 11}).contiguous();
+  f.uz = torch::ones_like(f.u);
+  f.ux = f.uy = f.uxx = f.uyy = f.uzz = torch::zeros_like(f.u);
+  const torch::Tensor x = (loss.cell_xi(model::kTop, 0) + 1) / 2,  // x / L in [0, 1]
+      y = (loss.cell_xi(model::kTop, 1) + 1) / 2;
+  ASSERT_EQ(x.numel(), 80);
+  auto flux_with = [&](int kx, int ky, double eps) {
+    CellFields cells;
+    cells[model::kTop].u = torch::full({1, 80, 80, 1}, 0.7, opt);
+    const torch::Tensor mode =
+        torch::cos(kx * M_PI * x).view({-1, 1}) * torch::cos(ky * M_PI * y).view({1, -1});
+    cells[model::kTop].uz = (0.25 * (1 + eps * mode)).view({1, 80, 80, 1});
+    return loss.evaluate_physical(f, batch, cells).terms.at("power");
+  };
+  EXPECT_LT(flux_with(0, 0, 0.0), 1e-24);
+  EXPECT_NEAR(flux_with(3, 2, 0.1), 0.01 / 4, 1e-8);  // mean of (0.1 cos cos)^2
+  EXPECT_NEAR(flux_with(19, 0, 0.1), 0.01 / 2, 1e-7);
+  EXPECT_LT(flux_with(23, 1, 0.1), 1e-6);  // beyond K = 20
+}
+
 // ---- generators ---------------------------------------------------------------------------
 
 TEST(Generators, SeededReproducibleAndInRange) {
@@ -384,6 +454,94 @@ TEST(Generators, SeededReproducibleAndInRange) {
   const double mean = sum / n, var = sq / n - mean * mean;
   EXPECT_NEAR(mean, g.grf.mean_W_per_mm2, 0.25);
   EXPECT_NEAR(std::sqrt(var), g.grf.std_W_per_mm2, 0.2);
+}
+
+// Independent tiles: in range, mean (min + max) / 2, neighbours uncorrelated; a mixture with
+// noise_fraction draws all three kinds.
+TEST(Generators, NoiseTilesAreIndependentAndUniform) {
+  GeneratorConfig g;
+  g.type = "noise";
+  g.noise.min_W_per_mm2 = 1.0;
+  g.noise.max_W_per_mm2 = 5.0;
+  PowerMapGenerator gen(g, 1e-3, 1e-3);
+  const double tile_mm2 = 0.05 * 0.05;
+  double sum = 0, prod = 0, lo = 1e9, hi = -1e9;
+  int n = 0, pairs = 0;
+  for (int s = 0; s < 50; ++s) {
+    std::mt19937_64 r(stream_seed(3, s, 0));
+    const auto m = gen.sample(r);
+    ASSERT_EQ(m.tile_watts.size(), 400u);
+    EXPECT_EQ(m.source, "noise");
+    for (int i = 0; i < 400; ++i) {
+      const double d = m.tile_watts[i] / tile_mm2;
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+      sum += d;
+      ++n;
+      if (i % 20 != 19) {
+        prod += (d - 3.0) * (m.tile_watts[i + 1] / tile_mm2 - 3.0);
+        ++pairs;
+      }
+    }
+  }
+  EXPECT_GE(lo, 1.0);
+  EXPECT_LE(hi, 5.0);
+  EXPECT_GT(hi - lo, 3.5);
+  EXPECT_NEAR(sum / n, 3.0, 0.05);
+  // Variance of U(1, 5) is 4/3; the neighbour covariance of independent tiles is ~0.
+  EXPECT_LT(std::abs(prod / pairs), 0.05);
+  g.type = "mixture";
+  g.grf_fraction = 0.3;
+  g.noise_fraction = 0.3;
+  PowerMapGenerator mix(g, 1e-3, 1e-3);
+  std::map<std::string, int> kinds;
+  for (int s = 0; s < 200; ++s) {
+    std::mt19937_64 r(stream_seed(4, s, 0));
+    ++kinds[mix.sample(r).source];
+  }
+  EXPECT_GT(kinds["grf"], 30);
+  EXPECT_GT(kinds["noise"], 30);
+  EXPECT_GT(kinds["blocks"], 60);
+}
+
+// sensor_layout: cells reads each sensor cell's mean power: a tile map on the sensor grid comes
+// through exactly (node sensors on tile edges average neighbouring tiles instead).
+TEST(Batch, CellSensorsReadTileValues) {
+  const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+  std::string text = c1_config("{rank: 8}", "{steps: 5}", "[20, 20]");
+  text.replace(text.find("sensors: [20, 20]"), 17, "sensors: [20, 20], sensor_layout: cells");
+  const OperatorConfig cfg = parse(text);
+  EXPECT_EQ(cfg.inputs[0].sensor_layout, "cells");
+  const Problem p(c1, cfg);
+  GeneratorConfig g;
+  g.type = "noise";
+  std::mt19937_64 r(5);
+  InputValues in;
+  in.maps.push_back(PowerMapGenerator(g, 1e-3, 1e-3).sample(r));
+  in.htc.push_back(0);
+  TensorOptions to;
+  to.dtype = torch::kFloat64;
+  const torch::Tensor b = branch_inputs(p, {in}, to)[0];
+  ASSERT_EQ(b.sizes(), (std::vector<int64_t>{1, 400}));
+  const double tile_m2 = 0.05e-3 * 0.05e-3;
+  double err = 0;
+  for (int c = 0; c < 20; ++c)    // x
+    for (int row = 0; row < 20; ++row) {  // y
+      const double want = in.maps[0].tile_watts[row * 20 + c] / tile_m2 / p.norm().q_ref();
+      err = std::max(err, std::abs(b[0][c * 20 + row].item<double>() - want) / want);
+    }
+  EXPECT_LT(err, 1e-12);
+  // A block off the tile grid: its power is shared by area, and all of it arrives.
+  model::PowerMap blk;
+  blk.blocks.push_back({"b", 0.12e-3, 0.20e-3, 0.21e-3, 0.06e-3, 0.01});
+  in.maps[0] = blk;
+  const torch::Tensor c = branch_inputs(p, {in}, to)[0] * p.norm().q_ref();  // W/m^2
+  EXPECT_NEAR(c.sum().item<double>() * tile_m2, 0.01, 1e-15);
+  const double dens = 0.01 / (0.21e-3 * 0.06e-3);
+  EXPECT_NEAR(c[0][2 * 20 + 4].item<double>(), dens * 0.03 / 0.05, 1e-9 * dens);  // x 0.12-0.15
+  EXPECT_NEAR(c[0][3 * 20 + 4].item<double>(), dens, 1e-9 * dens);                // inside
+  EXPECT_NEAR(c[0][3 * 20 + 5].item<double>(), dens * 0.01 / 0.05, 1e-9 * dens);  // y 0.25-0.26
+  EXPECT_EQ(c[0][3 * 20 + 6].item<double>(), 0.0);
 }
 
 TEST(Generators, PsdSquareRootReproducesTheCovariance) {
@@ -431,7 +589,7 @@ TEST(Config, ClearErrorsForBadConfigurations) {
             std::string::npos);
   EXPECT_NE(error_of([] {
               parse(c1_config("{rank: 8}", "{steps: 5, power_residual: tiles}"));
-            }).find("training.power_residual: 'tiles' is not valid; use cells or points"),
+            }).find("training.power_residual: 'tiles' is not valid; use cells, modes or points"),
             std::string::npos);
   EXPECT_NE(error_of([] {
               parse(c1_config("{rank: 8}", "{steps: 5, quadrature_points: 0}"));
@@ -445,6 +603,27 @@ TEST(Config, ClearErrorsForBadConfigurations) {
               parse(c1_config("{trunk: {type: cosine, modes: 0}}"));
             }).find("network.trunk.modes: 0 is not in 1..512"),
             std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{trunk: {type: exponential, modes: 4, rates: [0, 8]}}"));
+            }).find("network.trunk.rates: [0.000000, 8.000000] must satisfy 0 < min <= max"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse(c1_config("{model: pointwise, trunk: {type: exponential}}"));
+            }).find("exponential is an axis basis; it needs network.model: separable"),
+            std::string::npos);
+  {
+    std::string t = c1_config();
+    t.replace(t.find("sensors: [11, 11]"), 17, "sensors: [11, 11], sensor_layout: corners");
+    EXPECT_NE(error_of([&] { parse(t); })
+                  .find(".sensor_layout: unknown layout 'corners'; valid: nodes, cells"),
+              std::string::npos);
+    t = c1_config();
+    t.replace(t.find("tiles: [20, 20]"), 15,
+              "tiles: [20, 20], grf_fraction: 0.6, noise_fraction: 0.6");
+    EXPECT_NE(error_of([&] { parse(t); })
+                  .find("noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1"),
+              std::string::npos);
+  }
   EXPECT_NE(error_of([] {
               parse(c1_config("{branch: {type: separable}}"));
             }).find("network.branch.type: separable needs network.core: tucker"),

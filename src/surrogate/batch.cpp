@@ -47,19 +47,37 @@ std::vector<double> point_density(const model::PowerMap& m, double lx, double ly
   return out;
 }
 
+// Share of [a, b] inside each cell of n uniform cells over [0, len].
+std::vector<double> cell_fractions(int n, double len, double a, double b) {
+  std::vector<double> f(n, 0.0);
+  if (!(b > a)) return f;
+  const double h = len / n;
+  const int i0 = std::clamp(static_cast<int>(a / h), 0, n - 1);
+  const int i1 = std::clamp(static_cast<int>(b / h), 0, n - 1);
+  for (int i = i0; i <= i1; ++i)
+    f[i] = std::max(0.0, std::min(b, (i + 1) * h) - std::max(a, i * h)) / (b - a);
+  return f;
+}
+
 // Mean power density (W/m^2) of a map over each cell of a uniform cx x cy grid, [cx * cy] with
-// y fastest: the midpoint rule on 8 x 8 points per cell (exact for maps on this tile grid or a
-// coarser one whose edges fall on cell edges).
+// y fastest; exact (overlap areas of tiles and blocks with the cells).
 std::vector<double> cell_density(const model::PowerMap& m, double lx, double ly, int cx, int cy) {
-  constexpr int kSub = 8;
-  std::vector<double> xs, ys;
-  for (int i = 0; i < cx * kSub; ++i) xs.push_back((i + 0.5) * lx / (cx * kSub));
-  for (int j = 0; j < cy * kSub; ++j) ys.push_back((j + 0.5) * ly / (cy * kSub));
-  const std::vector<double> d = point_density(m, lx, ly, xs, ys);
   std::vector<double> out(static_cast<std::size_t>(cx) * cy, 0.0);
-  for (std::size_t i = 0; i < xs.size(); ++i)
-    for (std::size_t j = 0; j < ys.size(); ++j)
-      out[(i / kSub) * cy + j / kSub] += d[i * ys.size() + j] / (kSub * kSub);
+  auto add = [&](double watts, double x0, double x1, double y0, double y1) {
+    if (watts == 0) return;
+    const auto fx = cell_fractions(cx, lx, x0, x1), fy = cell_fractions(cy, ly, y0, y1);
+    for (int i = 0; i < cx; ++i) {
+      if (fx[i] == 0) continue;
+      for (int j = 0; j < cy; ++j) out[static_cast<std::size_t>(i) * cy + j] += watts * fx[i] * fy[j];
+    }
+  };
+  for (int r = 0; r < m.rows && !m.tile_watts.empty(); ++r)
+    for (int c = 0; c < m.cols; ++c)
+      add(m.tile_watts[static_cast<std::size_t>(r) * m.cols + c], lx * c / m.cols,
+          lx * (c + 1) / m.cols, ly * r / m.rows, ly * (r + 1) / m.rows);
+  for (const auto& b : m.blocks) add(b.power, b.x, b.x + b.w, b.y, b.y + b.h);
+  const double area = (lx / cx) * (ly / cy);
+  for (double& v : out) v /= area;
   return out;
 }
 
@@ -96,7 +114,7 @@ void gauss_legendre(int n, std::vector<double>& nodes, std::vector<double>& weig
 
 std::array<int, 2> flux_cells(const Problem& p, int face) {
   const model::Design& base = p.base();
-  if (p.config().training.power_residual != "cells" ||
+  if (p.config().training.power_residual == "points" ||
       base.faces[face].type != model::BcType::kPower ||
       (face != model::kTop && face != model::kBottom))
     return {0, 0};
@@ -112,7 +130,7 @@ std::array<int, 2> flux_cells(const Problem& p, int face) {
 VolumeCells volume_cells(const Problem& p) {
   VolumeCells v;
   const auto& cfg = p.config();
-  if (cfg.training.power_residual != "cells") return v;
+  if (cfg.training.power_residual == "points") return v;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
     if (cfg.inputs[i].type == "power_map" && p.input_layer(i) >= 0) {
       v.layer = p.input_layer(i);
@@ -143,12 +161,19 @@ std::vector<torch::Tensor> branch_inputs(const Problem& p, const std::vector<Inp
       out.push_back(to_tensor(v, {b, 1}, to));
       continue;
     }
-    const auto xs = sensor_nodes(in.sensors_x, lx), ys = sensor_nodes(in.sensors_y, ly);
+    const int64_t n = static_cast<int64_t>(in.sensors_x) * in.sensors_y;
     std::vector<double> v;
-    v.reserve(batch.size() * xs.size() * ys.size());
-    for (const auto& s : batch)
-      for (double d : density(s.maps[i], lx, ly, xs, ys)) v.push_back(d / qref);
-    out.push_back(to_tensor(v, {b, static_cast<int64_t>(xs.size() * ys.size())}, to));
+    v.reserve(batch.size() * n);
+    if (in.sensor_layout == "cells") {
+      for (const auto& s : batch)
+        for (double d : cell_density(s.maps[i], lx, ly, in.sensors_x, in.sensors_y))
+          v.push_back(d / qref);
+    } else {
+      const auto xs = sensor_nodes(in.sensors_x, lx), ys = sensor_nodes(in.sensors_y, ly);
+      for (const auto& s : batch)
+        for (double d : density(s.maps[i], lx, ly, xs, ys)) v.push_back(d / qref);
+    }
+    out.push_back(to_tensor(v, {b, n}, to));
   }
   return out;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Turning input values (power maps, HTCs) into tensors:
 // - branch inputs: each power map as its mean power density over the control volume of every
-//   sensor node (exact for tiles and blocks, fv::integrate_map), scaled by q_ref, flattened
-//   row-major (i along x, j along y); each HTC as (h - mid) / half-range of its training range;
+//   sensor node (exact for tiles and blocks, fv::integrate_map) or, with sensor_layout: cells,
+//   over every sensor cell, scaled by q_ref, flattened row-major (i along x, j along y); each
+//   HTC as (h - mid) / half-range of its training range;
 // - physics data on a collocation grid: surface flux per face, Biot number per face and the
 //   volumetric source at every node, all non-dimensional (problem.hpp). Power maps are
 //   sampled at the points (the mean of the adjacent tiles on a tile edge): the residuals are
@@ -49,7 +50,7 @@ struct PhysicsBatch {
 };
 
 /// The layer (and its tile grid) whose volumetric source is averaged over tiles when
-/// training.power_residual is `cells`: the first layer driven by a power-map input; layer -1
+/// training.power_residual is `cells` or `modes`: the first layer driven by a power-map input; layer -1
 /// when there is none.
 struct VolumeCells {
   int layer = -1, cx = 0, cy = 0;
@@ -57,7 +58,8 @@ struct VolumeCells {
 VolumeCells volume_cells(const Problem& p);
 
 /// The cell grid (cx, cy) over which the power residual of a top or bottom face is averaged
-/// when training.power_residual is `cells`: the generator's tile grid of the input driving the
+/// (or, for `modes`, whose Gauss points it is projected from) when training.power_residual is
+/// `cells` or `modes`: the generator's tile grid of the input driving the
 /// face, or the tile grid of the face's fixed tile map; {0, 0} where the power enters at points.
 std::array<int, 2> flux_cells(const Problem& p, int face);
 

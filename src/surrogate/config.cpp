@@ -112,7 +112,7 @@ struct Reader {
 
 void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
                      GeneratorConfig& g) {
-  r.keys(n, w, {"type", "tiles", "grf_fraction", "grf", "blocks"});
+  r.keys(n, w, {"type", "tiles", "grf_fraction", "noise_fraction", "grf", "blocks", "noise"});
   g.type = r.str(n, "type", w, g.type);
   if (n["tiles"]) {
     const auto t = r.list(n, "tiles", w, 2);
@@ -120,6 +120,12 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
     g.tiles_y = static_cast<int>(t[1]);
   }
   g.grf_fraction = r.num(n, "grf_fraction", w, g.grf_fraction);
+  g.noise_fraction = r.num(n, "noise_fraction", w, g.noise_fraction);
+  if (const YAML::Node f = n["noise"]) {
+    const std::string fw = w + ".noise";
+    r.keys(f, fw, {"density_W_per_mm2"});
+    r.range(f, "density_W_per_mm2", fw, g.noise.min_W_per_mm2, g.noise.max_W_per_mm2);
+  }
   if (const YAML::Node f = n["grf"]) {
     const std::string fw = w + ".grf";
     r.keys(f, fw, {"mean_W_per_mm2", "std_W_per_mm2", "length_scale_mm", "clip_nonnegative"});
@@ -175,7 +181,8 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   }
   auto parse_trunk = [&](const YAML::Node& t, const std::string& tw, TrunkConfig& tc) {
     r.keys(t, tw,
-           {"type", "widths", "degree", "grid", "modes", "fourier_features", "fourier_scale"});
+           {"type", "widths", "degree", "grid", "modes", "rates", "fourier_features",
+            "fourier_scale"});
     tc.type = r.str(t, "type", tw, tc.type);
     if (t["widths"]) {
       tc.widths.clear();
@@ -185,6 +192,7 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
     tc.degree = r.integer(t, "degree", tw, tc.degree);
     tc.grid = r.integer(t, "grid", tw, tc.grid);
     tc.modes = r.integer(t, "modes", tw, tc.modes);
+    r.range(t, "rates", tw, tc.rate_min, tc.rate_max);
     tc.fourier_features = r.integer(t, "fourier_features", tw, tc.fourier_features);
     tc.fourier_scale = r.num(t, "fourier_scale", tw, tc.fourier_scale);
   };
@@ -201,7 +209,8 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   const std::string w = "training";
   r.keys(n, w,
          {"steps", "functions_per_step", "collocation", "collocation_sampling",
-          "collocation_grading", "power_residual", "quadrature_points", "seed", "learning_rate",
+          "collocation_grading", "power_residual", "residual_modes", "quadrature_points", "seed",
+          "learning_rate",
           "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
           "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
   t.steps = r.integer(n, "steps", w, t.steps);
@@ -216,6 +225,7 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   t.power_residual = r.str(n, "power_residual", w, t.power_residual);
   t.collocation_grading = r.num(n, "collocation_grading", w, t.collocation_grading);
   t.quadrature_points = r.integer(n, "quadrature_points", w, t.quadrature_points);
+  t.residual_modes = r.integer(n, "residual_modes", w, t.residual_modes);
   const double seed = r.num(n, "seed", w, static_cast<double>(t.seed));
   if (seed < 0 || seed != std::floor(seed))
     r.fail(n["seed"], "training.seed", "expected an integer >= 0");
@@ -255,7 +265,7 @@ void check(bool ok, const std::string& msg) {
 
 const std::vector<std::string>& trunk_types() {
   static const std::vector<std::string> kTypes{"mlp", "fourier-mlp", "chebykan", "bspline-kan",
-                                               "cosine"};
+                                               "cosine", "exponential"};
   return kTypes;
 }
 
@@ -263,10 +273,14 @@ void TrunkConfig::validate() const {
   const auto& t = trunk_types();
   check(std::find(t.begin(), t.end(), type) != t.end(),
         "network.trunk.type: unknown trunk type '" + type + "'; valid types: " + join(t));
-  check(type == "cosine" || !widths.empty(),
+  const bool basis = type == "cosine" || type == "exponential";
+  check(basis || !widths.empty(),
         "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
-  check(type != "cosine" || (modes >= 1 && modes <= 512),
+  check(!basis || (modes >= 1 && modes <= 512),
         "network.trunk.modes: " + std::to_string(modes) + " is not in 1..512");
+  check(type != "exponential" || (rate_min > 0 && rate_max >= rate_min && rate_max <= 200),
+        "network.trunk.rates: [" + std::to_string(rate_min) + ", " + std::to_string(rate_max) +
+            "] must satisfy 0 < min <= max <= 200");
   for (int w : widths)
     check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
   check(type != "chebykan" || (degree >= 1 && degree <= 32),
@@ -304,12 +318,19 @@ void OperatorConfig::validate() const {
       check(in.sensors_x >= 2 && in.sensors_y >= 2 && in.sensors_x <= 1024 && in.sensors_y <= 1024,
             w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +
                 "] must be 2..1024 nodes per axis");
+      check(in.sensor_layout == "nodes" || in.sensor_layout == "cells",
+            w + ".sensor_layout: unknown layout '" + in.sensor_layout + "'; valid: nodes, cells");
       const GeneratorConfig& g = in.generator;
-      check(g.type == "grf" || g.type == "blocks" || g.type == "mixture",
-            w + ".generator.type: unknown generator '" + g.type + "'; valid: grf, blocks, mixture");
+      check(g.type == "grf" || g.type == "blocks" || g.type == "noise" || g.type == "mixture",
+            w + ".generator.type: unknown generator '" + g.type +
+                "'; valid: grf, blocks, noise, mixture");
       check(g.tiles_x >= 1 && g.tiles_y >= 1, w + ".generator.tiles must be >= 1");
       check(g.grf_fraction >= 0 && g.grf_fraction <= 1,
             w + ".generator.grf_fraction must be in [0, 1]");
+      check(g.noise_fraction >= 0 && g.grf_fraction + g.noise_fraction <= 1,
+            w + ".generator.noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1");
+      check(g.noise.min_W_per_mm2 >= 0 && g.noise.max_W_per_mm2 >= g.noise.min_W_per_mm2,
+            w + ".generator.noise.density_W_per_mm2 must be a range [min, max] with 0 <= min <= max");
       check(g.grf.std_W_per_mm2 >= 0 && g.grf.length_scale_mm > 0,
             w + ".generator.grf: std_W_per_mm2 must be >= 0 and length_scale_mm > 0");
       const BlocksConfig& b = g.blocks;
@@ -366,8 +387,9 @@ void OperatorConfig::validate() const {
   network.trunk_z.validate();
   check(!network.separate_trunk_z || network.model == "separable",
         "network.trunk_z: a separate z trunk needs network.model: separable");
-  check(network.model == "separable" || network.trunk.type != "cosine",
-        "network.trunk.type: cosine is an axis basis; it needs network.model: separable");
+  for (const TrunkConfig* t : {&network.trunk, &network.trunk_z})
+    check(network.model == "separable" || (t->type != "cosine" && t->type != "exponential"),
+          "network.trunk.type: " + t->type + " is an axis basis; it needs network.model: separable");
   check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");
   const TrainingConfig& t = training;
   check(t.steps >= 1, "training.steps: " + std::to_string(t.steps) +
@@ -378,8 +400,11 @@ void OperatorConfig::validate() const {
   check(t.collocation_sampling == "random" || t.collocation_sampling == "grid",
         "training.collocation_sampling: '" + t.collocation_sampling +
             "' is not valid; use random or grid");
-  check(t.power_residual == "cells" || t.power_residual == "points",
-        "training.power_residual: '" + t.power_residual + "' is not valid; use cells or points");
+  check(t.power_residual == "cells" || t.power_residual == "points" || t.power_residual == "modes",
+        "training.power_residual: '" + t.power_residual +
+            "' is not valid; use cells, modes or points");
+  check(t.residual_modes >= 0 && t.residual_modes <= 512,
+        "training.residual_modes: " + std::to_string(t.residual_modes) + " is not in 0..512");
   check(t.collocation_grading >= 1 && t.collocation_grading <= 4,
         "training.collocation_grading must be in [1, 4] (1 = uniform)");
   check(t.quadrature_points >= 1 && t.quadrature_points <= 8,
@@ -420,7 +445,8 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
   for (std::size_t i = 0; i < ins.size(); ++i) {
     const std::string w = "inputs[" + std::to_string(i) + "]";
     const YAML::Node n = ins[i];
-    r.keys(n, w, {"name", "type", "target", "sensors", "generator", "range_W_per_m2K"});
+    r.keys(n, w,
+           {"name", "type", "target", "sensors", "sensor_layout", "generator", "range_W_per_m2K"});
     InputConfig in;
     in.type = r.str(n, "type", w, "");
     in.target = r.str(n, "target", w, in.type == "htc" ? "bottom" : "top");
@@ -430,6 +456,7 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
       in.sensors_x = static_cast<int>(s[0]);
       in.sensors_y = static_cast<int>(s[1]);
     }
+    in.sensor_layout = r.str(n, "sensor_layout", w, in.sensor_layout);
     if (n["generator"]) parse_generator(r, n["generator"], w + ".generator", in.generator);
     r.range(n, "range_W_per_m2K", w, in.htc_min_W_per_m2K, in.htc_max_W_per_m2K);
     if (in.type == "htc" && !n["range_W_per_m2K"])

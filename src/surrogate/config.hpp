@@ -9,13 +9,16 @@
 
 namespace heatop::surrogate {
 
-/// An axis trunk (trunks.hpp). Types: mlp, fourier-mlp, chebykan, bspline-kan, cosine.
+/// An axis trunk (trunks.hpp). Types: mlp, fourier-mlp, chebykan, bspline-kan, cosine,
+/// exponential.
 struct TrunkConfig {
   std::string type = "chebykan";
   std::vector<int> widths{32, 32};  // hidden layer widths
   int degree = 4;                   // chebykan: Chebyshev degree
   int grid = 8;                     // bspline-kan: intervals on [-1, 1]
-  int modes = 24;                   // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1
+  int modes = 24;                   // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1;
+                                    // exponential: number of decay rates
+  double rate_min = 0.5, rate_max = 32;  // exponential: geometric decay rates in 1/xi units
   int fourier_features = 16;        // fourier-mlp: number of frequencies
   double fourier_scale = 2.0;       // fourier-mlp: standard deviation of the frequencies
   /// Throws std::invalid_argument naming the bad key and the valid values.
@@ -46,10 +49,18 @@ struct BlocksConfig {
   double background_min_W_per_mm2 = 0.0, background_max_W_per_mm2 = 0.5;
 };
 
+/// Independent tiles: every tile's density uniform in [min, max] W/mm^2. White noise on the
+/// tile grid: every spatial frequency the grid carries gets the same share of the power.
+struct NoiseConfig {
+  double min_W_per_mm2 = 0.0, max_W_per_mm2 = 10.0;
+};
+
 struct GeneratorConfig {
-  std::string type = "mixture";    // grf | blocks | mixture
+  std::string type = "mixture";    // grf | blocks | noise | mixture
   int tiles_x = 20, tiles_y = 20;  // tile grid the functions are drawn on
   double grf_fraction = 0.5;       // mixture: probability of a GRF draw
+  double noise_fraction = 0.0;     // mixture: probability of a noise draw (the rest: blocks)
+  NoiseConfig noise;
   GrfConfig grf;
   BlocksConfig blocks;
 };
@@ -60,6 +71,10 @@ struct InputConfig {
   std::string type;    // power_map | htc
   std::string target;  // power_map: "top", "bottom" or "layer:NAME"; htc: "top" or "bottom"
   int sensors_x = 21, sensors_y = 21;  // power_map: sensor node grid the branch net reads
+  /// "nodes": sensors on a uniform node grid including the die edges (DeepOHeat), each reading
+  /// the mean density over its control volume; "cells": sensors at the centres of a uniform
+  /// cell grid, each reading its cell's mean density (a tile map on the same grid exactly).
+  std::string sensor_layout = "nodes";
   GeneratorConfig generator;           // power_map
   double htc_min_W_per_m2K = 0, htc_max_W_per_m2K = 0;  // htc: uniform range
 };
@@ -115,6 +130,12 @@ struct TrainingConfig {
   /// each tile of the input's tile grid (Gauss quadrature) with the tile's power, `points` at
   /// the collocation nodes (a discontinuous map sampled at jittered points: a noisy term).
   std::string power_residual = "points";
+  /// power_residual `modes`: the face residual (flux against power, sampled at the Gauss points
+  /// of every tile) is projected onto the first K cosine modes per axis (a Galerkin residual):
+  /// a model with K lateral modes then takes the L2-best truncation of the flux instead of
+  /// matching tile means, which pushes the flux of the missing modes into lower ones. 0 = the
+  /// lateral cosine trunk's modes, or the tile count for other trunks.
+  int residual_modes = 0;
   int quadrature_points = 3;  // cells: Gauss-Legendre points per tile and axis
   unsigned long long seed = 1;
   double learning_rate = 1e-3;

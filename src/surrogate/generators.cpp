@@ -93,7 +93,22 @@ PowerMapGenerator::PowerMapGenerator(const GeneratorConfig& cfg, double lx_m, do
 model::PowerMap PowerMapGenerator::sample(std::mt19937_64& rng) const {
   if (cfg_.type == "grf") return sample_grf(rng);
   if (cfg_.type == "blocks") return sample_blocks(rng);
-  return uniform(rng, 0, 1) < cfg_.grf_fraction ? sample_grf(rng) : sample_blocks(rng);
+  if (cfg_.type == "noise") return sample_noise(rng);
+  const double u = uniform(rng, 0, 1);
+  if (u < cfg_.grf_fraction) return sample_grf(rng);
+  return u < cfg_.grf_fraction + cfg_.noise_fraction ? sample_noise(rng) : sample_blocks(rng);
+}
+
+model::PowerMap PowerMapGenerator::sample_noise(std::mt19937_64& rng) const {
+  model::PowerMap m;
+  m.rows = cfg_.tiles_y;
+  m.cols = cfg_.tiles_x;
+  m.source = "noise";
+  const double tile_mm2 = (lx_ / m.cols) * (ly_ / m.rows) * 1e6;
+  m.tile_watts.resize(static_cast<std::size_t>(m.rows) * m.cols);
+  for (double& w : m.tile_watts)
+    w = uniform(rng, cfg_.noise.min_W_per_mm2, cfg_.noise.max_W_per_mm2) * tile_mm2;
+  return m;
 }
 
 model::PowerMap PowerMapGenerator::sample_grf(std::mt19937_64& rng) const {

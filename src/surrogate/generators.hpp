@@ -24,6 +24,7 @@ class PowerMapGenerator {
   model::PowerMap sample(std::mt19937_64& rng) const;
   model::PowerMap sample_grf(std::mt19937_64& rng) const;
   model::PowerMap sample_blocks(std::mt19937_64& rng) const;
+  model::PowerMap sample_noise(std::mt19937_64& rng) const;
 
  private:
   GeneratorConfig cfg_;

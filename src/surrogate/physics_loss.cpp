@@ -2,6 +2,7 @@
 
 #include "surrogate/physics_loss.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace heatop::surrogate {
@@ -82,10 +83,38 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
     vol_kz_ = vec(vkz, to);
     vol_dz_ = vec(vdz, to);
   }
+  // Orthonormal cosine projection by the same quadrature: P[k][c nq + q] =
+  // s_k (h w_q / 2) / len cos(k pi x_cq / len), s_0 = 1, s_k = sqrt(2), so that the sum of
+  // squared coefficients of a field with modes < K is its mean square over the face.
+  const TrainingConfig& tc = p.config().training;
+  auto projection = [&](int a, int cells, torch::Tensor& pts, torch::Tensor& tiles) {
+    const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells;
+    const TrunkConfig& trunk = p.config().network.trunk;
+    const int k_modes = tc.residual_modes > 0      ? tc.residual_modes
+                        : trunk.type == "cosine" ? trunk.modes
+                                                 : cells;
+    std::vector<double> pv(static_cast<std::size_t>(k_modes) * cells * nq, 0.0),
+        tv(static_cast<std::size_t>(k_modes) * cells, 0.0);
+    for (int k = 0; k < k_modes; ++k)
+      for (int c = 0; c < cells; ++c)
+        for (int q = 0; q < nq; ++q) {
+          const double x = (c + 0.5 + 0.5 * gx[q]) * h;
+          const double w = (k == 0 ? 1.0 : std::sqrt(2.0)) * 0.5 * gw[q] * h / len *
+                           std::cos(k * M_PI * x / len);
+          pv[(static_cast<std::size_t>(k) * cells + c) * nq + q] = w;
+          tv[static_cast<std::size_t>(k) * cells + c] += w;
+        }
+    pts = vec(pv, to).view({k_modes, cells * nq});
+    tiles = vec(tv, to).view({k_modes, cells});
+  };
   for (int face = 0; face < model::kNumFaces; ++face) {
     const std::array<int, 2> cells = flux_cells(p, face);
     if (cells[0] <= 0) continue;
-    for (int a = 0; a < 2; ++a) quadrature(a, cells[a], cell_xi_[face][a], cell_avg_[face][a]);
+    for (int a = 0; a < 2; ++a) {
+      quadrature(a, cells[a], cell_xi_[face][a], cell_avg_[face][a]);
+      if (tc.power_residual == "modes")
+        projection(a, cells[a], mode_proj_[face][a], tile_proj_[face][a]);
+    }
   }
 }
 
@@ -308,6 +337,15 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
       torch::Tensor r = -kk * sign * g.uz.squeeze(3) * dz;  // [B, nqx, nqy]
       if (batch.bi[face].defined())
         r = r - batch.bi[face] * (g.u.squeeze(3) - (bc.t_amb - nm.t_amb_K) / nm.delta_T_K);
+      if (mode_proj_[face][0].defined()) {
+        // Galerkin: cosine coefficients of the residual; the tiles' power is piecewise
+        // constant, so its coefficients come from per-tile sums of the same weights.
+        r = torch::matmul(torch::matmul(mode_proj_[face][0], r), mode_proj_[face][1].t()) +
+            torch::matmul(torch::matmul(tile_proj_[face][0], batch.q_cells[face]),
+                          tile_proj_[face][1].t());
+        add(term, r, double(r.size(0)));
+        continue;
+      }
       r = torch::matmul(torch::matmul(cell_avg_[face][0], r), cell_avg_[face][1].t());
       r = r + batch.q_cells[face];
       add(term, r, double(r.numel()));

@@ -92,6 +92,9 @@ class PhysicsLoss {
   // Power cells per face: quadrature trunk coordinates (x, y) and the averaging matrices
   // [cells, cells * q] that turn point values into cell means (rows sum to 1).
   std::array<std::array<torch::Tensor, 2>, 6> cell_xi_, cell_avg_;
+  /// power_residual modes: the Galerkin projection of point values [K, cells * nq] and of
+  /// tile values [K, cells] onto K cosine modes per axis.
+  std::array<std::array<torch::Tensor, 2>, 6> mode_proj_, tile_proj_;
   torch::Tensor vol_xi_[2], vol_avg_[2], vol_z_, vol_kxy_, vol_kz_, vol_dz_;  // [nk] per node
   std::vector<std::string> names_;
   LossWeights w_;

@@ -119,8 +119,9 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
     }
     if (in.type == "power_map") {
       // The sensor grid must resolve the design's footprint at a useful density: with the
-      // die's aspect ratio, node spacing may differ by at most 4x between x and y.
-      const double hx = base.lx / (in.sensors_x - 1), hy = base.ly / (in.sensors_y - 1);
+      // die's aspect ratio, sensor spacing may differ by at most 4x between x and y.
+      const int gaps = in.sensor_layout == "cells" ? 0 : 1;
+      const double hx = base.lx / (in.sensors_x - gaps), hy = base.ly / (in.sensors_y - gaps);
       if (hx > 4 * hy || hy > 4 * hx)
         throw std::invalid_argument(
             w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +

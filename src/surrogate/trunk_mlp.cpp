@@ -95,7 +95,63 @@ class CosineTrunk : public Trunk {
   torch::Tensor rates_, scale_, mix_;
 };
 
+// Fixed decaying exponentials from both ends of the axis, exp(-m_j (1 - xi)) and
+// exp(-m_j (1 + xi)) for geometric rates m_j, plus 1 and xi; optionally mixed by a learnable
+// matrix. Along z, a cosine mode (a, b) of the lateral axes has the depth profile
+// A exp(-l z) + B exp(l z), l = pi sqrt(a^2/Lx^2 + b^2/Ly^2): a combination of these functions
+// with rates near l. Steep profiles (high lateral modes, boundary layers under small hot spots)
+// are there from the first step instead of being learned slowly by an MLP.
+class ExponentialTrunk : public Trunk {
+ public:
+  ExponentialTrunk(const TrunkConfig& cfg, int in, int out) : Trunk(in, out) {
+    TORCH_CHECK(in == 1, "the exponential trunk is an axis basis (one input)");
+    std::vector<double> m;
+    for (int j = 0; j < cfg.modes; ++j)
+      m.push_back(cfg.modes == 1 ? cfg.rate_min
+                                 : cfg.rate_min * std::pow(cfg.rate_max / cfg.rate_min,
+                                                           static_cast<double>(j) / (cfg.modes - 1)));
+    rates_ = register_buffer("rates", torch::tensor(m, torch::kFloat32).view({1, -1}));
+    // Each exponential scaled by 1 / (1 + m_j), as the cosine modes: its flux at its wall is
+    // then about 1 and its curvature about m_j.
+    scale_ = register_buffer("scale", 1.0 / (1.0 + rates_));
+    const int n = 2 * cfg.modes + 2;
+    if (out != n)
+      mix_ = register_parameter("mix",
+                                torch::randn({out, n}) / std::sqrt(static_cast<double>(n)));
+  }
+
+  Taylor taylor(const torch::Tensor& x, bool derivatives) override {
+    const torch::Tensor top = torch::exp(-rates_ * (1 - x)) * scale_,
+                        bottom = torch::exp(-rates_ * (1 + x)) * scale_;
+    Taylor h;
+    h.v = torch::cat({torch::ones_like(x), x, top, bottom}, 1);
+    if (derivatives) {
+      const torch::Tensor r2 = rates_ * rates_;
+      h.d1 = torch::cat({torch::zeros_like(x), torch::ones_like(x), top * rates_, -bottom * rates_},
+                        1);
+      h.d2 = torch::cat({torch::zeros_like(x), torch::zeros_like(x), top * r2, bottom * r2}, 1);
+    }
+    if (mix_.defined()) h = linear(h, mix_, {});
+    return h;
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    const torch::Tensor h = torch::cat(
+        {torch::ones_like(x), x, torch::exp(-rates_ * (1 - x)) * scale_,
+         torch::exp(-rates_ * (1 + x)) * scale_},
+        1);
+    return mix_.defined() ? torch::mm(h, mix_.t()) : h;
+  }
+
+ private:
+  torch::Tensor rates_, scale_, mix_;
+};
+
 }  // namespace
+
+std::shared_ptr<Trunk> make_exponential_trunk(const TrunkConfig& cfg, int in, int out) {
+  return std::make_shared<ExponentialTrunk>(cfg, in, out);
+}
 
 std::shared_ptr<Trunk> make_cosine_trunk(const TrunkConfig& cfg, int in, int out) {
   return std::make_shared<CosineTrunk>(cfg, in, out);

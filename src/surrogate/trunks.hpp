@@ -52,5 +52,6 @@ std::shared_ptr<Trunk> make_mlp_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_chebykan_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_bspline_kan_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_cosine_trunk(const TrunkConfig& cfg, int in, int out);
+std::shared_ptr<Trunk> make_exponential_trunk(const TrunkConfig& cfg, int in, int out);
 
 }  // namespace heatop::surrogate
