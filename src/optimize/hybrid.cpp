@@ -1,6 +1,7 @@
 #include "optimize/hybrid.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -9,6 +10,14 @@
 #include "trust/confidence.hpp"
 
 namespace heatop::optimize {
+
+namespace {
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
 
 BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictors predict,
                                 const HybridOptions& opt, HybridCounters* counters) {
@@ -23,6 +32,7 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictor
     const model::Grid grid = model::build_grid(designs.front());
     std::vector<std::vector<double>> fields(batch.size());
     std::vector<double> peaks;
+    auto t0 = std::chrono::steady_clock::now();
     if (predict.peaks) {
       peaks = predict.peaks(designs, grid);
     } else {
@@ -40,6 +50,7 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictor
       throw std::runtime_error("surrogate returned " + std::to_string(peaks.size()) +
                                " peaks for " + std::to_string(batch.size()) + " designs");
     counters->surrogate += static_cast<int>(batch.size());
+    counters->surrogate_seconds += since(t0);
     if (opt.checks == "final") {
       auto& sl = counters->shortlist;
       for (std::size_t c = 0; c < batch.size(); ++c) {
@@ -69,7 +80,10 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictor
         break;
       }
       checked[bi] = 1;
+      t0 = std::chrono::steady_clock::now();
       if (fields[bi].empty()) fields[bi] = predict.fields({designs[bi]}, grid).at(0);
+      counters->surrogate_seconds += since(t0);
+      t0 = std::chrono::steady_clock::now();
       const fv::System sys = fv::discretize(designs[bi], grid);
       trust::ConfidenceOptions co;
       co.tolerance_K = opt.tolerance_K;
@@ -84,6 +98,7 @@ BatchObjective hybrid_objective(const PlacementProblem& prob, SurrogatePredictor
         for (double v : t) m = std::max(m, v);
         peaks[bi] = m;
       }
+      counters->fv_seconds += since(t0);
     }
     return peaks;
   };
@@ -98,8 +113,12 @@ Placement verify_shortlist(const PlacementProblem& prob, const SurrogatePredicto
   for (const auto& [sur, p] : counters->shortlist) {
     const model::Design d = design_on_grid(prob.design_for(p), opt.eval);
     const model::Grid grid = model::build_grid(d);
+    auto t0 = std::chrono::steady_clock::now();
     auto t = predict.fields({d}, grid).at(0);
+    counters->surrogate_seconds += since(t0);
+    t0 = std::chrono::steady_clock::now();
     trust::refine(fv::discretize(d, grid), t, opt.eval.solver);
+    counters->fv_seconds += since(t0);
     ++counters->refined;
     const double m = *std::max_element(t.begin(), t.end());
     if (m < best) {

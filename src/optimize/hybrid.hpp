@@ -48,6 +48,8 @@ struct HybridCounters {
   int estimates = 0;  // FV error estimates (residual + multigrid cycles)
   int refined = 0;    // warm-started FV refinements
   double max_est_error_K = 0;
+  double surrogate_seconds = 0;  // wall time in the surrogate's predictions
+  double fv_seconds = 0;         // wall time in FV estimates, refinements and verifications
   std::vector<std::pair<double, Placement>> shortlist;  // `final`: (surrogate peak, placement)
 };
 
