@@ -50,8 +50,13 @@ int main(int argc, char** argv) {
                 "error tolerance (K) above which surrogate answers are refined by FV");
   o->add_option("--checks", opt.checks,
                 "hybrid: 'best' checks every would-be new best with FV during the search; "
-                "'final' searches on the surrogate alone and FV-verifies its 5 best placements")
+                "'final' searches on the surrogate alone and FV-verifies its --shortlist best "
+                "placements")
       ->check(CLI::IsMember({"best", "final"}));
+  o->add_option("--shortlist", opt.shortlist,
+                "hybrid with --checks final: how many of the surrogate's best distinct placements "
+                "are FV-solved at the end (default 5)")
+      ->check(CLI::Range(1, 100));
   o->add_option("--set", opt.overrides,
                 "override a problem key, e.g. --set optimizer.evaluations=200");
 

@@ -103,6 +103,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
     ho.eval = lp.eval;
     ho.tolerance_K = args.tolerance_K;
     ho.checks = args.checks;
+    ho.shortlist = args.shortlist;
     objective = optimize::hybrid_objective(prob, predictor, ho, &hc);
   }
   io::ProgressBar bar(std::string("optimize (") + (args.fd_only ? "fd-only" : "hybrid") + ")",
@@ -121,6 +122,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
     optimize::HybridOptions ho;
     ho.eval = lp.eval;
     ho.checks = "final";
+    ho.shortlist = args.shortlist;
     res.best = optimize::verify_shortlist(prob, predictor, ho, &hc, &res.best_value);
   }
   const double search_seconds = seconds();
@@ -174,6 +176,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   s["heatop_version"] = HEATOP_VERSION;
   s["mode"] = args.fd_only ? "fd-only" : "hybrid";
   s["checks"] = args.fd_only ? json(nullptr) : json(args.checks);
+  s["shortlist"] = !args.fd_only && args.checks == "final" ? json(args.shortlist) : json(nullptr);
   s["problem"] = prob.name;
   s["start_peak_K_fv"] = start_peak;
   s["final_peak_K_fv"] = final_fv;

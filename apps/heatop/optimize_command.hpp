@@ -14,6 +14,7 @@ struct OptimizeArgs {
   bool fd_only = false;
   double tolerance_K = 0.5;
   std::string checks = "best";  // hybrid: best (check new bests) | final (verify a shortlist)
+  int shortlist = 5;            // hybrid, checks final: placements FV-verified at the end
   std::vector<std::string> overrides;
 };
 

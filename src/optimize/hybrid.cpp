@@ -110,13 +110,20 @@ Placement verify_shortlist(const PlacementProblem& prob, const SurrogatePredicto
     throw std::logic_error("verify_shortlist: the search kept no placements");
   double best = std::numeric_limits<double>::infinity();
   Placement pick;
+  // The first placement starts from its prediction; each later one from the previous FV
+  // solution plus the surrogate's predicted change, T_fv(prev) + S(this) - S(prev): the
+  // surrogate's error then enters only through the difference of two similar placements.
+  std::vector<double> prev_fv, prev_sur;
   for (const auto& [sur, p] : counters->shortlist) {
     const model::Design d = design_on_grid(prob.design_for(p), opt.eval);
     const model::Grid grid = model::build_grid(d);
     auto t0 = std::chrono::steady_clock::now();
-    auto t = predict.fields({d}, grid).at(0);
+    auto s = predict.fields({d}, grid).at(0);
     counters->surrogate_seconds += since(t0);
     t0 = std::chrono::steady_clock::now();
+    std::vector<double> t = s;
+    if (prev_fv.size() == t.size())
+      for (std::size_t i = 0; i < t.size(); ++i) t[i] = prev_fv[i] + (s[i] - prev_sur[i]);
     trust::refine(fv::discretize(d, grid), t, opt.eval.solver);
     counters->fv_seconds += since(t0);
     ++counters->refined;
@@ -125,6 +132,8 @@ Placement verify_shortlist(const PlacementProblem& prob, const SurrogatePredicto
       best = m;
       pick = p;
     }
+    prev_fv = std::move(t);
+    prev_sur = std::move(s);
   }
   *fv_peak_K = best;
   return pick;
