@@ -932,35 +932,43 @@ TEST(PhysicsLoss, ZeroForTheExactLayeredSolutionOfC2) {
   EXPECT_NEAR(zm.xi.back(), 1.0, 1e-12);
   EXPECT_NEAR(zm.dxi.back() / zm.dxi.front(), 20.0, 1e-9);
 
-  // The same with the source averaged over tiles (power_residual: cells): the active layer's
-  // nodes leave the pointwise PDE term and get one residual per tile, also zero here.
-  std::string ct = c1_config("{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
-                             "{steps: 6, functions_per_step: 4, collocation: [7, 7, 5], "
-                             "validate_every: 0, checkpoint_every: 0, power_residual: cells}");
-  ct.replace(ct.find("c1_surface.yaml"), 15, "c2_volumetric.yaml");
-  ct.replace(ct.find("target: top"), 11, "target: 'layer:active'");
-  const Problem pc(d, parse(ct));
-  EXPECT_EQ(volume_cells(pc).layer, 1);
-  const PhysicsLoss lc(pc, grid, to);
-  ASSERT_TRUE(lc.has_volume_cells());
-  const PhysicsBatch bc = physics_batch(pc, grid, {v}, to);
-  ASSERT_TRUE(bc.source_cells.defined());
-  int kact = -1;
-  for (int k = 1; k + 1 < grid.nz(); ++k)
-    if (Problem::node_layer(grid, k) == 1 && grid.cell_layer[k - 1] == 1) kact = k;
-  ASSERT_GE(kact, 0);
-  const int64_t nqx = lc.volume_xi(0).numel(), nqy = lc.volume_xi(1).numel(),
-                nk = lc.volume_z().numel();
-  CellFields vcells;
-  vcells.volume.uxx = torch::zeros({1, nqx, nqy, nk}, opt);
-  vcells.volume.uyy = torch::zeros({1, nqx, nqy, nk}, opt);
-  vcells.volume.uzz =
-      torch::full({1, nqx, nqy, nk}, uzz[kact] / (zm.dxi[kact] * zm.dxi[kact]), opt);
-  const LossValue lcv = lc.evaluate_physical(f, bc, vcells);
-  EXPECT_LT(lcv.total.item<double>(), 1e-20);
-  vcells.volume.uzz = vcells.volume.uzz * 2;  // twice the curvature: the cell term sees it
-  EXPECT_GT(lc.evaluate_physical(f, bc, vcells).terms.at("pde"), 1e-3);
-  EXPECT_THROW(lc.evaluate_physical(f, bc), std::logic_error);
+  // The same with the source averaged over tiles (power_residual: cells) or projected on cosine
+  // modes (modes): the active layer's nodes leave the pointwise PDE term and get one residual
+  // per tile (per mode), also zero here. A uniform error in the curvature is mode 0 only, and
+  // both forms weigh it the same against the pointwise nodes.
+  std::map<std::string, double> doubled;
+  for (const std::string form : {"cells", "modes"}) {
+    std::string ct = c1_config(
+        "{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
+        "{steps: 6, functions_per_step: 4, collocation: [7, 7, 5], validate_every: 0, "
+        "checkpoint_every: 0, power_residual: " + form + "}");
+    ct.replace(ct.find("c1_surface.yaml"), 15, "c2_volumetric.yaml");
+    ct.replace(ct.find("target: top"), 11, "target: 'layer:active'");
+    const Problem pc(d, parse(ct));
+    EXPECT_EQ(volume_cells(pc).layer, 1);
+    const PhysicsLoss lc(pc, grid, to);
+    ASSERT_TRUE(lc.has_volume_cells());
+    const PhysicsBatch bc = physics_batch(pc, grid, {v}, to);
+    ASSERT_TRUE(bc.source_cells.defined());
+    int kact = -1;
+    for (int k = 1; k + 1 < grid.nz(); ++k)
+      if (Problem::node_layer(grid, k) == 1 && grid.cell_layer[k - 1] == 1) kact = k;
+    ASSERT_GE(kact, 0);
+    const int64_t nqx = lc.volume_xi(0).numel(), nqy = lc.volume_xi(1).numel(),
+                  nk = lc.volume_z().numel();
+    CellFields vcells;
+    vcells.volume.uxx = torch::zeros({1, nqx, nqy, nk}, opt);
+    vcells.volume.uyy = torch::zeros({1, nqx, nqy, nk}, opt);
+    vcells.volume.uzz =
+        torch::full({1, nqx, nqy, nk}, uzz[kact] / (zm.dxi[kact] * zm.dxi[kact]), opt);
+    const LossValue lcv = lc.evaluate_physical(f, bc, vcells);
+    EXPECT_LT(lcv.total.item<double>(), 1e-20) << form;
+    vcells.volume.uzz = vcells.volume.uzz * 2;  // twice the curvature: the cell term sees it
+    doubled[form] = lc.evaluate_physical(f, bc, vcells).terms.at("pde");
+    EXPECT_GT(doubled[form], 1e-3) << form;
+    EXPECT_THROW(lc.evaluate_physical(f, bc), std::logic_error);
+  }
+  EXPECT_NEAR(doubled["modes"], doubled["cells"], 1e-9 * doubled["cells"]);
 }
 
 // MIONet inputs: a power map and the bottom HTC. Per-sample Biot numbers reach the loss: the

@@ -75,14 +75,6 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
     xi = vec((a == 0 ? p.x_axis(pts) : p.y_axis(pts)).xi, to);
     avg = vec(w, to).view({cells, cells * nq});
   };
-  if (!vz.empty()) {
-    quadrature(0, vc.cx, vol_xi_[0], vol_avg_[0]);
-    quadrature(1, vc.cy, vol_xi_[1], vol_avg_[1]);
-    vol_z_ = vec(vz, to);
-    vol_kxy_ = vec(vkxy, to);
-    vol_kz_ = vec(vkz, to);
-    vol_dz_ = vec(vdz, to);
-  }
   // Orthonormal cosine projection by the same quadrature: P[k][c nq + q] =
   // s_k (h w_q / 2) / len cos(k pi x_cq / len), s_0 = 1, s_k = sqrt(2), so that the sum of
   // squared coefficients of a field with modes < K is its mean square over the face.
@@ -107,6 +99,17 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
     pts = vec(pv, to).view({k_modes, cells * nq});
     tiles = vec(tv, to).view({k_modes, cells});
   };
+  if (!vz.empty()) {
+    quadrature(0, vc.cx, vol_xi_[0], vol_avg_[0]);
+    quadrature(1, vc.cy, vol_xi_[1], vol_avg_[1]);
+    if (tc.power_residual == "modes")
+      for (int a = 0; a < 2; ++a)
+        projection(a, a == 0 ? vc.cx : vc.cy, vol_proj_[a], vol_tile_proj_[a]);
+    vol_z_ = vec(vz, to);
+    vol_kxy_ = vec(vkxy, to);
+    vol_kz_ = vec(vkz, to);
+    vol_dz_ = vec(vdz, to);
+  }
   for (int face = 0; face < model::kNumFaces; ++face) {
     const std::array<int, 2> cells = flux_cells(p, face);
     if (cells[0] <= 0) continue;
@@ -316,9 +319,21 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
     const torch::Tensor dz2 = (vol_dz_ * vol_dz_).view({1, 1, 1, -1});
     torch::Tensor r = vol_kxy_.view({1, 1, 1, -1}) * (g.uxx * (cx * cx) + g.uyy * (cy * cy)) +
                       vol_kz_.view({1, 1, 1, -1}) * g.uzz * dz2;  // [B, nqx, nqy, nk]
-    r = torch::matmul(torch::matmul(vol_avg_[0], r.permute({0, 3, 1, 2})), vol_avg_[1].t());
-    r = r + batch.source_cells.unsqueeze(1);  // [B, nk, cx, cy]
-    add("pde", r, double(r.numel()));
+    if (vol_proj_[0].defined()) {
+      // Galerkin, as for power faces: cosine coefficients per node [B, nk, K, K].
+      r = torch::matmul(torch::matmul(vol_proj_[0], r.permute({0, 3, 1, 2})), vol_proj_[1].t()) +
+          torch::matmul(torch::matmul(vol_tile_proj_[0], batch.source_cells), vol_tile_proj_[1].t())
+              .unsqueeze(1);
+      // Scaled by sqrt(cx cy) so that the sum of squares weighs as much against the pointwise
+      // PDE nodes as the cx cy tile means of `cells` do (Parseval: sum of coefficients^2 is
+      // the mean square, sum of tile means^2 about cx cy times it).
+      const double tiles = double(batch.source_cells.size(1) * batch.source_cells.size(2));
+      add("pde", r * std::sqrt(tiles), double(r.size(0) * r.size(1)) * tiles);
+    } else {
+      r = torch::matmul(torch::matmul(vol_avg_[0], r.permute({0, 3, 1, 2})), vol_avg_[1].t());
+      r = r + batch.source_cells.unsqueeze(1);  // [B, nk, cx, cy]
+      add("pde", r, double(r.numel()));
+    }
   }
   const Normalisation& nm = p_.norm();
   for (int face = 0; face < model::kNumFaces; ++face) {

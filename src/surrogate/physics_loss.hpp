@@ -95,6 +95,7 @@ class PhysicsLoss {
   /// power_residual modes: the Galerkin projection of point values [K, cells * nq] and of
   /// tile values [K, cells] onto K cosine modes per axis.
   std::array<std::array<torch::Tensor, 2>, 6> mode_proj_, tile_proj_;
+  torch::Tensor vol_proj_[2], vol_tile_proj_[2];  // the same for a source layer's tiles
   torch::Tensor vol_xi_[2], vol_avg_[2], vol_z_, vol_kxy_, vol_kz_, vol_dz_;  // [nk] per node
   std::vector<std::string> names_;
   LossWeights w_;
