@@ -124,9 +124,8 @@ int main(int argc, char** argv) try {
   const double hy_search = seconds_since(t0);
   // `final` ends with FV solves of the shortlist on the search grid; `best` may end on a
   // trusted surrogate value, so it is always verified.
-  const double hy_final = same_grid && checks == "final"
-                              ? hy.best_value
-                              : optimize::fv_peak(prob, hy.best, lp.verify);
+  const double hy_final =
+      same_grid && checks == "final" ? hy.best_value : optimize::fv_peak(prob, hy.best, lp.verify);
   const double hy_wall = seconds_since(t0);
 
   const double ratio = fd_wall / hy_wall;

@@ -525,7 +525,7 @@ TEST(Batch, CellSensorsReadTileValues) {
   ASSERT_EQ(b.sizes(), (std::vector<int64_t>{1, 400}));
   const double tile_m2 = 0.05e-3 * 0.05e-3;
   double err = 0;
-  for (int c = 0; c < 20; ++c)    // x
+  for (int c = 0; c < 20; ++c)            // x
     for (int row = 0; row < 20; ++row) {  // y
       const double want = in.maps[0].tile_watts[row * 20 + c] / tile_m2 / p.norm().q_ref();
       err = std::max(err, std::abs(b[0][c * 20 + row].item<double>() - want) / want);
@@ -614,14 +614,16 @@ TEST(Config, ClearErrorsForBadConfigurations) {
   {
     std::string t = c1_config();
     t.replace(t.find("sensors: [11, 11]"), 17, "sensors: [11, 11], sensor_layout: corners");
-    EXPECT_NE(error_of([&] { parse(t); })
-                  .find(".sensor_layout: unknown layout 'corners'; valid: nodes, cells"),
+    EXPECT_NE(error_of([&] {
+                parse(t);
+              }).find(".sensor_layout: unknown layout 'corners'; valid: nodes, cells"),
               std::string::npos);
     t = c1_config();
     t.replace(t.find("tiles: [20, 20]"), 15,
               "tiles: [20, 20], grf_fraction: 0.6, noise_fraction: 0.6");
-    EXPECT_NE(error_of([&] { parse(t); })
-                  .find("noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1"),
+    EXPECT_NE(error_of([&] {
+                parse(t);
+              }).find("noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1"),
               std::string::npos);
   }
   EXPECT_NE(error_of([] {
@@ -938,10 +940,11 @@ TEST(PhysicsLoss, ZeroForTheExactLayeredSolutionOfC2) {
   // both forms weigh it the same against the pointwise nodes.
   std::map<std::string, double> doubled;
   for (const std::string form : {"cells", "modes"}) {
-    std::string ct = c1_config(
-        "{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
-        "{steps: 6, functions_per_step: 4, collocation: [7, 7, 5], validate_every: 0, "
-        "checkpoint_every: 0, power_residual: " + form + "}");
+    std::string ct =
+        c1_config("{rank: 16, branch: {widths: [32]}, trunk: {type: mlp, widths: [16]}}",
+                  "{steps: 6, functions_per_step: 4, collocation: [7, 7, 5], validate_every: 0, "
+                  "checkpoint_every: 0, power_residual: " +
+                      form + "}");
     ct.replace(ct.find("c1_surface.yaml"), 15, "c2_volumetric.yaml");
     ct.replace(ct.find("target: top"), 11, "target: 'layer:active'");
     const Problem pc(d, parse(ct));

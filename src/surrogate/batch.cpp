@@ -68,7 +68,8 @@ std::vector<double> cell_density(const model::PowerMap& m, double lx, double ly,
     const auto fx = cell_fractions(cx, lx, x0, x1), fy = cell_fractions(cy, ly, y0, y1);
     for (int i = 0; i < cx; ++i) {
       if (fx[i] == 0) continue;
-      for (int j = 0; j < cy; ++j) out[static_cast<std::size_t>(i) * cy + j] += watts * fx[i] * fy[j];
+      for (int j = 0; j < cy; ++j)
+        out[static_cast<std::size_t>(i) * cy + j] += watts * fx[i] * fy[j];
     }
   };
   for (int r = 0; r < m.rows && !m.tile_watts.empty(); ++r)

@@ -50,8 +50,8 @@ struct PhysicsBatch {
 };
 
 /// The layer (and its tile grid) whose volumetric source is averaged over tiles when
-/// training.power_residual is `cells` or `modes`: the first layer driven by a power-map input; layer -1
-/// when there is none.
+/// training.power_residual is `cells` or `modes`: the first layer driven by a power-map input;
+/// layer -1 when there is none.
 struct VolumeCells {
   int layer = -1, cx = 0, cy = 0;
 };

@@ -207,12 +207,12 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
 
 void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   const std::string w = "training";
-  r.keys(n, w,
-         {"steps", "functions_per_step", "collocation", "collocation_sampling",
-          "collocation_grading", "power_residual", "residual_modes", "quadrature_points", "seed",
-          "learning_rate",
-          "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
-          "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
+  r.keys(
+      n, w,
+      {"steps", "functions_per_step", "collocation", "collocation_sampling", "collocation_grading",
+       "power_residual", "residual_modes", "quadrature_points", "seed", "learning_rate",
+       "decay_rate", "decay_steps", "loss_weights", "log_every", "validate_every",
+       "validation_functions", "validation_grid", "checkpoint_every", "divergence_factor"});
   t.steps = r.integer(n, "steps", w, t.steps);
   t.functions_per_step = r.integer(n, "functions_per_step", w, t.functions_per_step);
   if (n["collocation"]) {
@@ -264,8 +264,8 @@ void check(bool ok, const std::string& msg) {
 }  // namespace
 
 const std::vector<std::string>& trunk_types() {
-  static const std::vector<std::string> kTypes{"mlp", "fourier-mlp", "chebykan", "bspline-kan",
-                                               "cosine", "exponential"};
+  static const std::vector<std::string> kTypes{"mlp",         "fourier-mlp", "chebykan",
+                                               "bspline-kan", "cosine",      "exponential"};
   return kTypes;
 }
 
@@ -329,8 +329,9 @@ void OperatorConfig::validate() const {
             w + ".generator.grf_fraction must be in [0, 1]");
       check(g.noise_fraction >= 0 && g.grf_fraction + g.noise_fraction <= 1,
             w + ".generator.noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1");
-      check(g.noise.min_W_per_mm2 >= 0 && g.noise.max_W_per_mm2 >= g.noise.min_W_per_mm2,
-            w + ".generator.noise.density_W_per_mm2 must be a range [min, max] with 0 <= min <= max");
+      check(
+          g.noise.min_W_per_mm2 >= 0 && g.noise.max_W_per_mm2 >= g.noise.min_W_per_mm2,
+          w + ".generator.noise.density_W_per_mm2 must be a range [min, max] with 0 <= min <= max");
       check(g.grf.std_W_per_mm2 >= 0 && g.grf.length_scale_mm > 0,
             w + ".generator.grf: std_W_per_mm2 must be >= 0 and length_scale_mm > 0");
       const BlocksConfig& b = g.blocks;
@@ -388,8 +389,9 @@ void OperatorConfig::validate() const {
   check(!network.separate_trunk_z || network.model == "separable",
         "network.trunk_z: a separate z trunk needs network.model: separable");
   for (const TrunkConfig* t : {&network.trunk, &network.trunk_z})
-    check(network.model == "separable" || (t->type != "cosine" && t->type != "exponential"),
-          "network.trunk.type: " + t->type + " is an axis basis; it needs network.model: separable");
+    check(
+        network.model == "separable" || (t->type != "cosine" && t->type != "exponential"),
+        "network.trunk.type: " + t->type + " is an axis basis; it needs network.model: separable");
   check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");
   const TrainingConfig& t = training;
   check(t.steps >= 1, "training.steps: " + std::to_string(t.steps) +

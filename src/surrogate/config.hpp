@@ -13,14 +13,14 @@ namespace heatop::surrogate {
 /// exponential.
 struct TrunkConfig {
   std::string type = "chebykan";
-  std::vector<int> widths{32, 32};  // hidden layer widths
-  int degree = 4;                   // chebykan: Chebyshev degree
-  int grid = 8;                     // bspline-kan: intervals on [-1, 1]
-  int modes = 24;                   // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1;
-                                    // exponential: number of decay rates
+  std::vector<int> widths{32, 32};       // hidden layer widths
+  int degree = 4;                        // chebykan: Chebyshev degree
+  int grid = 8;                          // bspline-kan: intervals on [-1, 1]
+  int modes = 24;                        // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1;
+                                         // exponential: number of decay rates
   double rate_min = 0.5, rate_max = 32;  // exponential: geometric decay rates in 1/xi units
-  int fourier_features = 16;        // fourier-mlp: number of frequencies
-  double fourier_scale = 2.0;       // fourier-mlp: standard deviation of the frequencies
+  int fourier_features = 16;             // fourier-mlp: number of frequencies
+  double fourier_scale = 2.0;            // fourier-mlp: standard deviation of the frequencies
   /// Throws std::invalid_argument naming the bad key and the valid values.
   void validate() const;
 };
@@ -75,7 +75,7 @@ struct InputConfig {
   /// the mean density over its control volume; "cells": sensors at the centres of a uniform
   /// cell grid, each reading its cell's mean density (a tile map on the same grid exactly).
   std::string sensor_layout = "nodes";
-  GeneratorConfig generator;           // power_map
+  GeneratorConfig generator;                            // power_map
   double htc_min_W_per_m2K = 0, htc_max_W_per_m2K = 0;  // htc: uniform range
 };
 

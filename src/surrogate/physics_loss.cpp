@@ -82,7 +82,7 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
   auto projection = [&](int a, int cells, torch::Tensor& pts, torch::Tensor& tiles) {
     const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells;
     const TrunkConfig& trunk = p.config().network.trunk;
-    const int k_modes = tc.residual_modes > 0      ? tc.residual_modes
+    const int k_modes = tc.residual_modes > 0    ? tc.residual_modes
                         : trunk.type == "cosine" ? trunk.modes
                                                  : cells;
     std::vector<double> pv(static_cast<std::size_t>(k_modes) * cells * nq, 0.0),

@@ -107,17 +107,17 @@ class ExponentialTrunk : public Trunk {
     TORCH_CHECK(in == 1, "the exponential trunk is an axis basis (one input)");
     std::vector<double> m;
     for (int j = 0; j < cfg.modes; ++j)
-      m.push_back(cfg.modes == 1 ? cfg.rate_min
-                                 : cfg.rate_min * std::pow(cfg.rate_max / cfg.rate_min,
-                                                           static_cast<double>(j) / (cfg.modes - 1)));
+      m.push_back(cfg.modes == 1
+                      ? cfg.rate_min
+                      : cfg.rate_min * std::pow(cfg.rate_max / cfg.rate_min,
+                                                static_cast<double>(j) / (cfg.modes - 1)));
     rates_ = register_buffer("rates", torch::tensor(m, torch::kFloat32).view({1, -1}));
     // Each exponential scaled by 1 / (1 + m_j), as the cosine modes: its flux at its wall is
     // then about 1 and its curvature about m_j.
     scale_ = register_buffer("scale", 1.0 / (1.0 + rates_));
     const int n = 2 * cfg.modes + 2;
     if (out != n)
-      mix_ = register_parameter("mix",
-                                torch::randn({out, n}) / std::sqrt(static_cast<double>(n)));
+      mix_ = register_parameter("mix", torch::randn({out, n}) / std::sqrt(static_cast<double>(n)));
   }
 
   Taylor taylor(const torch::Tensor& x, bool derivatives) override {
@@ -136,10 +136,10 @@ class ExponentialTrunk : public Trunk {
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    const torch::Tensor h = torch::cat(
-        {torch::ones_like(x), x, torch::exp(-rates_ * (1 - x)) * scale_,
-         torch::exp(-rates_ * (1 + x)) * scale_},
-        1);
+    const torch::Tensor h =
+        torch::cat({torch::ones_like(x), x, torch::exp(-rates_ * (1 - x)) * scale_,
+                    torch::exp(-rates_ * (1 + x)) * scale_},
+                   1);
     return mix_.defined() ? torch::mm(h, mix_.t()) : h;
   }
 
