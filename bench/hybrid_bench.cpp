@@ -171,6 +171,7 @@ int main(int argc, char** argv) try {
         {"surrogate_evaluations", hc.surrogate},
         {"fv_error_estimates", hc.estimates},
         {"fv_refinements", hc.refined},
+        {"estimate_corrected", hc.corrected},
         {"max_estimated_error_K", hc.max_est_error_K},
         {"shortlist", checks == "final" ? json(shortlist) : json(nullptr)},
         {"surrogate_seconds", hc.surrogate_seconds},

@@ -22,7 +22,7 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "design: ${HEATOP_EXAMPLES}/c2_volumetric.yaml\npower_face: active\ntiles: [10, 10]\n"
     "blocks: [{name: A, size_tiles: [2, 2], power_W: 0.1}]\n")
   add_test(NAME surrogate_cli_train_predict_eval
-    COMMAND sh -c "set -e; rm -rf m p r o o2 of o3; \
+    COMMAND sh -c "set -e; rm -rf m p r o o2 of oc o3; \
       $<TARGET_FILE:heatop> train tiny.yaml -o m; \
       test -f m/model.hnop; test -f m/train_log.csv; test -f m/validation.csv; \
       $<TARGET_FILE:heatop> train tiny.yaml -o m --resume; \
@@ -39,6 +39,8 @@ if(TARGET heatop_surrogate AND TARGET heatop)
       grep -q '\"final_peak_K_surrogate\"' o/summary.json; test -f o/floorplan.png; test -f o/convergence.png; \
       $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks final --shortlist 2 --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o of; \
       grep -q '\"checks\": \"final\"' of/summary.json; grep -q '\"shortlist\": 2' of/summary.json; grep -q '\"fv\": 2,' of/summary.json; grep -q '\"fv_error_estimates\": 0' of/summary.json; \
+      $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks corrected --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o oc; \
+      grep -q '\"checks\": \"corrected\"' oc/summary.json; grep -q '\"fv\": 0,' oc/summary.json; grep -q '\"estimate_corrected\": [1-9]' oc/summary.json; \
       if $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks sometimes -o o3 2> err3.txt; then exit 1; fi; \
       grep -q 'checks' err3.txt; test ! -e o3; \
       if $<TARGET_FILE:heatop> optimize other_chip.yaml --model m -o o2 2> err2.txt; then exit 1; fi; \

@@ -196,6 +196,18 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
          lp.annealing);
   EXPECT_GE(hb.refined, 1);
   EXPECT_NEAR(hb.max_est_error_K, 2.0, 0.05);
+  // `corrected`: no refinement; the checked values are prediction + estimated error, so the
+  // search's best value is the FV peak of its best placement although every prediction is
+  // 2 K off.
+  ho.checks = "corrected";
+  HybridCounters hcor;
+  const auto rc = anneal(lp.problem, lp.problem.corner_packed(),
+                         hybrid_objective(lp.problem, biased, ho, &hcor), lp.annealing);
+  EXPECT_EQ(hcor.refined, 0);
+  EXPECT_GE(hcor.corrected, 1);
+  EXPECT_EQ(hcor.corrected, hcor.estimates);
+  EXPECT_NEAR(rc.best_value, fv_peak(lp.problem, rc.best, lp.eval), 2e-3);
+  ho.checks = "best";
 
   // With a peak-only screen the same search results: the same best and the same checks
   // (fields are formed only for the candidates checked).

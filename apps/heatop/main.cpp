@@ -49,10 +49,11 @@ int main(int argc, char** argv) {
   o->add_option("--tol", opt.tolerance_K,
                 "error tolerance (K) above which surrogate answers are refined by FV");
   o->add_option("--checks", opt.checks,
-                "hybrid: 'best' checks every would-be new best with FV during the search; "
-                "'final' searches on the surrogate alone and FV-verifies its --shortlist best "
-                "placements")
-      ->check(CLI::IsMember({"best", "final"}));
+                "hybrid: 'best' checks every would-be new best with FV during the search "
+                "(error estimate, refinement above --tol); 'corrected' takes the peak of the "
+                "prediction plus its estimated error instead of refining; 'final' searches on "
+                "the surrogate alone and FV-verifies its --shortlist best placements")
+      ->check(CLI::IsMember({"best", "corrected", "final"}));
   o->add_option("--shortlist", opt.shortlist,
                 "hybrid with --checks final: how many of the surrogate's best distinct placements "
                 "are FV-solved at the end (default 5)")

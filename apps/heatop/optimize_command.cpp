@@ -189,6 +189,7 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
                       {"surrogate", hc.surrogate},
                       {"fv", args.fd_only ? fv_evals : hc.refined},
                       {"fv_error_estimates", hc.estimates},
+                      {"estimate_corrected", hc.corrected},
                       {"fv_verification", 2}};
   s["max_estimated_error_K"] = args.fd_only ? json(nullptr) : json(hc.max_est_error_K);
   s["optimizer"] = {{"method", "annealing"},

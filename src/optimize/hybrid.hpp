@@ -39,6 +39,8 @@ struct HybridOptions {
   /// estimate exceeds the tolerance). `final`: the search runs on the surrogate alone and
   /// keeps a shortlist of its best distinct placements; verify_shortlist() then solves each
   /// with FV (warm-started from the prediction) and picks the solver's best.
+  /// `corrected`: as `best`, but every checked candidate's value becomes the peak of the
+  /// prediction plus the estimated error field (no refinement solve).
   std::string checks = "best";
   int shortlist = 5;  // `final`: placements kept
 };
@@ -47,6 +49,7 @@ struct HybridCounters {
   int surrogate = 0;  // placements answered by the surrogate
   int estimates = 0;  // FV error estimates (residual + multigrid cycles)
   int refined = 0;    // warm-started FV refinements
+  int corrected = 0;  // `corrected`: values replaced by the peak of prediction + estimate
   double max_est_error_K = 0;
   double surrogate_seconds = 0;  // wall time in the surrogate's predictions
   double fv_seconds = 0;         // wall time in FV estimates, refinements and verifications
