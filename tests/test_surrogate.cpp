@@ -563,76 +563,55 @@ TEST(Generators, PsdSquareRootReproducesTheCovariance) {
 // ---- configuration errors -----------------------------------------------------------------
 
 TEST(Config, ClearErrorsForBadConfigurations) {
-  EXPECT_NE(error_of([] { parse(c1_config("{trunk: {type: transformer}}")); })
-                .find("unknown trunk type 'transformer'; valid types: mlp, fourier-mlp, chebykan, "
-                      "bspline-kan"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{rank: 8}", "{steps: 0}"));
-            }).find("training.steps: 0 is not valid"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{rank: 8}", "{stepz: 10}"));
-            }).find("training.stepz: unknown key; valid keys here: steps,"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{core: tensor-train}"));
-            }).find("network.core: unknown core 'tensor-train'; valid: cp, tucker"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{core: tucker, tucker_ranks: [8, 8]}"));
-            }).find("tucker_ranks: expected a list of 3 numbers"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{model: pointwise, core: tucker}"));
-            }).find("tucker needs network.model: separable"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{rank: 8}", "{steps: 5, power_residual: tiles}"));
-            }).find("training.power_residual: 'tiles' is not valid; use cells, modes or points"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{rank: 8}", "{steps: 5, quadrature_points: 0}"));
-            }).find("training.quadrature_points: 0 is not in 1..8"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{model: pointwise, trunk_z: {type: mlp, widths: [8]}}"));
-            }).find("a separate z trunk needs network.model: separable"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{trunk: {type: cosine, modes: 0}}"));
-            }).find("network.trunk.modes: 0 is not in 1..512"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{trunk: {type: exponential, modes: 4, rates: [0, 8]}}"));
-            }).find("network.trunk.rates: [0.000000, 8.000000] must satisfy 0 < min <= max"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{model: pointwise, trunk: {type: exponential}}"));
-            }).find("exponential is an axis basis; it needs network.model: separable"),
-            std::string::npos);
-  {
-    std::string t = c1_config();
-    t.replace(t.find("sensors: [11, 11]"), 17, "sensors: [11, 11], sensor_layout: corners");
-    EXPECT_NE(error_of([&] {
-                parse(t);
-              }).find(".sensor_layout: unknown layout 'corners'; valid: nodes, cells"),
-              std::string::npos);
-    t = c1_config();
-    t.replace(t.find("tiles: [20, 20]"), 15,
-              "tiles: [20, 20], grf_fraction: 0.6, noise_fraction: 0.6");
-    EXPECT_NE(error_of([&] {
-                parse(t);
-              }).find("noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1"),
-              std::string::npos);
+  struct Case {
+    std::string network, training, expected;
+  };
+  const std::string steps5 = "{steps: 5}";
+  const std::vector<Case> cases{
+      {"{trunk: {type: transformer}}", "",
+       "unknown trunk type 'transformer'; valid types: mlp, fourier-mlp, chebykan, bspline-kan"},
+      {"{rank: 8}", "{steps: 0}", "training.steps: 0 is not valid"},
+      {"{rank: 8}", "{stepz: 10}", "training.stepz: unknown key; valid keys here: steps,"},
+      {"{core: tensor-train}", "", "network.core: unknown core 'tensor-train'; valid: cp, tucker"},
+      {"{core: tucker, tucker_ranks: [8, 8]}", "", "tucker_ranks: expected a list of 3 numbers"},
+      {"{model: pointwise, core: tucker}", "", "tucker needs network.model: separable"},
+      {"{rank: 8}", "{steps: 5, power_residual: tiles}",
+       "training.power_residual: 'tiles' is not valid; use cells, modes or points"},
+      {"{rank: 8}", "{steps: 5, quadrature_points: 0}",
+       "training.quadrature_points: 0 is not in 1..8"},
+      {"{rank: 8}", "{steps: 5, residual_modes: -1}",
+       "training.residual_modes: -1 is not in 0..512"},
+      {"{model: pointwise, trunk_z: {type: mlp, widths: [8]}}", "",
+       "a separate z trunk needs network.model: separable"},
+      {"{trunk: {type: cosine, modes: 0}}", "", "network.trunk.modes: 0 is not in 1..512"},
+      {"{trunk: {type: exponential, modes: 4, rates: [0, 8]}}", "",
+       "network.trunk.rates: [0, 8] must satisfy 0 < min <= max <= 200"},
+      {"{model: pointwise, trunk: {type: exponential}}", "",
+       "exponential is an axis basis; it needs network.model: separable"},
+      {"{branch: {type: separable}}", "",
+       "network.branch.type: separable needs network.core: tucker"},
+      {"{branch: {activation: relu}}", "",
+       "network.branch.activation: 'relu' is not valid; use tanh or linear"},
+  };
+  for (const Case& c : cases) {
+    const std::string e = error_of([&] {
+      parse(c.training.empty() ? c1_config(c.network) : c1_config(c.network, c.training));
+    });
+    EXPECT_NE(e.find(c.expected), std::string::npos) << c.network << " " << c.training << ": " << e;
   }
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{branch: {type: separable}}"));
-            }).find("network.branch.type: separable needs network.core: tucker"),
+  // Input keys: the sensor layout and the mixture fractions.
+  std::string t = c1_config();
+  t.replace(t.find("sensors: [11, 11]"), 17, "sensors: [11, 11], sensor_layout: corners");
+  EXPECT_NE(error_of([&] {
+              parse(t);
+            }).find(".sensor_layout: unknown layout 'corners'; valid: nodes, cells"),
             std::string::npos);
-  EXPECT_NE(error_of([] {
-              parse(c1_config("{branch: {activation: relu}}"));
-            }).find("network.branch.activation: 'relu' is not valid; use tanh or linear"),
+  t = c1_config();
+  t.replace(t.find("tiles: [20, 20]"), 15,
+            "tiles: [20, 20], grf_fraction: 0.6, noise_fraction: 0.6");
+  EXPECT_NE(error_of([&] {
+              parse(t);
+            }).find("noise_fraction must be >= 0 and grf_fraction + noise_fraction <= 1"),
             std::string::npos);
   // A sensor grid that does not match the design (1 x 1 mm die read at 21 x 3 nodes).
   const OperatorConfig bad_sensors = parse(c1_config("{rank: 8}", "{steps: 5}", "[21, 3]"));

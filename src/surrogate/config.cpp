@@ -257,6 +257,13 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   t.divergence_factor = r.num(n, "divergence_factor", w, t.divergence_factor);
 }
 
+// A number as a message shows it: 0.5, 32, 1e-06 (not 0.500000).
+std::string short_number(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
 void check(bool ok, const std::string& msg) {
   if (!ok) throw std::invalid_argument(msg);
 }
@@ -279,7 +286,7 @@ void TrunkConfig::validate() const {
   check(!basis || (modes >= 1 && modes <= 512),
         "network.trunk.modes: " + std::to_string(modes) + " is not in 1..512");
   check(type != "exponential" || (rate_min > 0 && rate_max >= rate_min && rate_max <= 200),
-        "network.trunk.rates: [" + std::to_string(rate_min) + ", " + std::to_string(rate_max) +
+        "network.trunk.rates: [" + short_number(rate_min) + ", " + short_number(rate_max) +
             "] must satisfy 0 < min <= max <= 200");
   for (int w : widths)
     check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
