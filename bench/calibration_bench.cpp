@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fv/system.hpp"
-#include "io/plots.hpp"
+#include "plot/plots.hpp"
 #include "solve/solver.hpp"
 #include "surrogate/generators.hpp"
 #include "surrogate/surrogate_model.hpp"
@@ -83,7 +83,7 @@ int main(int argc, char** argv) try {
   out["grid"] = {args.nx, args.ny, args.nz};
   out["designs_per_model"] = args.n;
   out["cases"] = json::array();
-  std::vector<io::Series> scatter;
+  std::vector<plot::Series> scatter;
   std::printf("%-18s %6s %10s %10s %10s %12s %12s %10s\n", "model", "n", "within2x", "under2x",
               "ratio p05", "ratio median", "ratio p95", "true max K");
   for (const auto& dir : args.models) {
@@ -93,7 +93,7 @@ int main(int argc, char** argv) try {
     const model::Grid grid = prob.grid(args.nx, args.ny, args.nz);
     std::vector<double> ratios, truths, ests;
     int within2 = 0, under2_above_tol = 0, above_tol = 0;
-    io::Series pts{std::filesystem::path(dir).filename().string(), {}, {}, true};
+    plot::Series pts{std::filesystem::path(dir).filename().string(), {}, {}, true};
     const auto t0 = std::chrono::steady_clock::now();
     for (int d = 0; d < args.n; ++d) {
       // Held-out seeds: far from the training streams.
@@ -110,7 +110,7 @@ int main(int argc, char** argv) try {
         }
       }
       const model::Design design = prob.design_with(v);
-      const io::Field3D pred = model->predict(design, grid);
+      const field::Field3D pred = model->predict(design, grid);
       const fv::System sys = fv::discretize(design, grid);
       trust::ConfidenceOptions co;
       co.tolerance_K = args.tol;
@@ -170,10 +170,10 @@ int main(int argc, char** argv) try {
   scatter.push_back({"", {lo, hi}, {0.5 * lo, 0.5 * hi}, false, 3});
   std::filesystem::create_directories(std::filesystem::path(args.out).parent_path());
   const std::string png = std::filesystem::path(args.out).replace_extension(".png").string();
-  io::write_line_plot_png(png,
-                          {{"estimated vs true max error", "true max error (K)",
-                            "estimated max error (K)", scatter, true}},
-                          720, 620);
+  plot::write_line_plot_png(png,
+                            {{"estimated vs true max error", "true max error (K)",
+                              "estimated max error (K)", scatter, true}},
+                            720, 620);
   std::ofstream(args.out) << out.dump(2) << "\n";
   std::printf("wrote %s and %s\n", args.out.c_str(), png.c_str());
   return 0;

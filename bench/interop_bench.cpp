@@ -38,9 +38,9 @@
 #include "bench_args.hpp"
 #include "child_process.hpp"
 #include "fv/system.hpp"
+#include "interop/hotspot.hpp"
+#include "interop/importer.hpp"
 #include "io/design_file.hpp"
-#include "io/hotspot.hpp"
-#include "io/ice3d.hpp"
 #include "model/grid.hpp"
 #include "solve/solver.hpp"
 
@@ -162,20 +162,23 @@ io::LoadedDesign load_case(const Args& a, const std::string& tool, int n,
                            std::vector<std::string>* warnings) {
   if (tool == "hotspot") {
     const std::string dir = hotspot_dir(a);
-    io::hotspot::ImportOptions o;
+    interop::hotspot::ImportOptions o;
     o.config = dir + "/example.config";
     o.flp = dir + "/ev6.flp";
     o.ptrace = dir + "/gcc.ptrace";
     o.materials = dir + "/example.materials";
     o.overrides = {"-grid_rows", std::to_string(n), "-grid_cols", std::to_string(n)};
-    io::hotspot::ImportResult r = io::hotspot::import_design(o);
+    interop::hotspot::ImportResult r = interop::hotspot::import_design(o);
     warnings->insert(warnings->end(), r.warnings.begin(), r.warnings.end());
-    return io::parse_design(io::hotspot::design_text(r, "HotSpot example 2 (bench)"),
+    return io::parse_design(interop::hotspot::design_text(r, "HotSpot example 2 (bench)"),
                             "ev6_" + std::to_string(n), dir);
   }
   const std::vector<std::string> ov = {"grid.nx=" + std::to_string(n + 1),
                                        "grid.ny=" + std::to_string(n + 1)};
-  return io::ice3d::load_design_any(ice_stack(a), ov, warnings);
+  interop::DesignSource src;
+  src.path = ice_stack(a);
+  src.overrides = ov;
+  return interop::load_any_design(src, warnings);
 }
 
 double initial_guess(const model::Design& d) {

@@ -190,7 +190,7 @@ json bench_accuracy(const AccuracyArgs& a) {
                  const std::vector<std::string>& names) {
     const auto pred = m->predict(ins, grid, 8);
     for (std::size_t i = 0; i < ins.size(); ++i) {
-      const io::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
+      const field::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
       out.push_back(compare(pred[i].values, ref.values, ta));
       if (!names.empty())
         rows.push_back({{"map", names[i]},
@@ -308,7 +308,7 @@ json bench_interfaces(const std::vector<std::string>& dirs, int count, const std
     double all_num = 0, all_den = 0, all_max = 0, n_num = 0, n_den = 0, n_max = 0;
     const double ta = p.norm().t_amb_K;
     for (std::size_t i = 0; i < ins.size(); ++i) {
-      const io::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
+      const field::Field3D ref = fv_reference(p.design_with(ins[i]), grid);
       for (std::size_t q = 0; q < ref.values.size(); ++q) {
         const double e = pred[i].values[q] - ref.values[q], rise = ref.values[q] - ta;
         all_num += e * e;

@@ -16,10 +16,11 @@
 #include <vector>
 
 #include "fv/system.hpp"
+#include "interop/export_formats.hpp"
+#include "interop/hotspot.hpp"
+#include "interop/ice3d.hpp"
+#include "interop/importer.hpp"
 #include "io/design_file.hpp"
-#include "io/export_formats.hpp"
-#include "io/hotspot.hpp"
-#include "io/ice3d.hpp"
 #include "model/grid.hpp"
 #include "solve/solver.hpp"
 
@@ -95,9 +96,9 @@ std::string error_of(F f) {
   return "";
 }
 
-io::LoadedDesign load_hotspot(const io::hotspot::ImportOptions& o) {
-  const auto r = io::hotspot::import_design(o);
-  return io::parse_design(io::hotspot::design_text(r, "test"), "imported.yaml", ".");
+io::LoadedDesign load_hotspot(const interop::hotspot::ImportOptions& o) {
+  const auto r = interop::hotspot::import_design(o);
+  return io::parse_design(interop::hotspot::design_text(r, "test"), "imported.yaml", ".");
 }
 
 }  // namespace
@@ -106,7 +107,7 @@ io::LoadedDesign load_hotspot(const io::hotspot::ImportOptions& o) {
 // HotSpot readers
 
 TEST(HotSpotReaders, FloorplanEv6) {
-  const auto f = io::hotspot::read_flp(kHs + "/example2/ev6.flp");
+  const auto f = interop::hotspot::read_flp(kHs + "/example2/ev6.flp");
   EXPECT_EQ(f.blocks.size(), 30u);
   EXPECT_NEAR(f.width(), 0.016, 1e-9);
   EXPECT_NEAR(f.height(), 0.016, 1e-9);
@@ -115,7 +116,7 @@ TEST(HotSpotReaders, FloorplanEv6) {
 }
 
 TEST(HotSpotReaders, FloorplanDetailedColumns) {
-  const auto f = io::hotspot::read_flp(kHs + "/example4/ev6_3D_TIM_TSV.flp");
+  const auto f = interop::hotspot::read_flp(kHs + "/example4/ev6_3D_TIM_TSV.flp");
   const auto* tsv = f.find("TIM_tsv_0");
   ASSERT_NE(tsv, nullptr);
   EXPECT_TRUE(tsv->has_properties);
@@ -125,7 +126,7 @@ TEST(HotSpotReaders, FloorplanDetailedColumns) {
 }
 
 TEST(HotSpotReaders, PowerTraceKeepsRowsAndAverages) {
-  const auto p = io::hotspot::read_ptrace(kHs + "/example2/gcc.ptrace");
+  const auto p = interop::hotspot::read_ptrace(kHs + "/example2/gcc.ptrace");
   EXPECT_EQ(p.names.size(), 30u);
   EXPECT_GT(p.rows.size(), 10u);
   const auto avg = p.average();
@@ -135,29 +136,30 @@ TEST(HotSpotReaders, PowerTraceKeepsRowsAndAverages) {
 }
 
 TEST(HotSpotReaders, ConfigAndOverrides) {
-  auto c = io::hotspot::read_config(kHs + "/example2/example.config");
+  auto c = interop::hotspot::read_config(kHs + "/example2/example.config");
   EXPECT_NEAR(c.num("r_convec", 0), 0.1, 1e-12);
   EXPECT_EQ(c.str("material_sink"), "aluminum");
   EXPECT_FALSE(c.has("init_file"));  // "(null)"
-  io::hotspot::apply_overrides(c, {"-grid_rows", "128", "-r_convec", "0.2"});
+  interop::hotspot::apply_overrides(c, {"-grid_rows", "128", "-r_convec", "0.2"});
   EXPECT_EQ(c.num("grid_rows", 0), 128);
   EXPECT_EQ(c.where("grid_rows"), "command line");
-  EXPECT_NE(error_of([&] { io::hotspot::apply_overrides(c, {"-grid_rows"}); }).find("no value"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { interop::hotspot::apply_overrides(c, {"-grid_rows"}); }).find("no value"),
+      std::string::npos);
 }
 
 TEST(HotSpotReaders, MaterialsAndLcf) {
-  const auto m = io::hotspot::read_materials(kHs + "/example3/example.materials");
+  const auto m = interop::hotspot::read_materials(kHs + "/example3/example.materials");
   ASSERT_TRUE(m.count("copper"));
   EXPECT_EQ(m.at("copper").k, 400.0);
   EXPECT_TRUE(m.at("water").fluid);
-  const auto l = io::hotspot::read_lcf(kHs + "/example3/example.lcf");
+  const auto l = interop::hotspot::read_lcf(kHs + "/example3/example.lcf");
   ASSERT_EQ(l.size(), 4u);
   EXPECT_TRUE(l[0].power);
   EXPECT_FALSE(l[1].power);
   EXPECT_NEAR(l[1].resistivity, 0.25, 1e-12);
   EXPECT_NEAR(l[2].thickness, 150e-6, 1e-12);
-  const auto l5 = io::hotspot::read_lcf(kHs + "/example5/example.lcf");
+  const auto l5 = interop::hotspot::read_lcf(kHs + "/example5/example.lcf");
   EXPECT_EQ(l5[0].material, "silicon");  // HotSpot 7 material-name form
 }
 
@@ -184,24 +186,25 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
   };
   for (const auto& c : cases) {
     const std::string p = write_file(d, c.file, c.text);
-    EXPECT_NE(error_of([&] { io::hotspot::read_flp(p); }).find(c.expect), std::string::npos)
-        << c.what << ": " << error_of([&] { io::hotspot::read_flp(p); });
+    EXPECT_NE(error_of([&] { interop::hotspot::read_flp(p); }).find(c.expect), std::string::npos)
+        << c.what << ": " << error_of([&] { interop::hotspot::read_flp(p); });
   }
   // Trace: missing block, unknown block, short row.
-  io::hotspot::ImportOptions o;
+  interop::hotspot::ImportOptions o;
   o.flp = flp;
   o.ptrace = write_file(d, "miss.ptrace", "A\n1.0\n");
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o); }).find("miss.ptrace:1: block 'B' of"),
-            std::string::npos)
-      << error_of([&] { io::hotspot::import_design(o); });
+  EXPECT_NE(
+      error_of([&] { interop::hotspot::import_design(o); }).find("miss.ptrace:1: block 'B' of"),
+      std::string::npos)
+      << error_of([&] { interop::hotspot::import_design(o); });
   o.ptrace = write_file(d, "extra.ptrace", "A B C\n1 1 1\n");
   EXPECT_NE(error_of([&] {
-              io::hotspot::import_design(o);
+              interop::hotspot::import_design(o);
             }).find("extra.ptrace:1: block 'C' is in the trace"),
             std::string::npos);
   o.ptrace = write_file(d, "short.ptrace", "A B\n1 1\n1\n");
   EXPECT_NE(error_of([&] {
-              io::hotspot::import_design(o);
+              interop::hotspot::import_design(o);
             }).find("short.ptrace:3: expected 2 power values"),
             std::string::npos);
   // Unknown material in the config; fluid material.
@@ -209,50 +212,50 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
   o.config = write_file(d, "m.config", "# c\n-material_sink unobtainium\n");
   o.materials = kHs + "/example2/example.materials";
   EXPECT_NE(error_of([&] {
-              io::hotspot::import_design(o);
+              interop::hotspot::import_design(o);
             }).find("m.config:2: -material_sink: unknown material 'unobtainium'"),
             std::string::npos)
-      << error_of([&] { io::hotspot::import_design(o); });
+      << error_of([&] { interop::hotspot::import_design(o); });
   o.config = write_file(d, "v.config", "-r_convec\n");
   EXPECT_NE(error_of([&] {
-              io::hotspot::import_design(o);
+              interop::hotspot::import_design(o);
             }).find("v.config:1: option -r_convec has no value"),
             std::string::npos);
   // LCF: bad flag, microchannel layer (example 5), unknown material.
   const std::string lcf = write_file(d, "bad.lcf", "0\nY\nmaybe\n1e6\n0.01\n1e-4\na.flp\n");
   EXPECT_NE(error_of([&] {
-              io::hotspot::read_lcf(lcf);
+              interop::hotspot::read_lcf(lcf);
             }).find("bad.lcf:3: power dissipation flag: expected Y or N"),
             std::string::npos);
-  io::hotspot::ImportOptions o5;
+  interop::hotspot::ImportOptions o5;
   o5.config = kHs + "/example5/example.config";
   o5.lcf = kHs + "/example5/example.lcf";
   o5.materials = kHs + "/example5/example.materials";
   o5.ptrace = kHs + "/example5/example.ptrace";
-  EXPECT_NE(error_of([&] { io::hotspot::import_design(o5); }).find("microchannel"),
+  EXPECT_NE(error_of([&] { interop::hotspot::import_design(o5); }).find("microchannel"),
             std::string::npos)
-      << error_of([&] { io::hotspot::import_design(o5); });
-  io::hotspot::ImportOptions om;
+      << error_of([&] { interop::hotspot::import_design(o5); });
+  interop::hotspot::ImportOptions om;
   om.lcf = write_file(d, "mat.lcf", "0\nY\nY\nadamantium\n1e-4\na.flp\n");
   om.ptrace = o.ptrace;
   EXPECT_NE(error_of([&] {
-              io::hotspot::import_design(om);
+              interop::hotspot::import_design(om);
             }).find("mat.lcf:1: layer 0: unknown material 'adamantium'"),
             std::string::npos)
-      << error_of([&] { io::hotspot::import_design(om); });
+      << error_of([&] { interop::hotspot::import_design(om); });
   // Missing files name the path.
-  EXPECT_NE(error_of([&] { io::hotspot::read_flp(d + "/nope.flp"); }).find("nope.flp"),
+  EXPECT_NE(error_of([&] { interop::hotspot::read_flp(d + "/nope.flp"); }).find("nope.flp"),
             std::string::npos);
 }
 
 TEST(HotSpotErrors, UnsupportedOptionsWarn) {
-  io::hotspot::ImportOptions o;
+  interop::hotspot::ImportOptions o;
   o.config = kHs + "/example2/example.config";
   o.flp = kHs + "/example2/ev6.flp";
   o.ptrace = kHs + "/example2/gcc.ptrace";
   o.materials = kHs + "/example2/example.materials";
   o.overrides = {"-model_secondary", "1", "-leakage_used", "1", "-frobnicate", "3"};
-  const auto r = io::hotspot::import_design(o);
+  const auto r = interop::hotspot::import_design(o);
   auto has = [&](const std::string& s) {
     for (const auto& w : r.warnings)
       if (w.find(s) != std::string::npos) return true;
@@ -316,15 +319,15 @@ TEST(Ice3dErrors, MalformedFilesNameFileAndLine) {
   };
   for (const auto& c : cases) {
     const std::string p = write_file(d, "s.stk", c.text);
-    const std::string e = error_of([&] { io::ice3d::import_design(p); });
+    const std::string e = error_of([&] { interop::ice3d::import_design(p); });
     if (c.expect.empty())
       EXPECT_EQ(e, "") << c.what;
     else
       EXPECT_NE(e.find(c.expect), std::string::npos) << c.what << ": " << e;
   }
   // The repository's microchannel example is refused, not half-imported.
-  const std::string e =
-      error_of([&] { io::ice3d::import_design(kIce + "/example_steady_4rm/example_steady.stk"); });
+  const std::string e = error_of(
+      [&] { interop::ice3d::import_design(kIce + "/example_steady_4rm/example_steady.stk"); });
   EXPECT_NE(e.find("example_steady.stk:13: 'microchannel'"), std::string::npos) << e;
 }
 
@@ -353,25 +356,25 @@ TEST(InteropFuzz, NoCrashOnMangledInputs) {
       try {
         switch (kind) {
           case 0:
-            io::hotspot::read_flp(p);
+            interop::hotspot::read_flp(p);
             break;
           case 1:
-            io::hotspot::read_ptrace(p);
+            interop::hotspot::read_ptrace(p);
             break;
           case 2:
-            io::hotspot::read_config(p);
+            interop::hotspot::read_config(p);
             break;
           case 3:
-            io::hotspot::read_materials(p);
+            interop::hotspot::read_materials(p);
             break;
           case 4:
-            io::hotspot::read_lcf(p);
+            interop::hotspot::read_lcf(p);
             break;
           case 5:
-            io::ice3d::read_stack(p);
+            interop::ice3d::read_stack(p);
             break;
           case 6:
-            io::ice3d::read_floorplan(p);
+            interop::ice3d::read_floorplan(p);
             break;
         }
       } catch (const std::exception&) {
@@ -398,7 +401,7 @@ TEST(Exports, HotSpotAndIce3dLayouts) {
   Solved s = solve_design(io::parse_design(yaml, "tiny.yaml", "."));
   const std::string d = tmp_dir("exports");
   auto file = [&](const std::string& n) { return d + "/" + n; };
-  const auto hs = io::write_exports("hotspot", s.loaded.design, s.grid, s.t, file);
+  const auto hs = interop::write_exports("hotspot", s.loaded.design, s.grid, s.t, file);
   EXPECT_EQ(hs, (std::vector<std::string>{"tiny.steady", "tiny.grid.steady"}));
   const auto st = read_steady(d + "/tiny.steady");
   EXPECT_GT(st.at("NE"), st.at("S"));
@@ -415,7 +418,7 @@ TEST(Exports, HotSpotAndIce3dLayouts) {
   std::getline(g, line);
   EXPECT_EQ(line, "Layer 1:");
 
-  const auto ice = io::write_exports("3d-ice", s.loaded.design, s.grid, s.t, file);
+  const auto ice = interop::write_exports("3d-ice", s.loaded.design, s.grid, s.t, file);
   ASSERT_GE(ice.size(), 4u);
   EXPECT_EQ(ice[0], "Tmap_src.txt");
   // Tmap: row 0 = south, so the hot corner is the last value of the last line.
@@ -436,7 +439,7 @@ TEST(Exports, HotSpotAndIce3dLayouts) {
   // Tflp: the two REST rectangles form one element.
   const std::string tf = read_text(d + "/Tflp_src_maximum.txt");
   EXPECT_NE(tf.find("NE(K) \t REST(K) \t S(K)"), std::string::npos) << tf;
-  EXPECT_NE(error_of([&] { io::check_export_format("ansys"); }).find("valid: hotspot, 3d-ice"),
+  EXPECT_NE(error_of([&] { interop::check_export_format("ansys"); }).find("valid: hotspot, 3d-ice"),
             std::string::npos);
 }
 
@@ -481,7 +484,7 @@ TEST(CrossValidation, Ice3dSolidStacks) {
   for (const std::string which : {"top", "bottom", "both"}) {
     const std::string stk = kIce + "/test_solid/" + which + "sink.stk";
     std::vector<std::string> warnings;
-    Solved s = solve_design(io::ice3d::load_design_any(stk, {}, &warnings));
+    Solved s = solve_design(interop::load_any_design({stk}, &warnings));
     double ref1 = 0, ref2 = 0;
     {
       std::ifstream in(kIce + "/test_solid/output_" + which + ".txt");
@@ -497,9 +500,10 @@ TEST(CrossValidation, Ice3dSolidStacks) {
     const int l1 = layer_of("die1"), l2 = layer_of("die2");
     ASSERT_GE(l1, 0);
     ASSERT_GE(l2, 0);
-    const auto p1 = io::layer_average(s.grid, s.t, l1), p2 = io::layer_average(s.grid, s.t, l2);
-    const double t1 = io::plane_at(s.grid.x, s.grid.y, p1, 5025e-6, 4900e-6);
-    const double t2 = io::plane_at(s.grid.x, s.grid.y, p2, 25e-6, 100e-6);
+    const auto p1 = interop::layer_average(s.grid, s.t, l1),
+               p2 = interop::layer_average(s.grid, s.t, l2);
+    const double t1 = interop::plane_at(s.grid.x, s.grid.y, p1, 5025e-6, 4900e-6);
+    const double t2 = interop::plane_at(s.grid.x, s.grid.y, p2, 25e-6, 100e-6);
     std::printf(
         "3D-ICE solid %-6s: die1 heatop %.3f 3D-ICE %.3f (%+.3f K) | die2 heatop %.3f "
         "3D-ICE %.3f (%+.3f K)\n",
@@ -517,7 +521,7 @@ struct HsCase {
 };
 
 void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
-  io::hotspot::ImportOptions o;
+  interop::hotspot::ImportOptions o;
   o.config = kHs + "/" + c.dir + "/" + c.config;
   if (!c.flp.empty()) o.flp = kHs + "/" + c.dir + "/" + c.flp;
   o.ptrace = kHs + "/" + c.dir + "/" + c.ptrace;
@@ -526,8 +530,8 @@ void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
   o.overrides = c.overrides;
   Solved s = solve_design(load_hotspot(o), 1e-7);
   const std::string d = tmp_dir(c.dir);
-  io::write_exports("hotspot", s.loaded.design, s.grid, s.t,
-                    [&](const std::string& n) { return d + "/" + n; });
+  interop::write_exports("hotspot", s.loaded.design, s.grid, s.t,
+                         [&](const std::string& n) { return d + "/" + n; });
   const auto ours = read_steady(d + "/" + s.loaded.design.name + ".steady");
   const auto ref = read_steady(kHs + "/" + c.dir + "/" + c.steady);
   // Blocks of the die layers (no iface_/hsp_/hsink_/inode_ prefix).
@@ -600,7 +604,7 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
                                "",
                                "out_example.steady",
                                {"-model_type", "grid", "-detailed_3D", "on"}}}) {
-    io::hotspot::ImportOptions o;
+    interop::hotspot::ImportOptions o;
     o.config = kHs + "/" + c.dir + "/" + c.config;
     o.ptrace = kHs + "/" + c.dir + "/" + c.ptrace;
     o.lcf = kHs + "/" + c.dir + "/" + c.lcf;
@@ -608,8 +612,8 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
     o.overrides = c.overrides;
     Solved s = solve_design(load_hotspot(o), 1e-7);
     const std::string d = tmp_dir(c.dir);
-    io::write_exports("hotspot", s.loaded.design, s.grid, s.t,
-                      [&](const std::string& n) { return d + "/" + n; });
+    interop::write_exports("hotspot", s.loaded.design, s.grid, s.t,
+                           [&](const std::string& n) { return d + "/" + n; });
     const auto ours = read_steady(d + "/" + s.loaded.design.name + ".steady");
     const auto ref = read_steady(kHs + "/" + c.dir + "/" + c.steady);
     double mo = 0, mr = 0;
@@ -646,7 +650,7 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
       // Tolerance 0.5 K (12 % of the drop): heatop resolves each layer in z and reports
       // thickness averages, HotSpot has one node per layer (layer 0 counted in full).
       auto area_mean = [](const std::map<std::string, double>& st, const std::string& prefix,
-                          const io::hotspot::Floorplan& f) {
+                          const interop::hotspot::Floorplan& f) {
         double s = 0, a = 0;
         for (const auto& b : f.blocks) {
           const auto it = st.find(prefix + b.name);
@@ -656,8 +660,8 @@ TEST(CrossValidation, HotSpotExamples3And4Stacks) {
         }
         return a > 0 ? s / a : std::nan("");
       };
-      const auto f1 = io::hotspot::read_flp(kHs + "/example3/floorplan1.flp");
-      const auto f2 = io::hotspot::read_flp(kHs + "/example3/floorplan2.flp");
+      const auto f1 = interop::hotspot::read_flp(kHs + "/example3/floorplan1.flp");
+      const auto f2 = interop::hotspot::read_flp(kHs + "/example3/floorplan2.flp");
       const double drop_ref = area_mean(ref, "layer_0_", f1) - area_mean(ref, "hsp_", f2);
       double sp_ours = 0;
       {

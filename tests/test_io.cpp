@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "io/field.hpp"
+#include "field/field.hpp"
 #include "io/npy.hpp"
-#include "io/png_plot.hpp"
 #include "io/power_files.hpp"
 #include "io/probes.hpp"
 #include "io/vtk.hpp"
+#include "plot/png_plot.hpp"
 
 namespace heatop::io {
 namespace {
@@ -369,9 +369,9 @@ TEST_F(IoTest, HeatmapPng) {
       const double dx = x[i] - 0.52e-3, dy = y[j] - 0.48e-3;
       v[i * y.size() + j] = 300 + 20 * std::exp(-(dx * dx + dy * dy) / (2 * 0.15e-3 * 0.15e-3));
     }
-  HeatmapOptions opt;
+  plot::HeatmapOptions opt;
   opt.title = "C1 top surface temperature";
-  write_heatmap_png(path("c1.png"), x, y, v, opt);
+  plot::write_heatmap_png(path("c1.png"), x, y, v, opt);
   PngSize s = png_size(path("c1.png"));
   EXPECT_EQ(s.w, 760u);
   EXPECT_EQ(s.h, 620u);
@@ -382,40 +382,40 @@ TEST_F(IoTest, HeatmapPng) {
   opt.vmin = 290;
   opt.vmax = 330;
   opt.mark_hotspot = false;
-  write_heatmap_png(path("wide.png"), linspace(0, 10e-3, 11), linspace(0, 2e-3, 3),
-                    std::vector<double>(33, 301.0), opt);
+  plot::write_heatmap_png(path("wide.png"), linspace(0, 10e-3, 11), linspace(0, 2e-3, 3),
+                          std::vector<double>(33, 301.0), opt);
   s = png_size(path("wide.png"));
   EXPECT_EQ(s.w, 500u);
   EXPECT_EQ(s.h, 300u);
 }
 
 TEST_F(IoTest, HeatmapConstantAndBadInput) {
-  HeatmapOptions opt;
-  write_heatmap_png(path("const.png"), {0, 1e-3}, {0, 1e-3}, {300, 300, 300, 300}, opt);
+  plot::HeatmapOptions opt;
+  plot::write_heatmap_png(path("const.png"), {0, 1e-3}, {0, 1e-3}, {300, 300, 300, 300}, opt);
   EXPECT_EQ(png_size(path("const.png")).w, 760u);
-  write_heatmap_png(path("nan.png"), {0, 1e-3}, {0, 1e-3}, {NAN, NAN, NAN, NAN}, opt);
+  plot::write_heatmap_png(path("nan.png"), {0, 1e-3}, {0, 1e-3}, {NAN, NAN, NAN, NAN}, opt);
   EXPECT_TRUE(fs::exists(path("nan.png")));
   expect_throw_with<std::invalid_argument>(
       [&] {
-        write_heatmap_png(path("n.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3}, opt);
+        plot::write_heatmap_png(path("n.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3}, opt);
       },
       {"n.png", "3 values", "2 x 2"});
   expect_throw_with<std::invalid_argument>(
       [&] {
-        write_heatmap_png(path("d.png"), {0, 0}, {0, 1e-3}, {1, 2, 3, 4}, opt);
+        plot::write_heatmap_png(path("d.png"), {0, 0}, {0, 1e-3}, {1, 2, 3, 4}, opt);
       },
       {"d.png", "increasing"});
   opt.vmin = 5;
   opt.vmax = 1;
   expect_throw_with<std::invalid_argument>(
       [&] {
-        write_heatmap_png(path("r.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3, 4}, opt);
+        plot::write_heatmap_png(path("r.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3, 4}, opt);
       },
       {"r.png", "vmin"});
   expect_throw_with<std::runtime_error>(
       [&] {
-        write_heatmap_png(path("no/such/dir/p.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3, 4},
-                          HeatmapOptions{});
+        plot::write_heatmap_png(path("no/such/dir/p.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3, 4},
+                                plot::HeatmapOptions{});
       },
       {"p.png"});
 }

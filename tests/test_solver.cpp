@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "field/field.hpp"
 #include "fv/system.hpp"
-#include "io/field.hpp"
 #include "io/power_files.hpp"
 #include "io/probes.hpp"
 #include "model/design.hpp"
@@ -648,9 +648,9 @@ model::Design c1_design(const model::PowerMap& map, int nx, int nz) {
   return d;
 }
 
-io::Field3D solve_c1(const model::PowerMap& map, int nx = 41, int nz = 21) {
+field::Field3D solve_c1(const model::PowerMap& map, int nx = 41, int nz = 21) {
   const fv::System sys = fv::discretize(c1_design(map, nx, nz));
-  io::Field3D f;
+  field::Field3D f;
   f.x = sys.grid.x;
   f.y = sys.grid.y;
   f.z = sys.grid.z;
@@ -665,7 +665,7 @@ std::string data_path(const std::string& name) {
 TEST(CelsiusC1, UniformMapSanityValues) {
   const auto map = io::read_tile_map(data_path("map_20_20.txt"));
   ASSERT_NEAR(map.total(), 2.5, 1e-12);
-  const io::Field3D f = solve_c1(map);
+  const field::Field3D f = solve_c1(map);
   double dev_bottom = 0, dev_top = 0;
   for (std::size_t i = 0; i < f.nx(); ++i)
     for (std::size_t j = 0; j < f.ny(); ++j) {
@@ -693,7 +693,7 @@ C1Errors compare_with_celsius(const std::string& name, int nx, int nz) {
   const auto map = io::read_tile_map(data_path(name + ".txt"));
   const auto ref = read_reference(data_path(name + "-celsius3d.csv"));
   EXPECT_GT(ref.size(), 1000u) << name;
-  const io::Field3D f = solve_c1(map, nx, nz);
+  const field::Field3D f = solve_c1(map, nx, nz);
   double num = 0, den = 0, peak_ref = 0, peak_at_ref = 0;
   C1Errors e;
   for (const auto& p : ref) {

@@ -640,7 +640,7 @@ TEST(Checkpoint, RoundTripAndCorruptionAreDetected) {
   EXPECT_EQ(h.at("heatop_version").get<std::string>(), HEATOP_VERSION);
   const auto back = SurrogateModel::load(dir, torch::kCPU);
   const model::Grid g = back->problem().grid(13, 13, 7);
-  const io::Field3D a = m.predict(c1, g), b = back->predict(c1, g);
+  const field::Field3D a = m.predict(c1, g), b = back->predict(c1, g);
   EXPECT_EQ(a.values, b.values);
   EXPECT_EQ(back->problem().base().layers[0].k_z, 100.0);
 
@@ -799,7 +799,7 @@ ShortRun short_c1_run(const std::string& network, const std::string& training,
           .design;
   SurrogateModel fresh(cfg, uniform, torch::kCPU);
   const model::Grid grid = fresh.problem().grid(21, 21, 11);
-  const io::Field3D ref = fv_reference(uniform, grid);
+  const field::Field3D ref = fv_reference(uniform, grid);
   ShortRun out;
   out.before = compare(fresh.predict(uniform, grid).values, ref.values, 298.15);
   TrainOptions o;

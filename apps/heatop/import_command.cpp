@@ -8,15 +8,12 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "io/design_file.hpp"
-#include "io/hotspot.hpp"
-#include "io/ice3d.hpp"
+#include "interop/hotspot.hpp"
+#include "interop/importer.hpp"
 
 namespace heatop::app {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 const char* kUsage =
     "usage:\n"
@@ -31,29 +28,14 @@ std::string take(const std::vector<std::string>& a, std::size_t* i) {
   return a[++*i];
 }
 
-// Writes the design, then loads it back so that an import that heatop cannot solve fails here.
-void write_design(const std::string& text, const std::string& out) {
-  try {
-    io::parse_design(
-        text, out,
-        fs::path(out).parent_path().string().empty() ? "." : fs::path(out).parent_path().string());
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("the imported design does not load: ") + e.what());
-  }
-  const fs::path dir = fs::path(out).parent_path();
-  if (!dir.empty()) fs::create_directories(dir);
-  std::ofstream f(out);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + out);
-}
-
-void report(const std::vector<std::string>& warnings, const std::vector<std::string>& notes) {
-  for (const auto& w : warnings) std::cerr << "heatop: warning: " << w << "\n";
-  for (const auto& n : notes) std::cerr << "heatop: note: " << n << "\n";
+void report_and_print(const interop::ImportedFile& r) {
+  for (const auto& w : r.warnings) std::cerr << "heatop: warning: " << w << "\n";
+  for (const auto& n : r.notes) std::cerr << "heatop: note: " << n << "\n";
+  std::cout << "imported " << r.layers << " layers -> " << r.path << "\n";
 }
 
 int import_hotspot(const std::vector<std::string>& a) {
-  io::hotspot::ImportOptions o;
+  interop::hotspot::ImportOptions o;
   std::string out;
   for (std::size_t i = 1; i < a.size(); ++i) {
     const std::string& s = a[i];
@@ -83,18 +65,7 @@ int import_hotspot(const std::vector<std::string>& a) {
   if (out.empty())
     throw std::invalid_argument("an output design file is required (-o out.yaml)\n" +
                                 std::string(kUsage));
-  const auto r = io::hotspot::import_design(o);
-  std::string header = "heatop design imported from HotSpot:";
-  if (!o.config.empty()) header += " -c " + o.config;
-  if (!o.flp.empty()) header += " -f " + o.flp;
-  header += " -p " + o.ptrace;
-  if (!o.lcf.empty()) header += " --lcf " + o.lcf;
-  if (!o.materials.empty()) header += " --materials " + o.materials;
-  for (const auto& v : o.overrides) header += " " + v;
-  header += "\npackage: " + o.package + " (see docs/interop.md)";
-  report(r.warnings, r.notes);
-  write_design(io::hotspot::design_text(r, header), out);
-  std::cout << "imported " << r.design["layers"].size() << " layers -> " << out << "\n";
+  report_and_print(interop::import_to_file(*interop::hotspot_importer(o), out));
   return 0;
 }
 
@@ -111,10 +82,7 @@ int import_ice3d(const std::vector<std::string>& a) {
   if (stk.empty() || out.empty())
     throw std::invalid_argument("a stack file and an output design are required\n" +
                                 std::string(kUsage));
-  const auto r = io::ice3d::import_design(stk);
-  report(r.warnings, r.notes);
-  write_design(io::ice3d::design_text(r, "heatop design imported from 3D-ICE stack " + stk), out);
-  std::cout << "imported " << r.design["layers"].size() << " layers -> " << out << "\n";
+  report_and_print(interop::import_to_file(*interop::ice3d_importer(stk), out));
   return 0;
 }
 

@@ -11,11 +11,11 @@
 
 #include "fv/system.hpp"
 #include "io/output_dir.hpp"
-#include "io/plots.hpp"
-#include "io/png_plot.hpp"
 #include "io/progress.hpp"
 #include "optimize/hybrid.hpp"
 #include "optimize/problem_file.hpp"
+#include "plot/plots.hpp"
+#include "plot/png_plot.hpp"
 
 namespace heatop::app {
 
@@ -44,8 +44,8 @@ json placement_json(const PlacementProblem& prob, const Placement& p) {
   return blocks;
 }
 
-std::vector<io::FloorplanRect> floorplan(const PlacementProblem& prob, const Placement& p) {
-  std::vector<io::FloorplanRect> rects;
+std::vector<plot::FloorplanRect> floorplan(const PlacementProblem& prob, const Placement& p) {
+  std::vector<plot::FloorplanRect> rects;
   const double tx = prob.design.lx / prob.tiles_x, ty = prob.design.ly / prob.tiles_y;
   for (const auto& k : prob.keep_out)
     rects.push_back({"keep-out", k.x * tx, k.y * ty, k.w * tx, k.h * ty, 0, true, false});
@@ -143,26 +143,26 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   // Outputs.
   for (const auto* which : {"start", "final"}) {
     const Placement& p = std::string(which) == "start" ? start : res.best;
-    io::write_floorplan_png(
+    plot::write_floorplan_png(
         out.file(std::string(which) == "start" ? "floorplan_start.png" : "floorplan.png"),
         prob.design.lx, prob.design.ly, floorplan(prob, p),
         prob.name +
             (std::string(which) == "start" ? ": corner-packed start" : ": optimized placement"));
   }
   {
-    io::HeatmapOptions o;
+    plot::HeatmapOptions o;
     o.title = prob.name + ": top surface, optimized placement (FV)";
-    io::write_heatmap_png(out.file("temperature.png"), vg.x, vg.y, top_plane(vg, field), o);
+    plot::write_heatmap_png(out.file("temperature.png"), vg.x, vg.y, top_plane(vg, field), o);
   }
   {
-    io::Series by_eval{"best peak", {}, {}}, by_time{"best peak", {}, {}};
+    plot::Series by_eval{"best peak", {}, {}}, by_time{"best peak", {}, {}};
     for (const auto& tp : res.trace) {
       by_eval.x.push_back(tp.evaluations);
       by_eval.y.push_back(tp.best);
       by_time.x.push_back(tp.seconds);
       by_time.y.push_back(tp.best);
     }
-    io::write_line_plot_png(
+    plot::write_line_plot_png(
         out.file("convergence.png"),
         {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
          {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});

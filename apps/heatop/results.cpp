@@ -13,8 +13,8 @@
 
 #include "io/design_file.hpp"
 #include "io/npy.hpp"
-#include "io/png_plot.hpp"
 #include "io/vtk.hpp"
+#include "plot/png_plot.hpp"
 
 namespace heatop::app {
 
@@ -47,7 +47,7 @@ std::pair<int, int> layer_nodes(const model::Grid& g, int l) {
 }
 
 // The x-y slice at node plane k.
-std::vector<double> plane(const io::Field3D& f, int k) {
+std::vector<double> plane(const field::Field3D& f, int k) {
   std::vector<double> p(f.nx() * f.ny());
   for (std::size_t i = 0; i < f.nx(); ++i)
     for (std::size_t j = 0; j < f.ny(); ++j) p[i * f.ny() + j] = f.at(i, j, k);
@@ -82,7 +82,7 @@ void finish_results(io::OutputDir& out, json& s) {
 }
 
 FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
-                               const model::Grid& grid, const io::Field3D& field, json& s) {
+                               const model::Grid& grid, const field::Field3D& field, json& s) {
   const model::Design& d = ctx.loaded->design;
   // Statistics.
   const auto wx = model::control_widths(grid.x), wy = model::control_widths(grid.y),
@@ -147,14 +147,14 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
   else
     io::write_vtr(out.file("T.vtr"), field);
   {
-    io::HeatmapOptions o;
+    plot::HeatmapOptions o;
     o.title = d.name + ": top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";
-    io::write_heatmap_png(out.file("top.png"), grid.x, grid.y, plane(field, grid.nz() - 1), o);
+    plot::write_heatmap_png(out.file("top.png"), grid.x, grid.y, plane(field, grid.nz() - 1), o);
   }
   if (d.faces[model::kBottom].type == model::BcType::kPower) {
-    io::HeatmapOptions o;
+    plot::HeatmapOptions o;
     o.title = d.name + ": bottom surface (z = 0)";
-    io::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, plane(field, 0), o);
+    plot::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, plane(field, 0), o);
   }
   for (std::size_t l = 0; l < d.layers.size(); ++l) {
     if (d.layers[l].power.empty()) continue;
@@ -169,11 +169,11 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
             best = field.at(i, j, k);
             kbest = k;
           }
-    io::HeatmapOptions o;
+    plot::HeatmapOptions o;
     o.title = d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) +
               " mm)";
-    io::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y,
-                          plane(field, kbest), o);
+    plot::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y,
+                            plane(field, kbest), o);
   }
   if (!ctx.probes.empty()) {
     std::vector<double> pt;

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "field/field.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
-#include "io/field.hpp"
 #include "io/output_dir.hpp"
 #include "io/probes.hpp"
 #include "model/grid.hpp"
@@ -43,7 +43,7 @@ void check_memory(std::size_t nodes);
 /// `summary` and writes T.npy, T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and
 /// manifest.json into `out`. NaN values (void nodes) are skipped in the statistics.
 FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
-                               const model::Grid& grid, const io::Field3D& field,
+                               const model::Grid& grid, const field::Field3D& field,
                                nlohmann::json& summary);
 
 }  // namespace heatop::app

@@ -14,18 +14,17 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "field/field.hpp"
 #include "fv/system.hpp"
+#include "interop/export_formats.hpp"
+#include "interop/importer.hpp"
 #include "io/design_file.hpp"
-#include "io/export_formats.hpp"
-#include "io/field.hpp"
-#include "io/hotspot.hpp"
-#include "io/ice3d.hpp"
 #include "io/npy.hpp"
 #include "io/output_dir.hpp"
-#include "io/png_plot.hpp"
 #include "io/probes.hpp"
 #include "io/vtk.hpp"
 #include "model/grid.hpp"
+#include "plot/png_plot.hpp"
 #include "results.hpp"
 #include "solve/solver.hpp"
 
@@ -37,41 +36,14 @@ using nlohmann::json;
 
 }  // namespace
 
-// A heatop design file, a 3D-ICE .stk, or a HotSpot .config with --flp/--ptrace/...
-io::LoadedDesign load_any_design(const SolveArgs& args, std::vector<std::string>* warnings) {
-  const bool hotspot_files = !args.hotspot_flp.empty() || !args.hotspot_ptrace.empty() ||
-                             !args.hotspot_lcf.empty() || !args.hotspot_materials.empty();
-  const bool is_config = std::filesystem::path(args.design).extension() == ".config";
-  if (!is_config) {
-    if (hotspot_files)
-      throw std::invalid_argument(
-          "--flp, --ptrace, --lcf and --materials go with a HotSpot "
-          ".config as the design, got '" +
-          args.design + "'");
-    return io::ice3d::load_design_any(args.design, args.overrides, warnings);
-  }
-  if (args.hotspot_ptrace.empty() || (args.hotspot_flp.empty() && args.hotspot_lcf.empty()))
-    throw std::invalid_argument("a HotSpot model needs --ptrace and --flp (or --lcf) next to '" +
-                                args.design + "'");
-  io::hotspot::ImportOptions o;
-  o.config = args.design;
-  o.flp = args.hotspot_flp;
-  o.ptrace = args.hotspot_ptrace;
-  o.lcf = args.hotspot_lcf;
-  o.materials = args.hotspot_materials;
-  const io::hotspot::ImportResult r = io::hotspot::import_design(o);
-  warnings->insert(warnings->end(), r.warnings.begin(), r.warnings.end());
-  const std::string dir = std::filesystem::path(args.design).parent_path().string();
-  return io::parse_design(io::hotspot::design_text(r, "imported from HotSpot " + args.design),
-                          args.design, dir.empty() ? "." : dir, args.overrides);
-}
-
 int run_solve(const SolveArgs& args, const std::string& command_line) {
   // Check the output folder before any work, so an unwritable folder fails fast.
   io::OutputDir out(args.output);
   // Design files, or a 3D-ICE stack or HotSpot model imported on the fly (docs/interop.md).
   std::vector<std::string> import_warnings;
-  io::LoadedDesign loaded = load_any_design(args, &import_warnings);
+  interop::DesignSource src{args.design,      args.hotspot_flp,       args.hotspot_ptrace,
+                            args.hotspot_lcf, args.hotspot_materials, args.overrides};
+  io::LoadedDesign loaded = interop::load_any_design(src, &import_warnings);
   for (const auto& w : import_warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
   const model::Design& d = loaded.design;
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -118,7 +90,7 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
             t[grid.index(i, j, k)] = NAN;
             ++void_nodes;
           }
-  io::Field3D field{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
+  field::Field3D field{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
 
   json s;
   s["heatop_version"] = HEATOP_VERSION;
@@ -138,8 +110,8 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   ResultContext ctx{&loaded, args.design, args.overrides, command_line, probes, void_nodes};
   const FieldStats st = write_field_results(out, ctx, grid, field, s);
   if (!args.export_format.empty())  // HotSpot / 3D-ICE layouts (io/export_formats.hpp)
-    io::write_exports(args.export_format, d, grid, field.values,
-                      [&](const std::string& name) { return out.file(name); });
+    interop::write_exports(args.export_format, d, grid, field.values,
+                           [&](const std::string& name) { return out.file(name); });
   finish_results(out, s);
 
   std::printf(

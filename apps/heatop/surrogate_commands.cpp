@@ -15,10 +15,10 @@
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
-#include "io/png_plot.hpp"
 #include "io/probes.hpp"
 #include "io/progress.hpp"
 #include "io/vtk.hpp"
+#include "plot/png_plot.hpp"
 #include "results.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/evaluation.hpp"
@@ -117,7 +117,7 @@ json confidence_json(const trust::Confidence& c, double seconds, const model::Gr
 
 // The estimated error field (T_fv - T_predicted) as a PNG of the plane that holds its largest
 // magnitude, and as VTK.
-void write_error_files(io::OutputDir& out, const io::Field3D& err, const std::string& name) {
+void write_error_files(io::OutputDir& out, const field::Field3D& err, const std::string& name) {
   std::size_t kbest = 0;
   double best = -1;
   for (std::size_t i = 0; i < err.nx(); ++i)
@@ -130,12 +130,12 @@ void write_error_files(io::OutputDir& out, const io::Field3D& err, const std::st
   std::vector<double> plane(err.nx() * err.ny());
   for (std::size_t i = 0; i < err.nx(); ++i)
     for (std::size_t j = 0; j < err.ny(); ++j) plane[i * err.ny() + j] = err.at(i, j, kbest);
-  io::HeatmapOptions o;
+  plot::HeatmapOptions o;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", err.z[kbest] * 1e3);
   o.title = name + ": estimated error T_fv - T_pred (z = " + buf + " mm)";
   o.unit = "K";
-  io::write_heatmap_png(out.file("error.png"), err.x, err.y, plane, o);
+  plot::write_heatmap_png(out.file("error.png"), err.x, err.y, plane, o);
   const bool uniform = io::is_uniform(err.x) && io::is_uniform(err.y) && io::is_uniform(err.z);
   if (uniform)
     io::write_vti(out.file("error.vti"), err);
@@ -157,7 +157,7 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   ctx.command_line = cmd;
   if (!a.probe_file.empty()) ctx.probes = io::read_probes_csv(a.probe_file);
   const auto t0 = std::chrono::steady_clock::now();
-  io::Field3D field = model->predict(d, grid);
+  field::Field3D field = model->predict(d, grid);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // Trust layer: the error of the prediction in kelvin, estimated with the FV operator.
@@ -171,7 +171,7 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   json s;
   s["confidence"] = confidence_json(conf, conf_secs, grid);
   {
-    io::Field3D err{grid.x, grid.y, grid.z, conf.error_field, "estimated_error", "K"};
+    field::Field3D err{grid.x, grid.y, grid.z, conf.error_field, "estimated_error", "K"};
     write_error_files(out, err, d.name);
   }
   if (a.refine) {
@@ -292,8 +292,8 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
     if (!map.empty()) ov.push_back(key + "=" + fs::absolute(map).string());
     const io::LoadedDesign ld = io::load_design(a.eval_design, ov);
     const model::Grid grid = model::build_grid(ld.design);
-    const io::Field3D ref = sg::fv_reference(ld.design, grid);
-    const io::Field3D pred = model->predict(ld.design, grid);
+    const field::Field3D ref = sg::fv_reference(ld.design, grid);
+    const field::Field3D pred = model->predict(ld.design, grid);
     const sg::ErrorMetrics e =
         sg::compare(pred.values, ref.values, model->problem().norm().t_amb_K);
     json row{{"map", map.empty() ? a.eval_design : map},

@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "io/field.hpp"
+#include "field/field.hpp"
 
 namespace heatop::io {
+
+using field::Field3D;
 
 struct Probe {
   double x_m = 0, y_m = 0, z_m = 0;  // m

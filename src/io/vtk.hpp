@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "io/field.hpp"
+#include "field/field.hpp"
 
 namespace heatop::io {
+
+using field::Field3D;
 
 /// True if the coordinates are equally spaced within a relative tolerance of 1e-9 of the mean
 /// spacing. Vectors with fewer than three entries are uniform.

@@ -11,7 +11,7 @@
 
 namespace heatop::surrogate {
 
-io::Field3D fv_reference(const model::Design& d, const model::Grid& grid) {
+field::Field3D fv_reference(const model::Design& d, const model::Grid& grid) {
   fv::System sys = fv::discretize(d, grid);
   double t0 = 298.15;
   for (const auto& f : d.faces)
@@ -23,7 +23,7 @@ io::Field3D fv_reference(const model::Design& d, const model::Grid& grid) {
   if (!rep.converged)
     throw std::runtime_error("FV reference solve of '" + d.name +
                              "' did not converge: " + rep.summary());
-  return io::Field3D{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
+  return field::Field3D{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
 }
 
 ErrorMetrics compare(const std::vector<double>& t, const std::vector<double>& ref, double t_amb_K) {

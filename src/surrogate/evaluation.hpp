@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "io/field.hpp"
+#include "field/field.hpp"
 #include "model/design.hpp"
 #include "model/grid.hpp"
 
@@ -13,7 +13,7 @@ namespace heatop::surrogate {
 
 /// Solves a design on a grid with the FV solver (CG + multigrid to 1e-10). Throws
 /// std::runtime_error if the solver does not converge.
-io::Field3D fv_reference(const model::Design& d, const model::Grid& grid);
+field::Field3D fv_reference(const model::Design& d, const model::Grid& grid);
 
 struct ErrorMetrics {
   double rel_l2_rise = 0;  // ||T - T_ref||_2 / ||T_ref - T_amb||_2

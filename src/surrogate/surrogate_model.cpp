@@ -100,8 +100,8 @@ nlohmann::json SurrogateModel::header(long step) const {
             {"resistance_coordinate", problem_->resistance_coordinate()}}}};
 }
 
-std::vector<io::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,
-                                                 const model::Grid& grid, int batch) {
+std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,
+                                                    const model::Grid& grid, int batch) {
   torch::NoGradGuard ng;
   net_->eval();
   const Problem& p = *problem_;
@@ -111,7 +111,7 @@ std::vector<io::Field3D> SurrogateModel::predict(const std::vector<InputValues>&
   const torch::Tensor xx = axis(p.x_axis(grid.x)), yy = axis(p.y_axis(grid.y)),
                       zz = axis(p.z_axis(grid));
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
-  std::vector<io::Field3D> out;
+  std::vector<field::Field3D> out;
   for (std::size_t s = 0; s < inputs.size(); s += static_cast<std::size_t>(batch)) {
     const std::vector<InputValues> chunk(inputs.begin() + s,
                                          inputs.begin() + std::min(inputs.size(), s + batch));
@@ -119,8 +119,8 @@ std::vector<io::Field3D> SurrogateModel::predict(const std::vector<InputValues>&
     const torch::Tensor t = (f.u.to(torch::kCPU, torch::kFloat64) * dt + ta).contiguous();
     for (std::size_t b = 0; b < chunk.size(); ++b) {
       const double* d = t[b].data_ptr<double>();
-      out.push_back(
-          io::Field3D{grid.x, grid.y, grid.z, std::vector<double>(d, d + grid.size()), "T", "K"});
+      out.push_back(field::Field3D{grid.x, grid.y, grid.z, std::vector<double>(d, d + grid.size()),
+                                   "T", "K"});
     }
   }
   net_->train();
@@ -173,7 +173,7 @@ std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>
   return out;
 }
 
-io::Field3D SurrogateModel::predict(const model::Design& d, const model::Grid& grid) {
+field::Field3D SurrogateModel::predict(const model::Design& d, const model::Grid& grid) {
   return predict(std::vector<InputValues>{problem_->inputs_of(d)}, grid, 1).front();
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "io/field.hpp"
+#include "field/field.hpp"
 #include "model/grid.hpp"
 #include "surrogate/batch.hpp"
 #include "surrogate/operator_net.hpp"
@@ -43,11 +43,11 @@ class SurrogateModel {
   nlohmann::json header(long step) const;
 
   /// Temperatures (K) for each input set on `grid`, evaluated `batch` designs at a time.
-  std::vector<io::Field3D> predict(const std::vector<InputValues>& inputs, const model::Grid& grid,
-                                   int batch = 16);
+  std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
+                                      const model::Grid& grid, int batch = 16);
   /// The temperature of one design on its own grid (any resolution). Throws
   /// std::invalid_argument when the design is not of the model's family.
-  io::Field3D predict(const model::Design& d, const model::Grid& grid);
+  field::Field3D predict(const model::Design& d, const model::Grid& grid);
   /// The peak temperature (K) of each design on `grid`, without forming full fields where the
   /// physics allows: with no volumetric power, the maximum of T lies on a face that receives
   /// power or holds a fixed temperature (maximum principle; Hopf's lemma rules out adiabatic

@@ -48,7 +48,7 @@ void truncate_log(const std::string& path, long step) {
 
 struct Validator {
   std::vector<InputValues> inputs;
-  std::vector<io::Field3D> reference;
+  std::vector<field::Field3D> reference;
   model::Grid grid;
 
   ValidationRecord run(SurrogateModel& m, long step) {

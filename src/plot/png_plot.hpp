@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace heatop::io {
+namespace heatop::plot {
 
 struct HeatmapOptions {
   std::string title;         // drawn above the map; empty = none
@@ -30,4 +30,4 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
                        const std::vector<double>& y_m, const std::vector<double>& values,
                        const HeatmapOptions& opt);
 
-}  // namespace heatop::io
+}  // namespace heatop::plot

@@ -32,7 +32,7 @@
 #include "model/design.hpp"
 #include "model/grid.hpp"
 
-namespace heatop::io {
+namespace heatop::interop {
 
 /// Valid values of --export.
 const std::vector<std::string>& export_formats();
@@ -56,4 +56,4 @@ double rect_mean(const std::vector<double>& x, const std::vector<double>& y,
 double plane_at(const std::vector<double>& x, const std::vector<double>& y,
                 const std::vector<double>& plane, double px, double py);
 
-}  // namespace heatop::io
+}  // namespace heatop::interop

@@ -1,12 +1,12 @@
-#include "io/plots.hpp"
+#include "plot/plots.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "io/plot_util.hpp"
+#include "plot/plot_util.hpp"
 
-namespace heatop::io {
+namespace heatop::plot {
 
 using namespace plot;
 
@@ -205,4 +205,4 @@ void write_floorplan_png(const std::string& path, double lx, double ly,
   save_png(s.get(), path);
 }
 
-}  // namespace heatop::io
+}  // namespace heatop::plot

@@ -1,4 +1,4 @@
-#include "io/ice3d.hpp"
+#include "interop/ice3d.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,7 +13,7 @@
 
 #include "io/design_file.hpp"
 
-namespace heatop::io::ice3d {
+namespace heatop::interop::ice3d {
 
 namespace fs = std::filesystem;
 
@@ -636,17 +636,7 @@ ImportResult import_design(const std::string& stk_path) {
 }
 
 std::string design_text(const ImportResult& r, const std::string& header) {
-  return commented_design_text(r.design, header, r.warnings, r.notes);
+  return io::commented_design_text(r.design, header, r.warnings, r.notes);
 }
 
-LoadedDesign load_design_any(const std::string& path, const std::vector<std::string>& overrides,
-                             std::vector<std::string>* warnings) {
-  if (lower(fs::path(path).extension().string()) != ".stk") return load_design(path, overrides);
-  ImportResult r = import_design(path);
-  if (warnings) warnings->insert(warnings->end(), r.warnings.begin(), r.warnings.end());
-  const std::string dir = fs::path(path).parent_path().string();
-  return parse_design(design_text(r, "imported from 3D-ICE stack " + path), path,
-                      dir.empty() ? "." : dir, overrides);
-}
-
-}  // namespace heatop::io::ice3d
+}  // namespace heatop::interop::ice3d

@@ -1,4 +1,4 @@
-#include "io/export_formats.hpp"
+#include "interop/export_formats.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 #include <map>
 #include <stdexcept>
 
-namespace heatop::io {
+namespace heatop::interop {
 
 namespace {
 
@@ -311,4 +311,4 @@ double rect_mean(const std::vector<double>& x, const std::vector<double>& y,
   return area > 0 ? sum / area : std::nan("");
 }
 
-}  // namespace heatop::io
+}  // namespace heatop::interop

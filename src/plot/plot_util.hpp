@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace heatop::io::plot {
+namespace heatop::plot {
 
 struct Ticks {
   std::vector<double> at;
@@ -39,4 +39,4 @@ void draw_text(cairo_t* cr, const std::string& s, double x, double y, HAlign ali
 /// Writes the surface as PNG; throws std::runtime_error naming the path on failure.
 void save_png(cairo_surface_t* s, const std::string& path);
 
-}  // namespace heatop::io::plot
+}  // namespace heatop::plot

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace heatop::io {
+namespace heatop::field {
 
 struct Field3D {
   std::vector<double> x, y, z;  // node coordinates, m
@@ -24,4 +24,4 @@ struct Field3D {
   double at(std::size_t i, std::size_t j, std::size_t k) const { return values[index(i, j, k)]; }
 };
 
-}  // namespace heatop::io
+}  // namespace heatop::field

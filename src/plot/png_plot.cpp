@@ -1,4 +1,4 @@
-#include "io/png_plot.hpp"
+#include "plot/png_plot.hpp"
 
 #include <cairo.h>
 
@@ -10,9 +10,9 @@
 #include <memory>
 #include <stdexcept>
 
-#include "io/plot_util.hpp"
+#include "plot/plot_util.hpp"
 
-namespace heatop::io {
+namespace heatop::plot {
 
 namespace {
 
@@ -428,4 +428,4 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
                              cairo_status_to_string(st) + ")");
 }
 
-}  // namespace heatop::io
+}  // namespace heatop::plot

@@ -26,7 +26,9 @@
 #include <utility>
 #include <vector>
 
-namespace heatop::io::hotspot {
+#include "interop/importer.hpp"
+
+namespace heatop::interop::hotspot {
 
 struct FlpBlock {
   std::string name;
@@ -132,11 +134,7 @@ struct ImportOptions {
   std::string name;  // design name; default: the floorplan's or LCF's file stem
 };
 
-struct ImportResult {
-  YAML::Node design;                  // a heatop design tree (docs/design-file.md)
-  std::vector<std::string> warnings;  // options heatop does not model, approximations made
-  std::vector<std::string> notes;     // informative lines (ignored transient options, ...)
-};
+using interop::ImportResult;
 
 /// Builds a heatop design from HotSpot inputs. Throws std::invalid_argument naming file and
 /// line for malformed inputs or inconsistent combinations (missing trace block, unknown
@@ -146,4 +144,4 @@ ImportResult import_design(const ImportOptions& options);
 /// The design as YAML text with a comment header (source files, warnings).
 std::string design_text(const ImportResult& result, const std::string& header);
 
-}  // namespace heatop::io::hotspot
+}  // namespace heatop::interop::hotspot

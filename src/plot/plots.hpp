@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace heatop::io {
+namespace heatop::plot {
 
 struct Series {
   std::string label;
@@ -36,4 +36,4 @@ void write_floorplan_png(const std::string& path, double lx, double ly,
                          const std::vector<FloorplanRect>& rects, const std::string& title,
                          int width_px = 640, int height_px = 640);
 
-}  // namespace heatop::io
+}  // namespace heatop::plot

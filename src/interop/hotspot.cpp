@@ -1,4 +1,4 @@
-#include "io/hotspot.hpp"
+#include "interop/hotspot.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +12,7 @@
 
 #include "io/design_file.hpp"
 
-namespace heatop::io::hotspot {
+namespace heatop::interop::hotspot {
 
 namespace fs = std::filesystem;
 
@@ -945,7 +945,7 @@ ImportResult Importer::run() {
 ImportResult import_design(const ImportOptions& options) { return Importer(options).run(); }
 
 std::string design_text(const ImportResult& r, const std::string& header) {
-  return commented_design_text(r.design, header, r.warnings, r.notes);
+  return io::commented_design_text(r.design, header, r.warnings, r.notes);
 }
 
-}  // namespace heatop::io::hotspot
+}  // namespace heatop::interop::hotspot

@@ -1,4 +1,4 @@
-#include "io/plot_util.hpp"
+#include "plot/plot_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace heatop::io::plot {
+namespace heatop::plot {
 
 namespace {
 // Multiples of `step` within [lo, hi] (with a hair of slack for rounding).
@@ -124,4 +124,4 @@ void save_png(cairo_surface_t* s, const std::string& path) {
     throw std::runtime_error("cannot write PNG file: " + path);
 }
 
-}  // namespace heatop::io::plot
+}  // namespace heatop::plot

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "io/design_file.hpp"
+#include "interop/importer.hpp"
 
-namespace heatop::io::ice3d {
+namespace heatop::interop::ice3d {
 
 struct Material {
   std::string name;
@@ -94,11 +94,7 @@ Stack read_stack(const std::string& path);
 /// elements without power values.
 Floorplan read_floorplan(const std::string& path);
 
-struct ImportResult {
-  YAML::Node design;
-  std::vector<std::string> warnings;
-  std::vector<std::string> notes;
-};
+using interop::ImportResult;
 
 /// Builds a heatop design (bottom layer first) from a stack and its floorplans. Checks that
 /// every floorplan element lies on the chip and that elements of one floorplan do not overlap.
@@ -107,9 +103,4 @@ ImportResult import_design(const std::string& stk_path);
 /// The design as YAML text with a comment header.
 std::string design_text(const ImportResult& result, const std::string& header);
 
-/// Loads a design file, or imports a 3D-ICE stack (.stk) first; warnings go to `warnings`.
-/// This is what `heatop solve` calls, so it takes the foreign file directly.
-LoadedDesign load_design_any(const std::string& path, const std::vector<std::string>& overrides,
-                             std::vector<std::string>* warnings);
-
-}  // namespace heatop::io::ice3d
+}  // namespace heatop::interop::ice3d
