@@ -6,8 +6,9 @@
 //   x link (i, i+1) at node row (j, k): G = wy[j] * Kxy[k] / (x[i+1] - x[i])
 //   z link (k, k+1) at column (i, j):   G = wx[i] * wy[j] * k_z(cell k) / (z[k+1] - z[k])
 // with w* the control-volume widths and Kxy[k] the in-plane conductivity integrated over the
-// z control volume of node k (half of each adjacent cell). This is the area-weighted
-// conductance of design.md §2 and is conservative across layer interfaces.
+// z control volume of node k (half of each adjacent cell). This area-weighted conductance
+// (a series/parallel mix of the layers a control volume straddles) is conservative across
+// layer interfaces.
 //
 // Fixed-temperature faces are eliminated symmetrically: a node on such a face keeps only its
 // diagonal entry, its links are removed from the operator and their coupling moves into the

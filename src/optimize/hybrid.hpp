@@ -1,8 +1,8 @@
 #pragma once
-// The hybrid objective of design.md §6: a surrogate answers for whole batches; candidates that
-// matter (a new best) get an FV error estimate, and when the estimate exceeds the tolerance
-// they are refined by a warm-started FV solve whose answer replaces the surrogate's. The
-// surrogate enters as a callback, so this module does not depend on LibTorch.
+// The hybrid objective (docs/placement-file.md): a surrogate answers for whole batches;
+// candidates that matter (a new best) get an FV error estimate, and when the estimate exceeds the
+// tolerance they are refined by a warm-started FV solve whose answer replaces the surrogate's.
+// The surrogate enters as a callback, so this module does not depend on LibTorch.
 
 #include <functional>
 #include <utility>

@@ -1,7 +1,7 @@
 #pragma once
-// Placement problems (design.md §6, case C3): rectangular heat sources on a tile grid over a
-// die, some movable, optionally rotatable by 90 degrees, with keep-out zones. A placement is
-// the lower-left tile of every block plus its rotation.
+// Placement problems (case C3, docs/placement-file.md): rectangular heat sources on a tile grid
+// over a die, some movable, optionally rotatable by 90 degrees, with keep-out zones. A placement
+// is the lower-left tile of every block plus its rotation.
 
 #include <random>
 #include <string>

@@ -109,7 +109,7 @@ struct NetworkConfig {
   TrunkConfig trunk;    // every axis (the joint trunk of a pointwise model)
   TrunkConfig trunk_z;  // the z axis of a separable model (= trunk unless given)
   bool separate_trunk_z = false;
-  std::string resistance_coordinate = "auto";  // auto | on | off (z trunk input, design.md §4)
+  std::string resistance_coordinate = "auto";  // auto | on | off (z trunk input, docs/surrogate.md)
   std::string dtype = "float32";               // float32 | float64
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // The physics-informed loss of an operator on a collocation grid, from the same model::Design
-// as the FV solver (design.md §4), in the non-dimensional variables of problem.hpp:
+// as the FV solver (docs/surrogate.md), in the non-dimensional variables of problem.hpp:
 //   pde         k^_xy (u_xx + u_yy) + k^_z u_zz + q^_v = 0 at every node inside a layer
 //               (layer-interface nodes excluded);
 //   per face,   -k^ du/dn = Bi (u - u_amb) - q^ (n the outward normal), grouped by the face's

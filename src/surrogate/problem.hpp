@@ -1,5 +1,5 @@
 #pragma once
-// The non-dimensional problem an operator learns (design.md §4), built from the same
+// The non-dimensional problem an operator learns (docs/surrogate.md), built from the same
 // model::Design the finite-volume solver reads:
 //   lengths x^ = x / L (L = die width), temperature u = (T - T_amb) / dT_ref,
 //   conductivities k^ = k / k_ref (k_ref = smallest k_z of the stack),

@@ -1,5 +1,5 @@
 #pragma once
-// Physics-informed training of an operator (design.md §4): Adam with exponential learning-rate
+// Physics-informed training of an operator (docs/surrogate.md): Adam with exponential learning-rate
 // decay, a fresh batch of input functions every step (drawn from (seed, step), so resuming
 // reproduces an uninterrupted run), periodic validation against FV solutions, checkpoints, and
 // a stop with a message on NaN or divergence that keeps the last good checkpoint.

@@ -1,6 +1,6 @@
 #pragma once
 // Trust layer: how far is a temperature field (e.g. a surrogate prediction) from the
-// finite-volume solution, in kelvin, and how to close the gap (design.md §5).
+// finite-volume solution, in kelvin, and how to close the gap (docs/trust.md).
 //
 // Error estimate: the FV residual r = b - A T_pred is exact information about the error
 // e = T_fv - T_pred, since A e = r. A few multigrid V-cycles on A e = r give e to a few digits
