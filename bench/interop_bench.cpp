@@ -6,8 +6,8 @@
 //       the full 30 mm spreader / 60 mm sink package gets graded cells around it), and
 //   (b) the 3D-ICE solid test stack (test_solid/topsink.stk: two 50 um silicon dies, top heat
 //       sink) re-gridded to N x N cells per layer (grid.nx = grid.ny = N + 1 nodes), which is the
-//       same stack as ../shared/anchors/3d-ice/solid_scaling/solid_N.stk (those differ from
-//       topsink.stk only in the cell size),
+//       stack of 3D-ICE's solid-scaling runs solid_N.stk (those differ from topsink.stk only in
+//       the cell size),
 // for N = 64, 128, 256, 512. Each case runs in its own forked child (bench/child_process.hpp):
 // the peak memory is that child's ru_maxrss from wait4 and covers import, discretization and
 // solve. Solver: CG + multigrid (solve::solve_system) to a 1e-8 relative residual from T_amb.
@@ -135,7 +135,8 @@ std::string hotspot_dir(const Args& a) { return a.data + "/interop/hotspot/examp
 std::string ice_stack(const Args& a) { return a.data + "/interop/3d-ice/test_solid/topsink.stk"; }
 
 /// The reference numbers quoted in issue 5 item 6 (measured by others on a loaded 2-core
-/// machine). The anchor folders (ev6_grid_scaling/, solid_scaling/) record temperatures only.
+/// machine). The HotSpot EV6 grid-scaling and 3D-ICE solid-scaling reference runs record
+/// temperatures only.
 json reference_for(const std::string& tool, int n) {
   json r = json::object();
   if (n != 512) return r;
@@ -335,8 +336,8 @@ std::string table(const json& cases, int case_timeout) {
   o << "setup s = import + grid + discretize; solve s = solve_system (multigrid setup + CG);\n"
        "total s = setup + solve; M unk/s = nodes / solve s; peak MiB = child ru_maxrss.\n"
        "reference = issue 5 item 6, measured by others on a loaded 2-core machine (HotSpot\n"
-       "multigrid and SuperLU builds, 3D-ICE SuperLU_MT, one thread); the anchor folders\n"
-       "ev6_grid_scaling/ and solid_scaling/ record temperatures only, no timings.\n";
+       "multigrid and SuperLU builds, 3D-ICE SuperLU_MT, one thread); the HotSpot EV6\n"
+       "grid-scaling and 3D-ICE solid-scaling reference runs record temperatures only.\n";
   return o.str();
 }
 
@@ -401,8 +402,8 @@ int main(int argc, char** argv) {
       } else {
         c["inputs"] = ice_stack(args);
         c["overrides"] = {"grid.nx=" + std::to_string(n + 1), "grid.ny=" + std::to_string(n + 1)};
-        c["equivalent_anchor"] =
-            "../shared/anchors/3d-ice/solid_scaling/solid_" + std::to_string(n) + ".stk";
+        c["equivalent_anchor"] = "3D-ICE solid-scaling solid_" + std::to_string(n) +
+                                 ".stk (topsink.stk with this cell size)";
       }
       c["heatop"] = h;
       c["reference"] = reference_for(tool, n);
@@ -429,8 +430,8 @@ int main(int argc, char** argv) {
   doc["reference_note"] =
       "Reference timings from issue 5 item 6 (measured by others on a loaded 2-core machine, "
       "512^2 only): HotSpot multigrid build 66 s, HotSpot SuperLU build 251 s / 10 GB, 3D-ICE "
-      "99 s / 5.3 GB. ../shared/anchors/hotspot/ev6_grid_scaling and "
-      "../shared/anchors/3d-ice/solid_scaling hold temperatures only (no timings).";
+      "99 s / 5.3 GB. The HotSpot EV6 grid-scaling and 3D-ICE solid-scaling reference runs "
+      "hold temperatures only (no timings).";
   doc["cases"] = cases;
   doc["table"] = tab;
   int rc = 0;

@@ -85,7 +85,7 @@ TEST_F(Cli, SolveWritesEveryDocumentedOutput) {
        {"summary.json", "T.npy", "T.vti", "top.png", "probes.csv", "manifest.json", "design.yaml"})
     EXPECT_TRUE(fs::exists(dir_ / "out" / f)) << f;
   const auto s = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));
-  // Uniform 2.5 W map: 1D conduction, 303.15 K at the bottom and 315.65 K on top (cases.md).
+  // Uniform 2.5 W map: 1D conduction, 303.15 K at the bottom and 315.65 K on top (docs/cases.md).
   EXPECT_NEAR(s["T_max_K"].get<double>(), 315.65, 1e-6);
   EXPECT_NEAR(s["T_min_K"].get<double>(), 303.15, 1e-6);
   EXPECT_NEAR(s["power_in_W"].get<double>(), 2.5, 1e-12);

@@ -718,7 +718,7 @@ C1Errors compare_with_celsius(const std::string& name, int nx, int nz) {
 TEST(CelsiusC1, MatchesCommercialReferenceOnAllSixMaps) {
   for (const char* name : kCelsiusMaps) {
     const C1Errors e = compare_with_celsius(name, 41, 21);
-    // cases.md: an independent vertex-centred FV solve on this grid gives 0.05-0.65 % and
+    // docs/cases.md: an independent vertex-centred FV solve on this grid gives 0.05-0.65 % and
     // max |dT| 0.01-0.38 K. The peak is compared both as the field's maximum and on the same
     // (sub-sampled) points as the reference. Only this grid is held to these bounds: on finer
     // grids heatop converges (at second order) to a field 0.3-0.8 % away from the reference,
