@@ -182,14 +182,7 @@ io::LoadedDesign load_case(const Args& a, const std::string& tool, int n,
   return interop::load_any_design(src, warnings);
 }
 
-double initial_guess(const model::Design& d) {
-  // As `heatop solve`: the ambient temperature of the first convective or fixed face.
-  for (const auto& f : d.faces) {
-    if (f.type == model::BcType::kFixed) return f.t_fixed;
-    if (f.h > 0) return f.t_amb;
-  }
-  return 298.15;
-}
+double initial_guess(const model::Design& d) { return model::reference_temperature(d); }
 
 /// Child: import, grid, discretize, solve; report.
 json run_case(const Args& a, const std::string& tool, int n) {
@@ -213,8 +206,8 @@ json run_case(const Args& a, const std::string& tool, int n) {
   const double disc_s = seconds_since(t1);
 
   solve::SolverConfig cfg = loaded.solver;
-  cfg.method = "cg";
-  cfg.preconditioner = "multigrid";
+  cfg.method = solve::Method::cg;
+  cfg.preconditioner = solve::PreconditionerKind::multigrid;
   cfg.options.rel_tol = kRelTol;
   cfg.options.max_iterations = kMaxIterations;
   cfg.options.callback = nullptr;

@@ -191,14 +191,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 using bench::maxrss_mib;
 using bench::run_in_child;
 
-double initial_guess(const model::Design& d) {
-  // As `heatop solve`: the ambient temperature of the first convective or fixed face.
-  for (const auto& f : d.faces) {
-    if (f.type == model::BcType::kFixed) return f.t_fixed;
-    if (f.h > 0) return f.t_amb;
-  }
-  return 298.15;
-}
+double initial_guess(const model::Design& d) { return model::reference_temperature(d); }
 
 io::LoadedDesign load_case(const Args& args, const CaseSpec& c) {
   return io::load_design(args.examples + "/" + c.file, c.overrides);
@@ -222,8 +215,8 @@ json solve_case(const Args& args, const CaseSpec& c, const std::string& t_path) 
   const double disc_s = seconds_since(t0);
 
   solve::SolverConfig cfg = loaded.solver;
-  cfg.method = "cg";
-  cfg.preconditioner = "multigrid";
+  cfg.method = solve::Method::cg;
+  cfg.preconditioner = solve::PreconditionerKind::multigrid;
   cfg.options.rel_tol = kRelTol;
   cfg.options.max_iterations = kMaxIterations;
   cfg.options.callback = nullptr;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "api/results.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
@@ -19,7 +20,6 @@
 #include "io/progress.hpp"
 #include "io/vtk.hpp"
 #include "plot/png_plot.hpp"
-#include "results.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/evaluation.hpp"
 #include "surrogate/predictors.hpp"
@@ -34,6 +34,12 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace sg = heatop::surrogate;
+using api::add_energy_balance;
+using api::check_memory;
+using api::FieldStats;
+using api::finish_results;
+using api::ResultContext;
+using api::write_field_results;
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -176,11 +182,9 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   }
   if (a.refine) {
     solve::SolverConfig sc;
-    sc.method = a.refine_method;
-    double amb = 298.15;
-    for (const auto& f : d.faces)
-      if (f.h > 0) amb = f.t_amb;
-    const auto r = trust::refine_to_error(sys, field.values, sc, a.tol_K, amb);
+    sc.method = parse(solve::kMethodNames, a.refine_method, "--method");
+    const auto r =
+        trust::refine_to_error(sys, field.values, sc, a.tol_K, model::reference_temperature(d));
     const auto after = trust::estimate_confidence(sys, field.values, co);
     // The confidence block describes the field that is written: the refined one.
     s["prediction_confidence"] = s["confidence"];

@@ -154,4 +154,12 @@ void Design::validate() const {
               " (one cell per layer), got " + std::to_string(grid.nz));
 }
 
+double reference_temperature(const Design& d) {
+  for (const auto& f : d.faces)
+    if (f.type == BcType::kConvective || (f.type == BcType::kPower && f.h > 0)) return f.t_amb;
+  for (const auto& f : d.faces)
+    if (f.type == BcType::kFixed) return f.t_fixed;
+  return 298.15;
+}
+
 }  // namespace heatop::model

@@ -90,4 +90,11 @@ struct Design {
   void validate() const;
 };
 
+/// The design's reference temperature, the one rule every part of heatop uses (initial guesses
+/// of solves, temperature rises in error metrics, the surrogate's non-dimensional offset): the
+/// ambient temperature of the first face with a convective coefficient (convective faces and
+/// power faces with h > 0, in Face order), else the temperature of the first fixed face, else
+/// 298.15 K.
+double reference_temperature(const Design& d);
+
 }  // namespace heatop::model

@@ -26,10 +26,7 @@ double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjecti
   if (warm && warm->size() == sys.grid.size()) {
     t = *warm;
   } else {
-    double amb = 298.15;
-    for (const auto& f : d.faces)
-      if (f.h > 0) amb = f.t_amb;
-    t.assign(sys.grid.size(), amb);
+    t.assign(sys.grid.size(), model::reference_temperature(d));
   }
   const auto rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), opt.solver);
   if (!rep.converged) throw std::runtime_error("FV evaluation did not converge: " + rep.summary());

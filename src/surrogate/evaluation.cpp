@@ -13,10 +13,7 @@ namespace heatop::surrogate {
 
 field::Field3D fv_reference(const model::Design& d, const model::Grid& grid) {
   fv::System sys = fv::discretize(d, grid);
-  double t0 = 298.15;
-  for (const auto& f : d.faces)
-    if (f.h > 0) t0 = f.t_amb;
-  std::vector<double> t(grid.size(), t0);
+  std::vector<double> t(grid.size(), model::reference_temperature(d));
   solve::SolverConfig sc;
   sc.options.rel_tol = 1e-10;
   const solve::SolveReport rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), sc);

@@ -66,19 +66,7 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
   double kmin = INFINITY;
   for (const auto& l : base.layers) kmin = std::min(kmin, l.k_z);
   norm_.k_ref_W_per_mK = kmin;
-  norm_.t_amb_K = 298.15;
-  bool found = false;
-  for (const auto& f : base.faces)
-    if (!found &&
-        (f.type == model::BcType::kConvective || (f.type == model::BcType::kPower && f.h > 0))) {
-      norm_.t_amb_K = f.t_amb;
-      found = true;
-    }
-  for (const auto& f : base.faces)
-    if (!found && f.type == model::BcType::kFixed) {
-      norm_.t_amb_K = f.t_fixed;
-      found = true;
-    }
+  norm_.t_amb_K = model::reference_temperature(base);
   for (const auto& l : base.layers)
     if (l.has_footprint())
       throw std::invalid_argument("layer '" + l.name +

@@ -1,6 +1,6 @@
 #pragma once
-// The results folder of a temperature field, shared by `heatop solve` and `heatop predict`
-// (the files are listed in docs/design-file.md).
+// The results folder of a temperature field, shared by solving and predicting (the files are
+// listed in docs/design-file.md), and the summary blocks every results folder has.
 
 #include <array>
 #include <nlohmann/json.hpp>
@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "field/field.hpp"
+#include "field/stats.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
 #include "io/probes.hpp"
 #include "model/grid.hpp"
 
-namespace heatop::app {
+namespace heatop::api {
 
 struct ResultContext {
   const io::LoadedDesign* loaded = nullptr;
@@ -25,10 +26,7 @@ struct ResultContext {
   std::size_t void_nodes = 0;
 };
 
-struct FieldStats {
-  double t_max = 0, t_min = 0, t_mean = 0;  // K (t_mean volume-weighted)
-  std::array<double, 3> hotspot_m{};
-};
+using field::FieldStats;
 
 /// Adds power_in_W, heat_out_W (per face) and energy_balance_rel to `summary`.
 void add_energy_balance(const fv::EnergyBalance& bal, nlohmann::json& summary);
@@ -40,10 +38,15 @@ void finish_results(io::OutputDir& out, nlohmann::json& summary);
 void check_memory(std::size_t nodes);
 
 /// Adds the field statistics (T_max_K, T_min_K, T_mean_K, hotspot_mm, layers, grid) to
-/// `summary` and writes T.npy, T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and
-/// manifest.json into `out`. NaN values (void nodes) are skipped in the statistics.
+/// `summary`.
+void add_field_summary(const FieldStats& st, const model::Grid& grid, std::size_t void_nodes,
+                       nlohmann::json& summary);
+
+/// Computes the field statistics, adds them to `summary` (add_field_summary) and writes T.npy,
+/// T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and manifest.json into `out`. NaN values
+/// (void nodes) are skipped in the statistics.
 FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
                                const model::Grid& grid, const field::Field3D& field,
                                nlohmann::json& summary);
 
-}  // namespace heatop::app
+}  // namespace heatop::api

@@ -16,7 +16,7 @@
 #include "io/vtk.hpp"
 #include "plot/png_plot.hpp"
 
-namespace heatop::app {
+namespace heatop::api {
 
 namespace {
 
@@ -33,25 +33,6 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), f, v);
   return buf;
-}
-
-// The z node range [k0, k1] of layer l (both interfaces included).
-std::pair<int, int> layer_nodes(const model::Grid& g, int l) {
-  int k0 = -1, k1 = -1;
-  for (int k = 0; k + 1 < g.nz(); ++k)
-    if (g.cell_layer[k] == l) {
-      if (k0 < 0) k0 = k;
-      k1 = k + 1;
-    }
-  return {k0, k1};
-}
-
-// The x-y slice at node plane k.
-std::vector<double> plane(const field::Field3D& f, int k) {
-  std::vector<double> p(f.nx() * f.ny());
-  for (std::size_t i = 0; i < f.nx(); ++i)
-    for (std::size_t j = 0; j < f.ny(); ++j) p[i * f.ny() + j] = f.at(i, j, k);
-  return p;
 }
 
 }  // namespace
@@ -81,53 +62,17 @@ void finish_results(io::OutputDir& out, json& s) {
   out.commit();
 }
 
-FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
-                               const model::Grid& grid, const field::Field3D& field, json& s) {
-  const model::Design& d = ctx.loaded->design;
-  // Statistics.
-  const auto wx = model::control_widths(grid.x), wy = model::control_widths(grid.y),
-             wz = model::control_widths(grid.z);
-  double tmax = -1e300, tmin = 1e300, tsum = 0, vsum = 0;
-  std::size_t imax = 0, jmax = 0, kmax = 0;
-  for (int i = 0; i < grid.nx(); ++i)
-    for (int j = 0; j < grid.ny(); ++j)
-      for (int k = 0; k < grid.nz(); ++k) {
-        const double v = field.at(i, j, k);
-        if (std::isnan(v)) continue;
-        const double vol = wx[i] * wy[j] * wz[k];
-        tsum += v * vol;
-        vsum += vol;
-        tmin = std::min(tmin, v);
-        if (v > tmax) {
-          tmax = v;
-          imax = i;
-          jmax = j;
-          kmax = k;
-        }
-      }
-
+void add_field_summary(const FieldStats& st, const model::Grid& grid, std::size_t void_nodes,
+                       json& s) {
   s["heatop_version"] = HEATOP_VERSION;
-  s["design"] = d.name;
-  s["T_max_K"] = tmax;
-  s["T_min_K"] = tmin;
-  s["T_mean_K"] = tsum / vsum;
-  s["hotspot_mm"] = {grid.x[imax] * 1e3, grid.y[jmax] * 1e3, grid.z[kmax] * 1e3};
+  s["T_max_K"] = st.t_max;
+  s["T_min_K"] = st.t_min;
+  s["T_mean_K"] = st.t_mean;
+  s["hotspot_mm"] = {st.hotspot_m[0] * 1e3, st.hotspot_m[1] * 1e3, st.hotspot_m[2] * 1e3};
   json layers = json::array();
-  for (std::size_t l = 0; l < d.layers.size(); ++l) {
-    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
-    double lmax = -1e300, lmin = 1e300;
-    for (int i = 0; i < grid.nx(); ++i)
-      for (int j = 0; j < grid.ny(); ++j)
-        for (int k = k0; k <= k1; ++k) {
-          if (std::isnan(field.at(i, j, k))) continue;
-          lmax = std::max(lmax, field.at(i, j, k));
-          lmin = std::min(lmin, field.at(i, j, k));
-        }
-    layers.push_back({{"name", d.layers[l].name},
-                      {"T_max_K", lmax},
-                      {"T_min_K", lmin},
-                      {"power_W", d.layers[l].power.total()}});
-  }
+  for (const auto& l : st.layers)
+    layers.push_back(
+        {{"name", l.name}, {"T_max_K", l.t_max}, {"T_min_K", l.t_min}, {"power_W", l.power_W}});
   s["layers"] = layers;
   json zmm = json::array();
   for (double z : grid.z) zmm.push_back(z * 1e3);
@@ -135,9 +80,17 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
                {"ny", grid.ny()},
                {"nz", grid.nz()},
                {"nodes", grid.size()},
-               {"void_nodes", ctx.void_nodes},
+               {"void_nodes", void_nodes},
                {"z_nodes_mm", zmm},
                {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
+}
+
+FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
+                               const model::Grid& grid, const field::Field3D& field, json& s) {
+  const model::Design& d = ctx.loaded->design;
+  const FieldStats st = field::field_stats(field, grid, d);
+  add_field_summary(st, grid, ctx.void_nodes, s);
+  s["design"] = d.name;
 
   // Files.
   io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
@@ -149,17 +102,18 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
   {
     plot::HeatmapOptions o;
     o.title = d.name + ": top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";
-    plot::write_heatmap_png(out.file("top.png"), grid.x, grid.y, plane(field, grid.nz() - 1), o);
+    plot::write_heatmap_png(out.file("top.png"), grid.x, grid.y, field::plane(field, grid.nz() - 1),
+                            o);
   }
   if (d.faces[model::kBottom].type == model::BcType::kPower) {
     plot::HeatmapOptions o;
     o.title = d.name + ": bottom surface (z = 0)";
-    plot::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, plane(field, 0), o);
+    plot::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, field::plane(field, 0), o);
   }
   for (std::size_t l = 0; l < d.layers.size(); ++l) {
     if (d.layers[l].power.empty()) continue;
     // The plane of the layer that holds its hottest node.
-    const auto [k0, k1] = layer_nodes(grid, static_cast<int>(l));
+    const auto [k0, k1] = field::layer_nodes(grid, static_cast<int>(l));
     int kbest = k0;
     double best = -1e300;
     for (int k = k0; k <= k1; ++k)
@@ -173,7 +127,7 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
     o.title = d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) +
               " mm)";
     plot::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y,
-                            plane(field, kbest), o);
+                            field::plane(field, kbest), o);
   }
   if (!ctx.probes.empty()) {
     std::vector<double> pt;
@@ -193,7 +147,7 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
     m["threads"] = omp_get_max_threads();
     std::ofstream(out.file("manifest.json")) << m.dump(2) << "\n";
   }
-  return {tmax, tmin, tsum / vsum, {grid.x[imax], grid.y[jmax], grid.z[kmax]}};
+  return st;
 }
 
-}  // namespace heatop::app
+}  // namespace heatop::api
