@@ -1,0 +1,63 @@
+#pragma once
+// Solving a design end to end, as `heatop solve` does: memory check, grid, discretization,
+// initial guess (model::reference_temperature), solve, NaN check, energy balance, void-node
+// masking, statistics and the summary. The CLI and the Python module are shells over this.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "api/results.hpp"
+#include "fv/system.hpp"
+#include "io/design_file.hpp"
+#include "io/output_dir.hpp"
+#include "io/probes.hpp"
+#include "model/grid.hpp"
+#include "solve/linear.hpp"
+
+namespace heatop::api {
+
+struct SolveRequest {
+  int threads = 0;  // OpenMP threads; 0 keeps the current setting
+  /// Initial field (K, solver layout); empty: uniform at model::reference_temperature.
+  std::vector<double> initial;
+};
+
+struct SolveResult {
+  model::Grid grid;
+  field::Field3D field;  // K; NaN at nodes in void regions
+  solve::SolveReport report;
+  fv::EnergyBalance balance;
+  FieldStats stats;
+  std::size_t void_nodes = 0;
+  double tolerance = 0;  // the relative residual asked for
+  int threads = 0;       // OpenMP threads used
+  /// summary.json without the per-run file list: statistics, energy balance, solver report.
+  nlohmann::json summary;
+  bool converged() const { return report.converged; }
+};
+
+/// Solves a loaded design. Throws std::runtime_error when the grid does not fit in memory or
+/// the solver produces NaN/Inf; a solve that does not converge is returned with
+/// converged() == false (the caller decides: the CLI writes the results and exits 3).
+SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& request = {});
+
+/// Where a run came from, for manifest.json.
+struct RunInfo {
+  std::string design_path;
+  std::vector<std::string> overrides;
+  std::string command_line;
+  std::vector<io::Probe> probes;  // probes.csv when not empty
+  std::string export_format;      // "", "hotspot" or "3d-ice": another tool's layout too
+};
+
+/// Writes the results folder of a solve (summary.json, T.npy, T.vti/.vtr, PNG maps, probes.csv,
+/// design.yaml, manifest.json, exports) into `out` and commits it.
+void write_solve_results(io::OutputDir& out, const SolveResult& result,
+                         const io::LoadedDesign& loaded, const RunInfo& info);
+
+/// The one-line report `heatop solve` prints.
+std::string solve_line(const SolveResult& result, const std::string& design_name,
+                       const std::string& output);
+
+}  // namespace heatop::api
