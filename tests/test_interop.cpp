@@ -560,12 +560,35 @@ void hotspot_case(const HsCase& c, double tol_die, double tol_sink) {
       ref.at(hot_ref));
   EXPECT_EQ(hot_ours, hot_ref);
   EXPECT_LE(max_d, tol_die);
-  (void)tol_sink;
+  // The sink layer: HotSpot's hsink_ nodes (the sink over each die block) against heatop's
+  // export over the same rectangles, compared like the die blocks.
+  double max_sink = 0, mean_sink = 0, lo_sink = INFINITY, hi_sink = -INFINITY;
+  int n_sink = 0;
+  for (const auto& [name, t] : ref) {
+    if (name.rfind("hsink_", 0) != 0) continue;
+    ASSERT_TRUE(ours.count(name)) << name;
+    const double dt = ours.at(name) - t;
+    max_sink = std::max(max_sink, std::abs(dt));
+    lo_sink = std::min(lo_sink, dt);
+    hi_sink = std::max(hi_sink, dt);
+    mean_sink += dt;
+    ++n_sink;
+  }
+  ASSERT_GT(n_sink, 0) << "no hsink_ blocks in " << c.steady;
+  mean_sink /= n_sink;
+  std::printf(
+      "HotSpot %s: %d sink blocks, heatop - HotSpot: mean %+.2f K (%+.2f ... %+.2f K), max |d| "
+      "%.2f K\n",
+      c.dir.c_str(), n_sink, mean_sink, lo_sink, hi_sink, max_sink);
+  EXPECT_LE(max_sink, tol_sink);
 }
 
 }  // namespace
 
 // HotSpot example 2 (EV6, grid 64 x 64, Al spreader and sink): full package geometry.
+// Measured, heatop - HotSpot: die blocks mean +2.37 K, max |d| 3.36 K (asserted <= 4 K; why
+// the die differs: docs/interop.md); sink blocks (hsink_) mean -0.13 K, -0.24 ... +0.05 K, max
+// |d| 0.24 K (asserted <= 0.5 K, about twice the measured maximum).
 TEST(CrossValidation, HotSpotExample2) {
   hotspot_case({"example2",
                 "example.config",
