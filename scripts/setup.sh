@@ -4,6 +4,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
       libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcairo2-dev fonts-dejavu-core
       libgtest-dev clang-format python3 python3-numpy python3-scipy libtorch-dev
+      # The Python module (python/, docs/python.md) and its tests.
+      pybind11-dev python3-pytest
       # An optimised BLAS for LibTorch's matrix products: Debian's libtorch links the generic
       # libblas.so.3, which otherwise resolves to the reference BLAS (5x slower training).
       libopenblas0-openmp)
