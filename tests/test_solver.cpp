@@ -38,8 +38,8 @@ constexpr double kMm = 1e-3;  // m per mm
 solve::SolverConfig make_config(const std::string& method, const std::string& precond, double tol,
                                 int max_iterations = 500) {
   solve::SolverConfig cfg;
-  cfg.method = method;
-  cfg.preconditioner = precond;
+  cfg.method = parse(solve::kMethodNames, method, "method");
+  cfg.preconditioner = parse(solve::kPreconditionerNames, precond, "preconditioner");
   cfg.options.rel_tol = tol;
   cfg.options.max_iterations = max_iterations;
   return cfg;

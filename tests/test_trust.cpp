@@ -122,14 +122,14 @@ TEST(Trust, RefinementReachesTheFvSolutionFromAnyStart) {
       std::vector<double>(t.size(), 298.15), std::vector<double>(t.size(), 1000.0),
       perturb(sys, t, 2.0, 0.1, 5), std::vector<double>(t.size())};
   for (auto& v : starts.back()) v = u(rng);
-  for (const std::string method : {"cg", "gmres"}) {
+  for (const solve::Method method : {solve::Method::cg, solve::Method::gmres}) {
     for (auto s : starts) {
       solve::SolverConfig cfg;
       cfg.method = method;
       cfg.options.rel_tol = 1e-10;
       const auto r = trust::refine(sys, s, cfg, 298.15);
       EXPECT_TRUE(r.warm.converged) << r.warm.summary();
-      EXPECT_LT(max_abs_diff(s, t), 1e-5) << method;
+      EXPECT_LT(max_abs_diff(s, t), 1e-5) << name(solve::kMethodNames, method);
     }
   }
 }
@@ -155,7 +155,7 @@ TEST(Trust, BadInputsAreRefused) {
                std::invalid_argument);
   std::vector<double> t(sys.grid.size(), 300.0);
   solve::SolverConfig cfg;
-  cfg.method = "multigrid";
+  cfg.method = solve::Method::multigrid;
   EXPECT_THROW(trust::refine(sys, t, cfg), std::invalid_argument);
 }
 

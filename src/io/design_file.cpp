@@ -278,8 +278,9 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
     check_keys(
         c, s, "solver",
         {"method", "preconditioner", "tol", "max_iterations", "restart", "smoothing_sweeps"});
-    out.solver.method = get_str(c, s, "method", "solver", "cg");
-    out.solver.preconditioner = get_str(c, s, "preconditioner", "solver", "multigrid");
+    out.solver.method = get_name(c, s, "method", "solver", solve::kMethodNames, out.solver.method);
+    out.solver.preconditioner = get_name(c, s, "preconditioner", "solver",
+                                         solve::kPreconditionerNames, out.solver.preconditioner);
     out.solver.options.rel_tol = get_num(c, s, "tol", "solver", 1e-8);
     out.solver.options.max_iterations = get_int(c, s, "max_iterations", "solver", 500);
     out.solver.options.restart = get_int(c, s, "restart", "solver", 30);

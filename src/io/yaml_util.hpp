@@ -4,9 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "model/names.hpp"
 
 namespace heatop::io::yaml {
 
@@ -35,6 +38,16 @@ std::string get_str(const Ctx& c, const YAML::Node& parent, const std::string& k
                     const std::string& where, const std::string& fallback);
 bool get_bool(const Ctx& c, const YAML::Node& parent, const std::string& key,
               const std::string& where, bool fallback);
+/// The value named at parent[key] (a name of `table`); `fallback` when absent. An unknown name
+/// fails with the table's message ("file:line: solver.method: unknown value 'lu'; valid: ...").
+template <class E, std::size_t N>
+E get_name(const Ctx& c, const YAML::Node& parent, const std::string& key, const std::string& where,
+           const NameTable<E, N>& table, E fallback) {
+  if (!parent[key]) return fallback;
+  const std::string text = get_str(c, parent, key, where, "");
+  if (const Name<E>* e = find(table, text)) return e->value;
+  c.fail(parent[key], where.empty() ? key : where + "." + key, unknown_name_message(table, text));
+}
 /// A file path from the document, resolved (see design_file.hpp for the rule).
 std::string resolve(const Ctx& c, const std::string& key, const std::string& p);
 /// Parses YAML text; malformed input throws std::runtime_error("name:line:col: malformed YAML").

@@ -20,7 +20,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   const std::size_t n = a.size();
   const std::ptrdiff_t sn = static_cast<std::ptrdiff_t>(n);
   SolveReport rep;
-  rep.method = "cg";
+  rep.method = name(kMethodNames, Method::cg);
   rep.preconditioner = m.name();
   std::vector<double> r(n), z(n), p(n), q(n);
 

@@ -23,7 +23,7 @@ SolveReport gmres(const LinearOperator& a, const Preconditioner& m, const double
   const std::size_t n = a.size();
   const int mr = opt.restart;
   SolveReport rep;
-  rep.method = "gmres";
+  rep.method = name(kMethodNames, Method::gmres);
   rep.preconditioner = m.name();
   rep.reason = "max iterations";
 

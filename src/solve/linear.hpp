@@ -8,10 +8,30 @@
 #include <vector>
 
 #include "fv/operator.hpp"
+#include "model/names.hpp"
 
 namespace heatop::solve {
 
 using fv::kMinParallelNodes;
+
+/// solver.method: how A x = b is solved.
+enum class Method { cg, gmres, multigrid };
+inline constexpr NameTable<Method, 3> kMethodNames{
+    {{Method::cg, "cg",
+      "conjugate gradients (the operator is symmetric positive definite), preconditioned by "
+      "`solver.preconditioner`"},
+     {Method::gmres, "gmres",
+      "restarted GMRES(m), m = `solver.restart`, preconditioned by `solver.preconditioner`"},
+     {Method::multigrid, "multigrid",
+      "stand-alone multigrid V-cycles (`solver.preconditioner` does not apply)"}}};
+
+/// solver.preconditioner of cg and gmres.
+enum class PreconditionerKind { multigrid, jacobi, none };
+inline constexpr NameTable<PreconditionerKind, 3> kPreconditionerNames{
+    {{PreconditionerKind::multigrid, "multigrid",
+      "one geometric multigrid V-cycle (z-line relaxation, x/y coarsening)"},
+     {PreconditionerKind::jacobi, "jacobi", "the inverse of the operator's diagonal"},
+     {PreconditionerKind::none, "none", "no preconditioning"}}};
 
 class LinearOperator {
  public:
@@ -34,7 +54,9 @@ class IdentityPreconditioner : public Preconditioner {
  public:
   explicit IdentityPreconditioner(std::size_t n) : n_(n) {}
   void apply(const double* r, double* z) const override;
-  std::string name() const override { return "none"; }
+  std::string name() const override {
+    return heatop::name(kPreconditionerNames, PreconditionerKind::none);
+  }
 
  private:
   std::size_t n_;
@@ -53,8 +75,8 @@ struct SolveOptions {
 };
 
 struct SolveReport {
-  std::string method;          // "cg", "gmres", "multigrid"
-  std::string preconditioner;  // "multigrid", "jacobi", "none"
+  std::string method;          // a name of kMethodNames ("cg", "gmres", "multigrid")
+  std::string preconditioner;  // a name of kPreconditionerNames ("multigrid", "jacobi", "none")
   bool converged = false;
   int iterations = 0;
   double rel_residual = 0;  // true final relative residual ||b - A x|| / ||b||

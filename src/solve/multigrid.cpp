@@ -339,8 +339,8 @@ SolveReport Multigrid::solve(const double* b, double* x, const SolveOptions& opt
   const auto& o = *levels_[0]->op;
   const std::size_t n = o.size();
   SolveReport rep;
-  rep.method = "multigrid";
-  rep.preconditioner = "none";
+  rep.method = heatop::name(kMethodNames, Method::multigrid);
+  rep.preconditioner = heatop::name(kPreconditionerNames, PreconditionerKind::none);
   rep.reason = "max iterations";
   std::vector<double> r(n), e(n);
   double bnorm = norm2(n, b);

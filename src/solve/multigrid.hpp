@@ -40,7 +40,9 @@ class JacobiPreconditioner : public Preconditioner {
  public:
   explicit JacobiPreconditioner(const fv::LayeredOperator& op);
   void apply(const double* r, double* z) const override;
-  std::string name() const override { return "jacobi"; }
+  std::string name() const override {
+    return heatop::name(kPreconditionerNames, PreconditionerKind::jacobi);
+  }
 
  private:
   std::vector<double> inv_diag_;
@@ -54,7 +56,9 @@ class Multigrid : public Preconditioner {
 
   /// One V-cycle from a zero initial guess: z = V(r).
   void apply(const double* r, double* z) const override;
-  std::string name() const override { return "multigrid"; }
+  std::string name() const override {
+    return heatop::name(kPreconditionerNames, PreconditionerKind::multigrid);
+  }
 
   /// Stand-alone solver: V-cycles on A x = b from the given x.
   SolveReport solve(const double* b, double* x, const SolveOptions& opt) const;

@@ -1,8 +1,6 @@
 #pragma once
-// One entry point that picks a method and preconditioner by name, as design files and the CLI
-// do: method cg | gmres | multigrid, preconditioner multigrid | jacobi | none.
-
-#include <string>
+// One entry point that picks a method and a preconditioner (kMethodNames, kPreconditionerNames
+// in linear.hpp: cg | gmres | multigrid and multigrid | jacobi | none).
 
 #include "fv/operator.hpp"
 #include "solve/linear.hpp"
@@ -11,11 +9,11 @@
 namespace heatop::solve {
 
 struct SolverConfig {
-  std::string method = "cg";
-  std::string preconditioner = "multigrid";
+  Method method = Method::cg;
+  PreconditionerKind preconditioner = PreconditionerKind::multigrid;  // of cg and gmres
   SolveOptions options;
   MultigridOptions multigrid;
-  /// Throws std::invalid_argument naming the bad field and the valid values.
+  /// Throws std::invalid_argument naming the bad field.
   void validate() const;
 };
 

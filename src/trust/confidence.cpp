@@ -71,8 +71,9 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
 
 RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
                     double cold_start_K) {
-  if (cfg.method != "cg" && cfg.method != "gmres")
-    throw std::invalid_argument("refine: method must be cg or gmres, got '" + cfg.method + "'");
+  if (cfg.method != solve::Method::cg && cfg.method != solve::Method::gmres)
+    throw std::invalid_argument("refine: method must be cg or gmres, got '" +
+                                std::string(name(solve::kMethodNames, cfg.method)) + "'");
   RefineResult res;
   if (cold_start_K > 0) {
     std::vector<double> cold(t.size(), cold_start_K);
@@ -87,8 +88,9 @@ RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& 
                                     const solve::SolverConfig& cfg, double tol_K,
                                     double cold_start_K) {
   if (!(tol_K > 0)) throw std::invalid_argument("refinement tolerance must be > 0 K");
-  if (cfg.method != "cg" && cfg.method != "gmres")
-    throw std::invalid_argument("refine: method must be cg or gmres, got '" + cfg.method + "'");
+  if (cfg.method != solve::Method::cg && cfg.method != solve::Method::gmres)
+    throw std::invalid_argument("refine: method must be cg or gmres, got '" +
+                                std::string(name(solve::kMethodNames, cfg.method)) + "'");
   const auto t0 = std::chrono::steady_clock::now();
   RefineToErrorResult r;
   ConfidenceOptions co;
