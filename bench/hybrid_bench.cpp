@@ -113,14 +113,15 @@ int main(int argc, char** argv) try {
   optimize::HybridOptions ho;
   ho.eval = lp.eval;
   ho.tolerance_K = tol;
-  optimize::HybridCounters hc;
   t0 = std::chrono::steady_clock::now();
-  ho.checks = checks;
+  ho.checks = parse(optimize::kChecksNames, checks, "--checks");
   ho.shortlist = shortlist;
-  auto hy = optimize::anneal(prob, start, optimize::hybrid_objective(prob, predict, ho, &hc),
-                             lp.annealing);
-  if (checks == "final")
-    hy.best = optimize::verify_shortlist(prob, predict, ho, &hc, &hy.best_value);
+  optimize::HybridSearch search(prob, predict, ho);
+  auto hy = optimize::anneal(prob, start, search.objective(), lp.annealing);
+  const optimize::HybridPick pick = search.finish(hy);
+  hy.best = pick.placement;
+  hy.best_value = pick.value_K;
+  const optimize::HybridCounters& hc = search.counters();
   const double hy_search = seconds_since(t0);
   // `final` ends with FV solves of the shortlist on the search grid; `best` may end on a
   // trusted surrogate value, so it is always verified.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,6 +14,7 @@
 #include "optimize/fv_objective.hpp"
 #include "optimize/hybrid.hpp"
 #include "optimize/problem_file.hpp"
+#include "solve/fv_solver.hpp"
 
 using namespace heatop;
 using namespace heatop::optimize;
@@ -159,6 +161,24 @@ TEST(Placement, TinyFvOptimizationImprovesOnCornerStart) {
   EXPECT_TRUE(lp.problem.feasible(res.best));
 }
 
+struct HybridRun {
+  AnnealingResult result;
+  HybridCounters counters;
+};
+
+// One hybrid search: the optimizer on the strategy's objective, then the strategy's finish.
+HybridRun hybrid_run(const LoadedProblem& lp, SurrogatePredictors predict,
+                     const HybridOptions& ho) {
+  HybridSearch search(lp.problem, std::move(predict), ho);
+  HybridRun run;
+  run.result = anneal(lp.problem, lp.problem.corner_packed(), search.objective(), lp.annealing);
+  const HybridPick pick = search.finish(run.result);
+  run.result.best = pick.placement;
+  run.result.best_value = pick.value_K;
+  run.counters = search.counters();
+  return run;
+}
+
 TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
   // A "surrogate" that is the FV solver itself: every check must trust it.
   auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
@@ -177,9 +197,7 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
   };
   HybridOptions ho;
   ho.eval = lp.eval;
-  HybridCounters hc;
-  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, exact, ho, &hc),
-         lp.annealing);
+  HybridCounters hc = hybrid_run(lp, exact, ho).counters;
   EXPECT_EQ(hc.surrogate, 17);
   EXPECT_GE(hc.estimates, 1);
   EXPECT_EQ(hc.refined, 0);
@@ -191,23 +209,21 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
       for (auto& t : v) t += 2.0;
     return f;
   };
-  HybridCounters hb;
-  anneal(lp.problem, lp.problem.corner_packed(), hybrid_objective(lp.problem, biased, ho, &hb),
-         lp.annealing);
+  const HybridCounters hb = hybrid_run(lp, biased, ho).counters;
   EXPECT_GE(hb.refined, 1);
   EXPECT_NEAR(hb.max_est_error_K, 2.0, 0.05);
   // `corrected`: no refinement; the checked values are prediction + estimated error, so the
   // search's best value is the FV peak of its best placement although every prediction is
   // 2 K off.
-  ho.checks = "corrected";
-  HybridCounters hcor;
-  const auto rc = anneal(lp.problem, lp.problem.corner_packed(),
-                         hybrid_objective(lp.problem, biased, ho, &hcor), lp.annealing);
+  ho.checks = Checks::corrected;
+  const HybridRun runc = hybrid_run(lp, biased, ho);
+  const HybridCounters& hcor = runc.counters;
+  const AnnealingResult& rc = runc.result;
   EXPECT_EQ(hcor.refined, 0);
   EXPECT_GE(hcor.corrected, 1);
   EXPECT_EQ(hcor.corrected, hcor.estimates);
   EXPECT_NEAR(rc.best_value, fv_peak(lp.problem, rc.best, lp.eval), 2e-3);
-  ho.checks = "best";
+  ho.checks = Checks::best;
 
   // With a peak-only screen the same search results: the same best and the same checks
   // (fields are formed only for the candidates checked).
@@ -221,15 +237,120 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
     for (const auto& f : exact(ds, g)) out.push_back(*std::max_element(f.begin(), f.end()));
     return out;
   };
-  HybridCounters hp;
-  const auto rp = anneal(lp.problem, lp.problem.corner_packed(),
-                         hybrid_objective(lp.problem, {counted, peaks}, ho, &hp), lp.annealing);
-  const auto rf = anneal(lp.problem, lp.problem.corner_packed(),
-                         hybrid_objective(lp.problem, exact, ho, &hc), lp.annealing);
+  const HybridRun runp = hybrid_run(lp, {counted, peaks}, ho);
+  const HybridCounters& hp = runp.counters;
+  const AnnealingResult& rp = runp.result;
+  const AnnealingResult rf = hybrid_run(lp, exact, ho).result;
   EXPECT_DOUBLE_EQ(rp.best_value, rf.best_value);
   EXPECT_EQ(hp.surrogate, 17);
   EXPECT_EQ(field_calls, hp.estimates);
   EXPECT_LT(field_calls, 17);
+}
+
+TEST(Placement, FinalChecksSolveTheShortlistAndPickTheFvBest) {
+  // A predictor 2 K off with a placement-dependent bias: the search ranks by it alone, and the
+  // strategy's finish FV-solves exactly `shortlist` placements and reports the best FV peak.
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.evaluations=17", "optimizer.eval_grid=[21, 21, 11]"});
+  FieldPredictor biased = [](const std::vector<model::Design>& ds, const model::Grid& g) {
+    std::vector<std::vector<double>> out;
+    for (const auto& d : ds) {
+      const auto sys = fv::discretize(d, g);
+      std::vector<double> t(g.size(), 298.15);
+      solve::SolverConfig cfg;
+      cfg.options.rel_tol = 1e-10;
+      solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
+      for (auto& v : t) v += 2.0;
+      out.push_back(t);
+    }
+    return out;
+  };
+  HybridOptions ho;
+  ho.eval = lp.eval;
+  ho.checks = Checks::final;
+  ho.shortlist = 3;
+  const HybridRun run = hybrid_run(lp, biased, ho);
+  EXPECT_EQ(run.counters.surrogate, 17);
+  EXPECT_EQ(run.counters.refined, 3);
+  EXPECT_EQ(run.counters.estimates, 0);
+  // The value the search ends with is the FV peak of the placement it picked.
+  EXPECT_NEAR(run.result.best_value, fv_peak(lp.problem, run.result.best, lp.eval), 1e-5);
+  // Bad options are refused by name.
+  ho.shortlist = 0;
+  EXPECT_THROW(HybridSearch(lp.problem, biased, ho), std::invalid_argument);
+}
+
+TEST(ReusableSolver, ManyRightHandSidesMatchFreshSolves) {
+  // One FvEvaluator (operator and multigrid built once, sources re-assembled per placement)
+  // gives the same peaks and fields as a fresh discretization and solve of each placement.
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.eval_grid=[25, 25, 13]"});
+  const PlacementProblem& prob = lp.problem;
+  FvEvaluator ev(prob, lp.eval);
+  std::mt19937_64 rng(7);
+  Placement p = prob.corner_packed();
+  for (int n = 0; n < 5; ++n) {
+    std::vector<double> field;
+    const double reused = ev.peak(p, &field);
+    const model::Design d = design_on_grid(prob.design_for(p), lp.eval);
+    const fv::System sys = fv::discretize(d);
+    std::vector<double> t(sys.grid.size(), model::reference_temperature(d));
+    const auto rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), lp.eval.solver);
+    ASSERT_TRUE(rep.converged);
+    double fresh = -1e300, maxdiff = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      fresh = std::max(fresh, t[i]);
+      maxdiff = std::max(maxdiff, std::abs(t[i] - field[i]));
+    }
+    EXPECT_NEAR(reused, fresh, 1e-9) << "placement " << n;
+    EXPECT_LT(maxdiff, 1e-9) << "placement " << n;
+    // The same system's energy balance closes with the re-assembled sources.
+    const fv::System& rs = ev.system_for(p);
+    EXPECT_LT(fv::energy_balance(rs, field).rel_mismatch, 1e-6);
+    EXPECT_NEAR(rs.power_in, sys.power_in, 1e-12 * sys.power_in);
+    Placement next;
+    ASSERT_TRUE(random_neighbour(prob, p, rng, &next));
+    p = next;
+  }
+  // Only the power may change: a design with other boundary data is refused by name.
+  model::Design other = design_on_grid(prob.design_for(p), lp.eval);
+  other.faces[model::kBottom].type = model::BcType::kConvective;
+  other.faces[model::kBottom].h = 1234;
+  fv::System sys = fv::discretize(design_on_grid(prob.design_for(p), lp.eval));
+  try {
+    fv::set_power(sys, other);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("bottom"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ReusableSolver, FvSolverSolvesManyRightHandSidesWithOneSetup) {
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.eval_grid=[25, 25, 13]"});
+  const model::Design d =
+      design_on_grid(lp.problem.design_for(lp.problem.corner_packed()), lp.eval);
+  const fv::System sys = fv::discretize(d);
+  for (auto method : {solve::Method::cg, solve::Method::gmres, solve::Method::multigrid}) {
+    solve::SolverConfig cfg;
+    cfg.method = method;
+    cfg.options.rel_tol = 1e-10;
+    cfg.options.max_iterations = 200;
+    const solve::FvSolver solver(*sys.op, cfg);
+    for (double scale : {1.0, 0.5, 2.0}) {
+      std::vector<double> b = sys.power;
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = scale * b[i] + sys.boundary_rhs[i];
+      std::vector<double> x(b.size(), 298.15), y(b.size(), 298.15);
+      const auto r1 = solver.solve(b.data(), x.data());
+      const auto r2 = solve::solve_system(*sys.op, b.data(), y.data(), cfg);
+      ASSERT_TRUE(r1.converged && r2.converged);
+      double diff = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) diff = std::max(diff, std::abs(x[i] - y[i]));
+      EXPECT_LT(diff, 1e-8);
+      EXPECT_EQ(r1.iterations, r2.iterations);
+    }
+    EXPECT_EQ(solver.solves(), 3);
+  }
 }
 
 TEST(ProblemFile, BlockLargerThanDie) {

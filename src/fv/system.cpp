@@ -68,6 +68,42 @@ std::array<FaceBc, 6> face_bcs(const model::Design& d) {
   return bc;
 }
 
+std::vector<double> assemble_power(const model::Design& d, const model::Grid& grid) {
+  const int nz = grid.nz();
+  std::vector<double> power(grid.size(), 0.0);
+  const std::size_t nxy = grid.x.size() * grid.y.size();
+  // Volumetric sources: uniform through their layer's thickness.
+  double z0 = 0;
+  for (const auto& layer : d.layers) {
+    const double z1 = z0 + layer.thickness;
+    if (!layer.power.empty()) {
+      // A layer with a footprint has its map over the footprint: integrate in its frame.
+      const auto& f = layer.footprint;
+      std::vector<double> xs = grid.x, ys = grid.y;
+      if (layer.has_footprint()) {
+        for (auto& v : xs) v -= f[0];
+        for (auto& v : ys) v -= f[1];
+      }
+      const auto col = integrate_map(layer.power, layer.has_footprint() ? f[2] : d.lx,
+                                     layer.has_footprint() ? f[3] : d.ly, xs, ys);
+      const auto fz = overlap_fractions(grid.z, z0, z1);
+      for (std::size_t c = 0; c < nxy; ++c)
+        for (int k = 0; k < nz; ++k)
+          if (fz[k] != 0) power[c * nz + k] += col[c] * fz[k];
+    }
+    z0 = z1;
+  }
+  // Surface sources on the top and bottom faces.
+  for (int f : {model::kBottom, model::kTop}) {
+    const auto& b = d.faces[f];
+    if (b.type != model::BcType::kPower) continue;
+    const auto col = integrate_map(b.power, d.lx, d.ly, grid.x, grid.y);
+    const int k = f == model::kTop ? nz - 1 : 0;
+    for (std::size_t c = 0; c < nxy; ++c) power[c * nz + k] += col[c];
+  }
+  return power;
+}
+
 System discretize(const model::Design& d) { return discretize(d, model::build_grid(d)); }
 
 System discretize(const model::Design& d, const model::Grid& grid) {
@@ -87,43 +123,44 @@ System discretize(const model::Design& d, const model::Grid& grid) {
                l.footprint[1] + l.footprint[3]};
   }
   s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d), fp);
-  const std::size_t n = grid.size();
-  s.power.assign(n, 0.0);
-  const std::size_t nxy = grid.x.size() * grid.y.size();
-  // Volumetric sources: uniform through their layer's thickness.
-  double z0 = 0;
-  for (const auto& layer : d.layers) {
-    const double z1 = z0 + layer.thickness;
-    if (!layer.power.empty()) {
-      // A layer with a footprint has its map over the footprint: integrate in its frame.
-      const auto& f = layer.footprint;
-      std::vector<double> xs = grid.x, ys = grid.y;
-      if (layer.has_footprint()) {
-        for (auto& v : xs) v -= f[0];
-        for (auto& v : ys) v -= f[1];
-      }
-      const auto col = integrate_map(layer.power, layer.has_footprint() ? f[2] : d.lx,
-                                     layer.has_footprint() ? f[3] : d.ly, xs, ys);
-      const auto fz = overlap_fractions(grid.z, z0, z1);
-      for (std::size_t c = 0; c < nxy; ++c)
-        for (int k = 0; k < nz; ++k)
-          if (fz[k] != 0) s.power[c * nz + k] += col[c] * fz[k];
-    }
-    z0 = z1;
-  }
-  // Surface sources on the top and bottom faces.
-  for (int f : {model::kBottom, model::kTop}) {
-    const auto& b = d.faces[f];
-    if (b.type != model::BcType::kPower) continue;
-    const auto col = integrate_map(b.power, d.lx, d.ly, grid.x, grid.y);
-    const int k = f == model::kTop ? nz - 1 : 0;
-    for (std::size_t c = 0; c < nxy; ++c) s.power[c * nz + k] += col[c];
-  }
+  s.power = assemble_power(d, grid);
   s.power_in = 0;
   for (double p : s.power) s.power_in += p;
-  s.rhs = s.power;
-  s.op->add_boundary_rhs(s.rhs.data());
+  s.boundary_rhs.assign(grid.size(), 0.0);
+  s.op->add_boundary_rhs(s.boundary_rhs.data());
+  bool any_fixed = false;
+  for (const auto& f : s.op->bc()) any_fixed = any_fixed || f.fixed;
+  if (any_fixed) {
+    s.fixed_node.assign(grid.size(), 0);
+    for (int i = 0; i < grid.nx(); ++i)
+      for (int j = 0; j < grid.ny(); ++j)
+        for (int k = 0; k < grid.nz(); ++k)
+          s.fixed_node[grid.index(i, j, k)] = s.op->is_fixed(i, j, k) ? 1 : 0;
+  }
+  s.compose_rhs();
   return s;
+}
+
+void set_power(System& sys, const model::Design& d) {
+  const auto bc = face_bcs(d);
+  for (int f = 0; f < 6; ++f) {
+    const FaceBc& a = bc[f];
+    const FaceBc& b = sys.op->bc()[f];
+    if (a.h != b.h || a.t_amb != b.t_amb || a.fixed != b.fixed || a.t_fixed != b.t_fixed)
+      throw std::invalid_argument(
+          "set_power: design '" + d.name + "' has other boundary data on face " +
+          std::string(model::face_name(f)) + " than the system it should reuse");
+  }
+  sys.power = assemble_power(d, sys.grid);
+  sys.power_in = 0;
+  for (double p : sys.power) sys.power_in += p;
+  sys.compose_rhs();
+}
+
+void System::compose_rhs() {
+  rhs.resize(power.size());
+  for (std::size_t i = 0; i < rhs.size(); ++i)
+    rhs[i] = !fixed_node.empty() && fixed_node[i] ? boundary_rhs[i] : power[i] + boundary_rhs[i];
 }
 
 EnergyBalance energy_balance(const System& sys, const std::vector<double>& t) {

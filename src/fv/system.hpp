@@ -24,10 +24,24 @@ std::vector<double> integrate_map(const model::PowerMap& map, double lx, double 
 struct System {
   model::Grid grid;
   std::unique_ptr<LayeredOperator> op;
-  std::vector<double> power;  // W per node (volumetric and surface sources)
-  std::vector<double> rhs;    // b = power + boundary terms
-  double power_in = 0;        // W, sum of power
+  std::vector<double> power;         // W per node (volumetric and surface sources)
+  std::vector<double> rhs;           // b = power + boundary terms
+  double power_in = 0;               // W, sum of power
+  std::vector<double> boundary_rhs;  // the boundary terms of b alone (b - power)
+  std::vector<char> fixed_node;      // nodes whose temperature is imposed (empty: none)
+  /// b from power and the boundary terms (a fixed node's row ignores its power).
+  void compose_rhs();
 };
+
+/// The nodal power (W per node) of a design's volumetric and surface sources on a grid.
+std::vector<double> assemble_power(const model::Design& design, const model::Grid& grid);
+
+/// Replaces the sources of `sys` by those of `design`, keeping the operator: for solving many
+/// designs that differ only in their power (placement search, batches of maps, time steps).
+/// Throws std::invalid_argument when `design` differs from the system's in anything but power
+/// (boundary data; the grid, layers and materials are the caller's contract: the same base
+/// design with other power maps).
+void set_power(System& sys, const model::Design& design);
 
 /// Builds the system of a validated design on its grid. Throws std::invalid_argument on
 /// inconsistent input.

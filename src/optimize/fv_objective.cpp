@@ -18,18 +18,41 @@ model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt) {
   return d;
 }
 
-double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
-               std::vector<double>* field, std::vector<double>* warm) {
-  const model::Design d = design_on_grid(prob.design_for(p), opt);
-  const fv::System sys = fv::discretize(d);
-  std::vector<double> t;
-  if (warm && warm->size() == sys.grid.size()) {
-    t = *warm;
-  } else {
-    t.assign(sys.grid.size(), model::reference_temperature(d));
-  }
-  const auto rep = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), opt.solver);
+FvEvaluator::FvEvaluator(const PlacementProblem& prob, const FvObjectiveOptions& opt)
+    : prob_(prob), opt_(opt) {
+  const model::Design d = design_for(prob.corner_packed());
+  sys_ = fv::discretize(d);
+  solver_ = std::make_unique<solve::FvSolver>(*sys_.op, opt_.solver);
+}
+
+model::Design FvEvaluator::design_for(const Placement& p) const {
+  return design_on_grid(prob_.design_for(p), opt_);
+}
+
+const fv::System& FvEvaluator::system_for_design(const model::Design& d) {
+  fv::set_power(sys_, d);
+  return sys_;
+}
+
+const fv::System& FvEvaluator::system_for(const Placement& p) {
+  return system_for_design(design_for(p));
+}
+
+solve::SolveReport FvEvaluator::solve(std::vector<double>& t) {
+  const auto rep = solver_->solve(sys_.rhs.data(), t.data());
   if (!rep.converged) throw std::runtime_error("FV evaluation did not converge: " + rep.summary());
+  return rep;
+}
+
+double FvEvaluator::peak(const Placement& p, std::vector<double>* field,
+                         std::vector<double>* warm) {
+  system_for(p);
+  std::vector<double> t;
+  if (warm && warm->size() == sys_.grid.size())
+    t = *warm;
+  else
+    t.assign(sys_.grid.size(), model::reference_temperature(design_for(p)));
+  solve(t);
   double peak = -1e300;
   for (double v : t) peak = std::max(peak, v);
   if (warm) *warm = t;
@@ -37,13 +60,20 @@ double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjecti
   return peak;
 }
 
+double fv_peak(const PlacementProblem& prob, const Placement& p, const FvObjectiveOptions& opt,
+               std::vector<double>* field, std::vector<double>* warm) {
+  FvEvaluator ev(prob, opt);
+  return ev.peak(p, field, warm);
+}
+
 BatchObjective fv_objective(const PlacementProblem& prob, const FvObjectiveOptions& opt,
                             int* count) {
   auto warm = std::make_shared<std::vector<double>>();
-  return [&prob, opt, count, warm](const std::vector<Placement>& batch) {
+  auto ev = std::make_shared<FvEvaluator>(prob, opt);
+  return [ev, count, warm](const std::vector<Placement>& batch) {
     std::vector<double> out;
     for (const auto& p : batch) {
-      out.push_back(fv_peak(prob, p, opt, nullptr, warm.get()));
+      out.push_back(ev->peak(p, nullptr, warm.get()));
       if (count) ++*count;
     }
     return out;

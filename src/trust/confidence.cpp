@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "solve/multigrid.hpp"
@@ -24,7 +25,7 @@ double confidence_score(double e, double tol) {
 }
 
 Confidence estimate_confidence(const fv::System& sys, const std::vector<double>& t,
-                               const ConfidenceOptions& opt) {
+                               const ConfidenceOptions& opt, const solve::Multigrid* reuse) {
   opt.validate();
   const auto& op = *sys.op;
   const std::size_t n = op.size();
@@ -38,7 +39,9 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   const double bn = solve::norm2(n, sys.rhs.data());
   c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
   // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
-  solve::Multigrid mg(op);
+  std::unique_ptr<solve::Multigrid> own;
+  if (!reuse) own = std::make_unique<solve::Multigrid>(op);
+  const solve::Multigrid& mg = reuse ? *reuse : *own;
   for (int it = 0; it < opt.cycles; ++it) {
     op.residual(r.data(), e.data(), ar.data());
     mg.apply(ar.data(), d.data());
@@ -82,6 +85,15 @@ RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::
   }
   res.warm = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
   return res;
+}
+
+solve::SolveReport refine(const fv::System& sys, std::vector<double>& t,
+                          const solve::FvSolver& solver) {
+  if (t.size() != sys.rhs.size())
+    throw std::invalid_argument("refine: the field has " + std::to_string(t.size()) +
+                                " values but the grid has " + std::to_string(sys.rhs.size()) +
+                                " nodes");
+  return solver.solve(sys.rhs.data(), t.data());
 }
 
 RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& t,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fv/system.hpp"
+#include "solve/fv_solver.hpp"
 #include "solve/solver.hpp"
 
 namespace heatop::trust {
@@ -41,8 +42,11 @@ struct Confidence {
 double confidence_score(double est_max_error_K, double tolerance_K);
 
 /// Estimates the error of `t` (K, size sys.grid.size()) against the FV solution of `sys`.
+/// `mg`: a multigrid hierarchy of sys's operator to reuse (solve::FvSolver::multigrid());
+/// null builds one.
 Confidence estimate_confidence(const fv::System& sys, const std::vector<double>& t,
-                               const ConfidenceOptions& opt = {});
+                               const ConfidenceOptions& opt = {},
+                               const solve::Multigrid* mg = nullptr);
 
 struct RefineResult {
   solve::SolveReport warm;  // from the given field
@@ -54,6 +58,10 @@ struct RefineResult {
 /// With cold_start_K > 0 the same solve from a uniform field at that temperature is timed too.
 RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
                     double cold_start_K = 0);
+
+/// Refines `t` in place by a warm-started solve with a reusable solver of sys's operator.
+solve::SolveReport refine(const fv::System& sys, std::vector<double>& t,
+                          const solve::FvSolver& solver);
 
 struct RefineToErrorResult {
   int iterations = 0;          // Krylov iterations over all stages

@@ -1,0 +1,211 @@
+#include "api/optimize.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "plot/plots.hpp"
+#include "plot/png_plot.hpp"
+
+namespace heatop::api {
+
+namespace {
+
+using nlohmann::json;
+using optimize::Placement;
+using optimize::PlacementProblem;
+
+json placement_json(const PlacementProblem& prob, const Placement& p) {
+  json blocks = json::array();
+  const double tx = prob.design.lx / prob.tiles_x, ty = prob.design.ly / prob.tiles_y;
+  for (std::size_t b = 0; b < prob.blocks.size(); ++b) {
+    const auto r = prob.rect(p, b);
+    blocks.push_back({{"name", prob.blocks[b].name},
+                      {"tile", {r.x, r.y}},
+                      {"size_tiles", {r.w, r.h}},
+                      {"rotated", static_cast<bool>(p.rotated[b])},
+                      {"fixed", prob.blocks[b].fixed},
+                      {"x_mm", r.x * tx * 1e3},
+                      {"y_mm", r.y * ty * 1e3},
+                      {"w_mm", r.w * tx * 1e3},
+                      {"h_mm", r.h * ty * 1e3},
+                      {"power_W", prob.blocks[b].power}});
+  }
+  return blocks;
+}
+
+std::vector<plot::FloorplanRect> floorplan(const PlacementProblem& prob, const Placement& p) {
+  std::vector<plot::FloorplanRect> rects;
+  const double tx = prob.design.lx / prob.tiles_x, ty = prob.design.ly / prob.tiles_y;
+  for (const auto& k : prob.keep_out)
+    rects.push_back({"keep-out", k.x * tx, k.y * ty, k.w * tx, k.h * ty, 0, true, false});
+  for (std::size_t b = 0; b < prob.blocks.size(); ++b) {
+    const auto r = prob.rect(p, b);
+    rects.push_back({prob.blocks[b].name, r.x * tx, r.y * ty, r.w * tx, r.h * ty,
+                     prob.blocks[b].power, false, prob.blocks[b].fixed});
+  }
+  return rects;
+}
+
+// The top surface temperature map of a field on the verification grid.
+std::vector<double> top_plane(const model::Grid& g, const std::vector<double>& t) {
+  std::vector<double> p(static_cast<std::size_t>(g.nx()) * g.ny());
+  for (int i = 0; i < g.nx(); ++i)
+    for (int j = 0; j < g.ny(); ++j)
+      p[static_cast<std::size_t>(i) * g.ny() + j] = t[g.index(i, j, g.nz() - 1)];
+  return p;
+}
+
+json build_summary(const OptimizeResult& r) {
+  const auto& lp = r.problem;
+  const auto& hc = r.counters;
+  const bool final_checks = !r.fd_only && r.checks == optimize::Checks::final;
+  json s;
+  s["heatop_version"] = HEATOP_VERSION;
+  s["mode"] = r.fd_only ? "fd-only" : "hybrid";
+  s["checks"] = r.fd_only ? json(nullptr) : json(name(optimize::kChecksNames, r.checks));
+  s["shortlist"] = final_checks ? json(r.shortlist) : json(nullptr);
+  s["problem"] = lp.problem.name;
+  s["start_peak_K_fv"] = r.start_peak_K;
+  s["final_peak_K_fv"] = r.final_peak_K;
+  s["final_peak_K_surrogate"] = r.fd_only ? json(nullptr) : json(r.final_surrogate_K);
+  s["search_best_K"] = r.search.best_value;
+  s["improvement_K"] = r.start_peak_K - r.final_peak_K;
+  s["wall_seconds"] = r.wall_seconds;
+  s["search_seconds"] = r.search_seconds;
+  s["evaluations"] = {{"total", r.search.evaluations},
+                      {"surrogate", hc.surrogate},
+                      {"fv", r.fd_only ? r.fv_evaluations : hc.refined},
+                      {"fv_error_estimates", hc.estimates},
+                      {"estimate_corrected", hc.corrected},
+                      {"fv_verification", 2}};
+  s["max_estimated_error_K"] = r.fd_only ? json(nullptr) : json(hc.max_est_error_K);
+  s["optimizer"] = {{"method", "annealing"},
+                    {"budget", lp.annealing.evaluations},
+                    {"population", lp.annealing.population},
+                    {"seed", lp.annealing.seed},
+                    {"eval_grid", {lp.eval.nx, lp.eval.ny, lp.eval.nz}},
+                    {"verify_grid", {lp.verify.nx, lp.verify.ny, lp.verify.nz}}};
+  s["placement"] = r.placement;
+  json trace = json::array();
+  for (const auto& tp : r.search.trace) trace.push_back({tp.evaluations, tp.seconds, tp.best});
+  s["trace"] = trace;
+  return s;
+}
+
+}  // namespace
+
+OptimizeResult optimize_placement(const OptimizeRequest& req) {
+  if (req.fd_only == !req.model_dir.empty())
+    throw std::invalid_argument(
+        "optimize: give exactly one of --model DIR (hybrid: surrogate + FV checks) or --fd-only "
+        "(finite-volume evaluations only)");
+  OptimizeResult r;
+  r.problem = optimize::load_problem(req.problem, req.overrides);
+  r.fd_only = req.fd_only;
+  r.checks = req.checks;
+  r.shortlist = req.shortlist;
+  const auto& lp = r.problem;
+  const PlacementProblem& prob = lp.problem;
+  std::unique_ptr<optimize::HybridSearch> hybrid;
+  optimize::SurrogatePredictors predictors{optimize::FieldPredictor()};
+  if (!req.fd_only) {
+    if (!req.predictors)
+      throw std::runtime_error(
+          "optimize --model needs the neural-operator module, which this "
+          "build of heatop does not have (LibTorch missing); use --fd-only");
+    optimize::HybridOptions ho;
+    ho.eval = lp.eval;
+    ho.tolerance_K = req.tolerance_K;
+    ho.checks = req.checks;
+    ho.shortlist = req.shortlist;
+    predictors = req.predictors(req.model_dir, prob.design);
+    hybrid = std::make_unique<optimize::HybridSearch>(prob, predictors, ho);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // One evaluator on the verification grid for the start and the final placement.
+  optimize::FvEvaluator verify(prob, lp.verify);
+  r.start = prob.corner_packed();
+  r.start_peak_K = verify.peak(r.start);
+
+  const optimize::BatchObjective objective =
+      req.fd_only ? optimize::fv_objective(prob, lp.eval, &r.fv_evaluations) : hybrid->objective();
+  r.search = optimize::anneal(prob, r.start, objective, lp.annealing, req.progress);
+  r.best = r.search.best;
+  if (hybrid) {
+    const optimize::HybridPick pick = hybrid->finish(r.search);
+    r.best = pick.placement;
+    r.search.best_value = pick.value_K;
+    r.counters = hybrid->counters();
+  }
+  r.search_seconds = seconds();
+
+  // Verification of the final placement with a full FV solve.
+  r.final_peak_K = verify.peak(r.best, &r.final_field);
+  r.verify_grid = verify.grid();
+  r.final_surrogate_K = NAN;
+  if (hybrid) {
+    const model::Design vd = verify.design_for(r.best);
+    const auto pf = predictors.fields({vd}, r.verify_grid);
+    r.final_surrogate_K = -1e300;
+    for (double v : pf.at(0)) r.final_surrogate_K = std::max(r.final_surrogate_K, v);
+  }
+  r.wall_seconds = seconds();
+  r.placement = placement_json(prob, r.best);
+  r.summary = build_summary(r);
+  return r;
+}
+
+void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::string& cmd) {
+  const PlacementProblem& prob = r.problem.problem;
+  plot::write_floorplan_png(out.file("floorplan_start.png"), prob.design.lx, prob.design.ly,
+                            floorplan(prob, r.start), prob.name + ": corner-packed start");
+  plot::write_floorplan_png(out.file("floorplan.png"), prob.design.lx, prob.design.ly,
+                            floorplan(prob, r.best), prob.name + ": optimized placement");
+  {
+    plot::HeatmapOptions o;
+    o.title = prob.name + ": top surface, optimized placement (FV)";
+    plot::write_heatmap_png(out.file("temperature.png"), r.verify_grid.x, r.verify_grid.y,
+                            top_plane(r.verify_grid, r.final_field), o);
+  }
+  {
+    plot::Series by_eval{"best peak", {}, {}}, by_time{"best peak", {}, {}};
+    for (const auto& tp : r.search.trace) {
+      by_eval.x.push_back(tp.evaluations);
+      by_eval.y.push_back(tp.best);
+      by_time.x.push_back(tp.seconds);
+      by_time.y.push_back(tp.best);
+    }
+    plot::write_line_plot_png(
+        out.file("convergence.png"),
+        {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
+         {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});
+  }
+  json pl;
+  pl["problem"] = prob.name;
+  pl["tiles"] = {prob.tiles_x, prob.tiles_y};
+  pl["blocks"] = r.placement;
+  std::ofstream(out.file("placement.json")) << pl.dump(2) << "\n";
+  json s = r.summary;
+  s["command_line"] = cmd;
+  s["files"] = out.files();
+  s["files"].push_back("summary.json");
+  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
+  out.commit();
+}
+
+std::string optimize_line(const OptimizeResult& r, const std::string& output) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%s (%s): peak %.3f K -> %.3f K (FV-verified), %d evaluations, %.1f s -> %s",
+                r.problem.problem.name.c_str(), r.fd_only ? "fd-only" : "hybrid", r.start_peak_K,
+                r.final_peak_K, r.search.evaluations, r.wall_seconds, output.c_str());
+  return buf;
+}
+
+}  // namespace heatop::api
