@@ -484,7 +484,9 @@ TEST(CrossValidation, Ice3dSolidStacks) {
   for (const std::string which : {"top", "bottom", "both"}) {
     const std::string stk = kIce + "/test_solid/" + which + "sink.stk";
     std::vector<std::string> warnings;
-    Solved s = solve_design(interop::load_any_design({stk}, &warnings));
+    interop::DesignSource src;
+    src.path = stk;
+    Solved s = solve_design(interop::load_any_design(src, &warnings));
     double ref1 = 0, ref2 = 0;
     {
       std::ifstream in(kIce + "/test_solid/output_" + which + ".txt");

@@ -560,6 +560,30 @@ class Importer {
   ImportResult run();
 
  private:
+  struct DieLayer {
+    std::string name;
+    double thickness, k;
+    bool power;
+    Floorplan fp;
+    std::string where;
+  };
+  // Where the die sits in the package (heatop frame) and which package parts exist.
+  struct Package {
+    double dx0, dy0, dx1, dy1, dw, dh;  // die bounds (HotSpot frame) and size, m
+    bool has_spreader, has_sink;
+    double s_spr, s_sink;  // spreader and sink sizes, m
+    bool full;             // --package full
+    Frame fr;
+  };
+  // The steps of run(), in order.
+  void read_inputs();
+  void read_die_layers();
+  void warn_per_block_conductivity();
+  void assign_trace_power();
+  void place_in_package();
+  YAML::Node layers_node();
+  void add_boundaries(YAML::Node& root);
+  void add_lateral_grid(YAML::Node& root);
   void classify_options();
   double material_k(const std::string& part, const std::string& key_k);
   YAML::Node blocks_node(const Floorplan& f, const std::map<std::string, double>* power, double fx0,
@@ -571,6 +595,12 @@ class Importer {
   ImportResult res_;
   std::map<std::string, Material> materials_;
   std::string materials_path_;
+  std::string lcf_path_;
+  PowerTrace trace_;
+  std::vector<DieLayer> die_;
+  std::vector<std::map<std::string, double>> power_;  // per die layer: block -> W
+  Package pkg_{};
+  std::vector<double> xb_, yb_;  // footprint edges of the layers, heatop frame
 };
 
 void Importer::classify_options() {
@@ -675,7 +705,7 @@ YAML::Node Importer::blocks_node(const Floorplan& f, const std::map<std::string,
   return list;
 }
 
-ImportResult Importer::run() {
+void Importer::read_inputs() {
   if (!opt_.config.empty()) cfg_ = read_config(opt_.config);
   apply_overrides(cfg_, opt_.overrides);
   if (opt_.package != "full" && opt_.package != "die")
@@ -684,23 +714,18 @@ ImportResult Importer::run() {
 
   materials_path_ = !opt_.materials.empty() ? opt_.materials : cfg_.str("materials_file");
   if (!materials_path_.empty()) materials_ = read_materials(materials_path_);
-  const std::string lcf_path = !opt_.lcf.empty() ? opt_.lcf : cfg_.str("grid_layer_file");
+  lcf_path_ = !opt_.lcf.empty() ? opt_.lcf : cfg_.str("grid_layer_file");
   if (opt_.ptrace.empty())
     throw std::invalid_argument("a power trace is required (-p FILE.ptrace)");
-  if (lcf_path.empty() && opt_.flp.empty())
+  if (lcf_path_.empty() && opt_.flp.empty())
     throw std::invalid_argument("a floorplan is required (-f FILE.flp), or a layer file (--lcf)");
-  const PowerTrace trace = read_ptrace(opt_.ptrace);
-  const std::vector<double> avg = trace.average();
+  trace_ = read_ptrace(opt_.ptrace);
+}
 
-  // The die layers (bottom first) with their floorplans.
-  struct DieLayer {
-    std::string name;
-    double thickness, k;
-    bool power;
-    Floorplan fp;
-    std::string where;
-  };
-  std::vector<DieLayer> die;
+// The die layers (bottom first) with their floorplans: from the layer file, or the chip.
+void Importer::read_die_layers() {
+  const std::string& lcf_path = lcf_path_;
+  std::vector<DieLayer>& die = die_;
   if (!lcf_path.empty()) {
     if (!opt_.flp.empty())
       warn("-f " + opt_.flp + " is not used: with a layer file the floorplans come from " +
@@ -750,6 +775,10 @@ ImportResult Importer::run() {
     d.fp = read_flp(opt_.flp);
     die.push_back(std::move(d));
   }
+}
+
+void Importer::warn_per_block_conductivity() {
+  const std::vector<DieLayer>& die = die_;
   // Per-block conductivities (detailed 3D) are not modelled: say which.
   for (const auto& d : die) {
     int differing = 0;
@@ -767,7 +796,12 @@ ImportResult Importer::run() {
            " W/(m K) everywhere (per-block conductivity is "
            "not modelled)");
   }
+}
 
+void Importer::assign_trace_power() {
+  const std::vector<DieLayer>& die = die_;
+  const PowerTrace& trace = trace_;
+  const std::vector<double> avg = trace.average();
   // Power: the trace average, by name, over the power-dissipating layers.
   std::map<std::string, int> owner;  // block name -> die layer
   for (std::size_t l = 0; l < die.size(); ++l) {
@@ -780,7 +814,8 @@ ImportResult Importer::run() {
       owner[b.name] = static_cast<int>(l);
     }
   }
-  std::vector<std::map<std::string, double>> power(die.size());
+  std::vector<std::map<std::string, double>>& power = power_;
+  power.assign(die.size(), {});
   for (std::size_t b = 0; b < trace.names.size(); ++b) {
     const auto it = owner.find(trace.names[b]);
     if (it == owner.end())
@@ -793,8 +828,12 @@ ImportResult Importer::run() {
       throw std::invalid_argument(trace.path + ":1: block '" + name + "' of " + die[l].fp.path +
                                   " (line " + std::to_string(die[l].fp.find(name)->line) +
                                   ") is missing from the trace");
+}
 
+void Importer::place_in_package() {
+  const std::vector<DieLayer>& die = die_;
   // Lateral frame: the die is the union of the layers' floorplans, centred on the package.
+  Package& p = pkg_;
   double dx0 = 1e300, dy0 = 1e300, dx1 = -1e300, dy1 = -1e300;
   for (const auto& d : die) {
     dx0 = std::min(dx0, d.fp.x0);
@@ -829,6 +868,15 @@ ImportResult Importer::run() {
     fr.oy = -dy0;
   }
 
+  p = {dx0, dy0, dx1, dy1, dw, dh, has_spreader, has_sink, s_spr, s_sink, full, fr};
+}
+
+// The design tree: name, box, die layers with their blocks, interface, spreader, sink.
+YAML::Node Importer::layers_node() {
+  const std::vector<DieLayer>& die = die_;
+  const auto& [dx0, dy0, dx1, dy1, dw, dh, has_spreader, has_sink, s_spr, s_sink, full, fr] = pkg_;
+  const std::string& lcf_path = lcf_path_;
+  const auto& power = power_;
   YAML::Node root;
   root["heatop"] = 1;
   std::string name = opt_.name;
@@ -836,7 +884,7 @@ ImportResult Importer::run() {
   root["name"] = name;
   root["die"]["size_mm"] = flow_list({fr.lx * 1e3, fr.ly * 1e3});
   YAML::Node layers(YAML::NodeType::Sequence);
-  std::vector<double> xb, yb;  // footprint edges, heatop frame
+  std::vector<double>&xb = xb_, &yb = yb_;
   auto add_layer = [&](const std::string& lname, double t, double k, int cells,
                        std::array<double, 4> fp, bool footprint) {
     YAML::Node n;
@@ -887,8 +935,12 @@ ImportResult Importer::run() {
     warn(std::string(!has_sink ? "-material_sink none" : "-material_spreader none") +
          ": the part is left out; r_convec acts over the top of the " + top_part);
   root["layers"] = layers;
+  return root;
+}
 
-  // Convection: r_convec is the resistance of the whole top surface of the sink.
+// Convection: r_convec is the resistance of the whole top surface of the sink.
+void Importer::add_boundaries(YAML::Node& root) {
+  const auto& [dx0, dy0, dx1, dy1, dw, dh, has_spreader, has_sink, s_spr, s_sink, full, fr] = pkg_;
   const double r = cfg_.num("r_convec", kDefaults.at("r_convec"));
   if (!(r > 0))
     throw std::invalid_argument(cfg_.where("r_convec") + ": -r_convec must be positive, got " +
@@ -910,7 +962,11 @@ ImportResult Importer::run() {
          "r_convec = " +
          g(r) + " K/W becomes h = " + g(1.0 / (r * area)) +
          " W/(m^2 K) over the die; the sink's lateral spreading is lost (an approximation)");
+}
 
+void Importer::add_lateral_grid(YAML::Node& root) {
+  const std::vector<double>&xb = xb_, &yb = yb_;
+  const auto& [dx0, dy0, dx1, dy1, dw, dh, has_spreader, has_sink, s_spr, s_sink, full, fr] = pkg_;
   // Lateral grid: HotSpot's rows x cols cells over the die, graded cells over the package.
   const int rows = static_cast<int>(cfg_.num("grid_rows", kDefaults.at("grid_rows")));
   const int cols = static_cast<int>(cfg_.num("grid_cols", kDefaults.at("grid_cols")));
@@ -936,6 +992,17 @@ ImportResult Importer::run() {
     }());
   }
   root["grid"] = grid;
+}
+
+ImportResult Importer::run() {
+  read_inputs();
+  read_die_layers();
+  warn_per_block_conductivity();
+  assign_trace_power();
+  place_in_package();
+  YAML::Node root = layers_node();
+  add_boundaries(root);
+  add_lateral_grid(root);
   res_.design = root;
   return res_;
 }
