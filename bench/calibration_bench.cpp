@@ -100,7 +100,7 @@ int main(int argc, char** argv) try {
       std::mt19937_64 rng(surrogate::stream_seed(987654321ULL, 1000003ULL, d));
       surrogate::InputValues v;
       for (const auto& in : cfg.inputs) {
-        if (in.type == "power_map") {
+        if (in.type == surrogate::InputType::power_map) {
           surrogate::PowerMapGenerator gen(in.generator, prob.base().lx, prob.base().ly);
           v.maps.push_back(d % 2 == 0 ? gen.sample_grf(rng) : gen.sample_blocks(rng));
           v.htc.push_back(0.0);

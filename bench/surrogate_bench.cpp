@@ -61,7 +61,7 @@ double maxrss_mib() {
 // Times training steps of one model kind; runs in a child process.
 json time_steps(const StepArgs& a, const std::string& kind) {
   OperatorConfig cfg = load_operator_config(a.config);
-  cfg.network.model = kind;
+  cfg.network.model = parse(kNetworkModelNames, kind, "network.model");
   const model::Design d = io::load_design(cfg.design).design;
   const double rss0 = rss_mib();
   SurrogateModel m(cfg, d, parse_device(a.device));
@@ -247,7 +247,7 @@ json bench_accuracy(const AccuracyArgs& a) {
     PowerMapGenerator gen(
         [&] {
           GeneratorConfig g = cfg.inputs[0].generator;
-          g.type = kind;
+          g.type = parse(kGeneratorTypeNames, kind, "generator.type");
           return g;
         }(),
         p.base().lx, p.base().ly);

@@ -30,7 +30,7 @@ namespace {
 
 TrunkConfig trunk_config(const std::string& type) {
   TrunkConfig c;
-  c.type = type;
+  c.type = parse(kTrunkTypeNames, type, "trunk type");
   c.widths = {16, 12};
   c.degree = 5;
   c.grid = 6;
@@ -168,10 +168,8 @@ TEST(Trunk, ExponentialTrunkIsTheFixedBasis) {
 }
 
 TEST(Trunk, UnknownTypeIsAClearError) {
-  TrunkConfig c;
-  c.type = "transformer";
   try {
-    make_trunk(c, 1, 4);
+    parse(kTrunkTypeNames, "transformer", "network.trunk.type");
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("unknown trunk type 'transformer'"), std::string::npos);
@@ -185,7 +183,7 @@ TEST(SeparableDeepONet, ShapesAndContractionMatchesEinsum) {
   nc.rank = 6;
   nc.branch_widths = {8};
   nc.trunk = trunk_config("chebykan");
-  nc.dtype = "float64";
+  nc.dtype = DType::float64;
   auto net = make_operator_net(nc, {9, 1});
   const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
   std::vector<torch::Tensor> in{torch::randn({4, 9}, opt), torch::randn({4, 1}, opt)};
@@ -203,13 +201,13 @@ TEST(SeparableDeepONet, ShapesAndContractionMatchesEinsum) {
 TEST(SeparableDeepONet, TuckerCoreShapesAndContractionMatchesEinsum) {
   torch::manual_seed(2);
   NetworkConfig nc;
-  nc.core = "tucker";
+  nc.core = Core::tucker;
   nc.tucker_ranks[0] = 3;
   nc.tucker_ranks[1] = 4;
   nc.tucker_ranks[2] = 2;
   nc.branch_widths = {8};
   nc.trunk = trunk_config("mlp");
-  nc.dtype = "float64";
+  nc.dtype = DType::float64;
   auto net = make_operator_net(nc, {9});
   EXPECT_EQ(net->rank(), 24);
   const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
@@ -237,11 +235,11 @@ TEST(SeparableDeepONet, TuckerCoreShapesAndContractionMatchesEinsum) {
 TEST(SeparableDeepONet, LinearBranchMakesTheOperatorAffine) {
   torch::manual_seed(3);
   NetworkConfig nc;
-  nc.core = "tucker";
+  nc.core = Core::tucker;
   nc.branch_widths = {16};
-  nc.branch_activation = "linear";
+  nc.branch_activation = BranchActivation::linear;
   nc.trunk = trunk_config("mlp");
-  nc.dtype = "float64";
+  nc.dtype = DType::float64;
   auto net = make_operator_net(nc, {9});
   {
     torch::NoGradGuard ng;  // a linear branch starts at zero: give it random weights
@@ -254,7 +252,7 @@ TEST(SeparableDeepONet, LinearBranchMakesTheOperatorAffine) {
   const torch::Tensor lhs = u(a) + u(b), rhs = u(a + b) + u(torch::zeros({1, 9}, opt));
   EXPECT_GT(max_abs(u(a)), 1e-3);
   EXPECT_LT(max_abs(lhs - rhs), 1e-12 * max_abs(lhs));
-  nc.branch_activation = "tanh";  // the default is not affine
+  nc.branch_activation = BranchActivation::tanh;  // the default is not affine
   auto net2 = make_operator_net(nc, {9});
   auto u2 = [&](const torch::Tensor& q) { return net2->fields({q}, xs, xs, xs, false).u; };
   EXPECT_GT(max_abs(u2(a) + u2(b) - u2(a + b) - u2(torch::zeros({1, 9}, opt))), 1e-6);
@@ -425,7 +423,7 @@ TEST(PhysicsLoss, GalerkinModePowerResidual) {
 
 TEST(Generators, SeededReproducibleAndInRange) {
   GeneratorConfig g;
-  g.type = "blocks";
+  g.type = GeneratorType::blocks;
   PowerMapGenerator gen(g, 1e-3, 1e-3);
   std::mt19937_64 a(stream_seed(1, 7, 3)), b(stream_seed(1, 7, 3)), c(stream_seed(1, 8, 3));
   const auto ma = gen.sample(a), mb = gen.sample(b), mc = gen.sample(c);
@@ -438,7 +436,7 @@ TEST(Generators, SeededReproducibleAndInRange) {
     EXPECT_LE(w / tile_mm2, 0.5 + 6 * 10.0 + 1e-9);
   }
   // GRF: sample mean and variance over many draws match the configuration.
-  g.type = "grf";
+  g.type = GeneratorType::grf;
   g.grf.clip_nonnegative = false;
   PowerMapGenerator grf(g, 1e-3, 1e-3);
   double sum = 0, sq = 0;
@@ -460,7 +458,7 @@ TEST(Generators, SeededReproducibleAndInRange) {
 // noise_fraction draws all three kinds.
 TEST(Generators, NoiseTilesAreIndependentAndUniform) {
   GeneratorConfig g;
-  g.type = "noise";
+  g.type = GeneratorType::noise;
   g.noise.min_W_per_mm2 = 1.0;
   g.noise.max_W_per_mm2 = 5.0;
   PowerMapGenerator gen(g, 1e-3, 1e-3);
@@ -490,7 +488,7 @@ TEST(Generators, NoiseTilesAreIndependentAndUniform) {
   EXPECT_NEAR(sum / n, 3.0, 0.05);
   // Variance of U(1, 5) is 4/3; the neighbour covariance of independent tiles is ~0.
   EXPECT_LT(std::abs(prod / pairs), 0.05);
-  g.type = "mixture";
+  g.type = GeneratorType::mixture;
   g.grf_fraction = 0.3;
   g.noise_fraction = 0.3;
   PowerMapGenerator mix(g, 1e-3, 1e-3);
@@ -511,10 +509,10 @@ TEST(Batch, CellSensorsReadTileValues) {
   std::string text = c1_config("{rank: 8}", "{steps: 5}", "[20, 20]");
   text.replace(text.find("sensors: [20, 20]"), 17, "sensors: [20, 20], sensor_layout: cells");
   const OperatorConfig cfg = parse(text);
-  EXPECT_EQ(cfg.inputs[0].sensor_layout, "cells");
+  EXPECT_EQ(cfg.inputs[0].sensor_layout, SensorLayout::cells);
   const Problem p(c1, cfg);
   GeneratorConfig g;
-  g.type = "noise";
+  g.type = GeneratorType::noise;
   std::mt19937_64 r(5);
   InputValues in;
   in.maps.push_back(PowerMapGenerator(g, 1e-3, 1e-3).sample(r));

@@ -267,7 +267,7 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
   std::string key;
   const io::LoadedDesign probe = io::load_design(a.eval_design);
   for (std::size_t i = 0; i < cfg.inputs.size() && key.empty(); ++i) {
-    if (cfg.inputs[i].type != "power_map") continue;
+    if (cfg.inputs[i].type != sg::InputType::power_map) continue;
     if (cfg.inputs[i].target.rfind("layer:", 0) == 0) {
       for (std::size_t l = 0; l < probe.design.layers.size(); ++l)
         if (probe.design.layers[l].name == cfg.inputs[i].target.substr(6))

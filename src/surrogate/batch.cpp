@@ -115,13 +115,14 @@ void gauss_legendre(int n, std::vector<double>& nodes, std::vector<double>& weig
 
 std::array<int, 2> flux_cells(const Problem& p, int face) {
   const model::Design& base = p.base();
-  if (p.config().training.power_residual == "points" ||
+  if (p.config().training.power_residual == PowerResidual::points ||
       base.faces[face].type != model::BcType::kPower ||
       (face != model::kTop && face != model::kBottom))
     return {0, 0};
   const auto& cfg = p.config();
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
-    if (cfg.inputs[i].type == "power_map" && p.input_layer(i) < 0 && p.input_face(i) == face)
+    if (cfg.inputs[i].type == InputType::power_map && p.input_layer(i) < 0 &&
+        p.input_face(i) == face)
       return {cfg.inputs[i].generator.tiles_x, cfg.inputs[i].generator.tiles_y};
   const model::PowerMap& m = base.faces[face].power;
   if (!m.tile_watts.empty() && m.blocks.empty()) return {m.cols, m.rows};
@@ -131,9 +132,9 @@ std::array<int, 2> flux_cells(const Problem& p, int face) {
 VolumeCells volume_cells(const Problem& p) {
   VolumeCells v;
   const auto& cfg = p.config();
-  if (cfg.training.power_residual == "points") return v;
+  if (cfg.training.power_residual == PowerResidual::points) return v;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
-    if (cfg.inputs[i].type == "power_map" && p.input_layer(i) >= 0) {
+    if (cfg.inputs[i].type == InputType::power_map && p.input_layer(i) >= 0) {
       v.layer = p.input_layer(i);
       v.cx = cfg.inputs[i].generator.tiles_x;
       v.cy = cfg.inputs[i].generator.tiles_y;
@@ -154,7 +155,7 @@ std::vector<torch::Tensor> branch_inputs(const Problem& p, const std::vector<Inp
   std::vector<torch::Tensor> out;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
     const InputConfig& in = cfg.inputs[i];
-    if (in.type == "htc") {
+    if (in.type == InputType::htc) {
       const double mid = 0.5 * (in.htc_min_W_per_m2K + in.htc_max_W_per_m2K);
       const double half = 0.5 * (in.htc_max_W_per_m2K - in.htc_min_W_per_m2K);
       std::vector<double> v;
@@ -165,7 +166,7 @@ std::vector<torch::Tensor> branch_inputs(const Problem& p, const std::vector<Inp
     const int64_t n = static_cast<int64_t>(in.sensors_x) * in.sensors_y;
     std::vector<double> v;
     v.reserve(batch.size() * n);
-    if (in.sensor_layout == "cells") {
+    if (in.sensor_layout == SensorLayout::cells) {
       for (const auto& s : batch)
         for (double d : cell_density(s.maps[i], lx, ly, in.sensors_x, in.sensors_y))
           v.push_back(d / qref);
@@ -194,7 +195,7 @@ PhysicsBatch physics_batch(const Problem& p, const model::Grid& grid,
   face_htc.fill(-1);
   std::vector<int> layer_map(base.layers.size(), -1);
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
-    if (cfg.inputs[i].type == "htc")
+    if (cfg.inputs[i].type == InputType::htc)
       face_htc[p.input_face(i)] = static_cast<int>(i);
     else if (p.input_layer(i) >= 0)
       layer_map[p.input_layer(i)] = static_cast<int>(i);

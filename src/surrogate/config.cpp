@@ -73,6 +73,15 @@ struct Reader {
     if (!n.IsScalar()) fail(n, sub(where, key), "expected a string");
     return n.Scalar();
   }
+  // A name of `table` (model/names.hpp); an unknown one fails with the table's message.
+  template <class E, std::size_t N>
+  E named(const YAML::Node& p, const std::string& key, const std::string& where,
+          const NameTable<E, N>& table, E fallback) const {
+    if (!p[key]) return fallback;
+    const std::string text = str(p, key, where, "");
+    if (const Name<E>* e = find(table, text)) return e->value;
+    fail(p[key], sub(where, key), unknown_name_message(table, text));
+  }
   bool boolean(const YAML::Node& p, const std::string& key, const std::string& where,
                bool fallback) const {
     const YAML::Node n = p[key];
@@ -113,7 +122,7 @@ struct Reader {
 void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
                      GeneratorConfig& g) {
   r.keys(n, w, {"type", "tiles", "grf_fraction", "noise_fraction", "grf", "blocks", "noise"});
-  g.type = r.str(n, "type", w, g.type);
+  g.type = r.named(n, "type", w, kGeneratorTypeNames, g.type);
   if (n["tiles"]) {
     const auto t = r.list(n, "tiles", w, 2);
     g.tiles_x = static_cast<int>(t[0]);
@@ -158,19 +167,21 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   r.keys(n, w,
          {"model", "rank", "core", "tucker_ranks", "branch", "trunk", "trunk_z",
           "resistance_coordinate", "dtype"});
-  net.model = r.str(n, "model", w, net.model);
+  net.model = r.named(n, "model", w, kNetworkModelNames, net.model);
   net.rank = r.integer(n, "rank", w, net.rank);
-  net.core = r.str(n, "core", w, net.core);
+  net.core = r.named(n, "core", w, kCoreNames, net.core);
   if (n["tucker_ranks"]) {
     const std::vector<double> tr = r.list(n, "tucker_ranks", w, 3);
     for (int a = 0; a < 3; ++a) net.tucker_ranks[a] = static_cast<int>(tr[a]);
   }
-  net.resistance_coordinate = r.str(n, "resistance_coordinate", w, net.resistance_coordinate);
-  net.dtype = r.str(n, "dtype", w, net.dtype);
+  net.resistance_coordinate =
+      r.named(n, "resistance_coordinate", w, kResistanceCoordinateNames, net.resistance_coordinate);
+  net.dtype = r.named(n, "dtype", w, kDTypeNames, net.dtype);
   if (const YAML::Node b = n["branch"]) {
     r.keys(b, "network.branch", {"type", "widths", "activation"});
-    net.branch_type = r.str(b, "type", "network.branch", net.branch_type);
-    net.branch_activation = r.str(b, "activation", "network.branch", net.branch_activation);
+    net.branch_type = r.named(b, "type", "network.branch", kBranchTypeNames, net.branch_type);
+    net.branch_activation =
+        r.named(b, "activation", "network.branch", kBranchActivationNames, net.branch_activation);
     if (b["widths"]) {
       net.branch_widths.clear();
       // [] is allowed: the branch is then one linear map from the sensors to the outputs.
@@ -183,7 +194,7 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
     r.keys(t, tw,
            {"type", "widths", "degree", "grid", "modes", "rates", "fourier_features",
             "fourier_scale"});
-    tc.type = r.str(t, "type", tw, tc.type);
+    tc.type = r.named(t, "type", tw, kTrunkTypeNames, tc.type);
     if (t["widths"]) {
       tc.widths.clear();
       if (!(t["widths"].IsSequence() && t["widths"].size() == 0))
@@ -221,8 +232,9 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
     t.collocation_y = static_cast<int>(c[1]);
     t.collocation_z = static_cast<int>(c[2]);
   }
-  t.collocation_sampling = r.str(n, "collocation_sampling", w, t.collocation_sampling);
-  t.power_residual = r.str(n, "power_residual", w, t.power_residual);
+  t.collocation_sampling =
+      r.named(n, "collocation_sampling", w, kCollocationSamplingNames, t.collocation_sampling);
+  t.power_residual = r.named(n, "power_residual", w, kPowerResidualNames, t.power_residual);
   t.collocation_grading = r.num(n, "collocation_grading", w, t.collocation_grading);
   t.quadrature_points = r.integer(n, "quadrature_points", w, t.quadrature_points);
   t.residual_modes = r.integer(n, "residual_modes", w, t.residual_modes);
@@ -270,45 +282,40 @@ void check(bool ok, const std::string& msg) {
 
 }  // namespace
 
-const std::vector<std::string>& trunk_types() {
-  static const std::vector<std::string> kTypes{"mlp",         "fourier-mlp", "chebykan",
-                                               "bspline-kan", "cosine",      "exponential"};
-  return kTypes;
-}
-
 void TrunkConfig::validate() const {
-  const auto& t = trunk_types();
-  check(std::find(t.begin(), t.end(), type) != t.end(),
-        "network.trunk.type: unknown trunk type '" + type + "'; valid types: " + join(t));
-  const bool basis = type == "cosine" || type == "exponential";
+  const bool basis = type == TrunkType::cosine || type == TrunkType::exponential;
   check(basis || !widths.empty(),
         "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
   check(!basis || (modes >= 1 && modes <= 512),
         "network.trunk.modes: " + std::to_string(modes) + " is not in 1..512");
-  check(type != "exponential" || (rate_min > 0 && rate_max >= rate_min && rate_max <= 200),
+  check(type != TrunkType::exponential || (rate_min > 0 && rate_max >= rate_min && rate_max <= 200),
         "network.trunk.rates: [" + short_number(rate_min) + ", " + short_number(rate_max) +
             "] must satisfy 0 < min <= max <= 200");
   for (int w : widths)
     check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
-  check(type != "chebykan" || (degree >= 1 && degree <= 32),
+  check(type != TrunkType::chebykan || (degree >= 1 && degree <= 32),
         "network.trunk.degree: " + std::to_string(degree) + " is not in 1..32");
-  check(type != "bspline-kan" || (grid >= 1 && grid <= 256),
+  check(type != TrunkType::bspline_kan || (grid >= 1 && grid <= 256),
         "network.trunk.grid: " + std::to_string(grid) + " is not in 1..256");
-  check(type != "fourier-mlp" || (fourier_features >= 1 && fourier_scale > 0),
+  check(type != TrunkType::fourier_mlp || (fourier_features >= 1 && fourier_scale > 0),
         "network.trunk.fourier_features must be >= 1 and fourier_scale > 0");
 }
 
 std::string NetworkConfig::describe() const {
-  std::string d = model + " DeepONet, ";
-  d += separate_trunk_z && trunk_z.type != trunk.type
-           ? trunk.type + " x/y and " + trunk_z.type + " z trunks"
-           : trunk.type + " trunks";
-  if (core == "tucker")
+  const std::string xy = heatop::name(kTrunkTypeNames, trunk.type),
+                    z = heatop::name(kTrunkTypeNames, trunk_z.type);
+  std::string d = heatop::name(kNetworkModelNames, model) + std::string(" DeepONet, ");
+  d += separate_trunk_z && trunk_z.type != trunk.type ? xy + " x/y and " + z + " z trunks"
+                                                      : xy + " trunks";
+  if (core == Core::tucker)
     d += ", tucker core " + std::to_string(tucker_ranks[0]) + "x" +
          std::to_string(tucker_ranks[1]) + "x" + std::to_string(tucker_ranks[2]);
   else
     d += ", rank " + std::to_string(rank);
-  d += ", " + (branch_type == "separable" ? std::string("separable") : branch_activation + " mlp") +
+  d += ", " +
+       (branch_type == BranchType::separable
+            ? std::string("separable")
+            : heatop::name(kBranchActivationNames, branch_activation) + std::string(" mlp")) +
        " branch";
   return d;
 }
@@ -319,18 +326,13 @@ void OperatorConfig::validate() const {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const InputConfig& in = inputs[i];
     const std::string w = "inputs[" + std::to_string(i) + "] (" + in.name + ")";
-    if (in.type == "power_map") {
+    if (in.type == InputType::power_map) {
       check(in.target == "top" || in.target == "bottom" || in.target.rfind("layer:", 0) == 0,
             w + ".target: '" + in.target + "' is not valid; use top, bottom or layer:NAME");
       check(in.sensors_x >= 2 && in.sensors_y >= 2 && in.sensors_x <= 1024 && in.sensors_y <= 1024,
             w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +
                 "] must be 2..1024 nodes per axis");
-      check(in.sensor_layout == "nodes" || in.sensor_layout == "cells",
-            w + ".sensor_layout: unknown layout '" + in.sensor_layout + "'; valid: nodes, cells");
       const GeneratorConfig& g = in.generator;
-      check(g.type == "grf" || g.type == "blocks" || g.type == "noise" || g.type == "mixture",
-            w + ".generator.type: unknown generator '" + g.type +
-                "'; valid: grf, blocks, noise, mixture");
       check(g.tiles_x >= 1 && g.tiles_y >= 1, w + ".generator.tiles must be >= 1");
       check(g.grf_fraction >= 0 && g.grf_fraction <= 1,
             w + ".generator.grf_fraction must be in [0, 1]");
@@ -348,26 +350,20 @@ void OperatorConfig::validate() const {
                 std::to_string(std::max(g.tiles_x, g.tiles_y)));
       check(b.density_min_W_per_mm2 >= 0 && b.background_min_W_per_mm2 >= 0,
             w + ".generator.blocks: densities must be >= 0");
-    } else if (in.type == "htc") {
+    } else {
       check(in.target == "top" || in.target == "bottom",
             w + ".target: '" + in.target + "' is not valid for an htc; use top or bottom");
       check(in.htc_min_W_per_m2K > 0 && in.htc_max_W_per_m2K >= in.htc_min_W_per_m2K,
             w + ".range_W_per_m2K: expected [min, max] with 0 < min <= max");
-    } else {
-      throw std::invalid_argument(w + ".type: unknown input type '" + in.type +
-                                  "'; valid: power_map, htc");
     }
     for (std::size_t j = 0; j < i; ++j)
       check(inputs[j].target != in.target || inputs[j].type != in.type,
-            w + ": two inputs drive the same " + in.type + " of " + in.target);
+            w + ": two inputs drive the same " + heatop::name(kInputTypeNames, in.type) + " of " +
+                in.target);
   }
-  check(network.model == "separable" || network.model == "pointwise",
-        "network.model: unknown model '" + network.model + "'; valid: separable, pointwise");
   check(network.rank >= 1 && network.rank <= 4096,
         "network.rank: " + std::to_string(network.rank) + " is not in 1..4096");
-  check(network.core == "cp" || network.core == "tucker",
-        "network.core: unknown core '" + network.core + "'; valid: cp, tucker");
-  check(network.core == "cp" || network.model == "separable",
+  check(network.core == Core::cp || network.model == NetworkModel::separable,
         "network.core: tucker needs network.model: separable");
   for (int a = 0; a < 3; ++a)
     check(network.tucker_ranks[a] >= 1 && network.tucker_ranks[a] <= 256,
@@ -376,29 +372,20 @@ void OperatorConfig::validate() const {
                 network.tucker_ranks[2] <=
             65536,
         "network.tucker_ranks: the core Rx*Ry*Rz must be <= 65536");
-  check(network.branch_type == "mlp" || network.branch_type == "separable",
-        "network.branch.type: '" + network.branch_type + "' is not valid; use mlp or separable");
-  check(network.branch_type == "mlp" || network.core == "tucker",
+  check(network.branch_type == BranchType::mlp || network.core == Core::tucker,
         "network.branch.type: separable needs network.core: tucker");
-  check(network.branch_activation == "tanh" || network.branch_activation == "linear",
-        "network.branch.activation: '" + network.branch_activation +
-            "' is not valid; use tanh or linear");
   for (int w : network.branch_widths)
     check(w >= 1 && w <= 8192,
           "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");
-  const std::string& rc = network.resistance_coordinate;
-  check(rc == "auto" || rc == "on" || rc == "off",
-        "network.resistance_coordinate: '" + rc + "' is not valid; use auto, on or off");
-  check(network.dtype == "float32" || network.dtype == "float64",
-        "network.dtype: '" + network.dtype + "' is not valid; use float32 or float64");
   network.trunk.validate();
   network.trunk_z.validate();
-  check(!network.separate_trunk_z || network.model == "separable",
+  check(!network.separate_trunk_z || network.model == NetworkModel::separable,
         "network.trunk_z: a separate z trunk needs network.model: separable");
   for (const TrunkConfig* t : {&network.trunk, &network.trunk_z})
-    check(
-        network.model == "separable" || (t->type != "cosine" && t->type != "exponential"),
-        "network.trunk.type: " + t->type + " is an axis basis; it needs network.model: separable");
+    check(network.model == NetworkModel::separable ||
+              (t->type != TrunkType::cosine && t->type != TrunkType::exponential),
+          "network.trunk.type: " + std::string(heatop::name(kTrunkTypeNames, t->type)) +
+              " is an axis basis; it needs network.model: separable");
   check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");
   const TrainingConfig& t = training;
   check(t.steps >= 1, "training.steps: " + std::to_string(t.steps) +
@@ -406,12 +393,6 @@ void OperatorConfig::validate() const {
   check(t.functions_per_step >= 1, "training.functions_per_step must be >= 1");
   check(t.collocation_x >= 2 && t.collocation_y >= 2 && t.collocation_z >= 2,
         "training.collocation: every axis needs >= 2 nodes, e.g. [21, 21, 11]");
-  check(t.collocation_sampling == "random" || t.collocation_sampling == "grid",
-        "training.collocation_sampling: '" + t.collocation_sampling +
-            "' is not valid; use random or grid");
-  check(t.power_residual == "cells" || t.power_residual == "points" || t.power_residual == "modes",
-        "training.power_residual: '" + t.power_residual +
-            "' is not valid; use cells, modes or points");
   check(t.residual_modes >= 0 && t.residual_modes <= 512,
         "training.residual_modes: " + std::to_string(t.residual_modes) + " is not in 0..512");
   check(t.collocation_grading >= 1 && t.collocation_grading <= 4,
@@ -427,8 +408,6 @@ void OperatorConfig::validate() const {
   check(t.validation_x >= 2 && t.validation_y >= 2 && t.validation_z >= 2,
         "training.validation_grid: every axis needs >= 2 nodes");
   check(t.divergence_factor > 1, "training.divergence_factor must be > 1");
-  check(device == "cpu" || device == "cuda",
-        "device: '" + device + "' is not valid; use cpu or cuda");
 }
 
 OperatorConfig parse_operator_config(const std::string& text, const std::string& name,
@@ -457,18 +436,20 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
     r.keys(n, w,
            {"name", "type", "target", "sensors", "sensor_layout", "generator", "range_W_per_m2K"});
     InputConfig in;
-    in.type = r.str(n, "type", w, "");
-    in.target = r.str(n, "target", w, in.type == "htc" ? "bottom" : "top");
-    in.name = r.str(n, "name", w, in.type + "_" + in.target);
+    if (!n["type"]) r.fail(n, w + ".type", "is required; valid: " + join_names(kInputTypeNames));
+    in.type = r.named(n, "type", w, kInputTypeNames, in.type);
+    in.target = r.str(n, "target", w, in.type == InputType::htc ? "bottom" : "top");
+    in.name =
+        r.str(n, "name", w, heatop::name(kInputTypeNames, in.type) + std::string("_") + in.target);
     if (n["sensors"]) {
       const auto s = r.list(n, "sensors", w, 2);
       in.sensors_x = static_cast<int>(s[0]);
       in.sensors_y = static_cast<int>(s[1]);
     }
-    in.sensor_layout = r.str(n, "sensor_layout", w, in.sensor_layout);
+    in.sensor_layout = r.named(n, "sensor_layout", w, kSensorLayoutNames, in.sensor_layout);
     if (n["generator"]) parse_generator(r, n["generator"], w + ".generator", in.generator);
     r.range(n, "range_W_per_m2K", w, in.htc_min_W_per_m2K, in.htc_max_W_per_m2K);
-    if (in.type == "htc" && !n["range_W_per_m2K"])
+    if (in.type == InputType::htc && !n["range_W_per_m2K"])
       r.fail(n, w + ".range_W_per_m2K", "is required for an htc input");
     c.inputs.push_back(in);
   }
@@ -478,7 +459,7 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
     c.delta_T_K = r.num(nm, "delta_T_K", "normalisation", c.delta_T_K);
   }
   if (root["training"]) parse_training(r, root["training"], c.training);
-  c.device = r.str(root, "device", "", c.device);
+  c.device = r.named(root, "device", "", kDeviceNames, c.device);
   YAML::Node eff = YAML::Clone(root);
   eff["design"] = c.design;
   YAML::Emitter e;

@@ -2,17 +2,39 @@
 // The operator configuration file (YAML): which design family the operator learns, how its
 // input functions are generated, the network, the training schedule and the device. Every key,
 // its unit and its default are listed in docs/surrogate.md. Unknown keys are errors that list
-// the valid keys at that place.
+// the valid keys at that place. Options with a closed set of values are enums with one name
+// table each (model/names.hpp): the files, the checkpoints and the docs tables use the names.
 
 #include <string>
 #include <vector>
 
+#include "model/names.hpp"
+
 namespace heatop::surrogate {
 
-/// An axis trunk (trunks.hpp). Types: mlp, fourier-mlp, chebykan, bspline-kan, cosine,
-/// exponential.
+/// network.trunk.type: the functions of an axis trunk (trunks.hpp).
+enum class TrunkType { mlp, fourier_mlp, chebykan, bspline_kan, cosine, exponential };
+inline constexpr NameTable<TrunkType, 6> kTrunkTypeNames{
+    {{TrunkType::mlp, "mlp", "tanh MLP on ξ (`widths`)"},
+     {TrunkType::fourier_mlp, "fourier-mlp",
+      "tanh MLP on [ξ, sin πbξ, cos πbξ] with fixed random frequencies b (`fourier_features`, "
+      "`fourier_scale`)"},
+     {TrunkType::chebykan, "chebykan",
+      "per layer: tanh, Chebyshev T₀…T_d by recurrence, LayerNorm between layers (`widths`, "
+      "`degree`)"},
+     {TrunkType::bspline_kan, "bspline-kan",
+      "per layer: tanh, cubic B-splines on `grid` uniform intervals plus a linear base term "
+      "(`widths`, `grid`)"},
+     {TrunkType::cosine, "cosine",
+      "fixed modes cos(kπ(ξ+1)/2)/(1 + kπ/2), k = 0 … `modes`−1; separable models only"},
+     {TrunkType::exponential, "exponential",
+      "fixed functions 1, ξ, e^(−m_j(1−ξ))/(1+m_j) and e^(−m_j(1+ξ))/(1+m_j) for `modes` decay "
+      "`rates` m_j; separable models only"}},
+    "unknown trunk type '{got}'; valid types: {valid}"};
+
+/// An axis trunk (trunks.hpp).
 struct TrunkConfig {
-  std::string type = "chebykan";
+  TrunkType type = TrunkType::chebykan;
   std::vector<int> widths{32, 32};       // hidden layer widths
   int degree = 4;                        // chebykan: Chebyshev degree
   int grid = 8;                          // bspline-kan: intervals on [-1, 1]
@@ -24,9 +46,6 @@ struct TrunkConfig {
   /// Throws std::invalid_argument naming the bad key and the valid values.
   void validate() const;
 };
-
-/// The valid trunk types, for messages.
-const std::vector<std::string>& trunk_types();
 
 /// Gaussian random field with Gaussian (squared-exponential) covariance
 /// C(r) = std^2 exp(-r^2 / (2 l^2)), sampled at tile centres. Values are power densities in W
@@ -55,8 +74,19 @@ struct NoiseConfig {
   double min_W_per_mm2 = 0.0, max_W_per_mm2 = 10.0;
 };
 
+/// inputs[i].generator.type: how training power maps are drawn.
+enum class GeneratorType { grf, blocks, noise, mixture };
+inline constexpr NameTable<GeneratorType, 4> kGeneratorTypeNames{
+    {{GeneratorType::grf, "grf", "Gaussian random field (`grf`)"},
+     {GeneratorType::blocks, "blocks", "random rectangular blocks on a background (`blocks`)"},
+     {GeneratorType::noise, "noise", "independent uniform tiles: white noise (`noise`)"},
+     {GeneratorType::mixture, "mixture",
+      "each draw a GRF with probability `grf_fraction`, noise with `noise_fraction`, else "
+      "blocks"}},
+    "unknown generator '{got}'; valid: {valid}"};
+
 struct GeneratorConfig {
-  std::string type = "mixture";    // grf | blocks | noise | mixture
+  GeneratorType type = GeneratorType::mixture;
   int tiles_x = 20, tiles_y = 20;  // tile grid the functions are drawn on
   double grf_fraction = 0.5;       // mixture: probability of a GRF draw
   double noise_fraction = 0.0;     // mixture: probability of a noise draw (the rest: blocks)
@@ -65,71 +95,155 @@ struct GeneratorConfig {
   BlocksConfig blocks;
 };
 
+/// inputs[i].type: what an input function drives.
+enum class InputType { power_map, htc };
+inline constexpr NameTable<InputType, 2> kInputTypeNames{
+    {{InputType::power_map, "power_map",
+      "a power map on a `power` face (`top`, `bottom`) or in a layer (`layer:NAME`)"},
+     {InputType::htc, "htc", "the heat-transfer coefficient of a convective face"}},
+    "unknown input type '{got}'; valid: {valid}"};
+
+/// inputs[i].sensor_layout: where the branch net of a power map reads it.
+enum class SensorLayout { nodes, cells };
+inline constexpr NameTable<SensorLayout, 2> kSensorLayoutNames{
+    {{SensorLayout::nodes, "nodes",
+      "sensors on a uniform node grid including the die edges (DeepOHeat's layout), each "
+      "reading the mean power density over its control volume; nodes on tile edges average the "
+      "neighbouring tiles"},
+     {SensorLayout::cells, "cells",
+      "sensors at the centres of a uniform `sensors` cell grid, each reading its cell's mean "
+      "power density (a tile map on that grid comes through exactly, e.g. `sensors: [20, 20]` "
+      "for C1's tiles)"}},
+    "unknown layout '{got}'; valid: {valid}"};
+
 /// One input function of the operator (one branch net).
 struct InputConfig {
   std::string name;
-  std::string type;    // power_map | htc
+  InputType type = InputType::power_map;
   std::string target;  // power_map: "top", "bottom" or "layer:NAME"; htc: "top" or "bottom"
   int sensors_x = 21, sensors_y = 21;  // power_map: sensor node grid the branch net reads
-  /// "nodes": sensors on a uniform node grid including the die edges (DeepOHeat), each reading
-  /// the mean density over its control volume; "cells": sensors at the centres of a uniform
-  /// cell grid, each reading its cell's mean density (a tile map on the same grid exactly).
-  std::string sensor_layout = "nodes";
+  SensorLayout sensor_layout = SensorLayout::nodes;
   GeneratorConfig generator;                            // power_map
   double htc_min_W_per_m2K = 0, htc_max_W_per_m2K = 0;  // htc: uniform range
 };
 
+/// network.model: how the trunks see the coordinates.
+enum class NetworkModel { separable, pointwise };
+inline constexpr NameTable<NetworkModel, 2> kNetworkModelNames{
+    {{NetworkModel::separable, "separable", "one trunk per axis, GEMMs, Taylor-mode derivatives"},
+     {NetworkModel::pointwise, "pointwise",
+      "PI-DeepONet baseline: one trunk on (x, y, z), autograd double backward"}},
+    "unknown model '{got}'; valid: {valid}"};
+
+/// network.core: how a separable model combines its axis trunks.
+enum class Core { cp, tucker };
+inline constexpr NameTable<Core, 2> kCoreNames{
+    {{Core::cp, "cp", "u = Σ_r β_r X_r Y_r Z_r, r = 1 … `rank` (DeepOHeat-v1)"},
+     {Core::tucker, "tucker",
+      "u = Σ_abc β_abc X_a Y_b Z_c with a, b, c up to `tucker_ranks` [Rx, Ry, Rz]; the branch "
+      "nets output the Rx·Ry·Rz core (separable models only)"}},
+    "unknown core '{got}'; valid: {valid}"};
+
+/// network.branch.type: the branch net of a power-map input (HTC inputs always use an mlp).
+enum class BranchType { mlp, separable };
+inline constexpr NameTable<BranchType, 2> kBranchTypeNames{
+    {{BranchType::mlp, "mlp", "an MLP on the sensors (`widths`, `activation`)"},
+     {BranchType::separable, "separable",
+      "core `tucker` only: β_abc = D_abc·(A Q Bᵀ)_ab with Q the sensor grid and A [Rx × sx], "
+      "B [Ry × sy], D [Rx × Ry × Rz] learned (a learned separable transform of the map, a "
+      "learned DCT say, and a per-mode depth weighting) — linear in the power, a few thousand "
+      "parameters"}},
+    "'{got}' is not valid; use {either}"};
+
+/// network.branch.activation of the mlp branches.
+enum class BranchActivation { tanh, linear };
+inline constexpr NameTable<BranchActivation, 2> kBranchActivationNames{
+    {{BranchActivation::tanh, "tanh", "tanh between layers"},
+     {BranchActivation::linear, "linear",
+      "no activation: the operator is affine in its inputs, exact for problems whose "
+      "temperature rise is linear in the power (fixed k and h); the last layer starts at zero"}},
+    "'{got}' is not valid; use {either}"};
+
+/// network.resistance_coordinate: the z trunk's input.
+enum class ResistanceCoordinate { automatic, on, off };
+inline constexpr NameTable<ResistanceCoordinate, 3> kResistanceCoordinateNames{
+    {{ResistanceCoordinate::automatic, "auto", "`on` when k_z jumps between layers, else `off`"},
+     {ResistanceCoordinate::on, "on", "feed the z trunk the thermal-resistance coordinate"},
+     {ResistanceCoordinate::off, "off", "feed the z trunk the height z"}},
+    "'{got}' is not valid; use {either}"};
+
+/// network.dtype: the floating-point type of the parameters and of the computation.
+enum class DType { float32, float64 };
+inline constexpr NameTable<DType, 2> kDTypeNames{{{DType::float32, "float32", "single precision"},
+                                                  {DType::float64, "float64", "double precision"}},
+                                                 "'{got}' is not valid; use {either}"};
+
 struct NetworkConfig {
-  std::string model = "separable";  // separable | pointwise
-  int rank = 64;                    // R, basis functions per trunk (core cp)
-  /// How a separable model combines its axis trunks:
-  ///   cp      u = sum_r beta_r X_r Y_r Z_r (DeepOHeat-v1; R = rank)
-  ///   tucker  u = sum_abc beta_abc X_a Y_b Z_c with a in 1..Rx, b in 1..Ry, c in 1..Rz
-  ///           (tucker_ranks); the branch nets output the Rx*Ry*Rz core.
-  std::string core = "cp";
+  NetworkModel model = NetworkModel::separable;
+  int rank = 64;  // R, basis functions per trunk (core cp)
+  Core core = Core::cp;
   int tucker_ranks[3] = {24, 24, 12};
   std::vector<int> branch_widths{128, 128};
-  /// tanh | linear. A linear branch (no activation) makes the operator linear in its inputs,
-  /// exact for problems whose temperature rise is linear in the power (fixed k and h).
-  std::string branch_activation = "tanh";
-  /// Branch of a power-map input: `mlp` (widths, activation) or `separable` (Tucker core only):
-  /// beta[a,b,c] = D[a,b,c] * (A Q B^T)[a,b] with Q the sensor grid, A [Rx, sx], B [Ry, sy] and
-  /// D [Rx, Ry, Rz] learned: a separable linear transform of the map (a learned DCT, say) and a
-  /// per-mode depth weighting. Linear in the power, with Rx*Ry*Rz independent outputs for a
-  /// few thousand parameters. HTC inputs always use an mlp branch.
-  std::string branch_type = "mlp";
+  BranchActivation branch_activation = BranchActivation::tanh;
+  /// Branch of a power-map input (HTC inputs always use an mlp branch).
+  BranchType branch_type = BranchType::mlp;
   /// Outputs of the axis-a trunk and of the branch nets.
-  int trunk_outputs(int axis) const { return core == "tucker" ? tucker_ranks[axis] : rank; }
+  int trunk_outputs(int axis) const { return core == Core::tucker ? tucker_ranks[axis] : rank; }
   /// "separable DeepONet, mlp trunks, cp rank 64" or "separable DeepONet, cosine x/y and mlp z
   /// trunks, tucker core 20x20x10, separable branch": for messages and summaries.
   std::string describe() const;
   int branch_outputs() const {
-    return core == "tucker" ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
+    return core == Core::tucker ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
   }
   TrunkConfig trunk;    // every axis (the joint trunk of a pointwise model)
   TrunkConfig trunk_z;  // the z axis of a separable model (= trunk unless given)
   bool separate_trunk_z = false;
-  std::string resistance_coordinate = "auto";  // auto | on | off (z trunk input, docs/surrogate.md)
-  std::string dtype = "float32";               // float32 | float64
+  ResistanceCoordinate resistance_coordinate = ResistanceCoordinate::automatic;
+  DType dtype = DType::float32;
 };
 
 struct LossWeights {
   double pde = 1, adiabatic = 1, convective = 1, power = 1, fixed = 1, interface = 1;
 };
 
+/// training.collocation_sampling: where the collocation nodes are.
+enum class CollocationSampling { random, grid };
+inline constexpr NameTable<CollocationSampling, 2> kCollocationSamplingNames{
+    {{CollocationSampling::random, "random",
+      "every interior node jittered by up to 0.45 of its gap each step"},
+     {CollocationSampling::grid, "grid", "fixed nodes"}},
+    "'{got}' is not valid; use {either}"};
+
+/// training.power_residual: how a power map enters the loss.
+enum class PowerResidual { cells, modes, points };
+inline constexpr NameTable<PowerResidual, 3> kPowerResidualNames{
+    {{PowerResidual::cells, "cells",
+      "the flux −k ∂u/∂n averaged over each tile of the input's generator grid, or of the "
+      "face's fixed tile map, by Gauss quadrature (`quadrature_points`), against the tile's "
+      "power: one residual per tile, no sampling noise from the map's discontinuities; for a "
+      "power-map input that drives a layer, the layer's PDE residual averaged over each tile at "
+      "each of its nodes"},
+     {PowerResidual::modes, "modes",
+      "Galerkin: the same residual at the same Gauss points, projected onto the first K "
+      "(`residual_modes`) cosine modes per axis with orthonormal weights, the tiles' power "
+      "projected exactly; the loss term is the sum of squared coefficients, the residual's mean "
+      "square over the face by Parseval. A model with K lateral modes then learns the L2-best "
+      "truncation of the flux, where matching tile means pushes the flux of the modes it lacks "
+      "into the ones it has — 1/sinc² too much in the highest; layers as in `cells`"},
+     {PowerResidual::points, "points",
+      "−k ∂u/∂n − q at the collocation nodes of the face; the source at the nodes of a layer"}},
+    "'{got}' is not valid; use {either}"};
+
 struct TrainingConfig {
   int steps = 2000;
   int functions_per_step = 50;
   int collocation_x = 21, collocation_y = 21, collocation_z = 11;
-  std::string collocation_sampling = "random";  // random (jittered every step) | grid (fixed)
+  CollocationSampling collocation_sampling = CollocationSampling::random;
   /// g >= 1: the z collocation nodes of the layer under a powered top face (above a powered
   /// bottom face) move toward that face, t -> 1 - (1 - t)^g across the layer, where the
   /// fields vary fastest; 1 = uniform.
   double collocation_grading = 1.0;
-  /// How a surface power map enters the loss: `cells` compares the model's flux averaged over
-  /// each tile of the input's tile grid (Gauss quadrature) with the tile's power, `points` at
-  /// the collocation nodes (a discontinuous map sampled at jittered points: a noisy term).
-  std::string power_residual = "points";
+  PowerResidual power_residual = PowerResidual::points;
   /// power_residual `modes`: the face residual (flux against power, sampled at the Gauss points
   /// of every tile) is projected onto the first K cosine modes per axis (a Galerkin residual):
   /// a model with K lateral modes then takes the L2-best truncation of the flux instead of
@@ -150,14 +264,21 @@ struct TrainingConfig {
   double divergence_factor = 1e4;  // stop when loss > factor * best loss so far
 };
 
+/// device: where training runs (`--device` overrides).
+enum class DeviceKind { cpu, cuda };
+inline constexpr NameTable<DeviceKind, 2> kDeviceNames{
+    {{DeviceKind::cpu, "cpu", "the CPU (OpenMP threads)"},
+     {DeviceKind::cuda, "cuda", "the first CUDA GPU (needs a CUDA build of LibTorch)"}},
+    "'{got}' is not valid; use {either}"};
+
 struct OperatorConfig {
   std::string design;  // base design file (resolved path)
   std::vector<InputConfig> inputs;
   NetworkConfig network;
   double delta_T_K = 25.0;  // temperature scale of u = (T - T_amb) / delta_T
   TrainingConfig training;
-  std::string device = "cpu";  // cpu | cuda
-  std::string yaml;            // the effective configuration as YAML (for checkpoints, manifests)
+  DeviceKind device = DeviceKind::cpu;
+  std::string yaml;  // the effective configuration as YAML (for checkpoints, manifests)
 
   /// Throws std::invalid_argument naming the bad key and value.
   void validate() const;

@@ -91,9 +91,9 @@ PowerMapGenerator::PowerMapGenerator(const GeneratorConfig& cfg, double lx_m, do
 }
 
 model::PowerMap PowerMapGenerator::sample(std::mt19937_64& rng) const {
-  if (cfg_.type == "grf") return sample_grf(rng);
-  if (cfg_.type == "blocks") return sample_blocks(rng);
-  if (cfg_.type == "noise") return sample_noise(rng);
+  if (cfg_.type == GeneratorType::grf) return sample_grf(rng);
+  if (cfg_.type == GeneratorType::blocks) return sample_blocks(rng);
+  if (cfg_.type == GeneratorType::noise) return sample_noise(rng);
   const double u = uniform(rng, 0, 1);
   if (u < cfg_.grf_fraction) return sample_grf(rng);
   return u < cfg_.grf_fraction + cfg_.noise_fraction ? sample_noise(rng) : sample_blocks(rng);

@@ -48,13 +48,13 @@ OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>
     : rank_(cfg.branch_outputs()) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const InputShape& in = inputs[i];
-    const bool sep = cfg.branch_type == "separable" && in.sy > 0;
-    branches_.push_back(
-        register_module("branch" + std::to_string(i),
-                        sep ? std::make_shared<BranchNet>(in.sx, in.sy, cfg.tucker_ranks[0],
-                                                          cfg.tucker_ranks[1], cfg.tucker_ranks[2])
-                            : std::make_shared<BranchNet>(in.dim(), cfg.branch_widths, rank_,
-                                                          cfg.branch_activation == "linear")));
+    const bool sep = cfg.branch_type == BranchType::separable && in.sy > 0;
+    branches_.push_back(register_module(
+        "branch" + std::to_string(i),
+        sep ? std::make_shared<BranchNet>(in.sx, in.sy, cfg.tucker_ranks[0], cfg.tucker_ranks[1],
+                                          cfg.tucker_ranks[2])
+            : std::make_shared<BranchNet>(in.dim(), cfg.branch_widths, rank_,
+                                          cfg.branch_activation == BranchActivation::linear)));
   }
 }
 
@@ -96,11 +96,11 @@ torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const 
 std::shared_ptr<OperatorNet> make_operator_net(const NetworkConfig& cfg,
                                                const std::vector<InputShape>& input_dims) {
   std::shared_ptr<OperatorNet> net;
-  if (cfg.model == "pointwise")
+  if (cfg.model == NetworkModel::pointwise)
     net = std::make_shared<PointwiseDeepONet>(cfg, input_dims);
   else
     net = std::make_shared<SeparableDeepONet>(cfg, input_dims);
-  net->to(cfg.dtype == "float64" ? torch::kFloat64 : torch::kFloat32);
+  net->to(cfg.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32);
   return net;
 }
 

@@ -82,9 +82,9 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
   auto projection = [&](int a, int cells, torch::Tensor& pts, torch::Tensor& tiles) {
     const double len = a == 0 ? p.base().lx : p.base().ly, h = len / cells;
     const TrunkConfig& trunk = p.config().network.trunk;
-    const int k_modes = tc.residual_modes > 0    ? tc.residual_modes
-                        : trunk.type == "cosine" ? trunk.modes
-                                                 : cells;
+    const int k_modes = tc.residual_modes > 0             ? tc.residual_modes
+                        : trunk.type == TrunkType::cosine ? trunk.modes
+                                                          : cells;
     std::vector<double> pv(static_cast<std::size_t>(k_modes) * cells * nq, 0.0),
         tv(static_cast<std::size_t>(k_modes) * cells, 0.0);
     for (int k = 0; k < k_modes; ++k)
@@ -102,7 +102,7 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
   if (!vz.empty()) {
     quadrature(0, vc.cx, vol_xi_[0], vol_avg_[0]);
     quadrature(1, vc.cy, vol_xi_[1], vol_avg_[1]);
-    if (tc.power_residual == "modes")
+    if (tc.power_residual == PowerResidual::modes)
       for (int a = 0; a < 2; ++a)
         projection(a, a == 0 ? vc.cx : vc.cy, vol_proj_[a], vol_tile_proj_[a]);
     vol_z_ = vec(vz, to);
@@ -115,7 +115,7 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
     if (cells[0] <= 0) continue;
     for (int a = 0; a < 2; ++a) {
       quadrature(a, cells[a], cell_xi_[face][a], cell_avg_[face][a]);
-      if (tc.power_residual == "modes")
+      if (tc.power_residual == PowerResidual::modes)
         projection(a, cells[a], mode_proj_[face][a], tile_proj_[face][a]);
     }
   }

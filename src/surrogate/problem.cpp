@@ -74,14 +74,14 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
                                   "are not supported by the neural operator yet");
   bool jumps = false;
   for (const auto& l : base.layers) jumps |= !close(l.k_z, base.layers.front().k_z);
-  const std::string& rc = cfg.network.resistance_coordinate;
-  resistance_ = rc == "on" || (rc == "auto" && jumps);
+  const ResistanceCoordinate rc = cfg.network.resistance_coordinate;
+  resistance_ = rc == ResistanceCoordinate::on || (rc == ResistanceCoordinate::automatic && jumps);
 
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
     const InputConfig& in = cfg.inputs[i];
     int layer = -1, face = -1;
     const std::string w = "inputs[" + std::to_string(i) + "] (" + in.name + ")";
-    if (in.type == "power_map" && in.target.rfind("layer:", 0) == 0) {
+    if (in.type == InputType::power_map && in.target.rfind("layer:", 0) == 0) {
       const std::string name = in.target.substr(6);
       std::string names;
       for (std::size_t l = 0; l < base.layers.size(); ++l) {
@@ -94,21 +94,21 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
     } else {
       face = face_of(in.target);
       const model::Boundary& b = base.faces[face];
-      if (in.type == "power_map" && b.type != model::BcType::kPower)
+      if (in.type == InputType::power_map && b.type != model::BcType::kPower)
         throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
                                     model::bc_type_name(b.type) +
                                     "', not 'power': the power map has nowhere "
                                     "to enter. Make it a power face in the design file.");
-      if (in.type == "htc" && b.type != model::BcType::kConvective &&
+      if (in.type == InputType::htc && b.type != model::BcType::kConvective &&
           !(b.type == model::BcType::kPower && b.h > 0))
         throw std::invalid_argument(w + ": the design's " + in.target + " face is '" +
                                     model::bc_type_name(b.type) +
                                     "', which has no heat-transfer coefficient");
     }
-    if (in.type == "power_map") {
+    if (in.type == InputType::power_map) {
       // The sensor grid must resolve the design's footprint at a useful density: with the
       // die's aspect ratio, sensor spacing may differ by at most 4x between x and y.
-      const int gaps = in.sensor_layout == "cells" ? 0 : 1;
+      const int gaps = in.sensor_layout == SensorLayout::cells ? 0 : 1;
       const double hx = base.lx / (in.sensors_x - gaps), hy = base.ly / (in.sensors_y - gaps);
       if (hx > 4 * hy || hy > 4 * hx)
         throw std::invalid_argument(
@@ -226,7 +226,7 @@ AxisMap Problem::z_axis(const model::Grid& grid) const {
 model::Design Problem::design_with(const InputValues& v) const {
   model::Design d = base_;
   for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
-    if (cfg_.inputs[i].type == "htc") {
+    if (cfg_.inputs[i].type == InputType::htc) {
       d.faces[input_face_[i]].h = v.htc[i];
     } else if (input_layer_[i] >= 0) {
       d.layers[input_layer_[i]].power = v.maps[i];
@@ -273,7 +273,7 @@ InputValues Problem::inputs_of(const model::Design& d) const {
     }
     bool h_varies = false, q_varies = false;
     for (std::size_t i = 0; i < cfg_.inputs.size(); ++i)
-      if (input_face_[i] == f) (cfg_.inputs[i].type == "htc" ? h_varies : q_varies) = true;
+      if (input_face_[i] == f) (cfg_.inputs[i].type == InputType::htc ? h_varies : q_varies) = true;
     if (!h_varies) num(w + "h W/(m^2 K)", a.h, b.h);
     num(w + "T_amb K", a.t_amb, b.t_amb);
     if (a.type == model::BcType::kFixed) num(w + "T K", a.t_fixed, b.t_fixed);
@@ -289,7 +289,7 @@ InputValues Problem::inputs_of(const model::Design& d) const {
   InputValues v;
   for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
     const InputConfig& in = cfg_.inputs[i];
-    if (in.type == "htc") {
+    if (in.type == InputType::htc) {
       const double h = d.faces[input_face_[i]].h;
       if (h < in.htc_min_W_per_m2K * 0.999 || h > in.htc_max_W_per_m2K * 1.001)
         throw std::invalid_argument("the design's " + in.target + " h = " + std::to_string(h) +

@@ -6,7 +6,7 @@ namespace heatop::surrogate {
 
 SeparableDeepONet::SeparableDeepONet(const NetworkConfig& cfg,
                                      const std::vector<InputShape>& input_dims)
-    : OperatorNet(cfg, input_dims), tucker_(cfg.core == "tucker") {
+    : OperatorNet(cfg, input_dims), tucker_(cfg.core == Core::tucker) {
   const char* names[3] = {"trunk_x", "trunk_y", "trunk_z"};
   for (int a = 0; a < 3; ++a) {
     core_[a] = cfg.trunk_outputs(a);

@@ -33,7 +33,7 @@ namespace {
 std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
   std::vector<InputShape> d;
   for (const auto& in : cfg.inputs)
-    d.push_back(in.type == "htc" ? InputShape(1) : InputShape(in.sensors_x, in.sensors_y));
+    d.push_back(in.type == InputType::htc ? InputShape(1) : InputShape(in.sensors_x, in.sensors_y));
   return d;
 }
 
@@ -43,7 +43,7 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
                                torch::Device device)
     : problem_(std::make_unique<Problem>(base, cfg)), device_(device) {
   to_.device = device;
-  to_.dtype = cfg.network.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+  to_.dtype = cfg.network.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32;
   torch::manual_seed(cfg.training.seed);
   net_ = make_operator_net(cfg.network, input_dims(cfg));
   net_->to(device);

@@ -107,13 +107,13 @@ std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::
   const auto& cfg = p.config();
   std::vector<PowerMapGenerator> gens;
   for (const auto& in : cfg.inputs)
-    gens.emplace_back(in.type == "power_map" ? in.generator : GeneratorConfig{}, p.base().lx,
-                      p.base().ly);
+    gens.emplace_back(in.type == InputType::power_map ? in.generator : GeneratorConfig{},
+                      p.base().lx, p.base().ly);
   std::vector<InputValues> out(count);
   for (int b = 0; b < count; ++b) {
     std::mt19937_64 rng(stream_seed(seed, step, b));
     for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
-      if (cfg.inputs[i].type == "htc") {
+      if (cfg.inputs[i].type == InputType::htc) {
         out[b].maps.emplace_back();
         out[b].htc.push_back(sample_htc(cfg.inputs[i], rng));
       } else {
@@ -199,7 +199,7 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
     const double lr = learning_rate(tc, s);
     for (auto& g : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
     model::Grid step_grid = grid;
-    if (tc.collocation_sampling == "random") {
+    if (tc.collocation_sampling == CollocationSampling::random) {
       std::mt19937_64 rng(stream_seed(tc.seed, s, kGridStream));
       step_grid = jitter_grid(grid, rng);
     }

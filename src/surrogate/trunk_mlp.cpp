@@ -12,7 +12,7 @@ class MlpTrunk : public Trunk {
  public:
   MlpTrunk(const TrunkConfig& cfg, int in, int out) : Trunk(in, out) {
     int width = in;
-    if (cfg.type == "fourier-mlp") {
+    if (cfg.type == TrunkType::fourier_mlp) {
       // Fixed (not trained) frequencies, part of the state so checkpoints restore them.
       freqs_ =
           register_buffer("freqs", torch::randn({in, cfg.fourier_features}) * cfg.fourier_scale);
