@@ -224,7 +224,8 @@ TEST(DesignKeys, UnknownKeyListsTheValidOnes) {
       }),
       AllOf(HasSubstr("d.yaml:3"), HasSubstr("layers[0].thick"),
             HasSubstr("valid keys in layers[0]: name, thickness_mm, k_W_per_mK, kxy_W_per_mK, "
-                      "kz_W_per_mK, cells, footprint_mm, power_map, power_blocks, power_W")));
+                      "kz_W_per_mK, c_J_per_m3K, cells, footprint_mm, power_map, power_blocks, "
+                      "power_W")));
   EXPECT_THAT(error_of([&] { parse(kMinimal + "top: {type: adiabatic, h: 5}\n"); }),
               AllOf(HasSubstr("top.h"), HasSubstr("valid keys in top: type, h_W_per_m2K, "
                                                   "T_amb_K, T_K, power_map, power_blocks, "

@@ -1,6 +1,7 @@
 #include "fv/operator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "model/grid.hpp"
@@ -85,6 +86,28 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
   for (std::size_t j = 0; j + 1 < y_.size(); ++j) hy_.push_back(y_[j + 1] - y_[j]);
   for (std::size_t k = 0; k + 1 < z_.size(); ++k) hz_.push_back(z_[k + 1] - z_[k]);
   if (has_footprints_) build_general_cache();
+}
+
+void LayeredOperator::set_capacity(std::vector<double> cz) {
+  if (cz.size() != static_cast<std::size_t>(nz_))
+    throw std::invalid_argument("LayeredOperator: one capacity per z node expected");
+  if (any_void_)
+    throw std::invalid_argument(
+        "transient analysis of layers with footprints (void regions) is not supported yet");
+  cap_z_ = std::move(cz);
+}
+
+void LayeredOperator::set_capacity_shift(double a) {
+  if (a != 0 && cap_z_.empty())
+    throw std::logic_error("LayeredOperator: set_capacity before set_capacity_shift");
+  if (!(a >= 0) || !std::isfinite(a))
+    throw std::invalid_argument("LayeredOperator: the capacity shift must be >= 0 and finite");
+  shift_ = a;
+}
+
+double LayeredOperator::node_capacity(int i, int j, int k) const {
+  if (cap_z_.empty() || node_fixed(i, j, k)) return 0.0;
+  return wx_[i] * wy_[j] * cap_z_[k];
 }
 
 bool LayeredOperator::column_fixed(int i, int j) const {
@@ -188,6 +211,7 @@ void LayeredOperator::line_matrix_general(int i, int j, double* lower, double* d
   const std::size_t base = index(i, j, 0);
   for (int k = 0; k < nz_; ++k) {
     diag[k] = gdiag_[base + k];
+    if (shift_ != 0 && !node_fixed(i, j, k)) diag[k] += shift_ * wx_[i] * wy_[j] * cap_z_[k];
     lower[k] = (k > 0 && !col_fixed) ? -gu_[base + k - 1] * mask_z_[k - 1] : 0.0;
     upper[k] = (k + 1 < nz_ && !col_fixed) ? -gu_[base + k] * mask_z_[k] : 0.0;
   }
@@ -253,6 +277,12 @@ void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, dou
                          (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
   if (col_fixed) {
     for (int k = 0; k < nz_; ++k) lower[k] = upper[k] = 0.0;
+  } else if (shift_ != 0) {
+    // Transient: + a C on the diagonal, except on fixed faces (imposed temperature).
+    const double sa = shift_ * axy;
+    const int k0 = bc_[4].fixed ? 1 : 0;
+    const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+    for (int k = k0; k < k1; ++k) diag[k] += sa * cap_z_[k];
   }
 }
 

@@ -69,6 +69,23 @@ class LayeredOperator {
     has_footprints_ = on || any_void_;
     if (has_footprints_ && gdiag_.empty()) build_general_cache();
   }
+  /// Transient runs: the heat capacity per unit area of each z node's control volume,
+  /// J/(m^2 K) (the volumetric heat capacity integrated over the node's z control width, like
+  /// the in-plane conductivity). Node (i, j, k) holds C = wx[i] * wy[j] * cz[k] (J/K), 0 on
+  /// fixed faces. Throws std::invalid_argument for boxes with void regions (not supported).
+  void set_capacity(std::vector<double> cz);
+  const std::vector<double>& capacity_z() const { return cap_z_; }
+  /// Adds a * C to the diagonal (backward Euler a = 1/dt, BDF2 3/(2 dt)); apply, diagonal,
+  /// line_matrix and residual include it. 0 (the default) is the steady operator.
+  void set_capacity_shift(double a);
+  double capacity_shift() const { return shift_; }
+  /// C of node (i, j, k) in J/K (0 without capacity, and on fixed faces).
+  double node_capacity(int i, int j, int k) const;
+  /// Whether node (i, j, k) lies on a fixed-temperature face (no capacity, no shift).
+  bool node_fixed(int i, int j, int k) const {
+    return column_fixed(i, j) || (k == 0 && bc_[4].fixed) || (k == nz_ - 1 && bc_[5].fixed);
+  }
+
   /// Whether node (i, j, k) touches material (false only inside void regions).
   bool node_active(int i, int j, int k) const;
   /// Area (m^2) of face f (model::Face order) that belongs to node (i, j, k) and borders
@@ -129,6 +146,8 @@ class LayeredOperator {
   std::vector<double> hx_, hy_, hz_;          // cell sizes
   std::vector<int> ci0_, ci1_, cj0_, cj1_;    // active cell ranges per z cell
   std::vector<double> ge_, gn_, gu_, gdiag_;  // general path: per-node links and diagonal
+  std::vector<double> cap_z_;                 // heat capacity per area per z node (transient)
+  double shift_ = 0;                          // a in A + a C
 };
 
 }  // namespace heatop::fv

@@ -104,6 +104,26 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
   return power;
 }
 
+std::vector<double> capacity_per_area(const model::Design& d, const model::Grid& grid) {
+  std::string missing;
+  for (const auto& l : d.layers)
+    if (!(l.heat_capacity > 0)) missing += (missing.empty() ? "'" : ", '") + l.name + "'";
+  if (!missing.empty())
+    throw std::invalid_argument(
+        "a transient run needs the volumetric heat capacity of every layer: give "
+        "c_J_per_m3K (J/(m^3 K), e.g. 1.63e6 for silicon) for layer(s) " +
+        missing);
+  const int nz = grid.nz();
+  std::vector<double> cz(nz, 0.0);
+  for (int k = 0; k + 1 < nz; ++k) {
+    const double half =
+        0.5 * (grid.z[k + 1] - grid.z[k]) * d.layers[grid.cell_layer[k]].heat_capacity;
+    cz[k] += half;
+    cz[k + 1] += half;
+  }
+  return cz;
+}
+
 System discretize(const model::Design& d) { return discretize(d, model::build_grid(d)); }
 
 System discretize(const model::Design& d, const model::Grid& grid) {

@@ -49,6 +49,12 @@ System discretize(const model::Design& design);
 /// The same on a given grid.
 System discretize(const model::Design& design, const model::Grid& grid);
 
+/// The heat capacity per unit area of every z node's control volume (J/(m^2 K)): each layer's
+/// volumetric heat capacity integrated over the node's z control width (see
+/// LayeredOperator::set_capacity). Throws std::invalid_argument naming the layers that have no
+/// c_J_per_m3K.
+std::vector<double> capacity_per_area(const model::Design& design, const model::Grid& grid);
+
 /// Boundary data of the design's faces, in model::Face order.
 std::array<FaceBc, 6> face_bcs(const model::Design& design);
 

@@ -371,15 +371,18 @@ Stack read_stack(const std::string& path) {
       const int line = p.peek().line;
       p.skip();
       p.punct(':');
-      bool transient = false;
+      s.solver_line = line;
       while (!p.at_end() && !p.is_word("output")) {
-        transient = transient || p.is_word("transient");
+        if (p.is_word("transient")) s.transient = true;
+        const bool step = p.is_word("step"), slot = p.is_word("slot"),
+                   temp = p.is_word("temperature");
         p.skip();
+        if ((step || slot || temp) && p.peek().kind == Token::kNumber) {
+          const double v = p.peek().value;
+          (step ? s.step : slot ? s.slot : s.t_initial) = v;
+          p.skip();
+        }
       }
-      if (transient)
-        s.notes.push_back(path + ":" + std::to_string(line) +
-                          ": transient solver settings are ignored; heatop solves the steady "
-                          "state with the first power value of every element");
     } else if (p.is_word("output")) {
       const int line = p.peek().line;
       while (!p.at_end()) p.skip();
@@ -514,6 +517,7 @@ YAML::Node make_layer(const Stack& s, const std::string& name, const Layer& l,
     n["kxy_W_per_mK"] = g(m.kx);
     n["kz_W_per_mK"] = g(m.kz);
   }
+  n["c_J_per_m3K"] = g(m.heat_capacity);
   // 3D-ICE gives each layer one cell; heatop resolves the layer with cells of <= 10 um.
   n["cells"] = std::clamp(static_cast<int>(std::ceil(l.thickness / 10e-6 - 1e-9)), 1, 10);
   (void)warnings;
@@ -568,6 +572,14 @@ ImportResult import_design(const std::string& stk_path) {
   const Stack s = read_stack(stk_path);
   ImportResult res;
   res.notes = s.notes;
+  if (s.transient)  // a warning, so that `heatop solve` on this stack says so
+    res.warnings.push_back(stk_path + ":" + std::to_string(s.solver_line) +
+                           ": the solver section asks for a transient run (step " + g(s.step) +
+                           " s, slot " + g(s.slot) +
+                           " s); a steady solve uses the first power values; run `heatop "
+                           "transient " +
+                           fs::path(stk_path).filename().string() +
+                           " -o DIR` for the temperature over the power slots");
   if (!s.top.present && !s.bottom.present)
     throw std::invalid_argument(stk_path +
                                 ":1: the stack has no heat sink ('top heat sink :' or "

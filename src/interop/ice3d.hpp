@@ -84,6 +84,11 @@ struct Stack {
   bool non_uniform = false;
   std::vector<StackItem> items;    // top first, as written
   std::vector<std::string> notes;  // sections read but not used (solver, output, ...)
+  // The solver section: "transient step dt, slot ts ;" and "initial temperature T ;".
+  bool transient = false;
+  double step = 0, slot = 0;  // s (transient only)
+  double t_initial = 0;       // K; 0 = not given
+  int solver_line = 0;
 };
 
 /// Parses a .stk file (not its floorplans). Throws std::invalid_argument "file:line: ..." for

@@ -219,8 +219,8 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
     const std::string lw = "layers[" + std::to_string(l) + "]";
     const YAML::Node n = layers[l];
     check_keys(c, n, lw,
-               {"name", "thickness_mm", "k_W_per_mK", "kxy_W_per_mK", "kz_W_per_mK", "cells",
-                "footprint_mm", "power_map", "power_blocks", "power_W"});
+               {"name", "thickness_mm", "k_W_per_mK", "kxy_W_per_mK", "kz_W_per_mK", "c_J_per_m3K",
+                "cells", "footprint_mm", "power_map", "power_blocks", "power_W"});
     model::Layer layer;
     layer.name = get_str(c, n, "name", lw, "layer" + std::to_string(l));
     layer.thickness = get_num(c, n, "thickness_mm", lw, 0, true) * 1e-3;
@@ -233,6 +233,13 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
       layer.k_z = get_num(c, n, "kz_W_per_mK", lw, 0, true);
     } else {
       c.fail(n, lw, "needs a conductivity: k_W_per_mK, or kxy_W_per_mK and kz_W_per_mK");
+    }
+    if (n["c_J_per_m3K"]) {
+      layer.heat_capacity = get_num(c, n, "c_J_per_m3K", lw, 0);
+      if (!(std::isfinite(layer.heat_capacity) && layer.heat_capacity > 0))
+        c.fail(n["c_J_per_m3K"], lw + ".c_J_per_m3K",
+               "volumetric heat capacity of layer '" + layer.name +
+                   "' must be positive and finite (J/(m^3 K)), got " + n["c_J_per_m3K"].Scalar());
     }
     layer.cells = get_int(c, n, "cells", lw, 0);
     if (n["cells"] && layer.cells < 1) c.fail(n["cells"], lw + ".cells", "must be >= 1");

@@ -98,6 +98,9 @@ void Design::validate() const {
     require(
         std::isfinite(l.k_z) && l.k_z > 0,
         where + ": through-plane conductivity must be positive, got " + num(l.k_z) + " W/(m K)");
+    require(l.heat_capacity == 0 || (std::isfinite(l.heat_capacity) && l.heat_capacity > 0),
+            where + ": c_J_per_m3K (volumetric heat capacity) must be positive and finite, got " +
+                num(l.heat_capacity) + " J/(m^3 K)");
     require(l.cells >= 0,
             where + ": cells must be >= 1 when given, got " + std::to_string(l.cells));
     if (l.has_footprint()) {

@@ -41,7 +41,10 @@ struct Layer {
   double k_xy = 0;       // in-plane conductivity, W/(m K)
   double k_z = 0;        // through-plane conductivity, W/(m K)
   int cells = 0;         // z cells in this layer; 0 = derived from grid.nz
-  PowerMap power;        // volumetric power, uniform through the thickness (optional)
+  /// Volumetric heat capacity rho * c_p, J/(m^3 K); 0 = not given (steady runs do not need
+  /// it; transient runs refuse layers without it).
+  double heat_capacity = 0;
+  PowerMap power;  // volumetric power, uniform through the thickness (optional)
   /// Lateral extent of the material, {x0, y0, w, h} in m; w <= 0 = the whole box. Outside it
   /// the layer is void (e.g. a die on a larger spreader). The layer's power map covers the
   /// footprint: tiles span it, block coordinates are relative to its (x0, y0) corner.

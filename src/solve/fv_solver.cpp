@@ -29,6 +29,15 @@ FvSolver::FvSolver(const fv::LayeredOperator& op, SolverConfig cfg)
 
 FvSolver::~FvSolver() = default;
 
+void FvSolver::update_capacity_shift() {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto* mg = dynamic_cast<Multigrid*>(pre_.get()))
+    mg->update_capacity_shift();
+  else if (cfg_.preconditioner == PreconditionerKind::jacobi && cfg_.method != Method::multigrid)
+    pre_ = std::make_unique<JacobiPreconditioner>(op_);
+  setup_seconds_ += since(t0);
+}
+
 const Multigrid* FvSolver::multigrid() const { return dynamic_cast<const Multigrid*>(pre_.get()); }
 
 SolveReport FvSolver::solve(const double* b, double* x) const { return solve(b, x, cfg_.options); }

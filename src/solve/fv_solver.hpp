@@ -24,6 +24,11 @@ class FvSolver {
   /// The same with other options (tolerance, iteration limit, callback).
   SolveReport solve(const double* b, double* x, const SolveOptions& options) const;
 
+  /// Transient runs: takes over the operator's current capacity shift (a in A + a C) in the
+  /// preconditioner (multigrid coarse levels and coarse factorization, or Jacobi's diagonal)
+  /// without rebuilding the hierarchy. Call after op.set_capacity_shift().
+  void update_capacity_shift();
+
   /// The multigrid hierarchy when the configuration uses one (method or preconditioner), else
   /// null: error estimates can run V-cycles on it.
   const Multigrid* multigrid() const;

@@ -102,6 +102,8 @@ struct Multigrid::Level {
   int bw = 0;
   std::vector<double> chol;
   std::vector<double> work;
+  std::vector<double> band0;  // transient: the assembled band before factorization ...
+  double band0_shift = 0;     // ... and the capacity shift it holds
 };
 
 Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : opt_(opt) {
@@ -158,6 +160,10 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     if (!can_y) yc = o.y();
     c->owned = std::make_unique<fv::LayeredOperator>(xc, yc, o.z(), o.cell_kxy(), o.cell_kz(),
                                                      o.bc(), o.cell_footprint());
+    if (!o.capacity_z().empty()) {  // transient: the same a C on every level
+      c->owned->set_capacity(o.capacity_z());
+      c->owned->set_capacity_shift(o.capacity_shift());
+    }
     c->op = c->owned.get();
     c->x_store.resize(c->op->size());
     c->b_store.resize(c->op->size());
@@ -166,6 +172,16 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     c->b = c->b_store.data();
     levels_.push_back(std::move(c));
   }
+  factor_coarsest();
+}
+
+void Multigrid::update_capacity_shift() {
+  const double a = levels_[0]->op->capacity_shift();
+  for (std::size_t l = 1; l < levels_.size(); ++l) levels_[l]->owned->set_capacity_shift(a);
+  factor_coarsest();
+}
+
+void Multigrid::factor_coarsest() {
   // Direct factorization of the coarsest level, assembled by probing the operator.
   Level& cl = *levels_.back();
   const auto& co = *cl.op;
@@ -177,24 +193,39 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
   cl.bw = nx * ny;
   const int w = cl.bw + 1;
   auto order = [&](int i, int j, int k) { return (k * nx + i) * ny + j; };
-  std::vector<double> a(static_cast<std::size_t>(n) * w, 0.0);
-  std::vector<double> e(n, 0.0), col(n);
-  for (int i = 0; i < nx; ++i)
-    for (int j = 0; j < ny; ++j)
-      for (int k = 0; k < nz; ++k) {
-        const std::size_t q = co.index(i, j, k);
-        e[q] = 1.0;
-        co.apply(e.data(), col.data());
-        e[q] = 0.0;
-        const int pq = order(i, j, k);
-        for (int i2 = 0; i2 < nx; ++i2)
-          for (int j2 = 0; j2 < ny; ++j2)
-            for (int k2 = 0; k2 < nz; ++k2) {
-              const double v = col[co.index(i2, j2, k2)];
-              const int pr = order(i2, j2, k2);
-              if (v != 0 && pr >= pq) a[static_cast<std::size_t>(pr) * w + (pr - pq)] = v;
-            }
-      }
+  std::vector<double> a;
+  if (!cl.band0.empty()) {
+    // A new capacity shift only moves the diagonal: reuse the probed band.
+    a = cl.band0;
+    const double da = co.capacity_shift() - cl.band0_shift;
+    for (int i = 0; i < nx; ++i)
+      for (int j = 0; j < ny; ++j)
+        for (int k = 0; k < nz; ++k)
+          a[static_cast<std::size_t>(order(i, j, k)) * w] += da * co.node_capacity(i, j, k);
+  } else {
+    a.assign(static_cast<std::size_t>(n) * w, 0.0);
+    std::vector<double> e(n, 0.0), col(n);
+    for (int i = 0; i < nx; ++i)
+      for (int j = 0; j < ny; ++j)
+        for (int k = 0; k < nz; ++k) {
+          const std::size_t q = co.index(i, j, k);
+          e[q] = 1.0;
+          co.apply(e.data(), col.data());
+          e[q] = 0.0;
+          const int pq = order(i, j, k);
+          for (int i2 = 0; i2 < nx; ++i2)
+            for (int j2 = 0; j2 < ny; ++j2)
+              for (int k2 = 0; k2 < nz; ++k2) {
+                const double v = col[co.index(i2, j2, k2)];
+                const int pr = order(i2, j2, k2);
+                if (v != 0 && pr >= pq) a[static_cast<std::size_t>(pr) * w + (pr - pq)] = v;
+              }
+        }
+    if (!co.capacity_z().empty()) {  // transient: keep the band for later shifts
+      cl.band0 = a;
+      cl.band0_shift = co.capacity_shift();
+    }
+  }
   // Banded Cholesky: L(r, c) stored at r * w + (r - c).
   auto L = [&](int r, int c) -> double& { return a[static_cast<std::size_t>(r) * w + (r - c)]; };
   for (int j = 0; j < n; ++j) {

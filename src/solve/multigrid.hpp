@@ -63,6 +63,10 @@ class Multigrid : public Preconditioner {
   /// Stand-alone solver: V-cycles on A x = b from the given x.
   SolveReport solve(const double* b, double* x, const SolveOptions& opt) const;
 
+  /// Transient runs: takes over the fine operator's current capacity shift (a in A + a C) on
+  /// every coarse level and refactors the coarsest one, without rebuilding the hierarchy.
+  void update_capacity_shift();
+
   int levels() const;
   /// Lateral node counts per level, finest first (for reports).
   std::vector<std::pair<int, int>> level_sizes() const;
@@ -71,6 +75,7 @@ class Multigrid : public Preconditioner {
   struct Level;
   void vcycle(std::size_t l) const;
   void smooth(std::size_t l, int sweeps, bool forward) const;
+  void factor_coarsest();
   MultigridOptions opt_;
   std::vector<std::unique_ptr<Level>> levels_;
 };
