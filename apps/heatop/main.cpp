@@ -10,6 +10,7 @@
 #include "import_command.hpp"
 #include "optimize_command.hpp"
 #include "solve_command.hpp"
+#include "transient_command.hpp"
 #ifdef HEATOP_WITH_TORCH
 #include "surrogate_commands.hpp"
 #endif
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   o->add_option("--set", opt.overrides,
                 "override a problem key, e.g. --set optimizer.evaluations=200");
 
+  const auto transient = heatop::app::add_transient_command(app);
+
 #ifdef HEATOP_WITH_TORCH
   heatop::app::SurrogateArgs surrogate;
   heatop::app::add_surrogate_commands(app, surrogate);
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
     if (const int rc = heatop::app::run_surrogate_command(surrogate, cmd); rc >= 0) return rc;
 #endif
     if (*s) return heatop::app::run_solve(solve, cmd);
+    if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
 #ifdef HEATOP_WITH_TORCH
     const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();

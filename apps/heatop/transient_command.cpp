@@ -1,0 +1,85 @@
+// `heatop transient`: load a design, read the trace, step in time, write the results folder.
+
+#include "transient_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "api/transient.hpp"
+#include "interop/importer.hpp"
+
+namespace heatop::app {
+
+std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
+  auto a = std::make_unique<TransientArgs>();
+  CLI::App* t = app.add_subcommand("transient",
+                                   "Temperature over time under a power trace (docs/transient.md)");
+  t->add_option("design", a->design, "design file (YAML) or 3D-ICE stack (.stk)")->required();
+  t->add_option("--trace", a->trace,
+                "power trace CSV: t_s and one column per power block (W) or layer:NAME / "
+                "face:top scale; a .stk without it uses its power values");
+  t->add_option("-o,--output", a->output, "output folder")->required();
+  t->add_option("--until", a->until, "end time in s (default: the end of the trace)");
+  t->add_option("--method", a->method, "be | bdf2 (default bdf2)");
+  t->add_option("--tol", a->tol, "local error tolerance per step in K (default 0.01)");
+  t->add_option("--dt", a->dt, "step in s: fixed steps without --tol, the largest step with it");
+  auto* every = t->add_option("--save-every", a->save_every, "seconds between field snapshots");
+  t->add_option("--save-at", a->save_at, "comma-separated snapshot times in s")->excludes(every);
+  t->add_option("--probe", a->probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
+  t->add_option("--initial", a->initial,
+                "initial state: a temperature in K, 'steady' (first power sample) or a T.npy");
+  t->add_option("--set", a->overrides, "override a design key, e.g. --set grid.nx=41");
+  t->add_option("--threads", a->threads, "OpenMP threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  a->command = t;
+  return a;
+}
+
+int run_transient(const TransientArgs& args, const std::string& command_line) {
+  api::TransientRequest req;
+  req.source_path = args.design;
+  req.trace_path = args.trace;
+  req.until = args.until;
+  req.stepper.method = heatop::parse(transient::kMethodNames, args.method, "--method");
+  const bool tol_given = args.command->count("--tol") > 0;
+  const bool dt_given = args.command->count("--dt") > 0;
+  req.stepper.tol = dt_given && !tol_given ? 0.0 : args.tol;
+  if (tol_given && !(args.tol > 0)) throw std::invalid_argument("--tol must be > 0 K");
+  req.stepper.dt = args.dt;
+  req.save_every = args.save_every;
+  if (args.command->count("--save-every") && !(args.save_every > 0))
+    throw std::invalid_argument("--save-every must be > 0 s");
+  if (!args.save_at.empty()) {
+    std::stringstream ss(args.save_at);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      try {
+        std::size_t used = 0;
+        req.save_at.push_back(std::stod(item, &used));
+        if (used != item.size()) throw std::invalid_argument(item);
+      } catch (const std::exception&) {
+        throw std::invalid_argument("--save-at: '" + item + "' is not a time in s");
+      }
+    }
+  }
+  req.initial = args.initial;
+  req.threads = args.threads;
+  std::vector<std::string> warnings;
+  const interop::DesignSource src{args.design, "", "", "", "", args.overrides};
+  const io::LoadedDesign loaded = interop::load_any_design(src, &warnings);
+  for (const auto& w : warnings)
+    if (w.find("asks for a transient run") == std::string::npos)
+      std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
+  api::RunInfo info{args.design, args.overrides, command_line, {}, ""};
+  if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
+  // Every input is checked before the output folder exists.
+  api::check_transient(loaded, req);
+  io::OutputDir out(args.output);
+  const api::TransientResult r = api::run_transient(loaded, req, out, info);
+  std::printf("%s\n", r.line.c_str());
+  return 0;
+}
+
+}  // namespace heatop::app

@@ -1,0 +1,54 @@
+#pragma once
+// A transient run end to end, as `heatop transient` does: the power trace (CSV, or a 3D-ICE
+// stack's power values), the initial state, adaptive time stepping (transient::Stepper) and the
+// results folder, written while the run proceeds (probes.csv and trace.csv one row per step,
+// field snapshots at the requested times). Nothing of size steps x nodes is kept in memory.
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "api/solve.hpp"
+#include "transient/stepper.hpp"
+#include "transient/trace.hpp"
+
+namespace heatop::api {
+
+struct TransientRequest {
+  std::string source_path;  // the design (.yaml or .stk): a .stk without trace_path uses
+                            // its power values and initial temperature
+  std::string trace_path;   // CSV trace (transient/trace.hpp)
+  double until = 0;         // s; 0 = the end of the trace
+  transient::StepperOptions stepper;
+  double save_every = 0;        // s between field snapshots; 0 = only the end
+  std::vector<double> save_at;  // s, snapshot times
+  /// Initial state: "" (uniform at the stack's initial temperature or the design's reference
+  /// temperature), "steady" (the steady state of the first power sample), a temperature in K,
+  /// or a .npy file of shape (nx, ny, nz) from an earlier run.
+  std::string initial;
+  int threads = 0;
+  /// Called after every accepted step with (t, t_end).
+  std::function<void(double, double)> progress;
+};
+
+struct TransientResult {
+  nlohmann::json summary;
+  transient::StepperStats stats;
+  double t_max = 0, t_max_time = 0;  // K, s: the hottest node over the run and when
+  std::array<double, 3> t_max_where_m{};
+  double wall_seconds = 0;
+  std::string line;  // the one-line report
+};
+
+/// Checks the request against the design (trace columns, times, heat capacities, --until,
+/// initial field) and throws std::invalid_argument before anything is written; then runs and
+/// writes the results into `out` and commits it.
+TransientResult run_transient(const io::LoadedDesign& loaded, const TransientRequest& request,
+                              io::OutputDir& out, const RunInfo& info);
+
+/// Reads and checks everything run_transient needs without running (the CLI calls it before
+/// creating the output folder, so that bad input leaves nothing behind).
+void check_transient(const io::LoadedDesign& loaded, const TransientRequest& request);
+
+}  // namespace heatop::api

@@ -1,0 +1,232 @@
+#include "transient/stepper.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace heatop::transient {
+
+namespace {
+
+std::string g(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+void StepperOptions::validate() const {
+  if (!std::isfinite(tol)) throw std::invalid_argument("--tol must be a finite number of kelvin");
+  if (tol <= 0 && !(dt > 0)) throw std::invalid_argument("fixed steps (no --tol) need --dt > 0");
+  if (!(dt >= 0) || !std::isfinite(dt)) throw std::invalid_argument("--dt must be >= 0 s");
+  if (!(dt_min > 0)) throw std::invalid_argument("the smallest step must be > 0 s");
+  if (!(solver_tol > 0 && solver_tol < 1))
+    throw std::invalid_argument("the step solver tolerance must lie in (0, 1)");
+}
+
+Stepper::Stepper(fv::System& sys, std::vector<double> cz, const solve::SolverConfig& cfg,
+                 StepperOptions opt)
+    : sys_(sys), opt_(opt) {
+  opt_.validate();
+  fv::LayeredOperator& op = *sys_.op;
+  op.set_capacity(std::move(cz));
+  op.set_capacity_shift(0.0);
+  cap_.assign(op.size(), 0.0);
+  for (int i = 0; i < op.nx(); ++i)
+    for (int j = 0; j < op.ny(); ++j)
+      for (int k = 0; k < op.nz(); ++k) cap_[op.index(i, j, k)] = op.node_capacity(i, j, k);
+  solver_ = std::make_unique<solve::FvSolver>(op, cfg);
+  solve_opt_ = cfg.options;
+  solve_opt_.rel_tol = std::min(cfg.options.rel_tol, opt_.solver_tol);
+  temp_.assign(op.size(), 0.0);
+}
+
+Stepper::~Stepper() = default;
+
+double Stepper::stored_energy(const std::vector<double>& t) const {
+  double e = 0;
+  for (std::size_t p = 0; p < t.size(); ++p) e += cap_[p] * t[p];
+  return e;
+}
+
+void Stepper::set_state(double t, std::vector<double> temperature) {
+  if (temperature.size() != sys_.op->size())
+    throw std::invalid_argument("transient: the state has " + std::to_string(temperature.size()) +
+                                " values for " + std::to_string(sys_.op->size()) + " nodes");
+  t_ = t;
+  temp_ = std::move(temperature);
+  restart_history();
+}
+
+void Stepper::set_power(std::vector<double> power) {
+  if (power.size() != sys_.op->size())
+    throw std::invalid_argument("transient: power vector of the wrong size");
+  sys_.power = std::move(power);
+  sys_.power_in = 0;
+  for (double p : sys_.power) sys_.power_in += p;
+  sys_.compose_rhs();
+  restart_history();
+}
+
+void Stepper::restart_history() {
+  // dT/dt = (b - A0 T) / C.
+  const std::size_t n = temp_.size();
+  std::vector<double> at(n);
+  apply_steady(temp_, at);
+  deriv_.assign(n, 0.0);
+  for (std::size_t p = 0; p < n; ++p)
+    if (cap_[p] > 0) deriv_[p] = (sys_.rhs[p] - at[p]) / cap_[p];
+  have_prev_ = false;
+  dt_next_ = 0;
+}
+
+void Stepper::apply_steady(const std::vector<double>& x, std::vector<double>& y) const {
+  // The steady operator A0 without the capacity shift: setting the fine operator's shift is a
+  // member assignment (the hierarchy keeps its own), restored before any solve.
+  fv::LayeredOperator& op = *sys_.op;
+  const double a = op.capacity_shift();
+  op.set_capacity_shift(0.0);
+  op.apply(x.data(), y.data());
+  op.set_capacity_shift(a);
+}
+
+void Stepper::set_shift(double a) {
+  if (a == sys_.op->capacity_shift()) return;
+  sys_.op->set_capacity_shift(a);
+  solver_->update_capacity_shift();
+  ++stats_.shift_updates;
+}
+
+int Stepper::solve(const std::vector<double>& rhs, std::vector<double>& x) {
+  const std::size_t n = x.size();
+  std::vector<double> r(n), delta(n, 0.0);
+  sys_.op->residual(rhs.data(), x.data(), r.data());
+  if (solve::norm2(n, r.data()) == 0) return 0;
+  const solve::SolveReport rep = solver_->solve(r.data(), delta.data(), solve_opt_);
+  if (rep.reason == "nan" || !solve::all_finite(n, delta.data()))
+    throw std::runtime_error("transient: the solver produced NaN or Inf at t = " + g(t_) + " s");
+  if (!rep.converged)
+    throw std::runtime_error("transient: the step solve at t = " + g(t_) + " s did not converge (" +
+                             rep.summary() + ")");
+  for (std::size_t p = 0; p < n; ++p) x[p] += delta[p];
+  return rep.iterations;
+}
+
+void Stepper::advance_to(double t_target, const std::function<void(const StepInfo&)>& on_step) {
+  const bool adaptive = opt_.tol > 0;
+  const std::size_t n = temp_.size();
+  std::vector<double> pred(n), hist(n), tnew(n), fnew(n), rhs(n);
+  const double eps = 1e-12 * std::max(1.0, std::abs(t_target));
+  while (t_target - t_ > eps) {
+    const double remaining = t_target - t_;
+    double dt;
+    if (!adaptive) {
+      dt = opt_.dt;
+    } else if (dt_next_ > 0) {
+      dt = dt_next_;
+    } else if (opt_.dt_initial > 0) {
+      dt = opt_.dt_initial;
+    } else {
+      double fmax = 0;
+      for (double f : deriv_) fmax = std::max(fmax, std::abs(f));
+      dt = fmax > 0 ? opt_.tol / fmax : remaining;
+    }
+    if (adaptive && opt_.dt > 0) dt = std::min(dt, opt_.dt);
+    dt = std::max(dt, opt_.dt_min);
+    const double proposed = dt;
+    bool last = false;
+    if (dt >= remaining * (1 - 1e-9)) {
+      dt = remaining;
+      last = true;
+    } else if (adaptive && 2 * dt > remaining) {
+      dt = 0.5 * remaining;  // two even steps instead of a tiny one at the end
+    }
+    const int order = opt_.method == Method::bdf2 && have_prev_ ? 2 : 1;
+    const double w = have_prev_ ? dt / dt_prev_ : 1.0;
+    // The step is solved for the increment x = T(n+1) - T(n), so that no term of size C T / dt
+    // (which cancels) enters: (A0 + a C) x = b - A0 T(n) + c2 C (T(n) - T(n-1)).
+    double a, c2 = 0, factor;
+    if (source_) {
+      source_(last ? t_target : t_ + dt, sys_.power);
+      sys_.power_in = 0;
+      for (double q : sys_.power) sys_.power_in += q;
+      sys_.compose_rhs();
+    }
+    apply_steady(temp_, hist);  // hist = A0 T(n) for now
+    if (order == 1) {
+      a = 1.0 / dt;
+      for (std::size_t p = 0; p < n; ++p) pred[p] = dt * deriv_[p];
+      factor = 0.5;
+    } else {
+      a = (1 + 2 * w) / ((1 + w) * dt);
+      c2 = w * w / ((1 + w) * dt);
+      const double hp = dt_prev_;
+      for (std::size_t p = 0; p < n; ++p) {
+        const double c = (prev_[p] - temp_[p] + deriv_[p] * hp) / (hp * hp);
+        pred[p] = deriv_[p] * dt + c * dt * dt;
+      }
+      const double kc = (1 + w) * (1 + w) / (6 * w * (1 + 2 * w)), kp = (1 + w) / (6 * w);
+      factor = kc / (kc + kp);
+    }
+    set_shift(a);
+    for (std::size_t p = 0; p < n; ++p) {
+      const double dprev = order == 2 ? temp_[p] - prev_[p] : 0.0;
+      rhs[p] = sys_.rhs[p] - hist[p] + c2 * cap_[p] * dprev;
+      hist[p] = c2 * dprev;  // f(n+1) = a x - hist
+      tnew[p] = cap_[p] > 0 ? pred[p] : 0.0;
+    }
+    const int its = solve(rhs, tnew);
+    stats_.iterations += its;
+    double err = 0;
+    for (std::size_t p = 0; p < n; ++p) {
+      fnew[p] = cap_[p] > 0 ? a * tnew[p] - hist[p] : 0.0;
+      if (cap_[p] > 0) err = std::max(err, std::abs(tnew[p] - pred[p]));
+    }
+    err *= factor;
+    const double expo = 1.0 / (order + 1);
+    if (adaptive && err > opt_.tol && dt > opt_.dt_min) {
+      ++stats_.rejected;
+      dt_next_ = std::max(opt_.dt_min, dt * std::max(0.2, 0.9 * std::pow(opt_.tol / err, expo)));
+      continue;
+    }
+    StepInfo info;
+    info.dt = dt;
+    info.order = order;
+    info.iterations = its;
+    info.error = err;
+    info.forced = adaptive && err > opt_.tol;
+    info.energy_in = dt * sys_.power_in;
+    for (std::size_t p = 0; p < n; ++p) tnew[p] += temp_[p];  // the increment -> T(n+1)
+    const auto out = sys_.op->heat_out(tnew.data(), sys_.power.data());
+    for (double q : out) info.energy_out += dt * q;
+    for (std::size_t p = 0; p < n; ++p) info.energy_stored += dt * cap_[p] * fnew[p];
+    const double scale = std::max({std::abs(info.energy_in), std::abs(info.energy_out),
+                                   std::abs(info.energy_stored), 1e-300});
+    info.balance_rel = std::abs(info.energy_in - info.energy_out - info.energy_stored) / scale;
+    prev_.swap(temp_);
+    temp_.swap(tnew);
+    deriv_.swap(fnew);
+    tnew.resize(n);  // held the (empty on the first step) previous state
+    fnew.resize(n);
+    dt_prev_ = dt;
+    have_prev_ = true;
+    t_ = last ? t_target : t_ + dt;
+    info.t = t_;
+    ++stats_.accepted;
+    stats_.forced += info.forced;
+    stats_.max_balance_rel = std::max(stats_.max_balance_rel, info.balance_rel);
+    stats_.dt_min_used = stats_.accepted == 1 ? dt : std::min(stats_.dt_min_used, dt);
+    stats_.dt_max_used = std::max(stats_.dt_max_used, dt);
+    if (adaptive) {
+      // Growth at most 2x per step (BDF2 stays zero-stable for ratios below 1 + sqrt(2)).
+      const double grow =
+          err > 0 ? std::clamp(0.9 * std::pow(opt_.tol / err, expo), 0.2, 2.0) : 2.0;
+      dt_next_ = std::max(dt * grow, std::min(proposed, 2.0 * dt));
+    }
+    if (on_step) on_step(info);
+  }
+}
+
+}  // namespace heatop::transient

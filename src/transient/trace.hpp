@@ -1,0 +1,46 @@
+#pragma once
+// Piecewise-constant power traces: sample s holds from times[s] until times[s + 1] (the last
+// one until the end of the run). Columns name what they drive:
+//   BLOCK, LAYER/BLOCK, top/BLOCK, bottom/BLOCK  the total power (W) of the design's power blocks
+//                                                of that name (split over same-named blocks in
+//                                                proportion to their area);
+//   layer:NAME, face:top, face:bottom            a scale factor on that layer's or face's whole
+//                                                power (map, blocks and power_W) of the design.
+// Every named power block of the design must be driven by a block column or a scale column of
+// its layer or face.
+
+#include <string>
+#include <vector>
+
+#include "model/design.hpp"
+
+namespace heatop::transient {
+
+struct PowerTrace {
+  std::vector<double> times;                // s, strictly increasing
+  std::vector<std::string> columns;         // see above
+  std::vector<std::vector<double>> values;  // [sample][column]
+  std::string source;                       // file name, for messages
+  /// The end of the last sample when the format defines one (3D-ICE slots), else 0.
+  double end = 0;
+};
+
+/// Reads a CSV trace: a header `t_s,<column>,...`, then one line per sample. Blank lines and
+/// lines starting with '#' are skipped. Throws std::runtime_error for I/O and
+/// std::invalid_argument "file:line: ..." for malformed lines, times that do not increase and
+/// NaN, infinite or negative values.
+PowerTrace read_trace_csv(const std::string& path);
+
+/// The power values of a 3D-ICE stack's floorplans as a trace: one column "DIE/ELEMENT" per
+/// floorplan element (DIE = the die's id in the stack, the name of its source layer in the
+/// imported design), one sample per slot. Throws std::invalid_argument naming file and line.
+PowerTrace ice3d_trace(const std::string& stk_path);
+
+/// Checks a trace against a design: columns that name nothing in the design, blocks no column
+/// drives, times, values. Throws std::invalid_argument naming the trace and the column.
+void validate_trace(const PowerTrace& trace, const model::Design& design);
+
+/// The design with the power of sample s (validate_trace first).
+model::Design design_at(const model::Design& base, const PowerTrace& trace, std::size_t s);
+
+}  // namespace heatop::transient

@@ -1,0 +1,337 @@
+// Transient analysis: the 1D step response against its series solution, observed temporal
+// orders of BE and BDF2 on a manufactured solution, energy balance per step, the steady state
+// reached by a long run, and the command line (good run, bad inputs).
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "api/solve.hpp"
+#include "fv/system.hpp"
+#include "io/design_file.hpp"
+#include "transient/stepper.hpp"
+#include "transient/trace.hpp"
+
+namespace fs = std::filesystem;
+using namespace heatop;
+
+namespace {
+
+io::LoadedDesign slab_design(int cells) {
+  return io::parse_design(
+      "name: slab\n"
+      "die: {size_mm: [10, 10]}\n"
+      "layers:\n"
+      "  - {name: si, thickness_mm: 0.5, k_W_per_mK: 130, c_J_per_m3K: 1.628e6, cells: " +
+          std::to_string(cells) +
+          "}\n"
+          "bottom: {type: power, power_W: 50}\n"
+          "top: {type: convective, h_W_per_m2K: 1.0e5, T_amb_K: 300}\n"
+          "grid: {nx: 2, ny: 2}\n",
+      "slab", ".");
+}
+
+// A small 3D stack with two blocks, for orders, balance and the steady limit.
+io::LoadedDesign stack_design() {
+  return io::parse_design(
+      "name: stack\n"
+      "die: {size_mm: [1, 1]}\n"
+      "layers:\n"
+      "  - {name: sink, thickness_mm: 0.3, k_W_per_mK: 390, c_J_per_m3K: 3.45e6}\n"
+      "  - name: die\n"
+      "    thickness_mm: 0.2\n"
+      "    k_W_per_mK: 120\n"
+      "    c_J_per_m3K: 1.63e6\n"
+      "    power_blocks:\n"
+      "      - {name: A, x_mm: 0.1, y_mm: 0.1, w_mm: 0.3, h_mm: 0.4, power_W: 0.6}\n"
+      "      - {name: B, x_mm: 0.6, y_mm: 0.5, w_mm: 0.3, h_mm: 0.3, power_W: 0.3}\n"
+      "bottom: {type: convective, h_W_per_m2K: 2.0e4, T_amb_K: 300}\n"
+      "top: {type: convective, h_W_per_m2K: 1.0e3, T_amb_K: 300}\n"
+      "grid: {nx: 9, ny: 9, nz: 9}\n"
+      "solver: {tol: 1.0e-12}\n",
+      "stack", ".");
+}
+
+std::vector<std::array<double, 2>> exact_slab() {
+  std::ifstream in(std::string(HEATOP_TEST_DATA) + "/transient/exact_1d_step_response.txt");
+  std::vector<std::array<double, 2>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '%') continue;
+    std::istringstream ss(line);
+    double t, t0, t1, tl;
+    ss >> t >> t0 >> t1 >> tl;
+    rows.push_back({t, t0});
+  }
+  return rows;
+}
+
+}  // namespace
+
+// 50 W/cm^2 switched on under a 500 um silicon slab: heatop's face temperature against the
+// series solution at every 0.1 ms up to 50 ms (3D-ICE: 0.037 K with 500 steps of 0.1 ms,
+// 0.004 K with 5,000 steps of 0.01 ms).
+TEST(Transient, SlabStepResponseMatchesSeriesSolution) {
+  const auto exact = exact_slab();
+  ASSERT_EQ(exact.size(), 500u);
+  for (auto method : {transient::Method::bdf2, transient::Method::be}) {
+    const io::LoadedDesign ld = slab_design(200);
+    const model::Grid grid = model::build_grid(ld.design);
+    fv::System sys = fv::discretize(ld.design, grid);
+    transient::StepperOptions opt;
+    opt.method = method;
+    opt.tol = method == transient::Method::bdf2 ? 2e-4 : 2e-5;
+    transient::Stepper st(sys, fv::capacity_per_area(ld.design, grid), ld.solver, opt);
+    st.set_state(0.0, std::vector<double>(grid.size(), 300.0));
+    double max_err = 0;
+    for (const auto& [t, t_exact] : exact) {
+      st.advance_to(t, nullptr);
+      max_err = std::max(max_err, std::abs(st.temperature()[grid.index(0, 0, 0)] - t_exact));
+    }
+    const auto& s = st.stats();
+    std::printf(
+        "slab %s tol %.0e K: max |T(z=0) - exact| = %.5f K over 500 times, %ld steps "
+        "(%ld rejected), %ld CG iterations, max step balance %.1e\n",
+        method == transient::Method::bdf2 ? "bdf2" : "be", opt.tol, max_err, s.accepted, s.rejected,
+        s.iterations, s.max_balance_rel);
+    if (method == transient::Method::bdf2) {
+      EXPECT_LE(max_err, 0.004);
+      EXPECT_LT(s.accepted + s.rejected, 5000);
+    }
+    EXPECT_LE(s.max_balance_rel, 1e-8);
+  }
+}
+
+// Manufactured solution T(t) = 300 + sin(2 pi t / P) g(x, y, z) on the discrete system: the
+// source is C T' + A T - b_boundary. Errors at t = P with fixed steps P/N.
+TEST(Transient, ObservedOrdersOnManufacturedSolution) {
+  const double period = 0.02;
+  for (auto method : {transient::Method::be, transient::Method::bdf2}) {
+    std::vector<double> errs;
+    for (int n : {20, 40, 80}) {
+      const io::LoadedDesign ld = stack_design();
+      const model::Grid grid = model::build_grid(ld.design);
+      fv::System sys = fv::discretize(ld.design, grid);
+      std::vector<double> g(grid.size());
+      for (int i = 0; i < grid.nx(); ++i)
+        for (int j = 0; j < grid.ny(); ++j)
+          for (int k = 0; k < grid.nz(); ++k)
+            g[grid.index(i, j, k)] =
+                2.0 + std::cos(3.0 * grid.x[i] / 1e-3) * std::sin(2.0 * grid.y[j] / 1e-3) +
+                grid.z[k] / 5e-4;
+      const double w = 2 * M_PI / period;
+      auto exact = [&](double t) {
+        std::vector<double> v(g.size());
+        for (std::size_t p = 0; p < g.size(); ++p) v[p] = 300.0 + std::sin(w * t) * g[p];
+        return v;
+      };
+      transient::StepperOptions opt;
+      opt.method = method;
+      opt.tol = 0;
+      opt.dt = period / n;
+      transient::Stepper st(sys, fv::capacity_per_area(ld.design, grid), ld.solver, opt);
+      const auto& cap = st.capacity();
+      fv::LayeredOperator& op = *sys.op;
+      auto source = [&](double t, std::vector<double>& p) {
+        const auto te = exact(t);
+        std::vector<double> at(te.size());
+        op.apply(te.data(), at.data());
+        const double a = op.capacity_shift();
+        p.resize(te.size());
+        for (std::size_t q = 0; q < te.size(); ++q)
+          p[q] = cap[q] * w * std::cos(w * t) * g[q] + (at[q] - a * cap[q] * te[q]) -
+                 sys.boundary_rhs[q];
+      };
+      st.set_state(0.0, exact(0.0));
+      std::vector<double> p0;
+      source(0.0, p0);
+      st.set_power(p0);
+      st.set_source(source);
+      st.advance_to(period, nullptr);
+      const auto te = exact(period);
+      double e = 0;
+      for (std::size_t q = 0; q < te.size(); ++q)
+        e = std::max(e, std::abs(st.temperature()[q] - te[q]));
+      errs.push_back(e);
+    }
+    const double o1 = std::log2(errs[0] / errs[1]), o2 = std::log2(errs[1] / errs[2]);
+    std::printf(
+        "%s: max error at t = P with P/20, P/40, P/80: %.3e %.3e %.3e K, observed "
+        "orders %.3f %.3f\n",
+        method == transient::Method::bdf2 ? "bdf2" : "be", errs[0], errs[1], errs[2], o1, o2);
+    if (method == transient::Method::bdf2) {
+      EXPECT_GE(o2, 1.9);
+    } else {
+      EXPECT_NEAR(o2, 1.0, 0.15);
+    }
+  }
+}
+
+// From a uniform start, a long adaptive run ends at the steady solution of `heatop solve`;
+// every step conserves energy.
+TEST(Transient, LongRunReachesSteadyState) {
+  const io::LoadedDesign ld = stack_design();
+  const api::SolveResult steady = api::solve_design(ld);
+  const model::Grid grid = model::build_grid(ld.design);
+  fv::System sys = fv::discretize(ld.design, grid);
+  transient::StepperOptions opt;
+  opt.tol = 1e-3;
+  transient::Stepper st(sys, fv::capacity_per_area(ld.design, grid), ld.solver, opt);
+  st.set_state(0.0, std::vector<double>(grid.size(), 300.0));
+  st.advance_to(20.0, nullptr);
+  double d = 0;
+  for (std::size_t p = 0; p < grid.size(); ++p)
+    d = std::max(d, std::abs(st.temperature()[p] - steady.field.values[p]));
+  const auto& s = st.stats();
+  std::printf(
+      "long run to 20 s: max |T - T_steady| = %.2e K, %ld steps (%ld rejected), dt "
+      "%.2e .. %.2e s, max step balance %.1e\n",
+      d, s.accepted, s.rejected, s.dt_min_used, s.dt_max_used, s.max_balance_rel);
+  EXPECT_LE(d, 1e-6);
+  EXPECT_LE(s.max_balance_rel, 1e-8);
+  EXPECT_LT(s.accepted, 2000);
+}
+
+TEST(Transient, HeatCapacityIsValidated) {
+  for (const char* bad : {"0", "-1.0e6", ".nan"}) {
+    try {
+      io::parse_design(std::string("die: {size_mm: [1, 1]}\nlayers:\n  - {name: die, "
+                                   "thickness_mm: 0.5, k_W_per_mK: 100, c_J_per_m3K: ") +
+                           bad + "}\ntop: {type: convective, h_W_per_m2K: 10}\n",
+                       "d", ".");
+      ADD_FAILURE() << "c_J_per_m3K " << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("c_J_per_m3K"), std::string::npos) << e.what();
+      if (std::string(bad) != ".nan")  // NaN fails as "not a finite number" at the key
+        EXPECT_NE(std::string(e.what()).find("'die'"), std::string::npos) << e.what();
+    }
+  }
+  // Missing heat capacity: steady is fine, transient names the layer.
+  const auto ld = io::parse_design(
+      "die: {size_mm: [1, 1]}\nlayers:\n  - {name: die, thickness_mm: 0.5, k_W_per_mK: 100}\n"
+      "top: {type: convective, h_W_per_m2K: 10}\n",
+      "d", ".");
+  try {
+    fv::capacity_per_area(ld.design, model::build_grid(ld.design));
+    ADD_FAILURE() << "no heat capacity accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'die'"), std::string::npos) << e.what();
+  }
+}
+
+// ---- the command line ----
+
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string output;
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(HEATOP_BIN) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof(buf), p)) r.output += buf;
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class TransientCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("heatop_tr_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::string design(const std::string& c = "c_J_per_m3K: 1.63e6") {
+    return write("d.yaml",
+                 "name: t\ndie: {size_mm: [1, 1]}\nlayers:\n"
+                 "  - {name: sink, thickness_mm: 0.3, k_W_per_mK: 390, c_J_per_m3K: 3.45e6}\n"
+                 "  - name: die\n    thickness_mm: 0.2\n    k_W_per_mK: 120\n    " +
+                     c +
+                     "\n    power_blocks:\n"
+                     "      - {name: A, x_mm: 0.1, y_mm: 0.1, w_mm: 0.3, h_mm: 0.4, power_W: 1}\n"
+                     "      - {name: B, x_mm: 0.6, y_mm: 0.5, w_mm: 0.3, h_mm: 0.3, power_W: 1}\n"
+                     "bottom: {type: convective, h_W_per_m2K: 2.0e4, T_amb_K: 300}\n"
+                     "grid: {nx: 7, ny: 7, nz: 6}\n");
+  }
+  void expect_fail(const std::string& args, const std::string& needle) {
+    const std::string out = (dir_ / "out").string();
+    const CliRun r = run("transient " + args + " -o " + out);
+    EXPECT_NE(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << "expected '" << needle << "' in\n"
+                                                        << r.output;
+    EXPECT_FALSE(fs::exists(out)) << args;
+  }
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(TransientCli, GoodRunWritesStreamedOutputs) {
+  const std::string d = design();
+  const std::string tr = write("tr.csv", "t_s,A,B\n0,1.0,0.2\n0.01,0.1,0.8\n0.02,0.5,0.5\n");
+  const std::string pr = write("p.csv", "x_mm,y_mm,z_mm\n0.25,0.3,0.5\n0.75,0.65,0.5\n");
+  const std::string out = (dir_ / "out").string();
+  const CliRun r = run("transient " + d + " --trace " + tr + " --until 0.03 --save-every 0.01 " +
+                       "--probe " + pr + " -o " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* f : {"probes.csv", "trace.csv", "T.pvd", "T_0.01.npy", "T_0.03.vti",
+                        "temperature_vs_time.png", "summary.json", "T.npy", "manifest.json"})
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  std::ifstream pin(fs::path(out) / "probes.csv");
+  std::string header;
+  std::getline(pin, header);
+  EXPECT_EQ(header, "t_s,p1_T_K,p2_T_K");
+  std::ifstream sin(fs::path(out) / "summary.json");
+  const auto s = nlohmann::json::parse(sin);
+  EXPECT_GT(s["steps"]["accepted"].get<int>(), 3);
+  EXPECT_LE(s["energy"]["max_step_balance_rel"].get<double>(), 1e-8);
+  EXPECT_NEAR(s["t_end_s"].get<double>(), 0.03, 1e-12);
+  EXPECT_GT(s["T_max_over_run_K"].get<double>(), 300.0);
+}
+
+TEST_F(TransientCli, BadInputsFailCleanly) {
+  const std::string d = design();
+  auto trace = [&](const std::string& text) { return write("tr.csv", text); };
+  expect_fail(d + " --trace " + trace("t_s,A,B\n0,1,1\n0.01,1,1\n0.01,2,2\n"), "does not increase");
+  expect_fail(d + " --trace " + trace("t_s,A,B,C\n0,1,1,1\n"), "column 'C' names no power block");
+  expect_fail(d + " --trace " + trace("t_s,A\n0,1\n0.01,2\n"), "no column for power block 'B'");
+  expect_fail(d + " --trace " + trace("t_s,A,B\n0,1,nan\n0.01,1,1\n"), "not a finite power");
+  expect_fail(d + " --trace " + trace("t_s,A,B\n0,1,-1\n0.01,1,1\n"), "not a finite power");
+  const std::string good = trace("t_s,A,B\n0.5,1,1\n1.0,1,2\n");
+  expect_fail(d + " --trace " + good + " --until 0.2", "is not after the first sample");
+  expect_fail(d + " --trace " + good + " --initial " + (dir_ / "none.npy").string(),
+              "cannot read the initial field");
+  // A field of the wrong shape (from another grid).
+  {
+    const std::string other = (dir_ / "other").string();
+    const CliRun r = run("solve " + d + " --set grid.nx=5 -o " + other);
+    ASSERT_EQ(r.code, 0) << r.output;
+    expect_fail(d + " --trace " + good + " --initial " + other + "/T.npy", "the field has shape");
+  }
+  expect_fail(design("c_J_per_m3K: 0") + " --trace " + good, "c_J_per_m3K");
+  expect_fail(design("c_J_per_m3K: -5") + " --trace " + good, "c_J_per_m3K");
+  expect_fail(design("cells: 2") + " --trace " + good, "give c_J_per_m3K");
+  expect_fail(d, "needs a power trace");
+}
