@@ -7,8 +7,10 @@ if(TARGET heatop_surrogate)
   gtest_discover_tests(test_surrogate PROPERTIES LABELS surrogate DISCOVERY_TIMEOUT 120)
 endif()
 
-# CLI end to end: train a tiny operator, predict a design at another resolution, evaluate it,
-# and refuse a design of another family (exit code 2 with a message).
+# CLI end to end, one ctest case per step so that a failure names its step: surrogate_cli.train
+# trains a tiny operator (the fixture surrogate_cli_model); every other step uses that model
+# read-only and writes its own output folder, so they can run in any order and in parallel.
+# The resume step works on a copy of the model.
 if(TARGET heatop_surrogate AND TARGET heatop)
   set(_cli_dir ${CMAKE_CURRENT_BINARY_DIR}/surrogate_cli)
   file(WRITE ${_cli_dir}/tiny.yaml
@@ -21,30 +23,57 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   file(WRITE ${_cli_dir}/other_chip.yaml
     "design: ${HEATOP_EXAMPLES}/c2_volumetric.yaml\npower_face: active\ntiles: [10, 10]\n"
     "blocks: [{name: A, size_tiles: [2, 2], power_W: 0.1}]\n")
-  add_test(NAME surrogate_cli_train_predict_eval
-    COMMAND sh -c "set -e; rm -rf m p r o o2 of oc o3; \
-      $<TARGET_FILE:heatop> train tiny.yaml -o m; \
-      test -f m/model.hnop; test -f m/train_log.csv; test -f m/validation.csv; \
-      $<TARGET_FILE:heatop> train tiny.yaml -o m --resume; \
-      $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
-      grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \
-      $<TARGET_FILE:heatop> eval m --design ${HEATOP_EXAMPLES}/c1_surface.yaml --maps ${HEATOP_EXAMPLES}/maps/map_c1.txt --grid 21x21x11 | grep -q 'mean rel. L2'; \
-      if $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c2_volumetric.yaml -o q 2> err.txt; then exit 1; fi; \
-      grep -q 'not of the family' err.txt; test ! -e q; \
-      grep -q '\"est_max_error_K\"' p/summary.json; grep -q '\"trusted\"' p/summary.json; \
-      test -f p/error.png; test -f p/error.vti; \
-      $<TARGET_FILE:heatop> predict m ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 --refine --tol 0.01 -o r; \
-      grep -q '\"reached\": true' r/summary.json; grep -q 'surrogate+fv-refinement' r/summary.json; \
-      $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o o; \
-      grep -q '\"final_peak_K_surrogate\"' o/summary.json; test -f o/floorplan.png; test -f o/convergence.png; \
-      $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks final --shortlist 2 --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o of; \
-      grep -q '\"checks\": \"final\"' of/summary.json; grep -q '\"shortlist\": 2' of/summary.json; grep -q '\"fv\": 2,' of/summary.json; grep -q '\"fv_error_estimates\": 0' of/summary.json; \
-      $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks corrected --set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]' -o oc; \
-      grep -q '\"checks\": \"corrected\"' oc/summary.json; grep -q '\"fv\": 0,' oc/summary.json; grep -q '\"estimate_corrected\": [1-9]' oc/summary.json; \
-      if $<TARGET_FILE:heatop> optimize ${HEATOP_EXAMPLES}/c3_placement.yaml --model m --checks sometimes -o o3 2> err3.txt; then exit 1; fi; \
-      grep -q 'checks' err3.txt; test ! -e o3; \
-      if $<TARGET_FILE:heatop> optimize other_chip.yaml --model m -o o2 2> err2.txt; then exit 1; fi; \
-      grep -q 'not of the family' err2.txt; test ! -e o2"
-    WORKING_DIRECTORY ${_cli_dir})
-  set_tests_properties(surrogate_cli_train_predict_eval PROPERTIES LABELS surrogate TIMEOUT 300)
+  set(_h $<TARGET_FILE:heatop>)
+  set(_ex ${HEATOP_EXAMPLES})
+  set(_opt "--set optimizer.evaluations=16 --set 'optimizer.eval_grid=[21, 21, 11]' --set 'verify_grid=[21, 21, 11]'")
+  # surrogate_cli_step(NAME SCRIPT [test properties]): the shell SCRIPT (set -e) in _cli_dir as
+  # the test surrogate_cli.NAME; without properties it requires the trained model.
+  function(surrogate_cli_step name script)
+    set(props ${ARGN})
+    if(NOT props)
+      set(props FIXTURES_REQUIRED surrogate_cli_model)
+    endif()
+    add_test(NAME surrogate_cli.${name} COMMAND sh -c "set -e; ${script}"
+             WORKING_DIRECTORY ${_cli_dir})
+    set_tests_properties(surrogate_cli.${name} PROPERTIES LABELS surrogate TIMEOUT 240 ${props})
+  endfunction()
+
+  surrogate_cli_step(train
+    "rm -rf m; ${_h} train tiny.yaml -o m; \
+     test -f m/model.hnop; test -f m/train_log.csv; test -f m/validation.csv"
+    FIXTURES_SETUP surrogate_cli_model)
+  surrogate_cli_step(resume
+    "rm -rf m_resume; cp -r m m_resume; ${_h} train tiny.yaml -o m_resume --resume; \
+     test -f m_resume/model.hnop")
+  surrogate_cli_step(predict
+    "rm -rf p; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
+     grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \
+     grep -q '\"est_max_error_K\"' p/summary.json; grep -q '\"trusted\"' p/summary.json; \
+     test -f p/error.png; test -f p/error.vti")
+  surrogate_cli_step(eval
+    "${_h} eval m --design ${_ex}/c1_surface.yaml --maps ${_ex}/maps/map_c1.txt --grid 21x21x11 > eval.txt; \
+     grep -q 'mean rel. L2' eval.txt")
+  surrogate_cli_step(refuse_other_family
+    "rm -rf q err.txt; if ${_h} predict m ${_ex}/c2_volumetric.yaml -o q 2> err.txt; then exit 1; fi; \
+     grep -q 'not of the family' err.txt; test ! -e q")
+  surrogate_cli_step(refine
+    "rm -rf r; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 --refine --tol 0.01 -o r; \
+     grep -q '\"reached\": true' r/summary.json; grep -q 'surrogate+fv-refinement' r/summary.json")
+  surrogate_cli_step(optimize_best
+    "rm -rf o; ${_h} optimize ${_ex}/c3_placement.yaml --model m ${_opt} -o o; \
+     grep -q '\"final_peak_K_surrogate\"' o/summary.json; test -f o/floorplan.png; test -f o/convergence.png")
+  surrogate_cli_step(optimize_final_shortlist
+    "rm -rf of; ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks final --shortlist 2 ${_opt} -o of; \
+     grep -q '\"checks\": \"final\"' of/summary.json; grep -q '\"shortlist\": 2' of/summary.json; \
+     grep -q '\"fv\": 2,' of/summary.json; grep -q '\"fv_error_estimates\": 0' of/summary.json")
+  surrogate_cli_step(optimize_corrected
+    "rm -rf oc; ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks corrected ${_opt} -o oc; \
+     grep -q '\"checks\": \"corrected\"' oc/summary.json; grep -q '\"fv\": 0,' oc/summary.json; \
+     grep -q '\"estimate_corrected\": [1-9]' oc/summary.json")
+  surrogate_cli_step(refuse_bad_checks
+    "rm -rf o3 err3.txt; if ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks sometimes -o o3 2> err3.txt; then exit 1; fi; \
+     grep -q 'checks' err3.txt; test ! -e o3")
+  surrogate_cli_step(refuse_other_chip
+    "rm -rf o2 err2.txt; if ${_h} optimize other_chip.yaml --model m -o o2 2> err2.txt; then exit 1; fi; \
+     grep -q 'not of the family' err2.txt; test ! -e o2")
 endif()
