@@ -178,6 +178,16 @@ std::vector<model::PowerMap> tile_maps(const DoubleArray& a, bool* batch) {
   if (rows < 1 || cols < 1) throw std::invalid_argument("power: empty tile map");
   std::vector<model::PowerMap> maps(B);
   const double* p = a.data();
+  // The one check a tile map from an array needs (its size is right by construction); done here
+  // because PowerMap::validate formats a message per tile (~0.7 us each).
+  for (py::ssize_t n = 0; n < B * rows * cols; ++n)
+    if (!std::isfinite(p[n])) {
+      const py::ssize_t t = n % (rows * cols);
+      throw std::invalid_argument(
+          "power: " + (*batch ? "map " + std::to_string(n / (rows * cols)) + ", " : std::string()) +
+          "tile (row " + std::to_string(t / cols) + ", col " + std::to_string(t % cols) + ") is " +
+          std::to_string(p[n]) + "; every power must be a finite number of watts");
+    }
   for (py::ssize_t b = 0; b < B; ++b) {
     maps[b].rows = static_cast<int>(rows);
     maps[b].cols = static_cast<int>(cols);
@@ -195,8 +205,21 @@ model::Design with_power(const PyDesign& d, const std::optional<DoubleArray>& po
   std::vector<model::PowerMap> maps = tile_maps(*power, &batch);
   if (batch) throw std::invalid_argument("power: expected one (rows, cols) tile map here");
   apply_power(out, std::move(maps[0]), target);
-  out.validate();
   return out;
+}
+
+// A solve result and the wall time of the api::solve_design call that made it.
+struct PySolveResult : api::SolveResult {
+  explicit PySolveResult(api::SolveResult r) : api::SolveResult(std::move(r)) {}
+  double cpp_seconds = 0;
+};
+
+std::shared_ptr<PySolveResult> solve_timed(const io::LoadedDesign& l,
+                                           const api::SolveRequest& req) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = std::make_shared<PySolveResult>(api::solve_design(l, req));
+  r->cpp_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,12 +523,12 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
       "Imports a 3D-ICE stack file (.stk) as a Design.");
 
   // ---- Solving ------------------------------------------------------------------------------
-  py::class_<api::SolveResult, std::shared_ptr<api::SolveResult>>(m, "SolveResult",
-                                                                  "The result of heatop.solve().")
+  py::class_<PySolveResult, std::shared_ptr<PySolveResult>>(m, "SolveResult",
+                                                            "The result of heatop.solve().")
       .def_property_readonly(
           "T",
           [](py::object self) {
-            const auto& r = self.cast<const api::SolveResult&>();
+            const auto& r = self.cast<const PySolveResult&>();
             return view(
                 r.field.values.data(),
                 {static_cast<py::ssize_t>(r.field.nx()), static_cast<py::ssize_t>(r.field.ny()),
@@ -516,50 +539,53 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
       .def_property_readonly(
           "x",
           [](py::object self) {
-            const auto& r = self.cast<const api::SolveResult&>();
+            const auto& r = self.cast<const PySolveResult&>();
             return view(r.field.x.data(), {static_cast<py::ssize_t>(r.field.x.size())}, self);
           },
           "node x coordinates (m)")
       .def_property_readonly(
           "y",
           [](py::object self) {
-            const auto& r = self.cast<const api::SolveResult&>();
+            const auto& r = self.cast<const PySolveResult&>();
             return view(r.field.y.data(), {static_cast<py::ssize_t>(r.field.y.size())}, self);
           },
           "node y coordinates (m)")
       .def_property_readonly(
           "z",
           [](py::object self) {
-            const auto& r = self.cast<const api::SolveResult&>();
+            const auto& r = self.cast<const PySolveResult&>();
             return view(r.field.z.data(), {static_cast<py::ssize_t>(r.field.z.size())}, self);
           },
           "node z coordinates (m)")
       .def_property_readonly(
-          "summary", [](const api::SolveResult& r) { return to_py(r.summary); },
+          "summary", [](const PySolveResult& r) { return to_py(r.summary); },
           "summary.json's content (statistics, energy balance, solver report) as a dict")
-      .def_property_readonly("converged", &api::SolveResult::converged)
+      .def_property_readonly("converged", [](const PySolveResult& r) { return r.converged(); })
       .def_property_readonly("iterations",
-                             [](const api::SolveResult& r) { return r.report.iterations; })
+                             [](const PySolveResult& r) { return r.report.iterations; })
       .def_property_readonly("rel_residual",
-                             [](const api::SolveResult& r) { return r.report.rel_residual; })
-      .def_property_readonly("solver_seconds",
-                             [](const api::SolveResult& r) { return r.report.seconds; })
+                             [](const PySolveResult& r) { return r.report.rel_residual; })
       .def_property_readonly(
-          "peak", [](const api::SolveResult& r) { return r.stats.t_max; }, "T_max (K)")
+          "cpp_seconds", [](const PySolveResult& r) { return r.cpp_seconds; },
+          "wall time of api::solve_design for this result (the C++ work of the call)")
+      .def_property_readonly("solver_seconds",
+                             [](const PySolveResult& r) { return r.report.seconds; })
+      .def_property_readonly(
+          "peak", [](const PySolveResult& r) { return r.stats.t_max; }, "T_max (K)")
       .def_property_readonly(
           "hotspot",
-          [](const api::SolveResult& r) {
+          [](const PySolveResult& r) {
             return py::make_tuple(r.stats.hotspot_m[0], r.stats.hotspot_m[1], r.stats.hotspot_m[2]);
           },
           "where T_max sits (m)")
       .def_property_readonly(
-          "energy_balance", [](const api::SolveResult& r) { return r.balance.rel_mismatch; },
+          "energy_balance", [](const PySolveResult& r) { return r.balance.rel_mismatch; },
           "|power in - heat out| / power in")
       .def_property_readonly("shape",
-                             [](const api::SolveResult& r) {
+                             [](const PySolveResult& r) {
                                return py::make_tuple(r.field.nx(), r.field.ny(), r.field.nz());
                              })
-      .def("__repr__", [](const api::SolveResult& r) {
+      .def("__repr__", [](const PySolveResult& r) {
         return "<heatop.SolveResult T_max " + std::to_string(r.stats.t_max) + " K, " +
                std::to_string(r.report.iterations) + " iterations, " +
                (r.report.converged ? "converged" : "not converged") + ">";
@@ -571,7 +597,7 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         api::SolveRequest req;
         req.threads = threads;
         py::gil_scoped_release nogil;
-        return std::make_shared<api::SolveResult>(api::solve_design(d.loaded, req));
+        return solve_timed(d.loaded, req);
       },
       py::arg("design"), py::arg("threads") = 0);
   m.def(
@@ -585,33 +611,19 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         for (auto& map : maps) {
           designs.push_back(d.loaded);
           apply_power(designs.back().design, std::move(map), target);
-          designs.back().design.validate();
         }
-        std::vector<std::shared_ptr<api::SolveResult>> out;
+        std::vector<std::shared_ptr<PySolveResult>> out;
         {
           py::gil_scoped_release nogil;
           api::SolveRequest req;
           req.threads = threads;
-          for (const auto& l : designs)
-            out.push_back(std::make_shared<api::SolveResult>(api::solve_design(l, req)));
+          for (const auto& l : designs) out.push_back(solve_timed(l, req));
         }
         if (!batch) return py::cast(out[0]);
         return py::cast(out);
       },
       py::arg("design"), py::arg("power"), py::arg("power_target") = "top", py::arg("threads") = 0);
 
-  // For bench/python_overhead.py: the C++ time of `repeats` solve_design calls, no Python in
-  // between (seconds per call).
-  m.def(
-      "_bench_solve",
-      [](const PyDesign& d, int repeats) {
-        py::gil_scoped_release nogil;
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int r = 0; r < repeats; ++r) api::solve_design(d.loaded);
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
-               repeats;
-      },
-      py::arg("design"), py::arg("repeats") = 100);
   m.def(
       "_fv_system",
       [](const PyDesign& d, const std::optional<DoubleArray>& power, const std::string& target) {

@@ -107,6 +107,8 @@ def test_power_targets(c1):
         heatop.solve(c1, power=np.ones(5))
     with pytest.raises(ValueError):
         heatop.solve(c1, power=np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match=r"map 1, tile \(row 0, col 1\) is inf"):
+        heatop.solve(c1, power=np.array([np.ones((2, 2)), [[1, np.inf], [1, 1]]]))
 
 
 def test_threads_argument(c1):
