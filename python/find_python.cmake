@@ -24,6 +24,12 @@ if(NOT Python3_EXECUTABLE)
   unset(_heatop_path_python3 CACHE)
 endif()
 if(Python3_EXECUTABLE)
+  execute_process(COMMAND "${Python3_EXECUTABLE}" -c "import numpy, scipy, pytest"
+                  RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT _rc EQUAL 0)
+    message(WARNING "${Python3_EXECUTABLE} cannot import numpy, scipy and pytest: the heatop "
+                    "module needs NumPy, its tests (ctest -L python) SciPy and pytest")
+  endif()
   find_package(Python3 QUIET COMPONENTS Interpreter Development.Module)
   if(Python3_FOUND)
     # pybind11 uses the Python found above (its FindPython mode).
