@@ -97,28 +97,39 @@ py::array owning(std::vector<double>&& v, std::vector<py::ssize_t> shape) {
 // Designs
 
 // A design plus how to rebuild it: Design.set() re-loads the source with all overrides so far,
-// exactly as `heatop solve FILE --set a --set b` would.
+// exactly as `heatop solve FILE --set a --set b` would. The loaded design is an immutable
+// snapshot: calls that run without the GIL hold their own reference, set() swaps it.
 struct PyDesign {
   bool from_text = false;
   interop::DesignSource source;        // from_text == false: a file, .stk or HotSpot model
   std::string text, name, base_dir;    // from_text == true
   std::vector<std::string> overrides;  // "key=value", in order
-  io::LoadedDesign loaded;
+  std::shared_ptr<const io::LoadedDesign> snapshot;
   std::vector<std::string> warnings;  // the importer's
 
-  void reload(const std::vector<std::string>& ov) {
-    std::vector<std::string> w;
-    io::LoadedDesign l;
+  const io::LoadedDesign& loaded() const { return *snapshot; }
+
+  struct Loaded {
+    std::shared_ptr<const io::LoadedDesign> design;
+    std::vector<std::string> warnings;
+  };
+  // Loads the source with overrides `ov` (reads only members fixed at construction).
+  Loaded load(const std::vector<std::string>& ov) const {
+    Loaded l;
     if (from_text) {
-      l = io::parse_design(text, name, base_dir, ov);
+      l.design =
+          std::make_shared<const io::LoadedDesign>(io::parse_design(text, name, base_dir, ov));
     } else {
       interop::DesignSource s = source;
       s.overrides = ov;
-      l = interop::load_any_design(s, &w);
+      l.design = std::make_shared<const io::LoadedDesign>(interop::load_any_design(s, &l.warnings));
     }
-    loaded = std::move(l);
-    warnings = std::move(w);
-    overrides = ov;
+    return l;
+  }
+  void assign(Loaded l, std::vector<std::string> ov) {
+    snapshot = std::move(l.design);
+    warnings = std::move(l.warnings);
+    overrides = std::move(ov);
   }
 };
 
@@ -126,8 +137,12 @@ std::shared_ptr<PyDesign> load_source(const interop::DesignSource& src) {
   auto d = std::make_shared<PyDesign>();
   d->source = src;
   d->source.overrides.clear();
-  py::gil_scoped_release nogil;
-  d->reload(src.overrides);
+  PyDesign::Loaded l;
+  {
+    py::gil_scoped_release nogil;
+    l = d->load(src.overrides);
+  }
+  d->assign(std::move(l), src.overrides);
   return d;
 }
 
@@ -199,7 +214,7 @@ std::vector<model::PowerMap> tile_maps(const DoubleArray& a, bool* batch) {
 // The design, with a tile map from Python in place when one is given (see apply_power).
 model::Design with_power(const PyDesign& d, const std::optional<DoubleArray>& power,
                          const std::string& target) {
-  model::Design out = d.loaded.design;
+  model::Design out = d.loaded().design;
   if (!power) return out;
   bool batch = false;
   std::vector<model::PowerMap> maps = tile_maps(*power, &batch);
@@ -353,10 +368,11 @@ py::tuple refine_field(const PyDesign& d, const DoubleArray& t, double tol_K,
   const double* p = field_data(t, g, "refine");
   std::vector<double> v(p, p + g.size());
   trust::RefineToErrorResult r;
+  const solve::SolverConfig solver = d.loaded().solver;
   {
     py::gil_scoped_release nogil;
     const fv::System sys = fv::discretize(design, g);
-    r = trust::refine_to_error(sys, v, d.loaded.solver, tol_K);
+    r = trust::refine_to_error(sys, v, solver, tol_K);
   }
   py::dict info;
   info["iterations"] = r.iterations;
@@ -407,38 +423,38 @@ PYBIND11_MODULE(_core, m) {
 
 Create with heatop.load_design(), heatop.design_from_dict() or the importers. Quantities are SI
 (m, W, K). set() overrides any design-file key as `heatop solve --set` does.)")
-      .def_property_readonly("name", [](const PyDesign& d) { return d.loaded.design.name; })
+      .def_property_readonly("name", [](const PyDesign& d) { return d.loaded().design.name; })
       .def_property_readonly(
-          "lx", [](const PyDesign& d) { return d.loaded.design.lx; }, "die width (m)")
+          "lx", [](const PyDesign& d) { return d.loaded().design.lx; }, "die width (m)")
       .def_property_readonly(
-          "ly", [](const PyDesign& d) { return d.loaded.design.ly; }, "die length (m)")
+          "ly", [](const PyDesign& d) { return d.loaded().design.ly; }, "die length (m)")
       .def_property_readonly(
-          "lz", [](const PyDesign& d) { return d.loaded.design.lz(); }, "stack height (m)")
+          "lz", [](const PyDesign& d) { return d.loaded().design.lz(); }, "stack height (m)")
       .def_property_readonly(
           "shape",
           [](const PyDesign& d) {
-            const model::Grid g = design_grid(d.loaded.design);
+            const model::Grid g = design_grid(d.loaded().design);
             return py::make_tuple(g.nx(), g.ny(), g.nz());
           },
           "node grid (nx, ny, nz) of a solve")
       .def_property_readonly("layer_names",
                              [](const PyDesign& d) {
                                std::vector<std::string> n;
-                               for (const auto& l : d.loaded.design.layers) n.push_back(l.name);
+                               for (const auto& l : d.loaded().design.layers) n.push_back(l.name);
                                return n;
                              })
       .def_property_readonly(
-          "total_power", [](const PyDesign& d) { return d.loaded.design.total_power(); }, "W")
+          "total_power", [](const PyDesign& d) { return d.loaded().design.total_power(); }, "W")
       .def_property_readonly(
           "reference_temperature",
-          [](const PyDesign& d) { return model::reference_temperature(d.loaded.design); }, "K")
-      .def_property_readonly("path", [](const PyDesign& d) { return d.loaded.path; })
+          [](const PyDesign& d) { return model::reference_temperature(d.loaded().design); }, "K")
+      .def_property_readonly("path", [](const PyDesign& d) { return d.loaded().path; })
       .def_property_readonly("overrides", [](const PyDesign& d) { return d.overrides; })
       .def_property_readonly(
           "warnings", [](const PyDesign& d) { return d.warnings; },
           "what an importer could not model")
       .def_property_readonly(
-          "effective_yaml", [](const PyDesign& d) { return io::to_yaml(d.loaded.effective); },
+          "effective_yaml", [](const PyDesign& d) { return io::to_yaml(d.loaded().effective); },
           "the design tree after overrides, as YAML")
       .def(
           "_set",
@@ -458,15 +474,19 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
               }
             }
             ov.push_back(assignment);
-            py::gil_scoped_release nogil;
-            d.reload(ov);
+            PyDesign::Loaded l;
+            {
+              py::gil_scoped_release nogil;
+              l = d.load(ov);
+            }
+            d.assign(std::move(l), std::move(ov));
           },
           py::arg("assignment"))
       .def("copy", [](const PyDesign& d) { return std::make_shared<PyDesign>(d); })
       .def("__repr__", [](const PyDesign& d) {
-        const model::Grid g = design_grid(d.loaded.design);
-        return "<heatop.Design '" + d.loaded.design.name + "' " +
-               std::to_string(d.loaded.design.layers.size()) + " layers, grid " +
+        const model::Grid g = design_grid(d.loaded().design);
+        return "<heatop.Design '" + d.loaded().design.name + "' " +
+               std::to_string(d.loaded().design.layers.size()) + " layers, grid " +
                std::to_string(g.nx()) + "x" + std::to_string(g.ny()) + "x" +
                std::to_string(g.nz()) + ">";
       });
@@ -489,8 +509,12 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         d->text = text;
         d->name = name;
         d->base_dir = base_dir;
-        py::gil_scoped_release nogil;
-        d->reload({});
+        PyDesign::Loaded l;
+        {
+          py::gil_scoped_release nogil;
+          l = d->load({});
+        }
+        d->assign(std::move(l), {});
         return d;
       },
       py::arg("text"), py::arg("name"), py::arg("base_dir"));
@@ -596,8 +620,9 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
       [](const PyDesign& d, int threads) {
         api::SolveRequest req;
         req.threads = threads;
+        const auto snap = d.snapshot;
         py::gil_scoped_release nogil;
-        return solve_timed(d.loaded, req);
+        return solve_timed(*snap, req);
       },
       py::arg("design"), py::arg("threads") = 0);
   m.def(
@@ -609,7 +634,7 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         std::vector<io::LoadedDesign> designs;
         designs.reserve(maps.size());
         for (auto& map : maps) {
-          designs.push_back(d.loaded);
+          designs.push_back(d.loaded());
           apply_power(designs.back().design, std::move(map), target);
         }
         std::vector<std::shared_ptr<PySolveResult>> out;
@@ -643,7 +668,7 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         out["b"] = to_array(std::move(sys.rhs));
         out["power"] = to_array(std::move(sys.power));
         out["power_in"] = sys.power_in;
-        out["reference_temperature"] = model::reference_temperature(d.loaded.design);
+        out["reference_temperature"] = model::reference_temperature(d.loaded().design);
         if (sys.op->has_footprints()) {
           std::vector<double> act(sys.grid.size());
           for (int i = 0; i < sys.grid.nx(); ++i)
@@ -772,7 +797,7 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
             std::vector<model::PowerMap> pm = tile_maps(maps, &batch);
             const surrogate::Problem& prob = s.model->problem();
             const std::size_t idx = map_input(prob.config(), input);
-            const model::Design base = design ? design->loaded.design : prob.base();
+            const model::Design base = design ? design->loaded().design : prob.base();
             const model::Grid g = design_grid(base);
             const std::size_t n = g.size(), B = pm.size();
             std::vector<double> t(B * n), err(B, NAN);
@@ -808,11 +833,12 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
       .def(
           "predict_design",
           [](PySurrogate& s, const PyDesign& d) {
-            const model::Grid g = design_grid(d.loaded.design);
+            const auto snap = d.snapshot;
+            const model::Grid g = design_grid(snap->design);
             std::vector<double> t;
             {
               py::gil_scoped_release nogil;
-              t = s.model->predict(d.loaded.design, g).values;
+              t = s.model->predict(snap->design, g).values;
             }
             return owning(std::move(t), {g.nx(), g.ny(), g.nz()});
           },

@@ -116,3 +116,21 @@ def test_threads_argument(c1):
     assert r.summary["solver"]["threads"] == 1
     ref = heatop.solve(c1)
     np.testing.assert_allclose(r.T, ref.T, rtol=0, atol=1e-9)
+
+
+def test_solves_from_python_threads(c1):
+    """Solves release the GIL; results from 4 threads equal sequential ones, while the main
+    thread keeps re-loading a copy of the design (set() without the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    maps = rng.uniform(0, 0.01, size=(4, 20, 20))
+    seq = [heatop.solve(c1, power=m).T.copy() for m in maps]
+    other = c1.copy()
+    with ThreadPoolExecutor(4) as ex:
+        futs = [ex.submit(heatop.solve, c1, m) for m in maps]
+        for n in range(5):
+            other.set("layers.0.k_W_per_mK", 100 + n)
+        par = [f.result().T for f in futs]
+    for a, b in zip(seq, par):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
