@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: formatting check, Release build + every test, then an ASan/UBSan build that
-# runs the solver and I/O tests again.
+# runs the solver and I/O tests (design files included) and the importers' mangled-input test
+# (label fuzz) again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,8 +11,8 @@ clang-format --dry-run -Werror $files
 echo "== Release build and tests"
 scripts/build.sh
 (cd build && ctest --output-on-failure -j2)
-echo "== ASan/UBSan build: solver and I/O tests"
+echo "== ASan/UBSan build: solver, I/O and mangled-input tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHEATOP_SANITIZE=ON -DHEATOP_BUILD_BENCH=OFF -DHEATOP_WITH_TORCH=OFF >/dev/null
-cmake --build build-asan -j"$(nproc)" --target test_solver test_io
+cmake --build build-asan -j"$(nproc)" --target test_solver test_io test_design_file test_interop
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure -L 'solver|io' -j2)
+   ctest --output-on-failure -L 'solver|io|fuzz' -j2)
