@@ -2,47 +2,51 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "interop/export_formats.hpp"
+#include "solve/fv_solver.hpp"
 #include "solve/solver.hpp"
 
 namespace heatop::api {
 
 using nlohmann::json;
 
-SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req) {
-  const model::Design& d = loaded.design;
-  if (req.threads > 0) omp_set_num_threads(req.threads);
-  // Refuse grids that do not fit before allocating anything of size N.
-  const std::size_t nodes =
-      static_cast<std::size_t>(d.grid.nx) * d.grid.ny * std::max<std::size_t>(d.grid.nz, 2);
-  check_memory(nodes);
-  SolveResult r;
-  r.grid = model::build_grid(d);
-  const model::Grid& grid = r.grid;
-  check_memory(grid.size());
+namespace {
 
-  fv::System sys = fv::discretize(d, grid);
-  std::vector<double> t;
-  if (req.initial.empty()) {
-    t.assign(grid.size(), model::reference_temperature(d));
-  } else {
-    if (req.initial.size() != grid.size())
-      throw std::invalid_argument("the initial field has " + std::to_string(req.initial.size()) +
-                                  " values, but the grid has " + std::to_string(grid.size()) +
-                                  " nodes (" + std::to_string(grid.nx()) + " x " +
-                                  std::to_string(grid.ny()) + " x " + std::to_string(grid.nz()) +
-                                  ")");
-    t = req.initial;
-  }
-  r.report = solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
+// Refuses grids that do not fit before anything of size N is allocated.
+void check_design_memory(const model::Design& d) {
+  check_memory(static_cast<std::size_t>(d.grid.nx) * d.grid.ny *
+               std::max<std::size_t>(d.grid.nz, 2));
+}
+
+std::vector<double> initial_field(const model::Design& d, const model::Grid& grid,
+                                  const SolveRequest& req) {
+  if (req.initial.empty()) return std::vector<double>(grid.size(), model::reference_temperature(d));
+  if (req.initial.size() != grid.size())
+    throw std::invalid_argument("the initial field has " + std::to_string(req.initial.size()) +
+                                " values, but the grid has " + std::to_string(grid.size()) +
+                                " nodes (" + std::to_string(grid.nx()) + " x " +
+                                std::to_string(grid.ny()) + " x " + std::to_string(grid.nz()) +
+                                ")");
+  return req.initial;
+}
+
+// Everything after the solve: NaN check, energy balance, void masking, statistics, summary.
+SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::vector<double> t,
+                   const solve::SolveReport& report) {
+  const model::Design& d = loaded.design;
+  SolveResult r;
+  r.grid = sys.grid;
+  r.report = report;
   if (!solve::all_finite(t.size(), t.data()) || r.report.reason == "nan")
     throw std::runtime_error("the solver produced NaN or Inf (" + r.report.summary() +
                              "); check the design's values");
   r.balance = fv::energy_balance(sys, t);
+  const model::Grid& grid = r.grid;
   // Nodes in void regions (outside every layer footprint around them) carry no temperature.
   if (sys.op->has_footprints())
     for (int i = 0; i < grid.nx(); ++i)
@@ -69,6 +73,88 @@ SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req
                  {"threads", r.threads},         {"history", rep.history}};
   add_field_summary(r.stats, grid, r.void_nodes, s);
   return r;
+}
+
+bool same_layers(const model::Design& a, const model::Design& b) {
+  if (a.layers.size() != b.layers.size()) return false;
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    const auto &x = a.layers[l], &y = b.layers[l];
+    if (x.thickness != y.thickness || x.k_xy != y.k_xy || x.k_z != y.k_z || x.cells != y.cells ||
+        x.footprint != y.footprint)
+      return false;
+  }
+  return true;
+}
+
+// What may differ within a batch: the power maps (and names); nothing the operator depends on.
+std::string difference(const io::LoadedDesign& a, const io::LoadedDesign& b) {
+  const model::Design &x = a.design, &y = b.design;
+  if (x.lx != y.lx || x.ly != y.ly) return "the die size";
+  if (!same_layers(x, y)) return "the layers (thickness, conductivity, cells or footprint)";
+  for (int f = 0; f < model::kNumFaces; ++f) {
+    const auto &p = x.faces[f], &q = y.faces[f];
+    const bool conv_p = p.type == model::BcType::kConvective || p.type == model::BcType::kPower;
+    const bool conv_q = q.type == model::BcType::kConvective || q.type == model::BcType::kPower;
+    if ((p.type == model::BcType::kFixed) != (q.type == model::BcType::kFixed) ||
+        (conv_p ? p.h : 0) != (conv_q ? q.h : 0) || p.t_amb != q.t_amb || p.t_fixed != q.t_fixed)
+      return std::string("the boundary condition of face ") + model::face_name(f);
+  }
+  if (x.grid.nx != y.grid.nx || x.grid.ny != y.grid.ny || x.grid.nz != y.grid.nz ||
+      x.grid.x_nodes != y.grid.x_nodes || x.grid.y_nodes != y.grid.y_nodes ||
+      x.grid.z_nodes != y.grid.z_nodes)
+    return "the grid";
+  if (a.solver.method != b.solver.method || a.solver.preconditioner != b.solver.preconditioner ||
+      a.solver.options.rel_tol != b.solver.options.rel_tol ||
+      a.solver.options.max_iterations != b.solver.options.max_iterations ||
+      a.solver.options.restart != b.solver.options.restart)
+    return "the solver settings";
+  return "";
+}
+
+}  // namespace
+
+SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req) {
+  const model::Design& d = loaded.design;
+  if (req.threads > 0) omp_set_num_threads(req.threads);
+  check_design_memory(d);
+  const model::Grid grid = model::build_grid(d);
+  check_memory(grid.size());
+  const fv::System sys = fv::discretize(d, grid);
+  std::vector<double> t = initial_field(d, grid, req);
+  const solve::SolveReport rep =
+      solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
+  return finish(loaded, sys, std::move(t), rep);
+}
+
+std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& designs,
+                                       const SolveRequest& req) {
+  std::vector<SolveResult> out;
+  if (designs.empty()) return out;
+  for (std::size_t i = 1; i < designs.size(); ++i) {
+    const std::string what = difference(designs[0], designs[i]);
+    if (!what.empty())
+      throw std::invalid_argument("batch: design " + std::to_string(i) + " ('" +
+                                  designs[i].design.name + "') differs from design 0 in " + what +
+                                  "; a batch may differ only in its power maps");
+  }
+  if (req.threads > 0) omp_set_num_threads(req.threads);
+  const io::LoadedDesign& first = designs[0];
+  check_design_memory(first.design);
+  const model::Grid grid = model::build_grid(first.design);
+  check_memory(grid.size());
+  fv::System sys = fv::discretize(first.design, grid);
+  const auto t0 = std::chrono::steady_clock::now();
+  const solve::FvSolver solver(*sys.op, first.solver);
+  const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.reserve(designs.size());
+  for (std::size_t i = 0; i < designs.size(); ++i) {
+    if (i > 0) fv::set_power(sys, designs[i].design);
+    std::vector<double> t = initial_field(designs[i].design, grid, req);
+    solve::SolveReport rep = solver.solve(sys.rhs.data(), t.data());
+    if (i == 0) rep.seconds += setup;  // the one-time set-up is reported with the first solve
+    out.push_back(finish(designs[i], sys, std::move(t), rep));
+  }
+  return out;
 }
 
 void write_solve_results(io::OutputDir& out, const SolveResult& r, const io::LoadedDesign& loaded,

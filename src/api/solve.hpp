@@ -42,6 +42,14 @@ struct SolveResult {
 /// converged() == false (the caller decides: the CLI writes the results and exits 3).
 SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& request = {});
 
+/// Solves designs that differ only in their power (a batch of power maps on one design), with
+/// one discretization and one solver (multigrid hierarchy) for all of them; every solve starts
+/// from the same initial guess as solve_design, so each result equals solve_design's to the
+/// solver tolerance. Throws std::invalid_argument naming the first design that differs from the
+/// first in anything but power (geometry, materials, boundaries, grid, solver settings).
+std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& designs,
+                                       const SolveRequest& request = {});
+
 /// Where a run came from, for manifest.json.
 struct RunInfo {
   std::string design_path;
