@@ -10,10 +10,8 @@
 #include "import_command.hpp"
 #include "optimize_command.hpp"
 #include "solve_command.hpp"
-#include "transient_command.hpp"
-#ifdef HEATOP_WITH_TORCH
 #include "surrogate_commands.hpp"
-#endif
+#include "transient_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"heatop: fast, trustworthy thermal simulation of 3D integrated circuits"};
@@ -64,10 +62,9 @@ int main(int argc, char** argv) {
 
   const auto transient = heatop::app::add_transient_command(app);
 
-#ifdef HEATOP_WITH_TORCH
-  heatop::app::SurrogateArgs surrogate;
-  heatop::app::add_surrogate_commands(app, surrogate);
-#endif
+  // train, predict and eval run in the neural-operator module, loaded only for them (and for
+  // optimize --model), so that the other commands start without LibTorch.
+  const heatop::app::SurrogateCommands surrogate = heatop::app::add_surrogate_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -77,17 +74,12 @@ int main(int argc, char** argv) {
   std::string cmd;
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
   try {
-#ifdef HEATOP_WITH_TORCH
-    if (const int rc = heatop::app::run_surrogate_command(surrogate, cmd); rc >= 0) return rc;
-#endif
+    if (const int rc = heatop::app::run_surrogate_command(surrogate, argc, argv); rc >= 0)
+      return rc;
     if (*s) return heatop::app::run_solve(solve, cmd);
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
-#ifdef HEATOP_WITH_TORCH
     const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();
-#else
-    const heatop::app::PredictorFactory predictors;  // this build has no surrogate module
-#endif
     if (*o) return heatop::app::run_optimize(opt, cmd, predictors);
   } catch (const std::exception& e) {
     std::cerr << "heatop: error: " << e.what() << "\n";

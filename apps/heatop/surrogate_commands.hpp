@@ -1,42 +1,34 @@
 #pragma once
-// `heatop train`, `heatop predict` and `heatop eval`: the neural-operator surrogate's commands
-// (docs/surrogate.md). Built only with LibTorch (HEATOP_WITH_TORCH).
+// `heatop train`, `heatop predict` and `heatop eval`, and the predictors of `heatop optimize
+// --model`: the commands that need the neural-operator module (nn_module.hpp). The executable
+// lists them and forwards their arguments; the module, loaded only then, parses and runs them.
 
 #include <CLI/CLI.hpp>
-#include <string>
-#include <vector>
 
 #include "optimize_command.hpp"
 
 namespace heatop::app {
 
-struct SurrogateArgs {
-  // train
-  std::string config, train_output;
-  bool resume = false;
-  // predict
-  std::string model, design, predict_output, probe_file;
-  std::vector<std::string> overrides;
-  double tol_K = 0.5;   // confidence tolerance; with refine, the refinement target
-  bool refine = false;  // refine the prediction by a warm-started FV solve
-  std::string refine_method = "cg";
-  // eval
-  std::string eval_model, eval_design, grid = "101x101x51", eval_output;
-  std::vector<std::string> maps;
-  int batch = 16;
-  // all
-  std::string device = "cpu";
+struct SurrogateCommands {
   CLI::App *train = nullptr, *predict = nullptr, *eval = nullptr;
 };
 
-/// Adds the three subcommands to the CLI.
-void add_surrogate_commands(CLI::App& app, SurrogateArgs& args);
+/// Adds the three subcommands to the CLI; their arguments are left for the module's parser
+/// (`heatop train --help` prints the module's help).
+SurrogateCommands add_surrogate_commands(CLI::App& app);
 
-/// Runs the selected surrogate subcommand and returns its exit code, or -1 when none of them
-/// was selected. Exit codes: 0 success, 2 bad input, 4 training stopped on NaN or divergence.
-int run_surrogate_command(const SurrogateArgs& args, const std::string& command_line);
+/// Runs the selected surrogate subcommand from the full argv in the module and returns its exit
+/// code, or -1 when none of them was selected. Exit codes: 0 success, 2 bad input or no module,
+/// 4 training stopped on NaN or divergence. Throws std::runtime_error when the module is
+/// missing or cannot be loaded.
+int run_surrogate_command(const SurrogateCommands& commands, int argc, char** argv);
 
-/// The predictor `heatop optimize --model DIR` uses: batched surrogate predictions.
+/// The predictor `heatop optimize --model DIR` uses: batched surrogate predictions from the
+/// module, which is loaded when the factory is first called. Empty in builds without LibTorch.
 PredictorFactory surrogate_predictor_factory();
+
+/// Where the module is looked for: $HEATOP_NN_MODULE, else libheatop_nn.so next to the
+/// executable (/proc/self/exe), else ../lib/heatop/libheatop_nn.so from it.
+std::string nn_module_path();
 
 }  // namespace heatop::app
