@@ -2,6 +2,8 @@
 
 #include "transient_command.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +11,7 @@
 
 #include "api/transient.hpp"
 #include "interop/importer.hpp"
+#include "io/progress.hpp"
 
 namespace heatop::app {
 
@@ -28,6 +31,15 @@ std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
   auto* every = t->add_option("--save-every", a->save_every, "seconds between field snapshots");
   t->add_option("--save-at", a->save_at, "comma-separated snapshot times in s")->excludes(every);
   t->add_option("--probe", a->probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
+  t->add_option("--output-every", a->output_every,
+                "seconds between rows of probes.csv and of exported series (interpolated inside "
+                "steps; default: every step; a 3D-ICE stack: its step)");
+  t->add_option("--export", a->exports,
+                "time series in another tool's layout: hotspot (.ttrace), 3d-ice (Tflp files); "
+                "repeatable");
+  t->add_flag("--progress", a->progress,
+              "show the progress bar even when stderr is not a terminal");
+  t->add_flag("--no-progress", a->no_progress, "no progress bar");
   t->add_option("--initial", a->initial,
                 "initial state: a temperature in K, 'steady' (first power sample) or a T.npy");
   t->add_option("--set", a->overrides, "override a design key, e.g. --set grid.nx=41");
@@ -66,6 +78,10 @@ int run_transient(const TransientArgs& args, const std::string& command_line) {
   }
   req.initial = args.initial;
   req.threads = args.threads;
+  req.output_every = args.output_every;
+  if (args.command->count("--output-every") && !(args.output_every > 0))
+    throw std::invalid_argument("--output-every must be > 0 s");
+  req.exports = args.exports;
   std::vector<std::string> warnings;
   const interop::DesignSource src{args.design, "", "", "", "", args.overrides};
   const io::LoadedDesign loaded = interop::load_any_design(src, &warnings);
@@ -77,7 +93,18 @@ int run_transient(const TransientArgs& args, const std::string& command_line) {
   // Every input is checked before the output folder exists.
   api::check_transient(loaded, req);
   io::OutputDir out(args.output);
+  // Progress on a terminal (or with --progress): simulated time, steps, ETA.
+  std::unique_ptr<io::ProgressBar> bar;
+  if (!args.no_progress && (args.progress || isatty(fileno(stderr)))) {
+    bar = std::make_unique<io::ProgressBar>("transient", 1000, "");
+    req.progress = [&](double t, double t_end, long steps) {
+      char info[96];
+      std::snprintf(info, sizeof info, "t = %.4g / %.4g s, %ld steps", t, t_end, steps);
+      bar->update(static_cast<long>(1000.0 * t / t_end), info);
+    };
+  }
   const api::TransientResult r = api::run_transient(loaded, req, out, info);
+  if (bar) bar->finish("done");
   std::printf("%s\n", r.line.c_str());
   return 0;
 }

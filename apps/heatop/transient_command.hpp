@@ -13,8 +13,9 @@ namespace heatop::app {
 
 struct TransientArgs {
   std::string design, trace, output, method = "bdf2", save_at, probe_file, initial;
-  std::vector<std::string> overrides;
-  double until = 0, tol = 0.01, dt = 0, save_every = 0;
+  std::vector<std::string> overrides, exports;
+  double until = 0, tol = 0.01, dt = 0, save_every = 0, output_every = 0;
+  bool progress = false, no_progress = false;
   bool tol_given = false;
   int threads = 0;
   CLI::App* command = nullptr;

@@ -8,15 +8,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include "field/stats.hpp"
+#include "interop/export_formats.hpp"
 #include "interop/ice3d.hpp"
 #include "io/npy.hpp"
 #include "io/text_util.hpp"
 #include "io/vtk.hpp"
 #include "plot/plots.hpp"
 #include "solve/solver.hpp"
+#include "transient/series.hpp"
+#include "transient/simulation.hpp"
 
 namespace heatop::api {
 
@@ -38,6 +42,8 @@ bool is_stk(const std::string& p) {
 }
 
 struct Prepared {
+  std::optional<interop::ice3d::Stack> stack;  // a .stk source
+  double output_every = 0;
   transient::PowerTrace trace;
   double t0 = 0, t_end = 0;
   model::Grid grid;
@@ -52,6 +58,7 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   Prepared p;
   req.stepper.validate();
   const bool stk = is_stk(req.source_path);
+  if (stk) p.stack = interop::ice3d::read_stack(req.source_path);
   if (!req.trace_path.empty())
     p.trace = transient::read_trace_csv(req.trace_path);
   else if (stk)
@@ -79,6 +86,12 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   }
   if (req.save_every < 0 || !std::isfinite(req.save_every))
     throw std::invalid_argument("--save-every must be > 0 s");
+  if (req.output_every < 0 || !std::isfinite(req.output_every))
+    throw std::invalid_argument("--output-every must be > 0 s");
+  p.output_every = req.output_every;
+  if (p.output_every == 0 && p.stack && p.stack->transient && p.stack->step > 0)
+    p.output_every = p.stack->step;
+  for (const auto& e : req.exports) interop::check_export_format(e);
   for (double s : req.save_at)
     if (!std::isfinite(s) || s < p.t0 || s > p.t_end)
       throw std::invalid_argument("--save-at " + g(s) + " s lies outside the run [" + g(p.t0) +
@@ -95,10 +108,7 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   const std::string& ini = req.initial;
   double t_uniform = model::reference_temperature(d);
   p.initial_desc = "uniform";
-  if (ini.empty() && stk) {
-    const auto s = interop::ice3d::read_stack(req.source_path);
-    if (s.t_initial > 0) t_uniform = s.t_initial;
-  }
+  if (ini.empty() && p.stack && p.stack->t_initial > 0) t_uniform = p.stack->t_initial;
   if (ini == "steady") {
     p.steady_start = true;
     p.initial_desc = "steady";
@@ -171,19 +181,14 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   st.set_state(p.t0, t_init);
   const double e0 = st.stored_energy(st.temperature());
 
-  // Breakpoints: power changes, snapshots, the end.
+  // Snapshots (steps land on them), the end.
   std::vector<double> saves = req.save_at;
-  if (req.save_every > 0)
-    for (long k = 1;; ++k) {
-      const double t = p.t0 + k * req.save_every;
-      if (t > p.t_end * (1 + 1e-12)) break;
-      saves.push_back(std::min(t, p.t_end));
-    }
+  if (req.save_every > 0) {
+    const auto ev = transient::every(p.t0, p.t_end, req.save_every);
+    saves.insert(saves.end(), ev.begin(), ev.end());
+  }
   saves.push_back(p.t_end);
-  std::sort(saves.begin(), saves.end());
-  saves.erase(std::unique(saves.begin(), saves.end(),
-                          [&](double a, double b) { return std::abs(a - b) <= 1e-12 * p.t_end; }),
-              saves.end());
+  saves = transient::unique_times(saves);
 
   // Streamed outputs.
   const std::size_t np = info.probes.size();
@@ -204,16 +209,62 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   for (std::size_t l = 0; l < d.layers.size(); ++l)
     lrange.push_back(field::layer_nodes(grid, static_cast<int>(l)));
 
+  // Series in other tools' layouts: a .stk's own output requests, --export.
+  std::vector<std::string> notes;
+  std::vector<std::unique_ptr<transient::SeriesWriter>> series;
+  const auto file_fn = [&](const std::string& n) { return out.file(n); };
+  if (p.stack) series = transient::ice3d_series(*p.stack, d, grid, p.t0, p.t_end, file_fn, &notes);
+  std::vector<double> sample_ends;  // the end of every power sample (HotSpot's rows)
+  for (std::size_t k = 1; k < tr.times.size(); ++k)
+    if (tr.times[k] < p.t_end) sample_ends.push_back(tr.times[k]);
+  sample_ends.push_back(p.t_end);
+  const std::vector<double> export_instants =
+      p.output_every > 0 ? transient::every(p.t0, p.t_end, p.output_every) : sample_ends;
+  for (const auto& e : req.exports) {
+    if (e == "hotspot") {
+      series.push_back(transient::hotspot_ttrace(d, grid, export_instants, file_fn));
+    } else if (e == "3d-ice") {
+      auto w = transient::ice3d_tflp_series(d, grid, export_instants, file_fn);
+      for (auto& x : w) series.push_back(std::move(x));
+    }
+  }
+  std::vector<double> probe_instants;
+  if (np > 0 && p.output_every > 0)
+    probe_instants = transient::every(p.t0, p.t_end, p.output_every);
+  std::vector<double> samples = probe_instants;
+  for (const auto& w : series)
+    samples.insert(samples.end(), w->instants().begin(), w->instants().end());
+  samples = transient::unique_times(samples);
+  std::vector<std::size_t> next_row(series.size(), 0);
+  std::size_t next_probe = 0;
+  const double teps = 1e-12 * std::max({1.0, std::abs(p.t0), std::abs(p.t_end)});
+
   TransientResult res;
   res.t_max = -1e300;
   std::vector<double> plot_t, plot_peak;
   std::vector<std::vector<double>> plot_probes(np);
+  std::vector<double> plot_probe_t;
   json snapshots = json::array();
   std::vector<std::pair<double, std::string>> pvd;
   const bool uniform = io::is_uniform(grid.x) && io::is_uniform(grid.y) && io::is_uniform(grid.z);
   std::vector<double> step_its;
   double e_in = 0, e_out = 0, e_stored = 0;
+  long rows_probe = 0;
 
+  auto probe_row = [&](double t, const std::vector<double>& T) {
+    f.values = T;
+    probes_csv << g(t);
+    plot_probe_t.push_back(t);
+    for (std::size_t q = 0; q < np; ++q) {
+      const auto& pr = info.probes[q];
+      const double v = io::interpolate_trilinear(f, pr.x_m, pr.y_m, pr.z_m);
+      probes_csv << "," << g(v, "%.6f");
+      plot_probes[q].push_back(v);
+    }
+    probes_csv << "\n";
+    probes_csv.flush();
+    ++rows_probe;
+  };
   auto record = [&](double t, const transient::StepInfo* s) {
     const auto& T = st.temperature();
     std::size_t arg = 0;
@@ -249,18 +300,7 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     trace_csv.flush();
     plot_t.push_back(t);
     plot_peak.push_back(T[arg]);
-    if (np > 0) {
-      f.values = T;
-      probes_csv << g(t);
-      for (std::size_t q = 0; q < np; ++q) {
-        const auto& pr = info.probes[q];
-        const double v = io::interpolate_trilinear(f, pr.x_m, pr.y_m, pr.z_m);
-        probes_csv << "," << g(v, "%.6f");
-        plot_probes[q].push_back(v);
-      }
-      probes_csv << "\n";
-      probes_csv.flush();
-    }
+    if (np > 0 && p.output_every == 0) probe_row(t, T);
   };
   auto snapshot = [&](double t) {
     const std::string stem = "T_" + g(t, "%.6g");
@@ -274,39 +314,46 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     pvd.push_back({t, vtk});
     snapshots.push_back({{"t_s", t}, {"npy", stem + ".npy"}, {"vtk", vtk}});
   };
+  auto on_sample = [&](double t, const std::vector<double>& T) {
+    if (np > 0 && next_probe < probe_instants.size() &&
+        std::abs(probe_instants[next_probe] - t) <= teps) {
+      probe_row(t, T);
+      ++next_probe;
+    }
+    for (std::size_t w = 0; w < series.size(); ++w) {
+      const auto& in = series[w]->instants();
+      if (next_row[w] < in.size() && std::abs(in[next_row[w]] - t) <= teps) {
+        series[w]->write(t, T);
+        ++next_row[w];
+      }
+    }
+  };
 
   record(p.t0, nullptr);
-  std::size_t sample = 0;
-  std::size_t next_save = 0;
-  if (!saves.empty() && saves[0] <= p.t0) {
-    snapshot(p.t0);
-    ++next_save;
-  }
-  while (st.time() < p.t_end * (1 - 1e-15) && next_save <= saves.size()) {
-    const double next_change = sample + 1 < tr.times.size()
-                                   ? tr.times[sample + 1]
-                                   : std::numeric_limits<double>::infinity();
-    const double next_snap = next_save < saves.size() ? saves[next_save] : p.t_end;
-    const double target = std::min({next_change, next_snap, p.t_end});
-    st.advance_to(target, [&](const transient::StepInfo& s) {
-      e_in += s.energy_in;
-      e_out += s.energy_out;
-      e_stored += s.energy_stored;
-      step_its.push_back(s.iterations);
-      record(s.t, &s);
-      if (req.progress) req.progress(s.t, p.t_end);
-    });
-    if (next_save < saves.size() && std::abs(target - saves[next_save]) <= 1e-12 * p.t_end) {
-      snapshot(target);
-      ++next_save;
-    }
-    if (std::isfinite(next_change) &&
-        std::abs(target - next_change) <= 1e-12 * std::max(1.0, std::abs(next_change))) {
-      ++sample;
-      st.set_power(fv::assemble_power(transient::design_at(d, tr, sample), grid));
-    }
-    if (target >= p.t_end) break;
-  }
+  if (np > 0 && p.output_every > 0) probe_row(p.t0, st.temperature());
+  if (!saves.empty() && saves[0] <= p.t0 + teps) snapshot(p.t0);
+  transient::Schedule sched;
+  sched.t0 = p.t0;
+  sched.t_end = p.t_end;
+  sched.changes.assign(tr.times.begin() + 1, tr.times.end());
+  for (double sv : saves)
+    if (sv > p.t0 + teps) sched.breakpoints.push_back(sv);
+  sched.samples = samples;
+  transient::SimulationCallbacks cb;
+  cb.power = [&](std::size_t sample) {
+    return fv::assemble_power(transient::design_at(d, tr, sample), grid);
+  };
+  cb.on_step = [&](const transient::StepInfo& s) {
+    e_in += s.energy_in;
+    e_out += s.energy_out;
+    e_stored += s.energy_stored;
+    step_its.push_back(s.iterations);
+    record(s.t, &s);
+    if (req.progress) req.progress(s.t, p.t_end, st.stats().accepted);
+  };
+  cb.on_sample = on_sample;
+  cb.on_breakpoint = [&](double t) { snapshot(t); };
+  transient::simulate(st, sched, cb);
   trace_csv.close();
   if (np > 0) probes_csv.close();
 
@@ -326,7 +373,8 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     panels[0].y_label = "T (K)";
     panels[0].series.push_back({"peak", plot_t, plot_peak});
     for (std::size_t q = 0; q < np; ++q)
-      panels[0].series.push_back({"probe " + std::to_string(q + 1), plot_t, plot_probes[q]});
+      panels[0].series.push_back({"probe " + std::to_string(q + 1),
+                                  p.output_every > 0 ? plot_probe_t : plot_t, plot_probes[q]});
     plot::write_line_plot_png(out.file("temperature_vs_time.png"), panels);
   }
 
@@ -367,6 +415,12 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
                  {"run_balance_rel", std::abs(e_in - e_out - e_stored) / scale},
                  {"max_step_balance_rel", stats.max_balance_rel}};
   s["snapshots"] = snapshots;
+  s["output_every_s"] = p.output_every;
+  json files = json::array();
+  for (const auto& w : series)
+    files.push_back({{"file", w->name()}, {"rows", w->instants().size()}});
+  s["series"] = files;
+  if (!notes.empty()) s["notes"] = notes;
   json probes = json::array();
   for (const auto& pr : info.probes) probes.push_back({pr.x_m * 1e3, pr.y_m * 1e3, pr.z_m * 1e3});
   s["probes_mm"] = probes;  // probes.csv column pN_T_K is entry N

@@ -23,13 +23,20 @@ struct TransientRequest {
   transient::StepperOptions stepper;
   double save_every = 0;        // s between field snapshots; 0 = only the end
   std::vector<double> save_at;  // s, snapshot times
+  /// s between the rows of probes.csv and of the exported series (values inside a step come
+  /// from the method's dense output, so this does not limit the step); 0 = one row per step
+  /// (probes) and the end of every power sample (exports); a 3D-ICE stack: its `step`.
+  double output_every = 0;
+  /// Time series in other tools' layouts: "hotspot" (.ttrace), "3d-ice" (Tflp files). A .stk
+  /// source always writes the files of its own output section.
+  std::vector<std::string> exports;
   /// Initial state: "" (uniform at the stack's initial temperature or the design's reference
   /// temperature), "steady" (the steady state of the first power sample), a temperature in K,
   /// or a .npy file of shape (nx, ny, nz) from an earlier run.
   std::string initial;
   int threads = 0;
-  /// Called after every accepted step with (t, t_end).
-  std::function<void(double, double)> progress;
+  /// Called after every accepted step with (t, t_end, steps so far).
+  std::function<void(double, double, long)> progress;
 };
 
 struct TransientResult {

@@ -269,6 +269,102 @@ Layer parse_die_layer(Parser& p) {
   return l;
 }
 
+// 3D-ICE opens a floorplan path as written, i.e. relative to the folder it is run from; its
+// regression stacks (test/solid/transient/*.stk) name floorplans that lie next to the folder
+// they are run from, one level above the .stk. heatop looks next to the .stk, then in the current
+// folder, then in the .stk folder's parents.
+std::string resolve_floorplan(const std::string& stk, const std::string& written) {
+  const fs::path fp(written);
+  if (fp.is_absolute()) return written;
+  const fs::path dir = fs::path(stk).parent_path();
+  const std::string beside = (dir / fp).lexically_normal().string();
+  if (fs::exists(beside)) return beside;
+  if (fs::exists(fp)) return written;
+  fs::path up = fs::absolute(dir).lexically_normal();
+  for (int level = 0; level < 2 && up.has_parent_path() && up.parent_path() != up; ++level) {
+    up = up.parent_path();
+    if (fs::exists(up / fp)) return (up / fp).lexically_normal().string();
+  }
+  return beside;  // not found: the error names the path next to the .stk
+}
+
+void parse_output_section(Parser& p, Stack& s) {
+  const int line = p.peek().line;
+  p.skip();
+  p.punct(':');
+  while (!p.at_end()) {
+    OutputRequest o;
+    o.line = p.peek().line;
+    const std::string kind = lower(p.name("an output request (T, Tflp, Tflpel, Tmap, ...)"));
+    o.kind = kind == "t"        ? OutputRequest::kT
+             : kind == "tflp"   ? OutputRequest::kTflp
+             : kind == "tflpel" ? OutputRequest::kTflpel
+             : kind == "tmap"   ? OutputRequest::kTmap
+                                : OutputRequest::kOther;
+    p.punct('(');
+    std::vector<Token> args;
+    while (!p.at_end() && !p.is_punct(')')) {
+      if (p.is_punct(',')) {
+        p.skip();
+        continue;
+      }
+      args.push_back(p.peek());
+      p.skip();
+    }
+    p.punct(')');
+    p.punct(';');
+    auto bad = [&](const std::string& why) { p.fail(kind + "(...): " + why, o.line); };
+    auto quantity = [&](const Token& t) {
+      const std::string q = lower(t.text);
+      if (q != "minimum" && q != "maximum" && q != "average")
+        bad("expected minimum, maximum or average, found '" + t.text + "'");
+      return q;
+    };
+    auto when = [&](const Token& t) {
+      const std::string w = lower(t.text);
+      if (w != "final" && w != "slot" && w != "step")
+        bad("expected final, slot or step, found '" + t.text + "'");
+      return w;
+    };
+    if (o.kind == OutputRequest::kOther) {
+      s.notes.push_back(p.path() + ":" + std::to_string(o.line) + ": output '" + kind +
+                        "' is not produced by heatop (it writes T, Tflp, Tflpel and Tmap)");
+      s.outputs.push_back(o);
+      continue;
+    }
+    const std::size_t want = o.kind == OutputRequest::kT      ? 5
+                             : o.kind == OutputRequest::kTmap ? 3
+                                                              : 4;
+    if (args.size() != want)
+      bad("expected " + std::to_string(want) + " arguments, found " + std::to_string(args.size()));
+    std::size_t a = 0;
+    if (args[a].kind != Token::kWord)
+      bad("expected a stack element id, found '" + args[a].text + "'");
+    o.id = args[a++].text;
+    if (o.kind == OutputRequest::kTflpel) {
+      const auto dot = o.id.find('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == o.id.size())
+        bad("expected DIE.ELEMENT, found '" + o.id + "'");
+      o.element = o.id.substr(dot + 1);
+      o.id = o.id.substr(0, dot);
+    }
+    if (o.kind == OutputRequest::kT) {
+      for (int c = 0; c < 2; ++c) {
+        if (args[a].kind != Token::kNumber)
+          bad("expected a coordinate in um, found '" + args[a].text + "'");
+        (c == 0 ? o.x : o.y) = args[a++].value * kUm;
+      }
+    }
+    if (args[a].kind != Token::kString) bad("expected the output file in double quotes");
+    o.file = args[a++].text;
+    if (o.kind == OutputRequest::kTflp || o.kind == OutputRequest::kTflpel)
+      o.quantity = quantity(args[a++]);
+    o.when = when(args[a++]);
+    s.outputs.push_back(o);
+  }
+  (void)line;
+}
+
 void parse_stack_section(Parser& p, Stack& s) {
   p.word("stack");
   p.punct(':');
@@ -286,14 +382,11 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.type = p.name("a die type");
       p.word("floorplan");
       it.floorplan = p.string("the floorplan file");
-      fs::path fp(it.floorplan);
-      // Next to the .stk; else relative to the current folder (where 3D-ICE resolves it).
-      it.floorplan_path = fp.is_absolute()
-                              ? it.floorplan
-                              : (fs::path(p.path()).parent_path() / fp).lexically_normal().string();
-      if (!fs::exists(it.floorplan_path) && fs::exists(fp)) it.floorplan_path = it.floorplan;
+      it.floorplan_path = resolve_floorplan(p.path(), it.floorplan);
       if (p.is_word("discretization")) {
-        p.fail("per-die discretization in the stack section is not supported by heatop; remove it");
+        p.skip();
+        it.discretization = {static_cast<int>(p.positive("discretization nx")),
+                             static_cast<int>(p.positive("discretization ny"))};
       }
       p.punct(';');
     } else if (p.is_word("layer")) {
@@ -301,6 +394,11 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.kind = StackItem::kLayer;
       it.id = p.name("a layer id");
       it.type = p.name("a layer type");
+      if (p.is_word("discretization")) {
+        p.skip();
+        it.discretization = {static_cast<int>(p.positive("discretization nx")),
+                             static_cast<int>(p.positive("discretization ny"))};
+      }
       p.punct(';');
     } else {
       p.fail("expected 'die', 'layer' or 'channel' in the stack section, found " +
@@ -385,10 +483,11 @@ Stack read_stack(const std::string& path) {
       }
     } else if (p.is_word("output")) {
       const int line = p.peek().line;
-      while (!p.at_end()) p.skip();
-      s.notes.push_back(path + ":" + std::to_string(line) +
-                        ": output requests are ignored; use "
-                        "`heatop solve --export 3d-ice` for Tmap/Tflp text layouts");
+      parse_output_section(p, s);
+      if (!s.transient)
+        s.notes.push_back(path + ":" + std::to_string(line) +
+                          ": output requests are written by `heatop transient` only; use "
+                          "`heatop solve --export 3d-ice` for Tmap/Tflp text layouts");
     } else {
       p.fail("unexpected " + p.describe(p.peek()) +
              " (expected a section: material, top/bottom "
@@ -588,6 +687,14 @@ ImportResult import_design(const std::string& stk_path) {
     res.warnings.push_back(stk_path +
                            ": 'non-uniform true': heatop uses the uniform cell size of "
                            "the dimensions section (per-element discretization is ignored)");
+  for (const auto& it : s.items)
+    if (it.discretization[0] > 0)
+      res.warnings.push_back(stk_path + ":" + std::to_string(it.line) + ": '" + it.id +
+                             "': discretization " + std::to_string(it.discretization[0]) + " x " +
+                             std::to_string(it.discretization[1]) +
+                             " is ignored: heatop grids every layer with the cell size of the "
+                             "dimensions section");
+
   const double cx = s.lx / s.dx, cy = s.ly / s.dy;
   if (std::abs(cx - std::round(cx)) > 1e-6 || std::abs(cy - std::round(cy)) > 1e-6)
     res.warnings.push_back(stk_path + ": the chip is not a whole number of cells (" + g(cx) +

@@ -8,12 +8,14 @@
 // temperature), layers, dies with their source layers, dimensions (cell sizes become heatop's
 // lateral grid), floorplan elements given by position and dimension or as rectangle lists, with
 // power values (steady state uses the first one). Refused with a message naming file and line:
-// microchannel and pin-fin cavities, stacks without a heat sink. Noted and ignored: the solver
-// section (heatop solves steady state), output requests, per-element discretization and
-// non-uniform grids. See docs/interop.md.
+// microchannel and pin-fin cavities, stacks without a heat sink. Noted and ignored:
+// non-uniform grids (per-die, per-layer and per-element discretization). The solver section
+// (`transient step dt, slot ts`) and the output section (T, Tflp, Tflpel, Tmap) are read for
+// `heatop transient`. See docs/interop.md and docs/transient.md.
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -69,7 +71,23 @@ struct StackItem {
   std::string id;              // name in the stack (used by outputs)
   std::string type;            // die type or layer type
   std::string floorplan;       // as written
-  std::string floorplan_path;  // resolved against the .stk's folder
+  std::string floorplan_path;  // found next to the .stk, in the current folder or the .stk
+                               // folder's parents (3D-ICE: relative to where it runs)
+  std::array<int, 2> discretization{0, 0};  // 3D-ICE non-uniform grids; heatop ignores it
+  int line = 0;
+};
+
+/// One request of the output section: T(ID, x, y, "file", when), Tflp(ID, "file", quantity,
+/// when), Tflpel(ID.ELEMENT, "file", quantity, when), Tmap(ID, "file", when); others (Pmap,
+/// Tcoolant, T3d) are kept as kOther with a note.
+struct OutputRequest {
+  enum Kind { kT, kTflp, kTflpel, kTmap, kOther } kind = kOther;
+  std::string id;        // stack element id
+  std::string element;   // Tflpel: the floorplan element
+  double x = 0, y = 0;   // m (T)
+  std::string file;      // as written
+  std::string quantity;  // minimum | maximum | average (Tflp, Tflpel)
+  std::string when;      // final | slot | step
   int line = 0;
 };
 
@@ -83,7 +101,8 @@ struct Stack {
   double dx = 0, dy = 0;  // cell length and width, m
   bool non_uniform = false;
   std::vector<StackItem> items;    // top first, as written
-  std::vector<std::string> notes;  // sections read but not used (solver, output, ...)
+  std::vector<std::string> notes;  // sections read but not used
+  std::vector<OutputRequest> outputs;
   // The solver section: "transient step dt, slot ts ;" and "initial temperature T ;".
   bool transient = false;
   double step = 0, slot = 0;  // s (transient only)

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <vector>
@@ -30,6 +31,13 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
 #pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
   double rel = norm2(n, r.data()) / bnorm;
+  const double* wts = opt.residual_weights;
+  auto weighted_max = [&]() {
+    double m = 0;
+#pragma omp parallel for if (n >= kMinParallelNodes) reduction(max : m) schedule(static)
+    for (std::ptrdiff_t i = 0; i < sn; ++i) m = std::max(m, wts[i] * std::abs(r[i]));
+    return m;
+  };
   rep.initial_rel_residual = rel;
   rep.history.push_back(rel);
   if (!std::isfinite(rel)) {
@@ -38,7 +46,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
     rep.seconds = seconds_since(t0);
     return rep;
   }
-  if (rel <= opt.rel_tol) {
+  if (rel <= opt.rel_tol || (wts && weighted_max() <= opt.weighted_tol)) {
     rep.converged = true;
     rep.reason = "converged";
     rep.rel_residual = rel;
@@ -75,7 +83,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
       rep.reason = "stopped";
       break;
     }
-    if (rel <= opt.rel_tol) {
+    if (rel <= opt.rel_tol || (wts && weighted_max() <= opt.weighted_tol)) {
       rep.converged = true;
       rep.reason = "converged";
       break;
@@ -95,7 +103,8 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   if (!std::isfinite(rep.rel_residual)) {
     rep.converged = false;
     rep.reason = "nan";
-  } else if (rep.converged && rep.rel_residual > 10 * opt.rel_tol) {
+  } else if (rep.converged && rep.rel_residual > 10 * opt.rel_tol &&
+             !(wts && weighted_max() <= 10 * opt.weighted_tol)) {
     rep.converged = false;
     rep.reason = "true residual above tolerance (loss of accuracy)";
   }

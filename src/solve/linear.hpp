@@ -70,6 +70,10 @@ struct SolveOptions {
   int max_iterations = 500;  // per solve (GMRES: inner iterations in total)
   int restart = 30;          // GMRES(m) restart length
   IterationCallback callback;
+  /// CG only: a second stopping test, max_i weights[i] |r_i| <= weighted_tol (with weights =
+  /// 1 / (A 1) for an M-matrix this bounds the error max_i |x_i - x*_i|). Null: off.
+  const double* residual_weights = nullptr;
+  double weighted_tol = 0;
   /// Throws std::invalid_argument naming the bad field.
   void validate() const;
 };

@@ -24,6 +24,8 @@ void StepperOptions::validate() const {
   if (!(dt_min > 0)) throw std::invalid_argument("the smallest step must be > 0 s");
   if (!(solver_tol > 0 && solver_tol < 1))
     throw std::invalid_argument("the step solver tolerance must lie in (0, 1)");
+  if (!(solve_error >= 0) || !std::isfinite(solve_error))
+    throw std::invalid_argument("the step solve error must be >= 0 K");
 }
 
 Stepper::Stepper(fv::System& sys, std::vector<double> cz, const solve::SolverConfig& cfg,
@@ -39,8 +41,28 @@ Stepper::Stepper(fv::System& sys, std::vector<double> cz, const solve::SolverCon
       for (int k = 0; k < op.nz(); ++k) cap_[op.index(i, j, k)] = op.node_capacity(i, j, k);
   solver_ = std::make_unique<solve::FvSolver>(op, cfg);
   solve_opt_ = cfg.options;
-  solve_opt_.rel_tol = std::min(cfg.options.rel_tol, opt_.solver_tol);
+  solve_opt_.rel_tol = opt_.solver_tol;
   temp_.assign(op.size(), 0.0);
+  // w0 = A0 1: by symmetry the sum of (A0 + a C) x over all nodes is (w0 + a C)^T x, which
+  // gives each step's energy defect without another operator application.
+  const std::vector<double> ones(op.size(), 1.0);
+  w0_.assign(op.size(), 0.0);
+  apply_steady(ones, w0_);
+  solve_error_ = opt_.solve_error > 0 ? opt_.solve_error : opt_.tol > 0 ? 0.01 * opt_.tol : 1e-6;
+  weights_.assign(op.size(), 0.0);
+  solve_opt_.residual_weights = weights_.data();
+  solve_opt_.weighted_tol = solve_error_;
+  update_weights();
+}
+
+void Stepper::update_weights() {
+  // (A0 + a C) 1 = w0 + a C: with these weights max |r| / (w0 + a C) bounds the solve's error
+  // in kelvin (an M-matrix whose row sums are w0 + a C).
+  const double a = sys_.op->capacity_shift();
+  for (std::size_t p = 0; p < weights_.size(); ++p) {
+    const double d = w0_[p] + a * cap_[p];
+    weights_[p] = d > 0 ? 1.0 / d : 0.0;
+  }
 }
 
 Stepper::~Stepper() = default;
@@ -96,6 +118,7 @@ void Stepper::set_shift(double a) {
   if (a == sys_.op->capacity_shift()) return;
   sys_.op->set_capacity_shift(a);
   solver_->update_capacity_shift();
+  update_weights();
   ++stats_.shift_updates;
 }
 
@@ -112,6 +135,41 @@ int Stepper::solve(const std::vector<double>& rhs, std::vector<double>& x) {
                              rep.summary() + ")");
   for (std::size_t p = 0; p < n; ++p) x[p] += delta[p];
   return rep.iterations;
+}
+
+double Stepper::conserve(const std::vector<double>& rhs, std::vector<double>& x) const {
+  // The sum of the step's residual over all nodes is its energy defect (W): the heat the
+  // inexact solve created or lost. One uniform correction on the nodes with capacity removes it
+  // (the constant vector is the slowest mode a partially converged solve leaves behind).
+  const double a = sys_.op->capacity_shift();
+  double defect = 0, weight = 0;
+  for (std::size_t p = 0; p < x.size(); ++p) {
+    defect += rhs[p] - (w0_[p] + a * cap_[p]) * x[p];
+    if (cap_[p] > 0) weight += w0_[p] + a * cap_[p];
+  }
+  if (!(weight > 0)) return 0;
+  const double c = defect / weight;
+  for (std::size_t p = 0; p < x.size(); ++p)
+    if (cap_[p] > 0) x[p] += c;
+  return c;
+}
+
+void Stepper::interpolate(double t, std::vector<double>& out) const {
+  // The quadratic through T(n) and T(n+1) with the method's derivative at t(n+1): BDF2's is the
+  // derivative of the quadratic through T(n-1), T(n), T(n+1), so this is that quadratic;
+  // backward Euler's is (T(n+1) - T(n)) / h, so this is the straight line.
+  const std::size_t n = temp_.size();
+  out.resize(n);
+  if (!have_prev_ || !(dt_prev_ > 0)) {
+    out = temp_;
+    return;
+  }
+  const double h = dt_prev_, s = std::clamp(t - t_, -h, 0.0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const double f = deriv_[p];
+    const double c = (prev_[p] - temp_[p] + f * h) / (h * h);
+    out[p] = temp_[p] + s * (f + c * s);
+  }
 }
 
 void Stepper::advance_to(double t_target, const std::function<void(const StepInfo&)>& on_step) {
@@ -178,6 +236,7 @@ void Stepper::advance_to(double t_target, const std::function<void(const StepInf
       tnew[p] = cap_[p] > 0 ? pred[p] : 0.0;
     }
     const int its = solve(rhs, tnew);
+    conserve(rhs, tnew);
     stats_.iterations += its;
     double err = 0;
     for (std::size_t p = 0; p < n; ++p) {
