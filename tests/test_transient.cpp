@@ -210,8 +210,9 @@ TEST(Transient, HeatCapacityIsValidated) {
       ADD_FAILURE() << "c_J_per_m3K " << bad << " accepted";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find("c_J_per_m3K"), std::string::npos) << e.what();
-      if (std::string(bad) != ".nan")  // NaN fails as "not a finite number" at the key
+      if (std::string(bad) != ".nan") {  // NaN fails as "not a finite number" at the key
         EXPECT_NE(std::string(e.what()).find("'die'"), std::string::npos) << e.what();
+      }
     }
   }
   // Missing heat capacity: steady is fine, transient names the layer.

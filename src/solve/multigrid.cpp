@@ -104,6 +104,10 @@ struct Multigrid::Level {
   std::vector<double> work;
   std::vector<double> band0;  // transient: the assembled band before factorization ...
   double band0_shift = 0;     // ... and the capacity shift it holds
+  // Transient: the z-line matrices factored once per capacity shift (Thomas: the lower
+  // coefficient, the eliminated upper one and the inverse pivot of every node), so that the
+  // smoother does not rebuild and re-eliminate them on every sweep. Empty: not cached.
+  std::vector<double> line_lo, line_up, line_inv;
 };
 
 Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : opt_(opt) {
@@ -173,12 +177,50 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     levels_.push_back(std::move(c));
   }
   factor_coarsest();
+  // Transient operators change only their capacity shift between solves: cache the line
+  // factorizations (3 values per node and level; steady solves keep their memory footprint).
+  cache_lines_ = !fine.capacity_z().empty();
+  if (cache_lines_) factor_lines();
 }
 
 void Multigrid::update_capacity_shift() {
   const double a = levels_[0]->op->capacity_shift();
   for (std::size_t l = 1; l < levels_.size(); ++l) levels_[l]->owned->set_capacity_shift(a);
   factor_coarsest();
+  if (cache_lines_) factor_lines();
+}
+
+void Multigrid::factor_lines() {
+  for (std::size_t l = 0; l + 1 < levels_.size(); ++l) {
+    Level& L = *levels_[l];
+    const auto& o = *L.op;
+    const int nx = o.nx(), ny = o.ny(), nz = o.nz();
+    L.line_lo.resize(o.size());
+    L.line_up.resize(o.size());
+    L.line_inv.resize(o.size());
+#pragma omp parallel if (o.size() >= fv::kMinParallelNodes)
+    {
+      std::vector<double> lo(nz), di(nz), up(nz);
+#pragma omp for schedule(static)
+      for (int i = 0; i < nx; ++i)
+        for (int j = 0; j < ny; ++j) {
+          const std::size_t base = o.index(i, j, 0);
+          o.line_matrix(i, j, lo.data(), di.data(), up.data());
+          double* lw = L.line_lo.data() + base;
+          double* uw = L.line_up.data() + base;
+          double* iv = L.line_inv.data() + base;
+          double beta = di[0];
+          iv[0] = 1.0 / beta;
+          lw[0] = uw[0] = 0.0;
+          for (int k = 1; k < nz; ++k) {
+            uw[k] = up[k - 1] / beta;  // the eliminated upper coefficient (Thomas' work[k])
+            beta = di[k] - lo[k] * uw[k];
+            lw[k] = lo[k];
+            iv[k] = 1.0 / beta;
+          }
+        }
+    }
+  }
 }
 
 void Multigrid::factor_coarsest() {
@@ -274,6 +316,15 @@ void Multigrid::smooth(std::size_t l, int sweeps, bool forward) const {
             double* xc = L.x + base;
             std::memcpy(xc, L.b + base, nz * sizeof(double));
             o.add_inplane_coupling(i, j, L.x, xc);
+            if (cache_lines_) {
+              const double* lw = L.line_lo.data() + base;
+              const double* uw = L.line_up.data() + base;
+              const double* iv = L.line_inv.data() + base;
+              xc[0] *= iv[0];
+              for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
+              for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
+              continue;
+            }
             o.line_matrix(i, j, lo.data(), di.data(), up.data());
             thomas(nz, lo.data(), di.data(), up.data(), xc, work.data());
           }

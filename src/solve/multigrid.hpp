@@ -76,7 +76,9 @@ class Multigrid : public Preconditioner {
   void vcycle(std::size_t l) const;
   void smooth(std::size_t l, int sweeps, bool forward) const;
   void factor_coarsest();
+  void factor_lines();
   MultigridOptions opt_;
+  bool cache_lines_ = false;
   std::vector<std::unique_ptr<Level>> levels_;
 };
 
