@@ -384,6 +384,13 @@ TEST_F(DesignFileTest, OverridePathsPreferTheCurrentFolder) {
   // Neither has it: the error names the key.
   EXPECT_THAT(error_of([&] { load_design(design, {"top.power_map=maps/only.txt"}); }),
               AllOf(HasSubstr("top.power_map"), HasSubstr("only.txt")));
+  // A layer's map (list entry): the override key "layers.0.power_map" is matched although
+  // messages name the entry "layers[0].power_map".
+  fs::current_path(dir_ / "run");
+  const LoadedDesign layer = load_design(design, {"layers.0.power_map=maps/only.txt"});
+  EXPECT_NEAR(layer.design.layers[0].power.total(), 7.0, 1e-9);
+  EXPECT_TRUE(fs::equivalent(layer.design.layers[0].power.source, dir_ / "run/maps/only.txt"));
+  fs::current_path(dir_);
 }
 
 // ---------------------------------------------------------------------------------------------

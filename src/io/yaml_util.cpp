@@ -103,7 +103,14 @@ bool get_bool(const Ctx& c, const YAML::Node& parent, const std::string& key,
 std::string resolve(const Ctx& c, const std::string& key, const std::string& p) {
   fs::path path(p);
   if (path.is_absolute()) return p;
-  if (c.cwd_paths.count(key) && fs::exists(path))
+  // Messages name list entries "layers[0].power_map"; overrides record "layers.0.power_map".
+  std::string dotted;
+  for (char ch : key)
+    if (ch == '[')
+      dotted += '.';
+    else if (ch != ']')
+      dotted += ch;
+  if ((c.cwd_paths.count(key) || c.cwd_paths.count(dotted)) && fs::exists(path))
     return fs::absolute(path).lexically_normal().string();
   return (fs::path(c.base_dir) / path).lexically_normal().string();
 }
