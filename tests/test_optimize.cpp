@@ -179,11 +179,9 @@ HybridRun hybrid_run(const LoadedProblem& lp, SurrogatePredictors predict,
   return run;
 }
 
-TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
-  // A "surrogate" that is the FV solver itself: every check must trust it.
-  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
-                         {"optimizer.evaluations=17", "optimizer.eval_grid=[21, 21, 11]"});
-  FieldPredictor exact = [](const std::vector<model::Design>& ds, const model::Grid& g) {
+// A "surrogate" that is the FV solver itself, plus a uniform offset in K.
+FieldPredictor fv_predictor(double offset_K) {
+  return [offset_K](const std::vector<model::Design>& ds, const model::Grid& g) {
     std::vector<std::vector<double>> out;
     for (const auto& d : ds) {
       const auto sys = fv::discretize(d, g);
@@ -191,10 +189,18 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
       solve::SolverConfig cfg;
       cfg.options.rel_tol = 1e-10;
       solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
+      for (auto& v : t) v += offset_K;
       out.push_back(t);
     }
     return out;
   };
+}
+
+TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
+  // A "surrogate" that is the FV solver itself: every check must trust it.
+  auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
+                         {"optimizer.evaluations=17", "optimizer.eval_grid=[21, 21, 11]"});
+  FieldPredictor exact = fv_predictor(0.0);
   HybridOptions ho;
   ho.eval = lp.eval;
   HybridCounters hc = hybrid_run(lp, exact, ho).counters;
@@ -248,23 +254,11 @@ TEST(Placement, HybridWithAnExactPredictorNeedsNoRefinement) {
 }
 
 TEST(Placement, FinalChecksSolveTheShortlistAndPickTheFvBest) {
-  // A predictor 2 K off with a placement-dependent bias: the search ranks by it alone, and the
-  // strategy's finish FV-solves exactly `shortlist` placements and reports the best FV peak.
+  // A predictor 2 K off everywhere: the search ranks by it alone, and the strategy's finish
+  // FV-solves exactly `shortlist` placements and reports the best FV peak, not the prediction.
   auto lp = load_problem(std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml",
                          {"optimizer.evaluations=17", "optimizer.eval_grid=[21, 21, 11]"});
-  FieldPredictor biased = [](const std::vector<model::Design>& ds, const model::Grid& g) {
-    std::vector<std::vector<double>> out;
-    for (const auto& d : ds) {
-      const auto sys = fv::discretize(d, g);
-      std::vector<double> t(g.size(), 298.15);
-      solve::SolverConfig cfg;
-      cfg.options.rel_tol = 1e-10;
-      solve::solve_system(*sys.op, sys.rhs.data(), t.data(), cfg);
-      for (auto& v : t) v += 2.0;
-      out.push_back(t);
-    }
-    return out;
-  };
+  const FieldPredictor biased = fv_predictor(2.0);
   HybridOptions ho;
   ho.eval = lp.eval;
   ho.checks = Checks::final;
