@@ -75,12 +75,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
   try {
     if (const int rc = heatop::app::run_surrogate_command(surrogate, argc, argv); rc >= 0)
-      return rc;
+      return heatop::app::end_command(rc);
     if (*s) return heatop::app::run_solve(solve, cmd);
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
     const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();
-    if (*o) return heatop::app::run_optimize(opt, cmd, predictors);
+    if (*o) return heatop::app::end_command(heatop::app::run_optimize(opt, cmd, predictors));
   } catch (const std::exception& e) {
     std::cerr << "heatop: error: " << e.what() << "\n";
     return 2;

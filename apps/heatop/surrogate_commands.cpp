@@ -6,9 +6,12 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -68,9 +71,15 @@ NnModule open_nn_module() {
           symbol<NnPredictorFactoryFn>(h, "heatop_nn_predictor_factory", path)};
 }
 
+std::atomic<bool> nn_module_loaded{false};
+
 // Loaded once; a failed load throws (and is tried again on the next call).
 const NnModule& nn_module() {
-  static const NnModule m = open_nn_module();
+  static const NnModule m = [] {
+    NnModule opened = open_nn_module();
+    nn_module_loaded = true;
+    return opened;
+  }();
   return m;
 }
 
@@ -85,6 +94,14 @@ std::string nn_module_path() {
   const fs::path installed = exe.parent_path().parent_path() / "lib" / "heatop" / "libheatop_nn.so";
   if (!fs::exists(next_to, ec) && fs::exists(installed, ec)) return installed.string();
   return next_to.string();
+}
+
+int end_command(int exit_code) {
+  if (!nn_module_loaded) return exit_code;
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(exit_code);
 }
 
 SurrogateCommands add_surrogate_commands(CLI::App& app) {

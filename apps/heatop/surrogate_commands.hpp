@@ -27,6 +27,11 @@ int run_surrogate_command(const SurrogateCommands& commands, int argc, char** ar
 /// module, which is loaded when the factory is first called. Empty in builds without LibTorch.
 PredictorFactory surrogate_predictor_factory();
 
+/// Ends a command: when the module was loaded, flushes the standard streams and ends the process
+/// without running static destructors (LibTorch's take about 0.1 s; every output file is
+/// closed by then); otherwise returns `exit_code` for main to return.
+int end_command(int exit_code);
+
 /// Where the module is looked for: $HEATOP_NN_MODULE, else libheatop_nn.so next to the
 /// executable (/proc/self/exe), else ../lib/heatop/libheatop_nn.so from it.
 std::string nn_module_path();
