@@ -2,14 +2,17 @@
 // model: they are checked for what they compute and write, not for accuracy.
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
+#include "surrogate/checkpoint.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/drivers.hpp"
 #include "surrogate/surrogate_model.hpp"
@@ -135,4 +138,39 @@ TEST(SurrogateDrivers, EvaluateMapsComparesWithFvAndCelsius) {
 
   req.grid = "11x11";
   EXPECT_THROW(evaluate_maps(m, req), std::invalid_argument);
+}
+
+// LibTorch's first parallel operation in a thread sets the thread's OpenMP thread count to its
+// own default; the drivers give heatop's count back (checked in fresh threads, where LibTorch
+// has not run yet).
+TEST(SurrogateDrivers, OpenMpThreadsSurviveLibTorch) {
+  SurrogateModel m = tiny_model();
+  const io::LoadedDesign d =
+      io::load_design(kExamples + "/c1_surface.yaml", {"grid.nx=41", "grid.ny=41", "grid.nz=21"});
+  int after_predict = 0;
+  std::thread([&] {
+    omp_set_num_threads(3);
+    predict_design(m, d, {});
+    after_predict = omp_get_max_threads();
+  }).join();
+  EXPECT_EQ(after_predict, 3);
+
+  const std::string dir = temp_dir("omp_model");
+  fs::create_directories(dir);
+  save_checkpoint(dir + "/model.hnop", m.header(1), m.net(), nullptr);
+  int after_load = 0, after_fields = 0, after_peaks = 0;
+  std::thread([&] {
+    omp_set_num_threads(3);
+    const optimize::SurrogatePredictors p = load_hybrid_predictors(dir, d.design);
+    after_load = omp_get_max_threads();
+    const model::Grid g = model::build_grid(d.design);
+    p.fields({d.design}, g);
+    after_fields = omp_get_max_threads();
+    p.peaks({d.design}, g);
+    after_peaks = omp_get_max_threads();
+  }).join();
+  EXPECT_EQ(after_load, 3);
+  EXPECT_EQ(after_fields, 3);
+  EXPECT_EQ(after_peaks, 3);
+  fs::remove_all(dir);
 }

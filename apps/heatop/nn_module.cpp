@@ -103,7 +103,11 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
 
 int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   io::OutputDir out(a.predict_output);  // an unwritable folder fails before any work
-  const auto model = sg::SurrogateModel::load(a.model, sg::parse_device(a.device));
+  std::unique_ptr<sg::SurrogateModel> model;
+  {
+    const sg::KeepOpenMpThreads keep;
+    model = sg::SurrogateModel::load(a.model, sg::parse_device(a.device));
+  }
   const io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
   api::RunInfo info{a.design, a.overrides, cmd, {}, {}};
   if (!a.probe_file.empty()) info.probes = io::read_probes_csv(a.probe_file);
@@ -118,7 +122,11 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
 int run_eval(const SurrogateArgs& a, const std::string& cmd) {
   std::unique_ptr<io::OutputDir> out;
   if (!a.eval_output.empty()) out = std::make_unique<io::OutputDir>(a.eval_output);
-  const auto model = sg::SurrogateModel::load(a.eval_model, sg::parse_device(a.device));
+  std::unique_ptr<sg::SurrogateModel> model;
+  {
+    const sg::KeepOpenMpThreads keep;
+    model = sg::SurrogateModel::load(a.eval_model, sg::parse_device(a.device));
+  }
   sg::EvalCallbacks progress;
   progress.on_start = [] { std::printf("%s\n", sg::eval_header_line().c_str()); };
   progress.on_map = [](const sg::MapEvaluation& e) {

@@ -2,6 +2,8 @@
 
 #include "surrogate/drivers.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -77,6 +79,9 @@ std::string power_map_key(const OperatorConfig& cfg, const model::Design& d) {
 
 }  // namespace
 
+KeepOpenMpThreads::KeepOpenMpThreads() : threads_(omp_get_max_threads()) {}
+KeepOpenMpThreads::~KeepOpenMpThreads() { omp_set_num_threads(threads_); }
+
 json model_identity(const SurrogateModel& m, const std::string& dir) {
   // A fresh model (not from a checkpoint) has no header.
   const json h = m.info().is_object() ? m.info() : json::object();
@@ -111,7 +116,10 @@ PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& load
   PredictResult r;
   r.grid = model::build_grid(d);
   const auto t0 = std::chrono::steady_clock::now();
-  r.field = model.predict(d, r.grid);
+  {
+    const KeepOpenMpThreads keep;
+    r.field = model.predict(d, r.grid);
+  }
   r.seconds = seconds_since(t0);
 
   // Trust layer: the error of the prediction in kelvin, estimated with the FV operator.
@@ -263,7 +271,11 @@ EvalResult evaluate_maps(SurrogateModel& model, const EvalRequest& req,
     const io::LoadedDesign ld = io::load_design(req.design, ov);
     const model::Grid grid = model::build_grid(ld.design);
     const field::Field3D ref = fv_reference(ld.design, grid);
-    const field::Field3D pred = model.predict(ld.design, grid);
+    field::Field3D pred;
+    {
+      const KeepOpenMpThreads keep;
+      pred = model.predict(ld.design, grid);
+    }
     MapEvaluation e;
     e.map = map.empty() ? req.design : map;
     e.fv = compare(pred.values, ref.values, t_amb);
@@ -356,9 +368,23 @@ std::string eval_summary_line(const EvalResult& r) {
 
 optimize::SurrogatePredictors load_hybrid_predictors(const std::string& dir,
                                                      const model::Design& design) {
+  const KeepOpenMpThreads keep;
   std::shared_ptr<SurrogateModel> m = SurrogateModel::load(dir, torch::kCPU);
   m->problem().inputs_of(design);  // a model of another chip is refused here, before any work
-  return hybrid_predictors(m);
+  optimize::SurrogatePredictors p = hybrid_predictors(m);
+  // The FV work of the hybrid search runs in the same thread between predictions.
+  optimize::FieldPredictor fields = [f = p.fields](const std::vector<model::Design>& ds,
+                                                   const model::Grid& grid) {
+    const KeepOpenMpThreads keep;
+    return f(ds, grid);
+  };
+  optimize::PeakPredictor peaks;
+  if (p.peaks)
+    peaks = [f = p.peaks](const std::vector<model::Design>& ds, const model::Grid& grid) {
+      const KeepOpenMpThreads keep;
+      return f(ds, grid);
+    };
+  return optimize::SurrogatePredictors(fields, peaks);
 }
 
 }  // namespace heatop::surrogate

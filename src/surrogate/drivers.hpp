@@ -27,6 +27,22 @@
 
 namespace heatop::surrogate {
 
+/// Keeps the calling thread's OpenMP thread count across LibTorch calls. LibTorch's first
+/// parallel operation in a thread sets that thread's OpenMP thread count to its own default
+/// (the physical cores as its cpuinfo counts them: 1 of 2 on the 2-vCPU test machine), which
+/// would then also run heatop's finite-volume solves that follow in the thread (confidence
+/// estimates, refinements, hybrid shortlist and verification solves) on fewer threads.
+class KeepOpenMpThreads {
+ public:
+  KeepOpenMpThreads();
+  ~KeepOpenMpThreads();
+  KeepOpenMpThreads(const KeepOpenMpThreads&) = delete;
+  KeepOpenMpThreads& operator=(const KeepOpenMpThreads&) = delete;
+
+ private:
+  int threads_;
+};
+
 /// The block that names a model in summary.json and eval.json: path, training steps, heatop
 /// version, network, design family, normalisation.
 nlohmann::json model_identity(const SurrogateModel& model, const std::string& model_path);
