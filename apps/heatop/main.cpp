@@ -47,12 +47,11 @@ int main(int argc, char** argv) {
   o->add_flag("--fd-only", opt.fd_only, "finite-volume evaluations only (the baseline)");
   o->add_option("--tol", opt.tolerance_K,
                 "error tolerance (K) above which surrogate answers are refined by FV");
-  o->add_option("--checks", opt.checks,
-                "hybrid: 'best' checks every would-be new best with FV during the search "
-                "(error estimate, refinement above --tol); 'corrected' takes the peak of the "
-                "prediction plus its estimated error instead of refining; 'final' searches on "
-                "the surrogate alone and FV-verifies its --shortlist best placements")
-      ->check(CLI::IsMember({"best", "corrected", "final"}));
+  std::string checks_help = "hybrid: how the FV solver checks the surrogate:";
+  for (const auto& c : heatop::optimize::kChecksNames)
+    checks_help += std::string(" '") + c.name + "': " + c.description + ";";
+  o->add_option("--checks", opt.checks, checks_help)
+      ->check(CLI::IsMember(heatop::names(heatop::optimize::kChecksNames)));
   o->add_option("--shortlist", opt.shortlist,
                 "hybrid with --checks final: how many of the surrogate's best distinct placements "
                 "are FV-solved at the end (default 5)")
