@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -295,11 +297,21 @@ TEST_F(TransientCli, GoodRunWritesStreamedOutputs) {
   const std::string pr = write("p.csv", "x_mm,y_mm,z_mm\n0.25,0.3,0.5\n0.75,0.65,0.5\n");
   const std::string out = (dir_ / "out").string();
   const CliRun r = run("transient " + d + " --trace " + tr + " --until 0.03 --save-every 0.01 " +
-                       "--probe " + pr + " -o " + out);
+                       "--probe " + pr + " --export hotspot --export 3d-ice -o " + out);
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* f : {"probes.csv", "trace.csv", "T.pvd", "T_0.01.npy", "T_0.03.vti",
-                        "temperature_vs_time.png", "summary.json", "T.npy", "manifest.json"})
+                        "temperature_vs_time.png", "summary.json", "T.npy", "manifest.json",
+                        "t.ttrace", "Tflp_die_maximum.txt", "Tflp_die_average.txt"})
     EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  {  // HotSpot layout: a header of block names, then one row per power sample (3)
+    std::ifstream tin(fs::path(out) / "t.ttrace");
+    std::string line;
+    std::getline(tin, line);
+    EXPECT_EQ(line, "A\tB");
+    int rows = 0;
+    while (std::getline(tin, line)) rows += !line.empty();
+    EXPECT_EQ(rows, 3);
+  }
   std::ifstream pin(fs::path(out) / "probes.csv");
   std::string header;
   std::getline(pin, header);
@@ -335,6 +347,55 @@ TEST_F(TransientCli, BadInputsFailCleanly) {
   expect_fail(design("c_J_per_m3K: -5") + " --trace " + good, "c_J_per_m3K");
   expect_fail(design("cells: 2") + " --trace " + good, "give c_J_per_m3K");
   expect_fail(d, "needs a power trace");
+  expect_fail(d + " --trace " + good + " --export ansys", "unknown format 'ansys'");
+  {
+    const std::string pt = write("p.ptrace", "A\tB\n1\t1\n2\t2\n");
+    expect_fail(d + " --trace " + pt, "needs its sampling interval");
+  }
+}
+
+// Dense output: rows every --output-every, values inside steps from the method's interpolant;
+// a run with steps forced onto the same instants gives the same rows.
+TEST_F(TransientCli, OutputEveryInterpolatesInsideSteps) {
+  const std::string d = design();
+  const std::string tr = write("tr.csv", "t_s,A,B\n0,1.0,0.2\n0.01,0.1,0.8\n");
+  const std::string pr = write("p.csv", "x_mm,y_mm,z_mm\n0.25,0.3,0.5\n");
+  const std::string a = (dir_ / "a").string(), b = (dir_ / "b").string();
+  ASSERT_EQ(run("transient " + d + " --trace " + tr + " --until 0.02 --probe " + pr +
+                " --output-every 0.001 --tol 0.01 -o " + a)
+                .code,
+            0);
+  ASSERT_EQ(run("transient " + d + " --trace " + tr + " --until 0.02 --probe " + pr +
+                " --output-every 0.001 --tol 0.01 --save-every 0.001 -o " + b)
+                .code,
+            0);
+  auto rows = [](const std::string& f) {
+    std::ifstream in(f);
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::array<double, 2>> v;
+    while (std::getline(in, line)) {
+      double t, x;
+      if (std::sscanf(line.c_str(), "%lf,%lf", &t, &x) == 2) v.push_back({t, x});
+    }
+    return v;
+  };
+  const auto ra = rows(a + "/probes.csv"), rb = rows(b + "/probes.csv");
+  ASSERT_EQ(ra.size(), 21u);
+  ASSERT_EQ(rb.size(), 21u);
+  double dmax = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    EXPECT_NEAR(ra[i][0], 0.001 * i, 1e-12);
+    dmax = std::max(dmax, std::abs(ra[i][1] - rb[i][1]));
+  }
+  std::ifstream sa(a + "/summary.json"), sb(b + "/summary.json");
+  const auto ja = nlohmann::json::parse(sa), jb = nlohmann::json::parse(sb);
+  std::printf(
+      "dense output (%d steps) vs steps landing on every output instant (%d steps): "
+      "max |d| %.2e K\n",
+      ja["steps"]["accepted"].get<int>(), jb["steps"]["accepted"].get<int>(), dmax);
+  EXPECT_LT(ja["steps"]["accepted"].get<int>(), jb["steps"]["accepted"].get<int>());
+  EXPECT_LE(dmax, 0.02);
 }
 
 // ---- 3D-ICE stacks end to end ----
@@ -453,4 +514,145 @@ TEST_F(TransientCli, Ice3dNonUniformExampleAgainstItsOutput) {
   }
   EXPECT_LE(max_d, 0.5);
   EXPECT_NEAR(ours[4][1], ours[0][1], 1e-3);  // steady within each slot
+}
+
+// ---- HotSpot ----
+
+namespace {
+
+std::vector<std::string> split_ws(const std::string& line) {
+  std::istringstream ss(line);
+  std::vector<std::string> v;
+  std::string w;
+  while (ss >> w) v.push_back(w);
+  return v;
+}
+
+// A .ttrace: names and rows.
+std::pair<std::vector<std::string>, std::vector<std::vector<double>>> read_ttrace(
+    const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const auto names = split_ws(line);
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    const auto cells = split_ws(line);
+    if (cells.empty()) continue;
+    std::vector<double> r;
+    for (const auto& c : cells) r.push_back(std::stod(c));
+    rows.push_back(r);
+  }
+  return {names, rows};
+}
+
+std::map<std::string, double> read_steady(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, double> m;
+  std::string name;
+  double t;
+  while (in >> name >> t) m[name] = t;
+  return m;
+}
+
+const std::string kHs = std::string(HEATOP_TEST_DATA) + "/interop/hotspot/example2";
+
+}  // namespace
+
+// HotSpot example 2 (EV6, gcc trace: 100 rows of 10 ms): imported (16 x 16 cells over the die
+// for speed; HotSpot used 64 x 64), then run with the .ptrace from the steady state of the
+// trace's mean power, as HotSpot's transient run starts from its steady file. The import
+// carries the heat capacities (materials silicon and aluminum, -p_interface, -c_convec added
+// to the sink) and the config's -sampling_intvl; every step conserves energy. Block by block
+// against HotSpot's own transient output (out_gcc.ttrace): heatop's chip sits about 2 K above
+// HotSpot's in steady state already (package periphery, docs/interop.md); the fluctuations about
+// each tool's steady state agree within about 0.9 K (HotSpot scales every capacitance by its
+// lumping factor 0.333, heatop uses the physical ones; docs/transient.md).
+TEST_F(TransientCli, HotSpotExample2AgainstHotSpotTransient) {
+  const std::string design = (dir_ / "ev6.yaml").string();
+  CliRun r = run("import hotspot -c " + kHs + "/example.config -f " + kHs + "/ev6.flp -p " + kHs +
+                 "/gcc.ptrace --materials " + kHs +
+                 "/example.materials -grid_rows 16 -grid_cols 16 -o " + design);
+  ASSERT_EQ(r.code, 0) << r.output;
+  {
+    const auto ld = io::load_design(design);
+    auto c_of = [&](const std::string& n) {
+      for (const auto& l : ld.design.layers)
+        if (l.name == n) return l.heat_capacity;
+      return -1.0;
+    };
+    EXPECT_NEAR(c_of("chip"), 1630300, 1);                                    // material silicon
+    EXPECT_NEAR(c_of("interface"), 4.0e6, 1);                                 // -p_interface
+    EXPECT_NEAR(c_of("spreader"), 2.422e6, 1);                                // material aluminum
+    EXPECT_NEAR(c_of("sink"), 2.422e6 + 140.4 / (0.06 * 0.06 * 0.0069), 10);  // + -c_convec
+    EXPECT_NEAR(ld.transient.ptrace_interval_s, 0.01, 1e-15);
+    EXPECT_NEAR(ld.transient.initial_K, 318.15, 1e-9);
+  }
+  const std::string steady = (dir_ / "steady").string(), out = (dir_ / "tr").string();
+  r = run("solve " + design + " --export hotspot --threads 1 -o " + steady);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("transient " + design + " --trace " + kHs + "/gcc.ptrace --initial steady-mean " +
+          "--export hotspot --tol 0.2 --threads 1 --no-progress -o " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream sin(fs::path(out) / "summary.json");
+  const auto s = nlohmann::json::parse(sin);
+  EXPECT_NEAR(s["t_end_s"].get<double>(), 1.0, 1e-12);
+  const auto& e = s["energy"];
+  EXPECT_LE(e["max_step_balance_rel"].get<double>(), 1e-8);
+  EXPECT_LE(e["run_balance_rel"].get<double>(), 1e-8);
+  EXPECT_NEAR(e["stored_change_J"].get<double>(), e["stored_change_C_dT_J"].get<double>(),
+              1e-6 * e["in_J"].get<double>());
+  const auto [names, ours] = read_ttrace(out + "/ev6.ttrace");
+  const auto [hs_names, ref] = read_ttrace(kHs + "/out_gcc.ttrace");
+  const auto ours_steady = read_steady(steady + "/ev6.steady");
+  const auto ref_steady = read_steady(kHs + "/out_gcc.steady");
+  ASSERT_EQ(ours.size(), 100u);
+  ASSERT_EQ(ref.size(), 100u);
+  ASSERT_EQ(names.size(), hs_names.size());
+  double raw_max = 0, raw_mean = 0, dyn_max = 0, dyn_sq = 0;
+  std::string dyn_block;
+  std::size_t count = 0;
+  for (std::size_t b = 0; b < names.size(); ++b) {
+    const auto it = std::find(hs_names.begin(), hs_names.end(), names[b]);
+    ASSERT_NE(it, hs_names.end()) << names[b];
+    const std::size_t hb = static_cast<std::size_t>(it - hs_names.begin());
+    for (std::size_t row = 0; row < ours.size(); ++row) {
+      const double raw = ours[row][b] - ref[row][hb];
+      const double dyn =
+          (ours[row][b] - ours_steady.at(names[b])) - (ref[row][hb] - ref_steady.at(names[b]));
+      raw_max = std::max(raw_max, std::abs(raw));
+      raw_mean += raw;
+      dyn_sq += dyn * dyn;
+      ++count;
+      if (std::abs(dyn) > dyn_max) {
+        dyn_max = std::abs(dyn);
+        dyn_block = names[b];
+      }
+    }
+  }
+  std::printf(
+      "HotSpot example 2 transient, %zu blocks x 100 rows (%d steps): heatop - HotSpot "
+      "mean %+.2f K, max |d| %.2f K; about each tool's steady state: max |d| %.2f K "
+      "(%s), rms %.2f K\n",
+      names.size(), s["steps"]["accepted"].get<int>(), raw_mean / count, raw_max, dyn_max,
+      dyn_block.c_str(), std::sqrt(dyn_sq / count));
+  EXPECT_LE(raw_max, 5.0);
+  EXPECT_LE(dyn_max, 1.2);
+}
+
+// The HotSpot model given directly (config, floorplan, trace, materials): the trace's rows are
+// -sampling_intvl apart, the run starts at the config's -init_temp.
+TEST_F(TransientCli, HotSpotConfigRunsWithItsPtrace) {
+  const std::string out = (dir_ / "cfg").string();
+  const CliRun r =
+      run("transient " + kHs + "/example.config --flp " + kHs + "/ev6.flp --ptrace " + kHs +
+          "/gcc.ptrace --materials " + kHs +
+          "/example.materials --until 0.02 --tol 0.5 --threads 1 --no-progress -o " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream sin(fs::path(out) / "summary.json");
+  const auto s = nlohmann::json::parse(sin);
+  EXPECT_EQ(s["initial"].get<std::string>(), "uniform 318.15 K");
+  EXPECT_NEAR(s["t_end_s"].get<double>(), 0.02, 1e-12);
+  EXPECT_GT(s["grid"]["void_nodes"].get<int>(), 0);  // die and spreader on the 60 mm sink
+  EXPECT_LE(s["energy"]["max_step_balance_rel"].get<double>(), 1e-8);
 }

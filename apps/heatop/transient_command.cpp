@@ -19,10 +19,22 @@ std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
   auto a = std::make_unique<TransientArgs>();
   CLI::App* t = app.add_subcommand("transient",
                                    "Temperature over time under a power trace (docs/transient.md)");
-  t->add_option("design", a->design, "design file (YAML) or 3D-ICE stack (.stk)")->required();
+  t->add_option("design", a->design,
+                "design file (YAML), 3D-ICE stack (.stk) or HotSpot .config (with --flp, "
+                "--ptrace)")
+      ->required();
   t->add_option("--trace", a->trace,
-                "power trace CSV: t_s and one column per power block (W) or layer:NAME / "
-                "face:top scale; a .stk without it uses its power values");
+                "power trace: CSV (t_s and one column per power block in W, or layer:NAME / "
+                "face:top scale) or HotSpot .ptrace; a .stk without it uses its power values, "
+                "a HotSpot .config its --ptrace");
+  t->add_option("--flp", a->hotspot_flp, "HotSpot floorplan, when the design is a .config");
+  t->add_option("--ptrace", a->hotspot_ptrace,
+                "HotSpot power trace: the run's trace (rows every -sampling_intvl)");
+  t->add_option("--lcf", a->hotspot_lcf, "HotSpot layer configuration file");
+  t->add_option("--materials", a->hotspot_materials, "HotSpot materials file");
+  t->add_option("--sampling-intvl", a->sampling_intvl,
+                "seconds per .ptrace row (default: the config's -sampling_intvl or the design's "
+                "transient.ptrace_interval_s)");
   t->add_option("-o,--output", a->output, "output folder")->required();
   t->add_option("--until", a->until, "end time in s (default: the end of the trace)");
   t->add_option("--method", a->method, "be | bdf2 (default bdf2)");
@@ -41,7 +53,8 @@ std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
               "show the progress bar even when stderr is not a terminal");
   t->add_flag("--no-progress", a->no_progress, "no progress bar");
   t->add_option("--initial", a->initial,
-                "initial state: a temperature in K, 'steady' (first power sample) or a T.npy");
+                "initial state: a temperature in K, 'steady' (first power sample), "
+                "'steady-mean' (time-averaged power, as HotSpot's steady file) or a T.npy");
   t->add_option("--set", a->overrides, "override a design key, e.g. --set grid.nx=41");
   t->add_option("--threads", a->threads, "OpenMP threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
@@ -82,8 +95,13 @@ int run_transient(const TransientArgs& args, const std::string& command_line) {
   if (args.command->count("--output-every") && !(args.output_every > 0))
     throw std::invalid_argument("--output-every must be > 0 s");
   req.exports = args.exports;
+  req.hotspot_ptrace = args.hotspot_ptrace;
+  req.ptrace_interval = args.sampling_intvl;
+  if (args.command->count("--sampling-intvl") && !(args.sampling_intvl > 0))
+    throw std::invalid_argument("--sampling-intvl must be > 0 s");
   std::vector<std::string> warnings;
-  const interop::DesignSource src{args.design, "", "", "", "", args.overrides};
+  const interop::DesignSource src{args.design,      args.hotspot_flp,       args.hotspot_ptrace,
+                                  args.hotspot_lcf, args.hotspot_materials, args.overrides};
   const io::LoadedDesign loaded = interop::load_any_design(src, &warnings);
   for (const auto& w : warnings)
     if (w.find("asks for a transient run") == std::string::npos)

@@ -13,6 +13,8 @@ namespace heatop::app {
 
 struct TransientArgs {
   std::string design, trace, output, method = "bdf2", save_at, probe_file, initial;
+  std::string hotspot_flp, hotspot_ptrace, hotspot_lcf, hotspot_materials;
+  double sampling_intvl = 0;
   std::vector<std::string> overrides, exports;
   double until = 0, tol = 0.01, dt = 0, save_every = 0, output_every = 0;
   bool progress = false, no_progress = false;

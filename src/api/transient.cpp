@@ -49,7 +49,7 @@ struct Prepared {
   model::Grid grid;
   std::vector<double> cz;
   std::vector<double> initial;  // empty: steady
-  bool steady_start = false;
+  bool steady_start = false, steady_mean = false;
   std::string initial_desc;
 };
 
@@ -59,14 +59,25 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   req.stepper.validate();
   const bool stk = is_stk(req.source_path);
   if (stk) p.stack = interop::ice3d::read_stack(req.source_path);
-  if (!req.trace_path.empty())
+  const double ptrace_dt =
+      req.ptrace_interval > 0 ? req.ptrace_interval : loaded.transient.ptrace_interval_s;
+  auto is_ptrace = [](const std::string& f) {
+    std::string e = fs::path(f).extension().string();
+    for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e == ".ptrace";
+  };
+  if (!req.trace_path.empty() && is_ptrace(req.trace_path))
+    p.trace = transient::read_trace_ptrace(req.trace_path, ptrace_dt, d);
+  else if (!req.trace_path.empty())
     p.trace = transient::read_trace_csv(req.trace_path);
   else if (stk)
     p.trace = transient::ice3d_trace(req.source_path);
+  else if (!req.hotspot_ptrace.empty())
+    p.trace = transient::read_trace_ptrace(req.hotspot_ptrace, ptrace_dt, d);
   else
     throw std::invalid_argument(
         "a transient run needs a power trace: --trace FILE (CSV: t_s and "
-        "one column per power block)");
+        "one column per power block; or a HotSpot .ptrace)");
   transient::validate_trace(p.trace, d);
   p.t0 = p.trace.times.front();
   if (req.until != 0) {
@@ -96,11 +107,6 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
     if (!std::isfinite(s) || s < p.t0 || s > p.t_end)
       throw std::invalid_argument("--save-at " + g(s) + " s lies outside the run [" + g(p.t0) +
                                   ", " + g(p.t_end) + "] s");
-  for (const auto& l : d.layers)
-    if (l.has_footprint())
-      throw std::invalid_argument("layer '" + l.name +
-                                  "' has a footprint (void regions): transient runs of such "
-                                  "designs are not supported yet");
   p.grid = model::build_grid(d);
   check_memory(p.grid.size());
   p.cz = fv::capacity_per_area(d, p.grid);
@@ -109,9 +115,11 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   double t_uniform = model::reference_temperature(d);
   p.initial_desc = "uniform";
   if (ini.empty() && p.stack && p.stack->t_initial > 0) t_uniform = p.stack->t_initial;
-  if (ini == "steady") {
+  if (ini.empty() && loaded.transient.initial_K > 0) t_uniform = loaded.transient.initial_K;
+  if (ini == "steady" || ini == "steady-mean") {
     p.steady_start = true;
-    p.initial_desc = "steady";
+    p.steady_mean = ini == "steady-mean";
+    p.initial_desc = ini;
     return p;
   }
   if (!ini.empty()) {
@@ -139,10 +147,32 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
                                     "), the design's grid is " + std::to_string(want[0]) + " x " +
                                     std::to_string(want[1]) + " x " + std::to_string(want[2]));
       }
-      for (double v2 : a.data)
+      // NaN marks void nodes (outside layer footprints) in heatop's own fields.
+      bool any_nan = false;
+      for (double v2 : a.data) {
+        if (std::isnan(v2)) {
+          any_nan = true;
+          continue;
+        }
         if (!std::isfinite(v2) || v2 <= 0)
           throw std::invalid_argument("--initial " + ini +
-                                      ": the field holds NaN, infinite or non-positive values");
+                                      ": the field holds infinite or non-positive values");
+      }
+      if (any_nan) {
+        const fv::System probe = fv::discretize(d, p.grid);
+        for (int i = 0; i < p.grid.nx(); ++i)
+          for (int j = 0; j < p.grid.ny(); ++j)
+            for (int k = 0; k < p.grid.nz(); ++k) {
+              double& v2 = a.data[p.grid.index(i, j, k)];
+              if (!std::isnan(v2)) continue;
+              if (probe.op->node_active(i, j, k))
+                throw std::invalid_argument(
+                    "--initial " + ini + ": the field holds NaN at (" +
+                    g(p.grid.x[i] * 1e3, "%.4g") + ", " + g(p.grid.y[j] * 1e3, "%.4g") + ", " +
+                    g(p.grid.z[k] * 1e3, "%.4g") + ") mm, a node with material");
+              v2 = 0;
+            }
+      }
       p.initial = std::move(a.data);
       p.initial_desc = ini;
       return p;
@@ -172,11 +202,39 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   solve::SolveReport steady_rep;
   if (p.steady_start) {
     t_init.assign(grid.size(), model::reference_temperature(d));
-    steady_rep = solve::solve_system(*sys.op, sys.rhs.data(), t_init.data(), loaded.solver);
+    if (p.steady_mean) {  // the steady state of the time-averaged power (HotSpot's steady file)
+      const fv::System mean_sys =
+          fv::discretize(transient::design_at(
+                             d, transient::mean_trace(tr, p.t0, tr.end > 0 ? tr.end : p.t_end), 0),
+                         grid);
+      steady_rep =
+          solve::solve_system(*mean_sys.op, mean_sys.rhs.data(), t_init.data(), loaded.solver);
+    } else {
+      steady_rep = solve::solve_system(*sys.op, sys.rhs.data(), t_init.data(), loaded.solver);
+    }
     if (!steady_rep.converged)
       throw std::runtime_error("the steady initial state did not converge (" +
                                steady_rep.summary() + ")");
   }
+  // Void nodes (outside layer footprints): no material, held at 0 by their decoupled rows,
+  // left out of every statistic and NaN in the written fields.
+  std::vector<char> active(grid.size(), 1);
+  std::size_t void_nodes = 0;
+  for (int i = 0; i < grid.nx(); ++i)
+    for (int j = 0; j < grid.ny(); ++j)
+      for (int k = 0; k < grid.nz(); ++k)
+        if (!sys.op->node_active(i, j, k)) {
+          active[grid.index(i, j, k)] = 0;
+          t_init[grid.index(i, j, k)] = 0;
+          ++void_nodes;
+        }
+  auto masked = [&](const std::vector<double>& T) {
+    std::vector<double> v = T;
+    if (void_nodes)
+      for (std::size_t q = 0; q < v.size(); ++q)
+        if (!active[q]) v[q] = std::nan("");
+    return v;
+  };
   transient::Stepper st(sys, p.cz, loaded.solver, req.stepper);
   st.set_state(p.t0, t_init);
   const double e0 = st.stored_energy(st.temperature());
@@ -252,7 +310,7 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   long rows_probe = 0;
 
   auto probe_row = [&](double t, const std::vector<double>& T) {
-    f.values = T;
+    f.values = masked(T);
     probes_csv << g(t);
     plot_probe_t.push_back(t);
     for (std::size_t q = 0; q < np; ++q) {
@@ -268,8 +326,9 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   auto record = [&](double t, const transient::StepInfo* s) {
     const auto& T = st.temperature();
     std::size_t arg = 0;
-    for (std::size_t q = 1; q < T.size(); ++q)
-      if (T[q] > T[arg]) arg = q;
+    while (!active[arg]) ++arg;
+    for (std::size_t q = arg + 1; q < T.size(); ++q)
+      if (active[q] && T[q] > T[arg]) arg = q;
     if (T[arg] > res.t_max) {
       res.t_max = T[arg];
       res.t_max_time = t;
@@ -286,6 +345,7 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
       for (int i = 0; i < grid.nx(); ++i)
         for (int j = 0; j < grid.ny(); ++j)
           for (int k = std::max(k0, 0); k <= k1; ++k) {
+            if (!active[grid.index(i, j, k)]) continue;
             const double v = T[grid.index(i, j, k)];
             mx = std::max(mx, v);
             mn = std::min(mn, v);
@@ -304,7 +364,7 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   };
   auto snapshot = [&](double t) {
     const std::string stem = "T_" + g(t, "%.6g");
-    f.values = st.temperature();
+    f.values = masked(st.temperature());
     io::write_npy(out.file(stem + ".npy"), {f.nx(), f.ny(), f.nz()}, f.values);
     const std::string vtk = stem + (uniform ? ".vti" : ".vtr");
     if (uniform)
@@ -314,7 +374,9 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     pvd.push_back({t, vtk});
     snapshots.push_back({{"t_s", t}, {"npy", stem + ".npy"}, {"vtk", vtk}});
   };
-  auto on_sample = [&](double t, const std::vector<double>& T) {
+  auto on_sample = [&](double t, const std::vector<double>& T_raw) {
+    const std::vector<double> T_masked = void_nodes ? masked(T_raw) : std::vector<double>{};
+    const std::vector<double>& T = void_nodes ? T_masked : T_raw;
     if (np > 0 && next_probe < probe_instants.size() &&
         std::abs(probe_instants[next_probe] - t) <= teps) {
       probe_row(t, T);
@@ -426,8 +488,8 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   s["probes_mm"] = probes;  // probes.csv column pN_T_K is entry N
   s["threads"] = omp_get_max_threads();
   // The final field as in a steady results folder (T.npy, T.vti, pictures, design, manifest).
-  ResultContext ctx{&loaded, info.design_path, info.overrides, info.command_line, {}, 0};
-  field::Field3D final{grid.x, grid.y, grid.z, st.temperature(), "T", "K"};
+  ResultContext ctx{&loaded, info.design_path, info.overrides, info.command_line, {}, void_nodes};
+  field::Field3D final{grid.x, grid.y, grid.z, masked(st.temperature()), "T", "K"};
   json fin;
   write_field_results(out, ctx, grid, final, fin);
   s["final"] = {{"T_max_K", fin["T_max_K"]},

@@ -16,10 +16,12 @@
 namespace heatop::api {
 
 struct TransientRequest {
-  std::string source_path;  // the design (.yaml or .stk): a .stk without trace_path uses
-                            // its power values and initial temperature
-  std::string trace_path;   // CSV trace (transient/trace.hpp)
-  double until = 0;         // s; 0 = the end of the trace
+  std::string source_path;     // the design (.yaml or .stk): a .stk without trace_path uses
+                               // its power values and initial temperature
+  std::string trace_path;      // CSV trace (transient/trace.hpp) or HotSpot .ptrace
+  std::string hotspot_ptrace;  // a HotSpot source's -p trace, used without trace_path
+  double ptrace_interval = 0;  // s per .ptrace row; 0 = the design's transient.ptrace_interval_s
+  double until = 0;            // s; 0 = the end of the trace
   transient::StepperOptions stepper;
   double save_every = 0;        // s between field snapshots; 0 = only the end
   std::vector<double> save_at;  // s, snapshot times
@@ -30,9 +32,11 @@ struct TransientRequest {
   /// Time series in other tools' layouts: "hotspot" (.ttrace), "3d-ice" (Tflp files). A .stk
   /// source always writes the files of its own output section.
   std::vector<std::string> exports;
-  /// Initial state: "" (uniform at the stack's initial temperature or the design's reference
-  /// temperature), "steady" (the steady state of the first power sample), a temperature in K,
-  /// or a .npy file of shape (nx, ny, nz) from an earlier run.
+  /// Initial state: "" (uniform at the stack's initial temperature, the design's
+  /// transient.initial_K, or its reference temperature), "steady" (the steady state of the
+  /// first power sample), "steady-mean" (the steady state of the trace's time-averaged power,
+  /// HotSpot's steady file), a temperature in K, or a .npy file of shape (nx, ny, nz) from an
+  /// earlier run (NaN allowed at void nodes).
   std::string initial;
   int threads = 0;
   /// Called after every accepted step with (t, t_end, steps so far).

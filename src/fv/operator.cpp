@@ -91,10 +91,36 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
 void LayeredOperator::set_capacity(std::vector<double> cz) {
   if (cz.size() != static_cast<std::size_t>(nz_))
     throw std::invalid_argument("LayeredOperator: one capacity per z node expected");
-  if (any_void_)
-    throw std::invalid_argument(
-        "transient analysis of layers with footprints (void regions) is not supported yet");
   cap_z_ = std::move(cz);
+  if (has_footprints_) build_capacity_cache();
+}
+
+void LayeredOperator::build_capacity_cache() {
+  // Boxes with footprints: a node holds 1/8 of the volume of each adjacent cell that has
+  // material. The volumetric capacity of z cell k follows from cz (cz[k] = hz[k-1] c[k-1] / 2 +
+  // hz[k] c[k] / 2), so that full boxes get exactly wx wy cz.
+  std::vector<double> cell_c(nz_ - 1, 0.0);
+  double below = 0;  // hz[k-1] c[k-1] / 2
+  for (int k = 0; k + 1 < nz_; ++k) {
+    cell_c[k] = std::max(0.0, 2 * (cap_z_[k] - below) / hz_[k]);
+    below = 0.5 * hz_[k] * cell_c[k];
+  }
+  gcap_.assign(size(), 0.0);
+  for (int i = 0; i < nx_; ++i)
+    for (int j = 0; j < ny_; ++j)
+      for (int k = 0; k < nz_; ++k) {
+        if (node_fixed(i, j, k)) continue;
+        double c = 0;
+        for (int ci = i - 1; ci <= i; ++ci)
+          for (int cj = j - 1; cj <= j; ++cj)
+            for (int ck = k - 1; ck <= k; ++ck) {
+              if (ci < 0 || ci >= nx_ - 1 || cj < 0 || cj >= ny_ - 1 || ck < 0 || ck >= nz_ - 1)
+                continue;
+              if (!cell_active(ci, cj, ck)) continue;
+              c += cell_c[ck] * 0.125 * hx_[ci] * hy_[cj] * hz_[ck];
+            }
+        gcap_[index(i, j, k)] = c;
+      }
 }
 
 void LayeredOperator::set_capacity_shift(double a) {
@@ -107,6 +133,7 @@ void LayeredOperator::set_capacity_shift(double a) {
 
 double LayeredOperator::node_capacity(int i, int j, int k) const {
   if (cap_z_.empty() || node_fixed(i, j, k)) return 0.0;
+  if (has_footprints_) return gcap_[index(i, j, k)];
   return wx_[i] * wy_[j] * cap_z_[k];
 }
 
@@ -211,7 +238,7 @@ void LayeredOperator::line_matrix_general(int i, int j, double* lower, double* d
   const std::size_t base = index(i, j, 0);
   for (int k = 0; k < nz_; ++k) {
     diag[k] = gdiag_[base + k];
-    if (shift_ != 0 && !node_fixed(i, j, k)) diag[k] += shift_ * wx_[i] * wy_[j] * cap_z_[k];
+    if (shift_ != 0) diag[k] += shift_ * gcap_[base + k];  // 0 on fixed faces
     lower[k] = (k > 0 && !col_fixed) ? -gu_[base + k - 1] * mask_z_[k - 1] : 0.0;
     upper[k] = (k + 1 < nz_ && !col_fixed) ? -gu_[base + k] * mask_z_[k] : 0.0;
   }

@@ -68,11 +68,13 @@ class LayeredOperator {
   void use_general_path(bool on) {
     has_footprints_ = on || any_void_;
     if (has_footprints_ && gdiag_.empty()) build_general_cache();
+    if (has_footprints_ && !cap_z_.empty() && gcap_.empty()) build_capacity_cache();
   }
   /// Transient runs: the heat capacity per unit area of each z node's control volume,
   /// J/(m^2 K) (the volumetric heat capacity integrated over the node's z control width, like
   /// the in-plane conductivity). Node (i, j, k) holds C = wx[i] * wy[j] * cz[k] (J/K), 0 on
-  /// fixed faces. Throws std::invalid_argument for boxes with void regions (not supported).
+  /// fixed faces; with footprints, 1/8 of the volume of each adjacent cell with material (0 in
+  /// void regions).
   void set_capacity(std::vector<double> cz);
   const std::vector<double>& capacity_z() const { return cap_z_; }
   /// Adds a * C to the diagonal (backward Euler a = 1/dt, BDF2 3/(2 dt)); apply, diagonal,
@@ -131,6 +133,7 @@ class LayeredOperator {
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
   void build_general_cache();
+  void build_capacity_cache();
 
   int nx_, ny_, nz_;
   std::vector<double> x_, y_, z_, cell_kxy_, cell_kz_;
@@ -147,6 +150,7 @@ class LayeredOperator {
   std::vector<int> ci0_, ci1_, cj0_, cj1_;    // active cell ranges per z cell
   std::vector<double> ge_, gn_, gu_, gdiag_;  // general path: per-node links and diagonal
   std::vector<double> cap_z_;                 // heat capacity per area per z node (transient)
+  std::vector<double> gcap_;                  // general path: node capacities (J/K)
   double shift_ = 0;                          // a in A + a C
 };
 

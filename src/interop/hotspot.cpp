@@ -386,10 +386,28 @@ namespace {
 
 // HotSpot 7's defaults (temperature.c / temperature_grid.c) for options a config may omit.
 const std::map<std::string, double> kDefaults = {
-    {"t_chip", 0.15e-3},  {"k_chip", 100.0},     {"t_interface", 2.0e-5}, {"k_interface", 4.0},
-    {"s_spreader", 0.03}, {"t_spreader", 0.001}, {"k_spreader", 400.0},   {"s_sink", 0.06},
-    {"t_sink", 0.0069},   {"k_sink", 400.0},     {"r_convec", 0.1},       {"ambient", 318.15},
-    {"grid_rows", 64},    {"grid_cols", 64}};
+    {"t_chip", 0.15e-3},
+    {"k_chip", 100.0},
+    {"t_interface", 2.0e-5},
+    {"k_interface", 4.0},
+    {"s_spreader", 0.03},
+    {"t_spreader", 0.001},
+    {"k_spreader", 400.0},
+    {"s_sink", 0.06},
+    {"t_sink", 0.0069},
+    {"k_sink", 400.0},
+    {"r_convec", 0.1},
+    {"ambient", 318.15},
+    {"grid_rows", 64},
+    {"grid_cols", 64},
+    // HotSpot's transient defaults (temperature.c, default_thermal_config).
+    {"p_chip", 1.75e6},
+    {"p_interface", 4.0e6},
+    {"p_spreader", 3.55e6},
+    {"p_sink", 3.55e6},
+    {"c_convec", 140.4},
+    {"sampling_intvl", 3.333e-6},
+    {"init_temp", 333.15}};
 
 // Options heatop uses (directly or through the exports).
 const std::set<std::string> kUsed = {"t_chip",          "k_chip",
@@ -403,11 +421,12 @@ const std::set<std::string> kUsed = {"t_chip",          "k_chip",
                                      "grid_rows",       "grid_cols",
                                      "grid_layer_file", "materials_file",
                                      "model_type",      "detailed_3D",
-                                     "grid_map_mode"};
-// Transient-only: harmless for a steady import, mentioned once.
-const std::set<std::string> kTransient = {"p_chip",    "p_interface",   "p_spreader",
-                                          "p_sink",    "c_convec",      "init_temp",
-                                          "init_file", "sampling_intvl"};
+                                     "grid_map_mode",   "p_chip",
+                                     "p_interface",     "p_spreader",
+                                     "p_sink",          "c_convec",
+                                     "sampling_intvl",  "init_temp"};
+// Transient-only and not read: mentioned once.
+const std::set<std::string> kTransient = {"init_file"};
 // Output names, run control, floorplanner and DTM settings: no effect on the temperatures.
 const std::set<std::string> kNoEffect = {"steady_file",
                                          "grid_steady_file",
@@ -562,7 +581,7 @@ class Importer {
  private:
   struct DieLayer {
     std::string name;
-    double thickness, k;
+    double thickness, k, c = 0;
     bool power;
     Floorplan fp;
     std::string where;
@@ -586,6 +605,8 @@ class Importer {
   void add_lateral_grid(YAML::Node& root);
   void classify_options();
   double material_k(const std::string& part, const std::string& key_k);
+  double material_c(const std::string& part, const std::string& key_p);
+  void add_transient(YAML::Node& root);
   YAML::Node blocks_node(const Floorplan& f, const std::map<std::string, double>* power, double fx0,
                          double fy0);
   void warn(const std::string& s) { res_.warnings.push_back(s); }
@@ -645,7 +666,10 @@ void Importer::classify_options() {
   if (!transient.empty()) {
     std::string s;
     for (const auto& t : transient) s += (s.empty() ? "" : " ") + t;
-    res_.notes.push_back("transient-only options not used by a steady design: " + s);
+    res_.notes.push_back("not read: " + s +
+                         " (HotSpot's initial block temperatures; `heatop transient --initial "
+                         "steady-mean` starts from the steady state of the trace's mean power, "
+                         "which is what HotSpot's steady file holds)");
   }
   if (cfg_.str("model_type") == "block")
     warn("-model_type block (" + cfg_.where("model_type") +
@@ -686,6 +710,20 @@ double Importer::material_k(const std::string& part, const std::string& key_k) {
     throw std::invalid_argument(cfg_.where(key_k) + ": -" + key_k + " must be positive, got " +
                                 g(k));
   return k;
+}
+
+// Volumetric heat capacity of a part: the material (when named) overrides -p_<part>.
+double Importer::material_c(const std::string& part, const std::string& key_p) {
+  const std::string mat = cfg_.str("material_" + part);
+  if (!mat.empty() && mat != "none" && !materials_.empty()) {
+    const auto it = materials_.find(mat);
+    if (it != materials_.end()) return it->second.heat_capacity;
+  }
+  const double c = cfg_.num(key_p, kDefaults.at(key_p));
+  if (!(c > 0))
+    throw std::invalid_argument(cfg_.where(key_p) + ": -" + key_p + " must be positive, got " +
+                                g(c));
+  return c;
 }
 
 YAML::Node Importer::blocks_node(const Floorplan& f, const std::map<std::string, double>* power,
@@ -751,8 +789,10 @@ void Importer::read_die_layers() {
                                            ? " (no materials file given: --materials FILE)"
                                            : " (not in " + materials_path_ + ")"));
         d.k = it->second.k;
+        d.c = it->second.heat_capacity;
       } else {
         d.k = 1.0 / l.resistivity;
+        d.c = l.heat_capacity;
       }
       if (!l.lateral)
         warn(at + ": layer " + std::to_string(l.number) +
@@ -770,6 +810,7 @@ void Importer::read_die_layers() {
     d.name = "chip";
     d.thickness = cfg_.num("t_chip", kDefaults.at("t_chip"));
     d.k = material_k("chip", "k_chip");
+    d.c = material_c("chip", "p_chip");
     d.power = true;
     d.where = cfg_.where("t_chip");
     d.fp = read_flp(opt_.flp);
@@ -779,6 +820,20 @@ void Importer::read_die_layers() {
 
 void Importer::warn_per_block_conductivity() {
   const std::vector<DieLayer>& die = die_;
+  for (const auto& d : die) {
+    int differing = 0;
+    const FlpBlock* first = nullptr;
+    for (const auto& b : d.fp.blocks)
+      if (b.has_properties && std::abs(b.heat_capacity - d.c) > 1e-6 * d.c) {
+        ++differing;
+        if (!first) first = &b;
+      }
+    if (differing)
+      warn(d.fp.path + ":" + std::to_string(first->line) + ": " + std::to_string(differing) +
+           " block(s) (first '" + first->name + "', " + g(first->heat_capacity) +
+           " J/(m^3 K)) carry their own heat capacity; heatop uses one per layer, so " + d.name +
+           " keeps c = " + g(d.c) + " J/(m^3 K) everywhere (transient runs only)");
+  }
   // Per-block conductivities (detailed 3D) are not modelled: say which.
   for (const auto& d : die) {
     int differing = 0;
@@ -885,12 +940,13 @@ YAML::Node Importer::layers_node() {
   root["die"]["size_mm"] = flow_list({fr.lx * 1e3, fr.ly * 1e3});
   YAML::Node layers(YAML::NodeType::Sequence);
   std::vector<double>&xb = xb_, &yb = yb_;
-  auto add_layer = [&](const std::string& lname, double t, double k, int cells,
+  auto add_layer = [&](const std::string& lname, double t, double k, double c, int cells,
                        std::array<double, 4> fp, bool footprint) {
     YAML::Node n;
     n["name"] = lname;
     n["thickness_mm"] = g(t * 1e3);
     n["k_W_per_mK"] = g(k);
+    n["c_J_per_m3K"] = g(c);
     n["cells"] = cells;
     if (footprint) {
       n["footprint_mm"] = flow_list({fp[0] * 1e3, fp[1] * 1e3, fp[2] * 1e3, fp[3] * 1e3});
@@ -907,7 +963,7 @@ YAML::Node Importer::layers_node() {
     const std::array<double, 4> fp{d.fp.x0 + fr.ox, d.fp.y0 + fr.oy, d.fp.width(), d.fp.height()};
     const bool own =
         std::abs(fp[2] - fr.lx) > 1e-9 * fr.lx || std::abs(fp[3] - fr.ly) > 1e-9 * fr.ly;
-    YAML::Node n = add_layer(d.name, d.thickness, d.k, z_cells(d.thickness, 2, 6), fp, own);
+    YAML::Node n = add_layer(d.name, d.thickness, d.k, d.c, z_cells(d.thickness, 2, 6), fp, own);
     // Blocks are relative to the layer's footprint when it has one, else to the box.
     n["power_blocks"] = blocks_node(d.fp, d.power ? &power[l] : nullptr, own ? d.fp.x0 : -fr.ox,
                                     own ? d.fp.y0 : -fr.oy);
@@ -916,20 +972,38 @@ YAML::Node Importer::layers_node() {
   const bool die_own = full;
   if (lcf_path.empty()) {
     const double t = cfg_.num("t_interface", kDefaults.at("t_interface"));
-    add_layer("interface", t, material_k("interface", "k_interface"), z_cells(t, 2, 6), die_fp,
-              die_own);
+    add_layer("interface", t, material_k("interface", "k_interface"),
+              material_c("interface", "p_interface"), z_cells(t, 2, 6), die_fp, die_own);
   }
   const std::string top_part = has_sink ? "sink" : (has_spreader ? "spreader" : "die");
+  // HotSpot adds the convection capacitance -c_convec (J/K) to its heat-sink nodes in
+  // proportion to their area; heatop spreads it over the top part's volume.
+  auto c_convec_per_volume = [&](double t, double area) {
+    const double cc = cfg_.num("c_convec", kDefaults.at("c_convec"));
+    if (!(cc >= 0))
+      throw std::invalid_argument(cfg_.where("c_convec") + ": -c_convec must be >= 0, got " +
+                                  g(cc));
+    res_.notes.push_back("-c_convec " + g(cc) + " J/K (HotSpot's convection capacitance at the " +
+                         "heat sink) is added to the " + top_part + "'s heat capacity: +" +
+                         g(cc / (t * area)) + " J/(m^3 K) over its " + mm(std::sqrt(area)) + " x " +
+                         mm(std::sqrt(area)) + " x " + g(t * 1e3) + " mm");
+    return cc / (t * area);
+  };
   if (has_spreader) {
     const double t = cfg_.num("t_spreader", kDefaults.at("t_spreader"));
     const double s = full ? s_spr : 0;
     const std::array<double, 4> fp{(fr.lx - s) / 2, (fr.ly - s) / 2, s, s};
-    add_layer("spreader", t, material_k("spreader", "k_spreader"), 6, full ? fp : die_fp,
+    double c = material_c("spreader", "p_spreader");
+    if (!has_sink) c += c_convec_per_volume(t, full ? s * s : dw * dh);
+    add_layer("spreader", t, material_k("spreader", "k_spreader"), c, 6, full ? fp : die_fp,
               full && s < fr.lx * (1 - 1e-9));
   }
   if (has_sink) {
     const double t = cfg_.num("t_sink", kDefaults.at("t_sink"));
-    add_layer("sink", t, material_k("sink", "k_sink"), 8, {0, 0, fr.lx, fr.ly}, false);
+    const double area = full ? fr.lx * fr.ly : dw * dh;
+    add_layer("sink", t, material_k("sink", "k_sink"),
+              material_c("sink", "p_sink") + c_convec_per_volume(t, area), 8, {0, 0, fr.lx, fr.ly},
+              false);
   }
   if (!has_sink || !has_spreader)
     warn(std::string(!has_sink ? "-material_sink none" : "-material_spreader none") +
@@ -994,6 +1068,21 @@ void Importer::add_lateral_grid(YAML::Node& root) {
   root["grid"] = grid;
 }
 
+// What `heatop transient` needs from the config: the .ptrace sampling interval and the
+// initial temperature (HotSpot's defaults 3.333 us and 333.15 K when not given).
+void Importer::add_transient(YAML::Node& root) {
+  const double dt = cfg_.num("sampling_intvl", kDefaults.at("sampling_intvl"));
+  const double t0 = cfg_.num("init_temp", kDefaults.at("init_temp"));
+  if (!(dt > 0))
+    throw std::invalid_argument(cfg_.where("sampling_intvl") +
+                                ": -sampling_intvl must be positive, got " + g(dt));
+  if (!(t0 > 0))
+    throw std::invalid_argument(cfg_.where("init_temp") + ": -init_temp must be positive, got " +
+                                g(t0));
+  root["transient"]["ptrace_interval_s"] = g(dt);
+  root["transient"]["initial_K"] = g(t0);
+}
+
 ImportResult Importer::run() {
   read_inputs();
   read_die_layers();
@@ -1003,6 +1092,7 @@ ImportResult Importer::run() {
   YAML::Node root = layers_node();
   add_boundaries(root);
   add_lateral_grid(root);
+  add_transient(root);
   res_.design = root;
   return res_;
 }

@@ -192,7 +192,7 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
   }
   check_keys(c, root, "",
              {"heatop", "name", "die", "layers", "top", "bottom", "sides", "west", "east", "south",
-              "north", "grid", "solver"});
+              "north", "grid", "solver", "transient"});
   LoadedDesign out;
   out.path = name;
   model::Design& d = out.design;
@@ -293,6 +293,15 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
     out.solver.options.restart = get_int(c, s, "restart", "solver", 30);
     const int sweeps = get_int(c, s, "smoothing_sweeps", "solver", 1);
     out.solver.multigrid.pre_smooth = out.solver.multigrid.post_smooth = sweeps;
+  }
+  if (const YAML::Node t = root["transient"]) {
+    check_keys(c, t, "transient", {"ptrace_interval_s", "initial_K"});
+    out.transient.ptrace_interval_s = get_num(c, t, "ptrace_interval_s", "transient", 0.0);
+    out.transient.initial_K = get_num(c, t, "initial_K", "transient", 0.0);
+    if (t["ptrace_interval_s"] && !(out.transient.ptrace_interval_s > 0))
+      throw std::invalid_argument(name + ": transient.ptrace_interval_s must be > 0 s");
+    if (t["initial_K"] && !(out.transient.initial_K > 0))
+      throw std::invalid_argument(name + ": transient.initial_K must be > 0 K");
   }
   try {
     out.solver.validate();

@@ -13,9 +13,16 @@
 
 namespace heatop::io {
 
+/// The design file's `transient:` section: defaults of `heatop transient` for this design.
+struct TransientDefaults {
+  double ptrace_interval_s = 0;  // sampling interval of HotSpot .ptrace traces; 0 = not given
+  double initial_K = 0;          // uniform initial temperature; 0 = the reference temperature
+};
+
 struct LoadedDesign {
   model::Design design;
   solve::SolverConfig solver;
+  TransientDefaults transient;
   YAML::Node effective;  // the design tree after overrides, with resolved file paths
   std::string path;      // the file it came from
 };

@@ -85,6 +85,8 @@ void Stepper::set_state(double t, std::vector<double> temperature) {
 void Stepper::set_power(std::vector<double> power) {
   if (power.size() != sys_.op->size())
     throw std::invalid_argument("transient: power vector of the wrong size");
+  // A sample that repeats the power of the previous one is no discontinuity: keep the history.
+  if (power == sys_.power && have_prev_) return;
   sys_.power = std::move(power);
   sys_.power_in = 0;
   for (double p : sys_.power) sys_.power_in += p;
@@ -275,10 +277,12 @@ void Stepper::advance_to(double t_target, const std::function<void(const StepInf
     stats_.dt_min_used = stats_.accepted == 1 ? dt : std::min(stats_.dt_min_used, dt);
     stats_.dt_max_used = std::max(stats_.dt_max_used, dt);
     if (adaptive) {
-      // Growth at most 2x per step (BDF2 stays zero-stable for ratios below 1 + sqrt(2)).
+      // Growth at most 2.4x per step (variable-step BDF2 is zero-stable for ratios below
+      // 1 + sqrt(2) = 2.414).
+      constexpr double kMaxGrowth = 2.4;
       const double grow =
-          err > 0 ? std::clamp(0.9 * std::pow(opt_.tol / err, expo), 0.2, 2.0) : 2.0;
-      dt_next_ = std::max(dt * grow, std::min(proposed, 2.0 * dt));
+          err > 0 ? std::clamp(0.9 * std::pow(opt_.tol / err, expo), 0.2, kMaxGrowth) : kMaxGrowth;
+      dt_next_ = std::max(dt * grow, std::min(proposed, kMaxGrowth * dt));
     }
     if (on_step) on_step(info);
   }

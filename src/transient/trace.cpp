@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "interop/hotspot.hpp"
 #include "interop/ice3d.hpp"
 
 namespace heatop::transient {
@@ -249,6 +250,76 @@ PowerTrace ice3d_trace(const std::string& stk_path) {
   tr.end = slots * s.slot;
   check_values(tr);
   return tr;
+}
+
+PowerTrace read_trace_ptrace(const std::string& path, double interval, const model::Design& d) {
+  if (!(interval > 0) || !std::isfinite(interval))
+    throw std::invalid_argument(path +
+                                ": a .ptrace needs its sampling interval (HotSpot's "
+                                "-sampling_intvl): give --sampling-intvl S or "
+                                "transient.ptrace_interval_s in the design");
+  const interop::hotspot::PowerTrace pt = interop::hotspot::read_ptrace(path);
+  PowerTrace tr;
+  tr.source = path;
+  std::vector<bool> layer_named(d.layers.size(), false);
+  for (const auto& name : pt.names) {
+    std::vector<std::size_t> hits, powered;
+    for (std::size_t l = 0; l < d.layers.size(); ++l) {
+      bool has = false, power = false;
+      for (const auto& b : d.layers[l].power.blocks)
+        if (b.name == name) {
+          has = true;
+          power = power || b.power > 0;
+        }
+      if (has) hits.push_back(l);
+      if (power) powered.push_back(l);
+    }
+    if (hits.empty())
+      throw std::invalid_argument(path + ":1: block '" + name +
+                                  "' of the trace is in no floorplan of the design");
+    const std::vector<std::size_t>& pick = hits.size() == 1 ? hits : powered;
+    if (pick.size() != 1)
+      throw std::invalid_argument(path + ":1: block '" + name + "' is in layers '" +
+                                  d.layers[hits[0]].name + "' and '" + d.layers[hits[1]].name +
+                                  "'; give a CSV trace with LAYER/BLOCK columns");
+    tr.columns.push_back(d.layers[pick[0]].name + "/" + name);
+    layer_named[pick[0]] = true;
+  }
+  std::vector<std::string> keep;
+  for (std::size_t l = 0; l < d.layers.size(); ++l)
+    if (!layer_named[l] && !d.layers[l].power.blocks.empty()) {
+      tr.columns.push_back("layer:" + d.layers[l].name);
+      keep.push_back(d.layers[l].name);
+    }
+  for (std::size_t r = 0; r < pt.rows.size(); ++r) {
+    tr.times.push_back(static_cast<double>(r) * interval);
+    std::vector<double> row = pt.rows[r];
+    row.resize(row.size() + keep.size(), 1.0);
+    tr.values.push_back(row);
+  }
+  tr.end = static_cast<double>(pt.rows.size()) * interval;
+  check_values(tr);
+  return tr;
+}
+
+PowerTrace mean_trace(const PowerTrace& tr, double t0, double t_end) {
+  PowerTrace m;
+  m.source = tr.source + " (time average)";
+  m.columns = tr.columns;
+  m.times = {t0};
+  std::vector<double> sum(tr.columns.size(), 0.0);
+  double total = 0;
+  for (std::size_t s = 0; s < tr.times.size(); ++s) {
+    const double a = std::max(tr.times[s], t0);
+    const double b = std::min(s + 1 < tr.times.size() ? tr.times[s + 1] : t_end, t_end);
+    if (!(b > a)) continue;
+    for (std::size_t c = 0; c < sum.size(); ++c) sum[c] += (b - a) * tr.values[s][c];
+    total += b - a;
+  }
+  for (auto& v : sum) v = total > 0 ? v / total : 0.0;
+  m.values = {sum};
+  m.end = t_end;
+  return m;
 }
 
 void validate_trace(const PowerTrace& trace, const model::Design& design) {

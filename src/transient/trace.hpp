@@ -36,6 +36,17 @@ PowerTrace read_trace_csv(const std::string& path);
 /// imported design), one sample per slot. Throws std::invalid_argument naming file and line.
 PowerTrace ice3d_trace(const std::string& stk_path);
 
+/// A HotSpot .ptrace (a line of block names, then one line of watts per sampling interval) as a
+/// trace: row r holds from r * interval; the run ends after the last row. A block name found in
+/// several layers of the design is taken from the one whose blocks of that name carry power;
+/// layers with blocks that the trace does not name keep their power (a scale column of 1).
+/// Throws std::invalid_argument naming the file.
+PowerTrace read_trace_ptrace(const std::string& path, double interval, const model::Design& design);
+
+/// The time average of a trace over [t0, t_end] (samples weighted by how long they hold) as a
+/// one-sample trace: the power HotSpot's steady state uses.
+PowerTrace mean_trace(const PowerTrace& trace, double t0, double t_end);
+
 /// Checks a trace against a design: columns that name nothing in the design, blocks no column
 /// drives, times, values. Throws std::invalid_argument naming the trace and the column.
 void validate_trace(const PowerTrace& trace, const model::Design& design);
