@@ -5,18 +5,14 @@
 
 #include <dlfcn.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <iostream>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <vector>
 
 #include "nn_module.hpp"
 
@@ -123,32 +119,16 @@ int run_surrogate_command(const SurrogateCommands& c, int argc, char** argv) {
 
 PredictorFactory surrogate_predictor_factory() {
 #ifdef HEATOP_WITH_TORCH
+  // Loading the module and the model synchronously: loading them in the background while
+  // optimize solves the start placement was measured no faster (2 vCPUs, 1 or 2 OpenMP
+  // threads: LibTorch's start-up competes with the solve for the same cores) and would report
+  // a model of another chip only after that work.
   return [](const std::string& model_dir, const model::Design& design) {
-    // Loading the module (LibTorch's start-up) and the model takes longer than a solve: it runs
-    // in the background while the caller goes on (optimize FV-solves the start placement), and
-    // the first prediction waits for it. Errors (a missing module, a model of another chip)
-    // surface there.
-    auto loaded = std::make_shared<std::shared_future<optimize::SurrogatePredictors>>(
-        std::async(std::launch::async, [model_dir, design] {
-          NnPredictorFactory make;
-          char error[1024] = "";
-          if (nn_module().predictor_factory(&make, error, sizeof error) != 0)
-            throw std::runtime_error(error);
-          return make(model_dir, design);
-        }).share());
-    optimize::FieldPredictor fields = [loaded](const std::vector<model::Design>& ds,
-                                               const model::Grid& grid) {
-      return loaded->get().fields(ds, grid);
-    };
-    optimize::PeakPredictor peaks = [loaded](const std::vector<model::Design>& ds,
-                                             const model::Grid& grid) {
-      const optimize::SurrogatePredictors& m = loaded->get();
-      if (m.peaks) return m.peaks(ds, grid);
-      std::vector<double> out;
-      for (const auto& f : m.fields(ds, grid)) out.push_back(*std::max_element(f.begin(), f.end()));
-      return out;
-    };
-    return optimize::SurrogatePredictors(fields, peaks);
+    NnPredictorFactory make;
+    char error[1024] = "";
+    if (nn_module().predictor_factory(&make, error, sizeof error) != 0)
+      throw std::runtime_error(error);
+    return make(model_dir, design);
   };
 #else
   return {};  // run_optimize explains that this build has no neural-operator module
