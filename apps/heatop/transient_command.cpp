@@ -109,16 +109,30 @@ int run_transient(const TransientArgs& args, const std::string& command_line) {
   api::RunInfo info{args.design, args.overrides, command_line, {}, ""};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
   // Every input is checked before the output folder exists.
-  api::check_transient(loaded, req);
+  const auto [t0, t_end] = api::check_transient(loaded, req);
   io::OutputDir out(args.output);
   // Progress on a terminal (or with --progress): simulated time, steps, ETA.
   std::unique_ptr<io::ProgressBar> bar;
   if (!args.no_progress && (args.progress || isatty(fileno(stderr)))) {
-    bar = std::make_unique<io::ProgressBar>("transient", 1000, "");
-    req.progress = [&](double t, double t_end, long steps) {
-      char info[96];
-      std::snprintf(info, sizeof info, "t = %.4g / %.4g s, %ld steps", t, t_end, steps);
-      bar->update(static_cast<long>(1000.0 * t / t_end), info);
+    // Counted in simulated time, in the largest of s, ms, us, ns that still gives >= 1000
+    // counts over the run, so that the rate reads as simulated time per second.
+    const double span = t_end - t0;
+    static const std::pair<double, const char*> kUnits[] = {
+        {1.0, "s"}, {1e-3, "ms"}, {1e-6, "us"}, {1e-9, "ns"}};
+    double unit = 1e-9;
+    const char* uname = "ns";
+    for (const auto& [u, n] : kUnits)
+      if (span / u >= 1000) {
+        unit = u;
+        uname = n;
+        break;
+      }
+    bar = std::make_unique<io::ProgressBar>("transient", static_cast<long>(std::ceil(span / unit)),
+                                            std::string("sim ") + uname);
+    req.progress = [&bar, unit, t0 = t0](double t, double, long steps) {
+      char text[64];
+      std::snprintf(text, sizeof text, "(%ld steps)", steps);
+      bar->update(static_cast<long>((t - t0) / unit), text);
     };
   }
   const api::TransientResult r = api::run_transient(loaded, req, out, info);

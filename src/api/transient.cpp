@@ -185,8 +185,10 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
 
 }  // namespace
 
-void check_transient(const io::LoadedDesign& loaded, const TransientRequest& req) {
-  prepare(loaded, req);
+std::pair<double, double> check_transient(const io::LoadedDesign& loaded,
+                                          const TransientRequest& req) {
+  const Prepared p = prepare(loaded, req);
+  return {p.t0, p.t_end};
 }
 
 TransientResult run_transient(const io::LoadedDesign& loaded, const TransientRequest& req,

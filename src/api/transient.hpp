@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/solve.hpp"
@@ -59,7 +60,9 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
                               io::OutputDir& out, const RunInfo& info);
 
 /// Reads and checks everything run_transient needs without running (the CLI calls it before
-/// creating the output folder, so that bad input leaves nothing behind).
-void check_transient(const io::LoadedDesign& loaded, const TransientRequest& request);
+/// creating the output folder, so that bad input leaves nothing behind). Returns the run's
+/// start and end times (s).
+std::pair<double, double> check_transient(const io::LoadedDesign& loaded,
+                                          const TransientRequest& request);
 
 }  // namespace heatop::api
