@@ -65,7 +65,7 @@ using namespace heatop;
 namespace {
 
 struct Args {
-  std::string anchors = "../shared/anchors/3d-ice/transient_scaling";
+  std::string anchors = "bench/data/transient_scaling";
   std::string out = "bench/results/transient.json";
   std::vector<int> sizes = {128, 256};
   std::vector<double> tols = {0.3, 0.1};
@@ -81,7 +81,7 @@ struct Args {
                "         [--tols 0.3,0.1] [--ref-tol 1e-4] [--threads N] [--out FILE]\n"
                "         [--case-timeout SECONDS] [--no-ref]\n"
                "  --anchors  folder with transient_N.stk, its floorplans, nN_node{1,2}.txt\n"
-               "             (default ../shared/anchors/3d-ice/transient_scaling)\n"
+               "             (default bench/data/transient_scaling)\n"
                "  --no-ref   skip the fine-step reference (errors are then not reported)\n");
   std::exit(code);
 }
