@@ -8,7 +8,10 @@ PKGS=(build-essential cmake pkg-config git
       pybind11-dev python3-pytest
       # An optimised BLAS for LibTorch's matrix products: Debian's libtorch links the generic
       # libblas.so.3, which otherwise resolves to the reference BLAS (5x slower training).
-      libopenblas0-openmp)
+      libopenblas0-openmp
+      # report.html's browser test (tests/report_browser.py): headless Chromium, PIL for the
+      # screenshot check.
+      chromium python3-pil)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

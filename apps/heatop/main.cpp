@@ -9,6 +9,7 @@
 
 #include "import_command.hpp"
 #include "optimize_command.hpp"
+#include "report_command.hpp"
 #include "solve_command.hpp"
 #include "surrogate_commands.hpp"
 #include "transient_command.hpp"
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
 
   const auto transient = heatop::app::add_transient_command(app);
 
+  heatop::app::ReportArgs report;
+  heatop::app::add_report_command(app, report);
+
   // train, predict and eval run in the neural-operator module, loaded only for them (and for
   // optimize --model), so that the other commands start without LibTorch.
   const heatop::app::SurrogateCommands surrogate = heatop::app::add_surrogate_commands(app);
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
     if (*s) return heatop::app::run_solve(solve, cmd);
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
+    if (*report.command) return heatop::app::run_report(report);
     const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();
     if (*o) return heatop::app::end_command(heatop::app::run_optimize(opt, cmd, predictors));
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include "io/npy.hpp"
 #include "io/vtk.hpp"
 #include "plot/png_plot.hpp"
+#include "report/report.hpp"
 
 namespace heatop::api {
 
@@ -57,8 +58,10 @@ void add_energy_balance(const fv::EnergyBalance& bal, json& s) {
 
 void finish_results(io::OutputDir& out, json& s) {
   s["files"] = out.files();
+  s["files"].push_back("report.html");
   s["files"].push_back("summary.json");
   std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
+  report::write_report(out);  // from the staged files, summary.json included
   out.commit();
 }
 

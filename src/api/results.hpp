@@ -31,7 +31,8 @@ using field::FieldStats;
 /// Adds power_in_W, heat_out_W (per face) and energy_balance_rel to `summary`.
 void add_energy_balance(const fv::EnergyBalance& bal, nlohmann::json& summary);
 
-/// Writes summary.json as the last file (listing every file) and moves the folder into place.
+/// Writes summary.json (listing every file), then report.html (report/report.hpp) from the
+/// staged files, and moves the folder into place.
 void finish_results(io::OutputDir& out, nlohmann::json& summary);
 
 /// Refuses grids whose solve would not fit in the available memory (before allocating).

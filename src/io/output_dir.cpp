@@ -1,7 +1,12 @@
 #include "io/output_dir.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -20,11 +25,57 @@ fs::path existing_ancestor(fs::path p) {
   }
   return p;
 }
+
+// `dir/name` without a trailing separator, so that "out/" and "out" name the same folder.
+fs::path normalized(const std::string& path) {
+  fs::path t = fs::absolute(path).lexically_normal();
+  if (t.filename().empty()) t = t.parent_path();
+  return t;
+}
 }  // namespace
+
+OutputLock::OutputLock(const std::string& path) {
+  const fs::path t = normalized(path);
+  lock_path_ = (t.parent_path() / ("." + t.filename().string() + ".heatop-lock")).string();
+  // Lock, then check that the lock file is still the one at lock_path_: a holder that released
+  // it in between has unlinked it, and a lock on an unlinked file protects nothing.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      throw std::runtime_error("'" + path + "' cannot be locked: cannot create '" + lock_path_ +
+                               "': " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK)
+        throw std::runtime_error("'" + path +
+                                 "' is being written by another heatop run (lock file '" +
+                                 lock_path_ + "'); wait for it to finish or choose another output");
+      throw std::runtime_error("'" + path + "' cannot be locked: " + std::strerror(err));
+    }
+    struct stat held {
+    }, now{};
+    if (::fstat(fd, &held) == 0 && ::stat(lock_path_.c_str(), &now) == 0 &&
+        held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+      fd_ = fd;
+      return;
+    }
+    ::close(fd);
+  }
+  throw std::runtime_error("'" + path + "' cannot be locked: the lock file '" + lock_path_ +
+                           "' keeps changing");
+}
+
+OutputLock::~OutputLock() {
+  if (fd_ >= 0) {
+    ::unlink(lock_path_.c_str());  // while still holding the lock (see the constructor)
+    ::close(fd_);
+  }
+}
 
 OutputDir::OutputDir(const std::string& target) : target_(target) {
   if (target.empty()) throw std::runtime_error("output folder: an empty path was given");
-  const fs::path t = fs::absolute(target);
+  const fs::path t = normalized(target);
   std::error_code ec;
   if (fs::exists(t, ec) && !fs::is_directory(t, ec))
     throw std::runtime_error("output folder '" + target + "' exists and is not a folder");
@@ -32,16 +83,15 @@ OutputDir::OutputDir(const std::string& target) : target_(target) {
   if (!fs::is_directory(anc, ec) || access(anc.c_str(), W_OK | X_OK) != 0)
     throw std::runtime_error("output folder '" + target + "' cannot be written: '" + anc.string() +
                              "' is not a writable folder");
-  // Stage next to the target (same file system, so the final moves are renames). When the
-  // parent does not exist yet it is created now and removed again on failure... only the parts
-  // that commit() needs are kept.
+  // Stage next to the target (same file system, so the final moves are renames).
   fs::path parent = t.parent_path();
   fs::create_directories(parent, ec);
   if (ec)
     throw std::runtime_error("output folder '" + target + "' cannot be created: " + ec.message());
-  staging_ =
-      (parent / ("." + t.filename().string() + ".heatop-tmp-" + std::to_string(getpid()))).string();
-  fs::remove_all(staging_, ec);
+  lock_ = std::make_unique<OutputLock>(target);
+  // The lock makes the staging name unique: only its holder uses it.
+  staging_ = (parent / ("." + t.filename().string() + ".heatop-tmp")).string();
+  fs::remove_all(staging_, ec);  // left behind by a run that was killed
   if (!fs::create_directory(staging_, ec) || ec)
     throw std::runtime_error("output folder '" + target + "' cannot be written: " +
                              (ec ? ec.message() : std::string("staging folder not created")));
@@ -59,9 +109,18 @@ std::string OutputDir::file(const std::string& name) {
   return (fs::path(staging_) / name).string();
 }
 
+std::string OutputDir::staged(const std::string& name) const {
+  return (fs::path(staging_) / name).string();
+}
+
 void OutputDir::commit() {
+  if (on_commit_) {
+    const auto f = std::move(on_commit_);
+    on_commit_ = nullptr;
+    f();
+  }
   std::error_code ec;
-  const fs::path t = fs::absolute(target_);
+  const fs::path t = normalized(target_);
   if (!fs::exists(t)) {
     fs::rename(staging_, t, ec);
     if (!ec) {

@@ -1,17 +1,38 @@
 #pragma once
 // All-or-nothing output folders: files are written into a staging folder beside the target and
 // moved into place only when every file has been written, so a failed run leaves nothing
-// half-written behind.
+// half-written behind. The target is locked for the object's lifetime, so two runs that write
+// the same folder at the same time cannot interleave: the second one fails at once, naming the
+// folder.
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace heatop::io {
 
+/// An exclusive lock on an output path (a folder or a file that is about to be written), held
+/// until destruction: a lock file `.NAME.heatop-lock` beside the path, locked with flock(2) (the
+/// kernel releases it when the process ends, even by SIGKILL) and removed on release. Throws
+/// std::runtime_error naming the path when another run (in this or another process) holds it.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& path);
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+ private:
+  std::string lock_path_;
+  int fd_ = -1;
+};
+
 class OutputDir {
  public:
-  /// Checks that `target` can be created or written, and creates the staging folder. Throws
-  /// std::runtime_error naming the folder when it cannot be written.
+  /// Checks that `target` can be created or written, locks it (OutputLock) and creates the
+  /// staging folder. Throws std::runtime_error naming the folder when it cannot be written or
+  /// another run is writing it.
   explicit OutputDir(const std::string& target);
   /// Removes the staging folder (and its files) unless commit() succeeded.
   ~OutputDir();
@@ -20,6 +41,11 @@ class OutputDir {
 
   /// Path of a file inside the staging folder; the file is recorded for commit().
   std::string file(const std::string& name);
+  /// Path of an already staged file, for reading it back (not recorded again).
+  std::string staged(const std::string& name) const;
+  /// Runs `f` at the start of commit(), before anything moves (it may stage more files; when it
+  /// throws, nothing is moved).
+  void on_commit(std::function<void()> f) { on_commit_ = std::move(f); }
   /// Moves every staged file into the target folder (created if needed).
   void commit();
   const std::string& target() const { return target_; }
@@ -29,6 +55,8 @@ class OutputDir {
   std::string target_, staging_;
   std::vector<std::string> files_;
   bool committed_ = false;
+  std::function<void()> on_commit_;
+  std::unique_ptr<OutputLock> lock_;
 };
 
 }  // namespace heatop::io
