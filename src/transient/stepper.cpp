@@ -48,7 +48,7 @@ Stepper::Stepper(fv::System& sys, std::vector<double> cz, const solve::SolverCon
   const std::vector<double> ones(op.size(), 1.0);
   w0_.assign(op.size(), 0.0);
   apply_steady(ones, w0_);
-  solve_error_ = opt_.solve_error > 0 ? opt_.solve_error : opt_.tol > 0 ? 0.01 * opt_.tol : 1e-6;
+  solve_error_ = opt_.solve_error > 0 ? opt_.solve_error : opt_.tol > 0 ? 0.1 * opt_.tol : 1e-6;
   weights_.assign(op.size(), 0.0);
   solve_opt_.residual_weights = weights_.data();
   solve_opt_.weighted_tol = solve_error_;

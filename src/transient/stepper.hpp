@@ -35,7 +35,7 @@ struct StepperOptions {
   double dt_min = 1e-12;  // s; steps never get smaller (accepted, counted as forced)
   double dt_initial = 0;  // s; 0 = from the rate of change at the start and after power changes
   /// Each step's solve stops when its error is provably below solve_error (K, max norm over the
-  /// nodes, from the residual: see Stepper::update_weights); 0 = 1 % of tol, or 1e-6 K for fixed
+  /// nodes, from the residual: see Stepper::update_weights); 0 = 10 % of tol, or 1e-6 K for fixed
   /// steps. solver_tol is a floor on the relative residual, for error targets below rounding.
   double solve_error = 0;
   double solver_tol = 1e-12;
