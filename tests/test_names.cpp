@@ -148,9 +148,9 @@ TEST(Names, EveryValueHasOneName) {
 // docs/design-file.md and docs/surrogate.md list the values of each option in a table marked
 // <!-- names: KEY -->: exactly the names of the option's table, in its order.
 TEST(Names, DesignFileDocsListTheSolverNames) {
-  expect_doc_matches("design-file.md",
-                     {entry("solver.method", solve::kMethodNames),
-                      entry("solver.preconditioner", solve::kPreconditionerNames)});
+  expect_doc_matches("design-file.md", {entry("solver.method", solve::kMethodNames),
+                                        entry("solver.preconditioner", solve::kPreconditionerNames),
+                                        entry("solver.backend", solve::kBackendNames)});
 }
 
 TEST(Names, SurrogateDocsListTheConfigurationNames) {

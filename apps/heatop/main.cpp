@@ -4,9 +4,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
+#include "api/parallel.hpp"
 #include "import_command.hpp"
 #include "optimize_command.hpp"
 #include "report_command.hpp"
@@ -15,6 +21,18 @@
 #include "transient_command.hpp"
 
 int main(int argc, char** argv) {
+  // `heatop solve`: PETSc's options (-ksp_monitor, -pc_type hypre, -log_view, ...) go to the
+  // PETSc backend, not to the argument parser (docs/petsc.md).
+  std::vector<std::string> arg_list(argv, argv + argc);
+  std::string petsc_options;
+  if (argc > 1 && arg_list[1] == "solve") petsc_options = heatop::api::take_petsc_options(arg_list);
+  std::vector<char*> args;
+  for (auto& a : arg_list) args.push_back(a.data());
+  std::string cmd;
+  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
+
   CLI::App app{"heatop: fast, trustworthy thermal simulation of 3D integrated circuits"};
   app.set_version_flag("--version", std::string("heatop ") + HEATOP_VERSION);
   app.require_subcommand(1);
@@ -74,18 +92,32 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  std::string cmd;
-  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  solve.petsc_options = petsc_options;
+  // Under mpirun every rank runs this; PETSc starts here so that all ranks take part.
+  std::optional<heatop::api::ParallelSession> mpi;
   try {
     if (const int rc = heatop::app::run_surrogate_command(surrogate, argc, argv); rc >= 0)
       return heatop::app::end_command(rc);
-    if (*s) return heatop::app::run_solve(solve, cmd);
+    if (*s) {
+      mpi.emplace();
+      solve.rank = mpi->rank();
+      return heatop::app::run_solve(solve, cmd);
+    }
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
     if (*report.command) return heatop::app::run_report(report);
     const heatop::app::PredictorFactory predictors = heatop::app::surrogate_predictor_factory();
     if (*o) return heatop::app::end_command(heatop::app::run_optimize(opt, cmd, predictors));
   } catch (const std::exception& e) {
+    if (mpi && mpi->size() > 1) {
+      // Rank 0 reports and ends the run; another rank reports only when it failed alone (if
+      // rank 0 failed too, its abort ends this process first).
+      if (mpi->rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+      std::cerr << "heatop: error"
+                << (mpi->rank() ? " (rank " + std::to_string(mpi->rank()) + ")" : "") << ": "
+                << e.what() << std::endl;
+      mpi->abort(2);
+    }
     std::cerr << "heatop: error: " << e.what() << "\n";
     return 2;
   }

@@ -3,26 +3,57 @@
 #include "solve_command.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "api/solve.hpp"
+#include "api/transient.hpp"
 #include "interop/importer.hpp"
 
 namespace heatop::app {
 
 int run_solve(const SolveArgs& args, const std::string& command_line) {
-  // Check the output folder before any work, so an unwritable folder fails fast.
-  io::OutputDir out(args.output);
+  // Check the output folder before any work, so an unwritable folder fails fast. In an MPI run
+  // (solver.backend: petsc) rank 0 gathers the field and writes; the other ranks only solve.
+  const bool root = args.rank == 0;
+  std::optional<io::OutputDir> out;
+  if (root) out.emplace(args.output);
   // Design files, or a 3D-ICE stack or HotSpot model imported on the fly (docs/interop.md).
   std::vector<std::string> warnings;
   const interop::DesignSource src{args.design,      args.hotspot_flp,       args.hotspot_ptrace,
                                   args.hotspot_lcf, args.hotspot_materials, args.overrides};
   const io::LoadedDesign loaded = interop::load_any_design(src, &warnings);
-  for (const auto& w : warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
+  // A 3D-ICE stack whose solver section asks for a transient run gets one (the temperature over
+  // its power slots, docs/transient.md), not the steady state of its first power values.
+  const bool transient = api::source_asks_for_transient(args.design);
+  if (root)
+    for (const auto& w : warnings)
+      if (!transient || w.find("asks for a transient run") == std::string::npos)
+        std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
   api::RunInfo info{args.design, args.overrides, command_line, {}, args.export_format};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
+  if (transient) {
+    if (!root) return 0;  // the transient analysis runs on one process
+    if (!args.export_format.empty())
+      throw std::invalid_argument(
+          "--export with a transient stack: use `heatop transient " + args.design +
+          " --export FORMAT` (the stack's own output section is written by `heatop solve`)");
+    api::TransientRequest req;
+    req.source_path = args.design;
+    req.threads = args.threads;
+    api::check_transient(loaded, req);
+    std::fprintf(stderr,
+                 "heatop: note: %s asks for a transient run: running the transient analysis "
+                 "(adaptive BDF2, --tol %g K; `heatop transient` for other settings)\n",
+                 args.design.c_str(), req.stepper.tol);
+    const api::TransientResult r = api::run_transient(loaded, req, *out, info);
+    std::printf("%s\n", r.line.c_str());
+    return 0;
+  }
 
-  const api::SolveResult r = api::solve_design(loaded, {args.threads, {}});
-  api::write_solve_results(out, r, loaded, info);
+  const api::SolveResult r = api::solve_design(loaded, {args.threads, {}, args.petsc_options});
+  if (!r.root) return r.converged() ? 0 : 3;
+  for (const auto& w : r.warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
+  api::write_solve_results(*out, r, loaded, info);
   std::printf("%s\n", api::solve_line(r, loaded.design.name, args.output).c_str());
   if (!r.converged()) {
     std::fprintf(stderr,

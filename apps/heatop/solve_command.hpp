@@ -13,6 +13,8 @@ struct SolveArgs {
   std::string export_format;  // --export hotspot|3d-ice (io/export_formats.hpp)
   // A HotSpot model given directly: design is its .config, plus these files (docs/interop.md).
   std::string hotspot_flp, hotspot_ptrace, hotspot_lcf, hotspot_materials;
+  std::string petsc_options;  // -ksp_*/-pc_*/-log_view ... from the command line
+  int rank = 0;               // this process's MPI rank (PETSc backend); only rank 0 writes
 };
 
 /// Runs `heatop solve`; returns the exit code (0, or 3 when the solver did not converge).

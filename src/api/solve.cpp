@@ -5,11 +5,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
+#include "api/parallel.hpp"
 #include "interop/export_formats.hpp"
 #include "solve/fv_solver.hpp"
 #include "solve/solver.hpp"
+#ifdef HEATOP_HAVE_PETSC
+#include "petsc/backend.hpp"
+#endif
 
 namespace heatop::api {
 
@@ -66,11 +71,17 @@ SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::v
   s["design"] = d.name;
   add_energy_balance(r.balance, s);
   const solve::SolveReport& rep = r.report;
-  s["solver"] = {{"method", rep.method},         {"preconditioner", rep.preconditioner},
-                 {"iterations", rep.iterations}, {"rel_residual", rep.rel_residual},
-                 {"converged", rep.converged},   {"reason", rep.reason},
-                 {"seconds", rep.seconds},       {"tol", r.tolerance},
-                 {"threads", r.threads},         {"history", rep.history}};
+  s["solver"] = {{"backend", name(solve::kBackendNames, loaded.solver.backend)},
+                 {"method", rep.method},
+                 {"preconditioner", rep.preconditioner},
+                 {"iterations", rep.iterations},
+                 {"rel_residual", rep.rel_residual},
+                 {"converged", rep.converged},
+                 {"reason", rep.reason},
+                 {"seconds", rep.seconds},
+                 {"tol", r.tolerance},
+                 {"threads", r.threads},
+                 {"history", rep.history}};
   add_field_summary(r.stats, grid, r.void_nodes, s);
   return r;
 }
@@ -113,14 +124,78 @@ std::string difference(const io::LoadedDesign& a, const io::LoadedDesign& b) {
 
 }  // namespace
 
+namespace {
+
+#ifdef HEATOP_HAVE_PETSC
+// The PETSc backend on every rank: each rank discretizes the design (the operator is 1D
+// factors; b and the initial guess are taken from whole-grid arrays), PETSc solves on the
+// distributed DMDA, rank 0 gathers the field and does everything after the solve.
+SolveResult solve_petsc(const io::LoadedDesign& loaded, const fv::System& sys,
+                        std::vector<double> t, const SolveRequest& req) {
+  const petsc::Result pr =
+      petsc::solve(*sys.op, sys.rhs.data(), t.data(), loaded.solver, req.petsc_options);
+  if (petsc::rank() != 0) {
+    SolveResult r;
+    r.grid = sys.grid;
+    r.report = pr.report;
+    r.root = false;
+    return r;
+  }
+  SolveResult r = finish(loaded, sys, std::move(t), pr.report);
+  json p = {{"ranks", pr.ranks},
+            {"process_grid", {pr.ranks_x, pr.ranks_y}},
+            {"ksp_type", pr.report.method},
+            {"pc_type", pr.report.preconditioner},
+            {"mg_levels", pr.mg_levels},
+            {"options", pr.options},
+            {"unused_options", pr.unused_options},
+            {"setup_seconds", pr.setup_seconds},
+            {"solve_seconds", pr.solve_seconds},
+            {"local_nodes_min", pr.local_nodes_min},
+            {"local_nodes_max", pr.local_nodes_max},
+            {"peak_rss_MB_per_rank", pr.peak_rss_mb}};
+  r.summary["solver"]["petsc"] = p;
+  if (!pr.unused_options.empty()) {
+    std::string list;
+    for (const auto& o : pr.unused_options) list += (list.empty() ? "" : ", ") + o;
+    r.warnings.push_back("PETSc did not use these options (misspelt, or for another solver): " +
+                         list);
+  }
+  r.summary["warnings"] = r.warnings;
+  return r;
+}
+#endif
+
+}  // namespace
+
 SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req) {
   const model::Design& d = loaded.design;
+  const bool petsc = loaded.solver.backend == solve::Backend::petsc;
+  if (petsc && !petsc_available())
+    throw std::invalid_argument(
+        "solver.backend is petsc, but this heatop was built without PETSc (configure with "
+        "-DHEATOP_PETSC=ON after scripts/setup.sh; docs/petsc.md); use solver.backend: native");
+  if (!petsc && !req.petsc_options.empty())
+    throw std::invalid_argument("PETSc options given (" + req.petsc_options +
+                                ") but solver.backend is native; add --set solver.backend=petsc");
+  if (!petsc && launched_by_mpi()) {
+    const char* n = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (!n) n = std::getenv("PMI_SIZE");
+    if (n && std::atoi(n) > 1)
+      throw std::invalid_argument(
+          "started on " + std::string(n) +
+          " MPI ranks, but solver.backend is native (one process); set solver.backend: petsc "
+          "(or --set solver.backend=petsc) to solve on several ranks");
+  }
   if (req.threads > 0) omp_set_num_threads(req.threads);
   check_design_memory(d);
   const model::Grid grid = model::build_grid(d);
   check_memory(grid.size());
   const fv::System sys = fv::discretize(d, grid);
   std::vector<double> t = initial_field(d, grid, req);
+#ifdef HEATOP_HAVE_PETSC
+  if (petsc) return solve_petsc(loaded, sys, std::move(t), req);
+#endif
   const solve::SolveReport rep =
       solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
   return finish(loaded, sys, std::move(t), rep);
@@ -130,6 +205,10 @@ std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& desi
                                        const SolveRequest& req) {
   std::vector<SolveResult> out;
   if (designs.empty()) return out;
+  if (designs[0].solver.backend == solve::Backend::petsc) {  // one PETSc solve each
+    for (const auto& d : designs) out.push_back(solve_design(d, req));
+    return out;
+  }
   for (std::size_t i = 1; i < designs.size(); ++i) {
     const std::string what = difference(designs[0], designs[i]);
     if (!what.empty())

@@ -21,6 +21,9 @@ struct SolveRequest {
   int threads = 0;  // OpenMP threads; 0 keeps the current setting
   /// Initial field (K, solver layout); empty: uniform at model::reference_temperature.
   std::vector<double> initial;
+  /// PETSc options from the command line ("-ksp_monitor -pc_type hypre"), after the design's
+  /// solver.petsc_options; solver.backend petsc only.
+  std::string petsc_options;
 };
 
 struct SolveResult {
@@ -34,12 +37,19 @@ struct SolveResult {
   int threads = 0;       // OpenMP threads used
   /// summary.json without the per-run file list: statistics, energy balance, solver report.
   nlohmann::json summary;
+  /// Whether this process holds the result (rank 0 of an MPI run of the PETSc backend, or any
+  /// native run). On other ranks only `report` is filled and nothing is to be written.
+  bool root = true;
+  /// Warnings for the user (e.g. PETSc options that were never used); also in the summary.
+  std::vector<std::string> warnings;
   bool converged() const { return report.converged; }
 };
 
-/// Solves a loaded design. Throws std::runtime_error when the grid does not fit in memory or
-/// the solver produces NaN/Inf; a solve that does not converge is returned with
-/// converged() == false (the caller decides: the CLI writes the results and exits 3).
+/// Solves a loaded design with its solver.backend (native, or PETSc on every MPI rank: rank 0's
+/// result holds the field, see SolveResult::root). Throws std::runtime_error when the grid does
+/// not fit in memory or the solver produces NaN/Inf, std::invalid_argument when the backend is
+/// not built in or the MPI run does not fit the design; a solve that does not converge is returned
+/// with converged() == false (the caller decides: the CLI writes the results and exits 3).
 SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& request = {});
 
 /// Solves designs that differ only in their power (a batch of power maps on one design), with

@@ -334,6 +334,36 @@ void LayeredOperator::add_inplane_coupling(int i, int j, const double* x, double
     rhs[k] += kc[k] * (g[0] * xw[k] + g[1] * xe[k] + g[2] * xs[k] + g[3] * xn[k]);
 }
 
+void LayeredOperator::inplane_links(int i, int j, double* w, double* e, double* s,
+                                    double* n) const {
+  for (int k = 0; k < nz_; ++k) w[k] = e[k] = s[k] = n[k] = 0.0;
+  if (column_fixed(i, j)) return;
+  const int k0 = bc_[4].fixed ? 1 : 0;
+  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  if (has_footprints_) {
+    const double mw = i > 0 ? mask_x_[i - 1] : 0.0, me = i + 1 < nx_ ? mask_x_[i] : 0.0;
+    const double ms = j > 0 ? mask_y_[j - 1] : 0.0, mn = j + 1 < ny_ ? mask_y_[j] : 0.0;
+    const std::size_t p0 = index(i, j, 0);
+    const std::size_t pw = i > 0 ? index(i - 1, j, 0) : p0;
+    const std::size_t ps = j > 0 ? index(i, j - 1, 0) : p0;
+    for (int k = k0; k < k1; ++k) {
+      w[k] = mw * ge_[pw + k];
+      e[k] = me * ge_[p0 + k];
+      s[k] = ms * gn_[ps + k];
+      n[k] = mn * gn_[p0 + k];
+    }
+    return;
+  }
+  double g[4], gsum;
+  inplane_factors(i, j, g, &gsum);
+  for (int k = k0; k < k1; ++k) {
+    w[k] = kxy_cv_[k] * g[0];
+    e[k] = kxy_cv_[k] * g[1];
+    s[k] = kxy_cv_[k] * g[2];
+    n[k] = kxy_cv_[k] * g[3];
+  }
+}
+
 void LayeredOperator::apply(const double* x, double* y) const {
 #pragma omp parallel if (size() >= kMinParallelNodes)
   {

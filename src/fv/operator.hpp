@@ -107,6 +107,11 @@ class LayeredOperator {
   /// rhs[k] += sum of in-plane neighbour couplings of column (i, j) times x (the part of -A x
   /// outside the z-line block).
   void add_inplane_coupling(int i, int j, const double* x, double* rhs) const;
+  /// The in-plane couplings of column (i, j) as entries of -A: for each k, the conductance to
+  /// the west, east, south and north neighbour node (>= 0; 0 where there is no link, e.g. to or
+  /// from a fixed node). add_inplane_coupling adds w[k] x_W + e[k] x_E + s[k] x_S + n[k] x_N.
+  /// For assembling A as a sparse matrix (the PETSc backend). Each array holds nz values.
+  void inplane_links(int i, int j, double* w, double* e, double* s, double* n) const;
 
   /// Right-hand side contribution of the boundary conditions (h A T_amb and the fixed-face
   /// lifting), added to b.

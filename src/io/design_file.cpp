@@ -282,9 +282,28 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
   }
 
   if (const YAML::Node s = root["solver"]) {
-    check_keys(
-        c, s, "solver",
-        {"method", "preconditioner", "tol", "max_iterations", "restart", "smoothing_sweeps"});
+    check_keys(c, s, "solver",
+               {"backend", "method", "preconditioner", "tol", "max_iterations", "restart",
+                "smoothing_sweeps", "petsc_options"});
+    out.solver.backend =
+        get_name(c, s, "backend", "solver", solve::kBackendNames, out.solver.backend);
+    if (const YAML::Node po = s["petsc_options"]) {
+      // One string ("-ksp_monitor -pc_type hypre") or a list of them.
+      std::vector<std::string> parts;
+      if (po.IsScalar()) {
+        parts.push_back(po.as<std::string>());
+      } else if (po.IsSequence()) {
+        for (const auto& e : po) {
+          if (!e.IsScalar()) c.fail(e, "solver.petsc_options", "expected option strings");
+          parts.push_back(e.as<std::string>());
+        }
+      } else {
+        c.fail(po, "solver.petsc_options", "expected a string or a list of strings");
+      }
+      std::string text;
+      for (const auto& p : parts) text += (text.empty() ? "" : " ") + p;
+      out.solver.petsc_options = text;
+    }
     out.solver.method = get_name(c, s, "method", "solver", solve::kMethodNames, out.solver.method);
     out.solver.preconditioner = get_name(c, s, "preconditioner", "solver",
                                          solve::kPreconditionerNames, out.solver.preconditioner);

@@ -1,0 +1,53 @@
+#pragma once
+// The PETSc backend (solver.backend: petsc): the finite-volume system on a PETSc DMDA
+// distributed over MPI ranks in x and y (z columns whole on each rank), solved by KSP.
+// Built only with HEATOP_PETSC=ON; docs/petsc.md. This header does not include PETSc.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "fv/operator.hpp"
+#include "solve/linear.hpp"
+#include "solve/solver.hpp"
+
+namespace heatop::petsc {
+
+/// Initializes PETSc (and MPI) once per process; later calls do nothing. Initialized here,
+/// PETSc is finalized by finalize().
+void initialize();
+/// Finalizes PETSc if initialize() started it.
+void finalize();
+bool initialized();
+/// This process's rank and the number of ranks in PETSC_COMM_WORLD (0 and 1 before
+/// initialize()).
+int rank();
+int size();
+/// Ends every rank of the run (MPI_Abort) with `code`; used when one rank fails alone.
+[[noreturn]] void abort(int code);
+
+struct Result {
+  solve::SolveReport report;  // method = KSP type, preconditioner = PC type, PETSc's reason
+  int ranks = 1;
+  int ranks_x = 1, ranks_y = 1;  // the process grid over x and y
+  int mg_levels = 0;             // levels of heatop's default multigrid (0: another PC)
+  std::size_t local_nodes_min = 0, local_nodes_max = 0;
+  double setup_seconds = 0;         // matrix assembly and preconditioner set-up
+  double solve_seconds = 0;         // KSPSolve
+  std::vector<double> peak_rss_mb;  // peak resident memory of each rank at the end (rank 0 only)
+  /// Options given (design or command line) that PETSc never used: likely misspelt.
+  std::vector<std::string> unused_options;
+  std::string options;  // the options database text in effect (design, then command line)
+};
+
+/// Solves A x = b for the operator on every rank of PETSC_COMM_WORLD (collective; calls
+/// initialize()). Every rank passes the whole b and the initial guess x (each uses its part);
+/// on return rank 0's x holds the solution (other ranks' x is unchanged). cfg.petsc_options
+/// and then `command_line_options` ("-ksp_monitor -pc_type hypre") go into a private options
+/// database. Throws std::invalid_argument for more ranks than columns or bad options, and
+/// std::runtime_error with PETSc's message for PETSc errors; non-convergence is reported
+/// (report.converged == false, report.reason = PETSc's KSPConvergedReason).
+Result solve(const fv::LayeredOperator& op, const double* b, double* x,
+             const solve::SolverConfig& cfg, const std::string& command_line_options = "");
+
+}  // namespace heatop::petsc
