@@ -656,3 +656,41 @@ TEST_F(TransientCli, HotSpotConfigRunsWithItsPtrace) {
   EXPECT_GT(s["grid"]["void_nodes"].get<int>(), 0);  // die and spreader on the 60 mm sink
   EXPECT_LE(s["energy"]["max_step_balance_rel"].get<double>(), 1e-8);
 }
+
+// `heatop solve` on a 3D-ICE stack whose solver section says `transient step dt, slot ts` runs
+// the transient analysis (as `heatop transient` with its defaults): the stack's output files,
+// the same values, a transient summary, no "steady solve uses the first power values" warning.
+TEST_F(TransientCli, SolveOnTransientStackRunsTheTransientAnalysis) {
+  const std::string dir = kIce + "/example_transient_nonuniform";
+  const std::string stk = dir + "/example_transient_nonuniform.stk";
+  const std::string a = (dir_ / "solve").string(), b = (dir_ / "transient").string();
+  const CliRun rs = run("solve " + stk + " --threads 1 -o " + a);
+  ASSERT_EQ(rs.code, 0) << rs.output;
+  EXPECT_EQ(rs.output.find("a steady solve uses the first power values"), std::string::npos)
+      << rs.output;
+  EXPECT_NE(rs.output.find("running the transient analysis"), std::string::npos) << rs.output;
+  EXPECT_NE(rs.output.find("transient bdf2 to 1 s"), std::string::npos) << rs.output;
+  const CliRun rt = run("transient " + stk + " --threads 1 --no-progress -o " + b);
+  ASSERT_EQ(rt.code, 0) << rt.output;
+  std::ifstream sin(fs::path(a) / "summary.json");
+  const auto s = nlohmann::json::parse(sin);
+  EXPECT_EQ(s["source"], "fv-transient");
+  EXPECT_GT(s["steps"]["accepted"].get<int>(), 5);
+  const auto ours = read_ice_rows(a + "/output_hotspot1.txt");
+  const auto theirs = read_ice_rows(b + "/output_hotspot1.txt");
+  ASSERT_EQ(ours.size(), 5u);  // one row per slot, as the stack asks
+  ASSERT_EQ(theirs.size(), ours.size());
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_DOUBLE_EQ(ours[i][0], theirs[i][0]);
+    EXPECT_DOUBLE_EQ(ours[i][1], theirs[i][1]);
+  }
+  // Slots 1 and 2 hold different powers: the rows are a time series, not one steady state.
+  EXPECT_GT(std::abs(ours[1][1] - ours[0][1]), 1.0);
+  EXPECT_TRUE(fs::exists(fs::path(a) / "trace.csv"));
+  // --export belongs to `heatop transient`; a clear error, nothing written.
+  const std::string c = (dir_ / "export").string();
+  const CliRun re = run("solve " + stk + " --export hotspot -o " + c);
+  EXPECT_NE(re.code, 0);
+  EXPECT_NE(re.output.find("--export with a transient stack"), std::string::npos) << re.output;
+  EXPECT_FALSE(fs::exists(c));
+}

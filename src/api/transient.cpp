@@ -185,6 +185,10 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
 
 }  // namespace
 
+bool source_asks_for_transient(const std::string& source_path) {
+  return is_stk(source_path) && interop::ice3d::read_stack(source_path).transient;
+}
+
 std::pair<double, double> check_transient(const io::LoadedDesign& loaded,
                                           const TransientRequest& req) {
   const Prepared p = prepare(loaded, req);

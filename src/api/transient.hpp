@@ -59,6 +59,11 @@ struct TransientResult {
 TransientResult run_transient(const io::LoadedDesign& loaded, const TransientRequest& request,
                               io::OutputDir& out, const RunInfo& info);
 
+/// Whether the source itself asks for a transient run, so that `heatop solve` on it runs the
+/// transient analysis (with TransientRequest's defaults) instead of a steady solve: a 3D-ICE
+/// stack (.stk) whose solver section says `transient step dt, slot ts`.
+bool source_asks_for_transient(const std::string& source_path);
+
 /// Reads and checks everything run_transient needs without running (the CLI calls it before
 /// creating the output folder, so that bad input leaves nothing behind). Returns the run's
 /// start and end times (s).
