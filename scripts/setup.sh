@@ -6,6 +6,8 @@ PKGS=(build-essential cmake pkg-config git
       libgtest-dev clang-format python3 python3-numpy python3-scipy libtorch-dev
       # The Python module (python/, docs/python.md) and its tests.
       pybind11-dev python3-pytest
+      # The libFuzzer harnesses (fuzz/, scripts/fuzz.sh): clang and its sanitizer runtimes.
+      clang libclang-rt-dev
       # An optimised BLAS for LibTorch's matrix products: Debian's libtorch links the generic
       # libblas.so.3, which otherwise resolves to the reference BLAS (5x slower training).
       libopenblas0-openmp

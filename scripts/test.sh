@@ -16,3 +16,5 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHEATOP_SANITIZE=ON -DHEATOP_
 cmake --build build-asan -j"$(nproc)" --target test_solver test_io test_design_file test_interop
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -L 'solver|io|fuzz' -j2)
+echo "== libFuzzer harnesses (clang, ASan/UBSan): replay fuzz/corpus, then 4 s of fuzzing each"
+scripts/fuzz.sh smoke 4

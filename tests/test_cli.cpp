@@ -177,6 +177,26 @@ TEST_F(Cli, GridTooLargeIsRefusedBeforeAllocating) {
   expect_refused(r, "grid too large for this machine");
 }
 
+// Every command that solves refuses a grid that does not fit before allocating it: layer cells
+// (no grid.nz), the transient command, and the grids of a placement problem.
+TEST_F(Cli, GridTooLargeIsRefusedInEveryCommand) {
+  const std::string d = design();
+  expect_refused(run("solve " + d + " --set grid.nz=0 --set layers.0.cells=2000000000 -o " + out()),
+                 "grid too large for this machine");
+  const std::string trace = write("trace.csv", "t_s,face:top\n0,1\n0.001,2\n");
+  expect_refused(run("transient " + d + " --trace " + trace +
+                     " --set grid.nx=200000 --set grid.ny=200000 -o " + out()),
+                 "grid too large for this machine");
+  const std::string problem =
+      write("p.yaml",
+            "design: d.yaml\npower_face: top\ntiles: [10, 10]\nblocks:\n"
+            "  - {name: B1, size_tiles: [2, 2], power_W: 0.4}\n"
+            "optimizer: {evaluations: 16, population: 4, eval_grid: [200000, 200000, 6]}\n"
+            "verify_grid: [21, 21, 6]\n");
+  expect_refused(run("optimize " + problem + " --fd-only -o " + out()),
+                 "grid too large for this machine");
+}
+
 TEST_F(Cli, UnwritableOutputFolder) {
   const std::string blocker = write("file", "not a folder");
   const CliRun r = run("solve " + design() + " -o " + blocker + "/out");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/design_file.hpp"
+#include "model/grid.hpp"
 
 namespace heatop::io {
 namespace {
@@ -475,6 +476,46 @@ TEST(DesignText, CommentedTextAndYamlRoundTrip) {
   EXPECT_THAT(y, Not(HasSubstr("# ")));
   EXPECT_EQ(parse(y).design.grid.nx, 31);
   EXPECT_EQ(to_yaml(parse(y).effective), y);
+}
+
+}  // namespace
+}  // namespace heatop::io
+
+namespace heatop::io {
+namespace {
+
+// Found by fuzz_design_yaml and fuzz_problem_yaml: a list or mapping used as a key ("? {a: 1}",
+// "{[6, 3]: x}") escaped as yaml-cpp's "bad conversion" without the file's name.
+TEST(DesignKeys, NonScalarKeysNameTheFileAndLine) {
+  const std::string e = error_of([] {
+    parse(
+        "die: {size_mm: [2, 1]}\nlayers:\n  - {thickness_mm: 0.5, [6, 3]: 1}\n"
+        "bottom: {type: convective, h_W_per_m2K: 1.0e4}\n");
+  });
+  EXPECT_THAT(e, AllOf(HasSubstr("d.yaml:3: layers[0]: a key must be a plain name, found a list"),
+                       HasSubstr("valid keys")));
+  EXPECT_THAT(error_of([] { parse("? {a: 1}\n: 2\n"); }),
+              HasSubstr("d.yaml:1: (top level): a key must be a plain name, found a mapping"));
+}
+
+// The memory rule (model::check_grid_memory) applies in build_grid before anything of the
+// grid's size exists, and counts the nodes the grid would have however they are given.
+TEST(DesignGrid, NodeCountWithoutBuildingAndHugeGridsRefused) {
+  for (const std::string extra : {"grid: {nx: 7, ny: 5, nz: 9}\n", "grid: {nx: 7, ny: 5}\n",
+                                  "grid: {nx: 3, ny: 4, z_nodes_mm: [0, 0.1, 0.5]}\n"}) {
+    const model::Design d = parse(kMinimal + extra).design;
+    EXPECT_EQ(model::grid_node_count(d), model::build_grid(d).size()) << extra;
+  }
+  const model::Design wide = parse(kMinimal + "grid: {nx: 200000, ny: 200000, nz: 9}\n").design;
+  EXPECT_THAT(error_of([&] { model::build_grid(wide); }),
+              AllOf(HasSubstr("grid too large for this machine: 3.6e+11 nodes need about"),
+                    HasSubstr("Reduce grid.nx, grid.ny or grid.nz")));
+  // Layer cells (no grid.nz) were not counted by the check that preceded this one.
+  const model::Design deep =
+      parse(kMinimal + "grid: {nx: 101, ny: 101}\n", {"layers.0.cells=2000000000"}).design;
+  EXPECT_EQ(model::grid_node_count(deep), std::size_t{101} * 101 * 2000000001);
+  EXPECT_THAT(error_of([&] { model::build_grid(deep); }),
+              HasSubstr("grid too large for this machine"));
 }
 
 }  // namespace

@@ -227,6 +227,23 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
               interop::hotspot::read_lcf(lcf);
             }).find("bad.lcf:3: power dissipation flag: expected Y or N"),
             std::string::npos);
+  // Found by fuzz_hotspot_lcf: a huge layer number reached an int conversion.
+  const std::string huge = write_file(d, "huge.lcf", "6.7e85\nY\nY\n1e6\n0.01\n1e-4\na.flp\n");
+  EXPECT_NE(error_of([&] {
+              interop::hotspot::read_lcf(huge);
+            }).find("huge.lcf:1: expected the layer number (0, 1, 2, ...), got '6.7e85'"),
+            std::string::npos)
+      << error_of([&] { interop::hotspot::read_lcf(huge); });
+  // A huge -grid_rows is refused by name before any conversion or allocation.
+  interop::hotspot::ImportOptions og;
+  og.config = write_file(d, "g.config", "-grid_rows 1e300\n");
+  og.flp = kHs + "/example2/ev6.flp";
+  og.ptrace = kHs + "/example2/gcc.ptrace";
+  EXPECT_NE(error_of([&] {
+              interop::hotspot::import_design(og);
+            }).find("g.config:1: -grid_rows/-grid_cols must be whole numbers from 1 to 100000"),
+            std::string::npos)
+      << error_of([&] { interop::hotspot::import_design(og); });
   interop::hotspot::ImportOptions o5;
   o5.config = kHs + "/example5/example.config";
   o5.lcf = kHs + "/example5/example.lcf";
@@ -316,6 +333,10 @@ TEST(Ice3dErrors, MalformedFilesNameFileAndLine) {
       {"comment", head + "/* open\n", "s.stk:13: unterminated /* comment"},
       {"missing floorplan", head + "stack :\n die X D floorplan \"none.flp\" ;\n",
        "s.stk:14: 3D-ICE floorplan file not found"},
+      // Found by fuzz_ice_stk: a huge count reached an int conversion (undefined behaviour).
+      {"huge discretization",
+       head + "stack :\n die X D floorplan \"ok.flp\" discretization 1e300 4 ;\n",
+       "s.stk:14: discretization nx must be a whole number from 1 to 100000, got 1e+300"},
   };
   for (const auto& c : cases) {
     const std::string p = write_file(d, "s.stk", c.text);

@@ -549,6 +549,12 @@ TEST_F(IoTest, TileMapErrors) {
   write("nohead.txt", "2 2\n1 2\n3 4\n");
   expect_throw_with<std::runtime_error>([&] { read_tile_map(path("nohead.txt")); },
                                         {"nohead.txt", "line 1", "POWER MAP"});
+  // A header that declares more values than the file can hold is refused before allocating.
+  write("huge.txt", "POWER MAP\n1000000 100\n1 2\n");
+  expect_throw_with<std::invalid_argument>(
+      [&] { read_tile_map(path("huge.txt")); },
+      {"huge.txt", "line 2",
+       "1000000 x 100 = 100000000 values declared, but the file holds only 26 bytes"});
   write("size.txt", "POWER MAP\n0 2\n");
   expect_throw_with<std::invalid_argument>([&] { read_tile_map(path("size.txt")); },
                                            {"size.txt", "line 2", "positive"});

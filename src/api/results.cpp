@@ -38,15 +38,7 @@ std::string fmt(const char* f, double v) {
 
 }  // namespace
 
-void check_memory(std::size_t n) {
-  const std::size_t need = model::estimated_solver_bytes(n);
-  const std::size_t avail = model::available_memory_bytes();
-  if (avail > 0 && need > avail)
-    throw std::runtime_error("grid too large for this machine: " + std::to_string(n) +
-                             " nodes need about " + fmt("%.1f", need / 1073741824.0) +
-                             " GiB, but only " + fmt("%.1f", avail / 1073741824.0) +
-                             " GiB are available. Reduce grid.nx, grid.ny or grid.nz.");
-}
+void check_memory(std::size_t n) { model::check_grid_memory(n); }
 
 void add_energy_balance(const fv::EnergyBalance& bal, json& s) {
   s["power_in_W"] = bal.power_in;

@@ -35,7 +35,7 @@ void add_energy_balance(const fv::EnergyBalance& bal, nlohmann::json& summary);
 /// staged files, and moves the folder into place.
 void finish_results(io::OutputDir& out, nlohmann::json& summary);
 
-/// Refuses grids whose solve would not fit in the available memory (before allocating).
+/// Refuses grids whose solve would not fit in the available memory (model::check_grid_memory).
 void check_memory(std::size_t nodes);
 
 /// Adds the field statistics (T_max_K, T_min_K, T_mean_K, hotspot_mm, layers, grid) to

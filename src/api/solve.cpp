@@ -22,12 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-// Refuses grids that do not fit before anything of size N is allocated.
-void check_design_memory(const model::Design& d) {
-  check_memory(static_cast<std::size_t>(d.grid.nx) * d.grid.ny *
-               std::max<std::size_t>(d.grid.nz, 2));
-}
-
 std::vector<double> initial_field(const model::Design& d, const model::Grid& grid,
                                   const SolveRequest& req) {
   if (req.initial.empty()) return std::vector<double>(grid.size(), model::reference_temperature(d));
@@ -188,9 +182,7 @@ SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req
           "(or --set solver.backend=petsc) to solve on several ranks");
   }
   if (req.threads > 0) omp_set_num_threads(req.threads);
-  check_design_memory(d);
-  const model::Grid grid = model::build_grid(d);
-  check_memory(grid.size());
+  const model::Grid grid = model::build_grid(d);  // refuses grids that do not fit in memory
   const fv::System sys = fv::discretize(d, grid);
   std::vector<double> t = initial_field(d, grid, req);
 #ifdef HEATOP_HAVE_PETSC
@@ -218,9 +210,7 @@ std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& desi
   }
   if (req.threads > 0) omp_set_num_threads(req.threads);
   const io::LoadedDesign& first = designs[0];
-  check_design_memory(first.design);
-  const model::Grid grid = model::build_grid(first.design);
-  check_memory(grid.size());
+  const model::Grid grid = model::build_grid(first.design);  // refuses grids that do not fit
   fv::System sys = fv::discretize(first.design, grid);
   const auto t0 = std::chrono::steady_clock::now();
   const solve::FvSolver solver(*sys.op, first.solver);

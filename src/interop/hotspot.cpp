@@ -346,8 +346,8 @@ std::vector<LcfLayer> read_lcf(const std::string& path) {
     l.line = lines[i].number;
     const std::string num = next("layer number", l.line);
     double v;
-    if (!parse_number(num, &v) || v != std::floor(v))
-      fail(path, l.line, "expected the layer number, got '" + num + "'");
+    if (!parse_number(num, &v) || v != std::floor(v) || v < 0 || v > 1e6)
+      fail(path, l.line, "expected the layer number (0, 1, 2, ...), got '" + num + "'");
     l.number = static_cast<int>(v);
     if (l.number != static_cast<int>(out.size()))
       fail(path, l.line,
@@ -1042,25 +1042,32 @@ void Importer::add_lateral_grid(YAML::Node& root) {
   const std::vector<double>&xb = xb_, &yb = yb_;
   const auto& [dx0, dy0, dx1, dy1, dw, dh, has_spreader, has_sink, s_spr, s_sink, full, fr] = pkg_;
   // Lateral grid: HotSpot's rows x cols cells over the die, graded cells over the package.
-  const int rows = static_cast<int>(cfg_.num("grid_rows", kDefaults.at("grid_rows")));
-  const int cols = static_cast<int>(cfg_.num("grid_cols", kDefaults.at("grid_cols")));
-  if (rows < 1 || cols < 1 || rows > 100000 || cols > 100000)
-    throw std::invalid_argument(cfg_.where("grid_rows") +
-                                ": -grid_rows/-grid_cols must be "
-                                "positive, got " +
-                                std::to_string(rows) + " x " + std::to_string(cols));
+  const double rows_d = cfg_.num("grid_rows", kDefaults.at("grid_rows"));
+  const double cols_d = cfg_.num("grid_cols", kDefaults.at("grid_cols"));
+  // Compared as doubles: a huge or fractional value must not reach the int conversion.
+  if (!(rows_d >= 1 && cols_d >= 1 && rows_d <= 100000 && cols_d <= 100000) ||
+      rows_d != std::floor(rows_d) || cols_d != std::floor(cols_d))
+    throw std::invalid_argument(
+        cfg_.where(rows_d >= 1 && rows_d <= 100000 ? "grid_cols" : "grid_rows") +
+        ": -grid_rows/-grid_cols must be whole numbers from 1 to 100000, "
+        "got " +
+        g(rows_d) + " x " + g(cols_d));
+  const int rows = static_cast<int>(rows_d), cols = static_cast<int>(cols_d);
   YAML::Node grid;
   if (xb.empty() && yb.empty()) {
     grid["nx"] = cols + 1;
     grid["ny"] = rows + 1;
   } else {
+    // Plain copies: lambdas may not capture structured bindings before C++20.
+    const double lx = fr.lx, ly = fr.ly, x0 = dx0 + fr.ox, x1 = dx1 + fr.ox, y0 = dy0 + fr.oy,
+                 y1 = dy1 + fr.oy;
     grid["x_nodes_mm"] = flow_list([&] {
-      auto v = axis_nodes(fr.lx, dx0 + fr.ox, dx1 + fr.ox, cols, xb);
+      auto v = axis_nodes(lx, x0, x1, cols, xb);
       for (auto& x : v) x *= 1e3;
       return v;
     }());
     grid["y_nodes_mm"] = flow_list([&] {
-      auto v = axis_nodes(fr.ly, dy0 + fr.oy, dy1 + fr.oy, rows, yb);
+      auto v = axis_nodes(ly, y0, y1, rows, yb);
       for (auto& y : v) y *= 1e3;
       return v;
     }());

@@ -157,6 +157,14 @@ class Parser {
     if (!(v > 0)) fail(what + " must be positive, got " + g(v), line);
     return v;
   }
+  // A cell count: a whole number from 1 to 100000 (checked before the int conversion).
+  int count(const std::string& what) {
+    const int line = peek().line;
+    const double v = number(what);
+    if (!(v >= 1 && v <= 100000) || v != std::floor(v))
+      fail(what + " must be a whole number from 1 to 100000, got " + g(v), line);
+    return static_cast<int>(v);
+  }
   std::string name(const std::string& what) {
     if (peek().kind != Token::kWord) fail("expected " + what + ", found " + describe(peek()));
     return t_[pos_++].text;
@@ -385,8 +393,7 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.floorplan_path = resolve_floorplan(p.path(), it.floorplan);
       if (p.is_word("discretization")) {
         p.skip();
-        it.discretization = {static_cast<int>(p.positive("discretization nx")),
-                             static_cast<int>(p.positive("discretization ny"))};
+        it.discretization = {p.count("discretization nx"), p.count("discretization ny")};
       }
       p.punct(';');
     } else if (p.is_word("layer")) {
@@ -396,8 +403,7 @@ void parse_stack_section(Parser& p, Stack& s) {
       it.type = p.name("a layer type");
       if (p.is_word("discretization")) {
         p.skip();
-        it.discretization = {static_cast<int>(p.positive("discretization nx")),
-                             static_cast<int>(p.positive("discretization ny"))};
+        it.discretization = {p.count("discretization nx"), p.count("discretization ny")};
       }
       p.punct(';');
     } else {

@@ -89,6 +89,13 @@ model::PowerMap read_tile_map(const std::string& path) {
     throw std::invalid_argument(where(path, line) + ": " + rows_tok + " x " + cols_tok +
                                 " tiles are more than the " + std::to_string(kMaxTiles) +
                                 " supported");
+  // Each value takes at least two bytes ("0 "): a header that declares more values than the
+  // file can hold is refused before anything of that size is allocated.
+  const auto file_bytes = static_cast<std::size_t>(std::filesystem::file_size(path));
+  if (count > file_bytes / 2 + 1)
+    throw std::invalid_argument(where(path, line) + ": " + rows_tok + " x " + cols_tok + " = " +
+                                std::to_string(count) + " values declared, but the file holds " +
+                                "only " + std::to_string(file_bytes) + " bytes");
   map.tile_watts.reserve(count);
   for (int r = 0; r < map.rows; ++r) {
     if (!next_content_line(in, &line, &s))
@@ -151,6 +158,10 @@ model::PowerMap read_npy_map(const std::string& path) {
     throw std::runtime_error("power map '" + path +
                              "': expected a 2D array (rows, cols), got shape (" + shape + ")");
   }
+  if (a.shape[0] > 1000000 || a.shape[1] > 1000000)
+    throw std::invalid_argument("power map '" + path + "': shape (" + std::to_string(a.shape[0]) +
+                                ", " + std::to_string(a.shape[1]) +
+                                ") has more than 1000000 rows or columns");
   model::PowerMap map;
   map.source = path;
   map.rows = static_cast<int>(a.shape[0]);

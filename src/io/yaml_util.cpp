@@ -24,7 +24,14 @@ void check_keys(const Ctx& c, const YAML::Node& n, const std::string& where,
                 const std::vector<std::string>& valid) {
   if (!n.IsMap()) c.fail(n, where, "expected a mapping of keys (valid keys: " + join(valid) + ")");
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar())  // "? {a: 1}" or "{[6, 3]: x}": a list or mapping used as a key
+      c.fail(kv.first, where.empty() ? "(top level)" : where,
+             std::string("a key must be a plain name, found a ") +
+                 (kv.first.IsSequence() ? "list"
+                  : kv.first.IsMap()    ? "mapping"
+                                        : "null") +
+                 " used as a key; valid keys: " + join(valid));
+    const std::string key = kv.first.Scalar();
     bool ok = false;
     for (const auto& v : valid) ok = ok || v == key;
     if (!ok)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <stdexcept>
@@ -143,7 +145,42 @@ std::vector<double> lateral_nodes(const std::vector<double>& explicit_nodes, int
 
 }  // namespace
 
+std::size_t grid_node_count(const Design& d) {
+  const double nx = d.grid.x_nodes.empty() ? std::max(d.grid.nx, 0) : d.grid.x_nodes.size();
+  const double ny = d.grid.y_nodes.empty() ? std::max(d.grid.ny, 0) : d.grid.y_nodes.size();
+  double nz = 0;
+  if (!d.grid.z_nodes.empty()) {
+    nz = static_cast<double>(d.grid.z_nodes.size());
+  } else if (d.grid.nz > 0) {
+    nz = d.grid.nz;
+    double fixed = 1;  // layers with explicit cells set nz when they ask for more
+    for (const auto& l : d.layers) fixed += std::max(l.cells, 1);
+    nz = std::max(nz, fixed);
+  } else {
+    nz = 1;
+    const double h = std::min(d.lx / std::max(d.grid.nx - 1, 1), d.ly / std::max(d.grid.ny - 1, 1));
+    for (const auto& l : d.layers)
+      nz += l.cells > 0 ? l.cells : std::clamp(std::round(l.thickness / h), 1.0, 64.0);
+  }
+  const double n = nx * ny * nz;
+  return n >= 1.8e19 || !(n >= 0) ? SIZE_MAX : static_cast<std::size_t>(n);
+}
+
+void check_grid_memory(std::size_t nodes) {
+  const double need = static_cast<double>(nodes) * static_cast<double>(estimated_solver_bytes(1));
+  const std::size_t avail = available_memory_bytes();
+  if (avail > 0 && need > static_cast<double>(avail)) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf),
+                  "%.4g nodes need about %.1f GiB, but only %.1f GiB are available",
+                  static_cast<double>(nodes), need / 1073741824.0, avail / 1073741824.0);
+    throw std::invalid_argument(std::string("grid too large for this machine: ") + buf +
+                                ". Reduce grid.nx, grid.ny or grid.nz.");
+  }
+}
+
 Grid build_grid(const Design& d) {
+  check_grid_memory(grid_node_count(d));  // before any array of the grid's size exists
   Grid g;
   std::vector<double> bx, by;
   for (const auto& l : d.layers)

@@ -37,6 +37,16 @@ Grid build_grid(const Design& design);
 /// Bytes the solver needs for a grid of n nodes (fields, Krylov vectors, multigrid hierarchy).
 std::size_t estimated_solver_bytes(std::size_t n);
 
+/// The number of nodes build_grid(design) makes, computed without allocating anything
+/// (saturates at SIZE_MAX).
+std::size_t grid_node_count(const Design& design);
+
+/// The one memory rule of every command (solve, transient, optimize, predict, eval): refuses a
+/// grid of `nodes` nodes whose solve would need more than the available memory, with a
+/// std::invalid_argument that names the size, the need and grid.nx/ny/nz. build_grid applies it
+/// before allocating anything.
+void check_grid_memory(std::size_t nodes);
+
 /// Physical memory currently available to this process (MemAvailable), in bytes; 0 if unknown.
 std::size_t available_memory_bytes();
 
