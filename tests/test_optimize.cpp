@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "api/optimize.hpp"
 #include "fv/system.hpp"
 #include "optimize/annealing.hpp"
 #include "optimize/fv_objective.hpp"
@@ -399,4 +401,73 @@ TEST(ProblemFile, UnknownKeyAndMissingDesign) {
   const auto g =
       write_file("nodesign.yaml", "tiles: [4, 4]\nblocks:\n  - {size_tiles: [1, 1], power_W: 1}\n");
   EXPECT_THROW(load_problem(g), std::invalid_argument);
+}
+
+// A design file that is missing is reported with the problem file and its `design` key.
+TEST(ProblemFile, MissingDesignFileNamesTheProblemFile) {
+  const auto f = write_file("absent_design.yaml",
+                            "design: nowhere.yaml\ntiles: [4, 4]\nblocks:\n"
+                            "  - {size_tiles: [1, 1], power_W: 1}\n");
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(f + ":1: design: design file not found: "), std::string::npos) << m;
+    EXPECT_NE(m.find("nowhere.yaml"), std::string::npos) << m;
+  }
+}
+
+// Tile counts and grid sizes out of int range are refused by key before any conversion.
+TEST(ProblemFile, NumbersOutOfIntRangeAreRefusedByKey) {
+  const std::string block = "  - {name: A, size_tiles: [2, 2], power_W: 1}\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"verify_grid: [21, 1.0e12, 6]\n", "verify_grid: expected whole numbers of cells"},
+      {"optimizer: {eval_grid: [-3.0e10, 21, 6]}\n",
+       "optimizer.eval_grid: expected whole numbers of cells"},
+      {"verify_grid: [21, 21, 6.5]\n", "verify_grid: expected whole numbers of cells"},
+      {"keep_out:\n  - {at_tile: [1.0e300, 0], size_tiles: [1, 1]}\n",
+       "keep_out[0].at_tile: expected whole numbers of tiles"}};
+  for (const auto& [extra, needle] : cases) {
+    const auto f = write_file("range.yaml", problem_text(block, extra));
+    try {
+      load_problem(f);
+      ADD_FAILURE() << "accepted: " << extra;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+}
+
+// api::optimize_placement with `--checks final`: when the search's FV grid is the verification
+// grid, the shortlist's converged solve of the pick is its verification (no second solve), and
+// the summary says so; on another grid the pick is solved again. Either way the reported FV peaks
+// equal fresh cold solves, and the start placement's solve (warm-started from the surrogate's
+// field in a hybrid run) gives the cold solve's answer.
+TEST(OptimizePlacement, FinalChecksOnTheVerifyGridAreTheVerification) {
+  const double offset = 0.3;
+  for (const bool same : {true, false}) {
+    api::OptimizeRequest req;
+    req.problem = std::string(HEATOP_EXAMPLES) + "/c3_placement.yaml";
+    req.overrides = {"optimizer.evaluations=24", "optimizer.eval_grid=[21, 21, 11]",
+                     same ? "verify_grid=[21, 21, 11]" : "verify_grid=[25, 25, 13]"};
+    req.model_dir = "fv-plus-offset";
+    req.predictors = [&](const std::string&, const model::Design&) {
+      return SurrogatePredictors(fv_predictor(offset));
+    };
+    req.checks = Checks::final;
+    req.shortlist = 2;
+    const api::OptimizeResult r = api::optimize_placement(req);
+    SCOPED_TRACE(same ? "eval grid = verify grid" : "eval grid != verify grid");
+    EXPECT_EQ(r.verification_solves, same ? 0 : 1);
+    EXPECT_EQ(r.summary["verified_by_search_solve"].get<bool>(), same);
+    EXPECT_EQ(r.summary["evaluations"]["fv_verification"].get<int>(), same ? 1 : 2);
+    const auto& lp = r.problem;
+    EXPECT_NEAR(r.final_peak_K, fv_peak(lp.problem, r.best, lp.verify), 1e-6);
+    EXPECT_NEAR(r.start_peak_K, fv_peak(lp.problem, r.start, lp.verify), 1e-6);
+    EXPECT_NEAR(r.final_surrogate_K, r.final_peak_K + offset, 1e-6);
+    ASSERT_EQ(r.final_field.size(), r.verify_grid.size());
+    EXPECT_NEAR(*std::max_element(r.final_field.begin(), r.final_field.end()), r.final_peak_K,
+                1e-12);
+  }
 }

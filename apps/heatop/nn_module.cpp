@@ -19,6 +19,7 @@
 #include "surrogate/drivers.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
+#include "trust/confidence.hpp"
 
 #define HEATOP_NN_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -27,6 +28,10 @@ namespace heatop::app {
 namespace {
 
 namespace sg = heatop::surrogate;
+
+std::string device_help() {
+  return "where the network runs: " + heatop::join_names(sg::kDeviceNames, " or ");
+}
 
 struct SurrogateArgs {
   // train
@@ -145,7 +150,8 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.train->add_option("config", a.config, "operator configuration (YAML)")->required();
   a.train->add_option("-o,--output", a.train_output, "model folder")->required();
   a.train->add_flag("--resume", a.resume, "continue the model in the folder from its checkpoint");
-  a.train->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  a.train->add_option("--device", a.device, device_help())
+      ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
 
   a.predict =
       app.add_subcommand("predict", "Predict a design's temperature with a trained operator");
@@ -154,7 +160,8 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.predict->add_option("-o,--output", a.predict_output, "output folder")->required();
   a.predict->add_option("--set", a.overrides, "override a design key (repeatable)");
   a.predict->add_option("--probe", a.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
-  a.predict->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  a.predict->add_option("--device", a.device, device_help())
+      ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
   a.predict
       ->add_option("--tol", a.tol_K,
                    "error tolerance in K for the confidence score (and for --refine)")
@@ -162,8 +169,11 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.predict->add_flag("--refine", a.refine,
                       "refine the prediction by a warm-started FV solve until the estimated max "
                       "error is below --tol");
-  a.predict->add_option("--method", a.refine_method, "refinement solver: cg or gmres")
-      ->check(CLI::IsMember({"cg", "gmres"}));
+  a.predict
+      ->add_option(
+          "--method", a.refine_method,
+          "refinement solver: " + heatop::join_names(heatop::trust::kRefineMethodNames, " or "))
+      ->check(CLI::IsMember(heatop::names(heatop::trust::kRefineMethodNames)));
 
   a.eval = app.add_subcommand("eval", "Compare a trained operator with FV solutions map by map");
   a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
@@ -171,7 +181,8 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.eval->add_option("--maps", a.maps, "power-map files (default: the design's own map)");
   a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51)");
   a.eval->add_option("-o,--output", a.eval_output, "optional folder for eval.json and eval.csv");
-  a.eval->add_option("--device", a.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  a.eval->add_option("--device", a.device, device_help())
+      ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include "api/optimize.hpp"
 #include "io/output_dir.hpp"
 #include "io/progress.hpp"
-#include "report/report.hpp"
 
 namespace heatop::app {
 
@@ -23,8 +22,6 @@ int run_optimize(const OptimizeArgs& args, const std::string& command_line,
   req.checks = parse(optimize::kChecksNames, args.checks, "--checks");
   req.shortlist = args.shortlist;
   io::OutputDir out(args.output);
-  // report.html, rendered from the folder's staged files just before it is moved into place.
-  out.on_commit([&out] { report::write_report(out); });
   std::unique_ptr<io::ProgressBar> bar;
   req.progress = [&](int done, int budget, double best) {
     if (!bar)

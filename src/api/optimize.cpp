@@ -1,11 +1,13 @@
 #include "api/optimize.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
+#include "api/results.hpp"
 #include "plot/plots.hpp"
 #include "plot/png_plot.hpp"
 
@@ -80,7 +82,8 @@ json build_summary(const OptimizeResult& r) {
                       {"fv", r.fd_only ? r.fv_evaluations : hc.refined},
                       {"fv_error_estimates", hc.estimates},
                       {"estimate_corrected", hc.corrected},
-                      {"fv_verification", 2}};
+                      {"fv_verification", 1 + r.verification_solves}};
+  s["verified_by_search_solve"] = r.verification_solves == 0;
   s["max_estimated_error_K"] = r.fd_only ? json(nullptr) : json(hc.max_est_error_K);
   s["optimizer"] = {{"method", "annealing"},
                     {"budget", lp.annealing.evaluations},
@@ -109,6 +112,11 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
   r.shortlist = req.shortlist;
   const auto& lp = r.problem;
   const PlacementProblem& prob = lp.problem;
+  // One evaluator on the verification grid for the start and the final placement; when the
+  // search's FV grid and solver are the same, the hybrid search shares it (one operator and
+  // multigrid hierarchy for every solve of the run).
+  optimize::FvEvaluator verify(prob, lp.verify);
+  const bool search_on_verify_grid = optimize::same_setup(lp.eval, lp.verify);
   std::unique_ptr<optimize::HybridSearch> hybrid;
   optimize::SurrogatePredictors predictors{optimize::FieldPredictor()};
   if (!req.fd_only) {
@@ -122,38 +130,54 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
     ho.checks = req.checks;
     ho.shortlist = req.shortlist;
     predictors = req.predictors(req.model_dir, prob.design);
-    hybrid = std::make_unique<optimize::HybridSearch>(prob, predictors, ho);
+    hybrid = std::make_unique<optimize::HybridSearch>(prob, predictors, ho,
+                                                      search_on_verify_grid ? &verify : nullptr);
   }
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  // One evaluator on the verification grid for the start and the final placement.
-  optimize::FvEvaluator verify(prob, lp.verify);
   r.start = prob.corner_packed();
-  r.start_peak_K = verify.peak(r.start);
+  {
+    // The start placement's FV peak; the hybrid run starts that solve from the surrogate's field
+    // (the solver's stopping test is relative to the right-hand side, so the answer is the same
+    // to the solver's tolerance).
+    std::vector<double> warm;
+    if (hybrid) warm = predictors.fields({verify.design_for(r.start)}, verify.grid()).at(0);
+    r.start_peak_K = verify.peak(r.start, nullptr, &warm);
+  }
 
   const optimize::BatchObjective objective =
       req.fd_only ? optimize::fv_objective(prob, lp.eval, &r.fv_evaluations) : hybrid->objective();
   r.search = optimize::anneal(prob, r.start, objective, lp.annealing, req.progress);
   r.best = r.search.best;
+  optimize::HybridPick pick;
   if (hybrid) {
-    const optimize::HybridPick pick = hybrid->finish(r.search);
+    pick = hybrid->finish(r.search);
     r.best = pick.placement;
     r.search.best_value = pick.value_K;
     r.counters = hybrid->counters();
   }
   r.search_seconds = seconds();
 
-  // Verification of the final placement with a full FV solve.
-  r.final_peak_K = verify.peak(r.best, &r.final_field);
+  // Verification of the final placement with a full FV solve. When the final checks already
+  // FV-solved the pick on the verification grid with the verification solver, that converged
+  // solve is its verification and is not repeated.
   r.verify_grid = verify.grid();
   r.final_surrogate_K = NAN;
-  if (hybrid) {
-    const model::Design vd = verify.design_for(r.best);
-    const auto pf = predictors.fields({vd}, r.verify_grid);
-    r.final_surrogate_K = -1e300;
-    for (double v : pf.at(0)) r.final_surrogate_K = std::max(r.final_surrogate_K, v);
+  if (hybrid && search_on_verify_grid && !pick.fv_field.empty()) {
+    r.final_peak_K = pick.value_K;
+    r.final_field = std::move(pick.fv_field);
+    r.final_surrogate_K =
+        *std::max_element(pick.surrogate_field.begin(), pick.surrogate_field.end());
+  } else {
+    r.final_peak_K = verify.peak(r.best, &r.final_field);
+    r.verification_solves = 1;
+    if (hybrid) {
+      const model::Design vd = verify.design_for(r.best);
+      const auto pf = predictors.fields({vd}, r.verify_grid);
+      r.final_surrogate_K = *std::max_element(pf.at(0).begin(), pf.at(0).end());
+    }
   }
   r.wall_seconds = seconds();
   r.placement = placement_json(prob, r.best);
@@ -193,10 +217,7 @@ void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::st
   std::ofstream(out.file("placement.json")) << pl.dump(2) << "\n";
   json s = r.summary;
   s["command_line"] = cmd;
-  s["files"] = out.files();
-  s["files"].push_back("summary.json");
-  std::ofstream(out.file("summary.json")) << s.dump(2) << "\n";
-  out.commit();
+  finish_results(out, s);
 }
 
 std::string optimize_line(const OptimizeResult& r, const std::string& output) {

@@ -39,6 +39,7 @@ struct OptimizeResult {
   optimize::AnnealingResult search;
   optimize::HybridCounters counters;
   int fv_evaluations = 0;  // FV-only search solves
+  int verification_solves = 0;  // FV solves on the verification grid after the search (0 or 1)
   double search_seconds = 0, wall_seconds = 0;
   model::Grid verify_grid;
   std::vector<double> final_field;  // K on verify_grid

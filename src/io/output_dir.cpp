@@ -114,11 +114,6 @@ std::string OutputDir::staged(const std::string& name) const {
 }
 
 void OutputDir::commit() {
-  if (on_commit_) {
-    const auto f = std::move(on_commit_);
-    on_commit_ = nullptr;
-    f();
-  }
   std::error_code ec;
   const fs::path t = normalized(target_);
   if (!fs::exists(t)) {

@@ -5,7 +5,6 @@
 // the same folder at the same time cannot interleave: the second one fails at once, naming the
 // folder.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,9 +42,6 @@ class OutputDir {
   std::string file(const std::string& name);
   /// Path of an already staged file, for reading it back (not recorded again).
   std::string staged(const std::string& name) const;
-  /// Runs `f` at the start of commit(), before anything moves (it may stage more files; when it
-  /// throws, nothing is moved).
-  void on_commit(std::function<void()> f) { on_commit_ = std::move(f); }
   /// Moves every staged file into the target folder (created if needed).
   void commit();
   const std::string& target() const { return target_; }
@@ -55,7 +51,6 @@ class OutputDir {
   std::string target_, staging_;
   std::vector<std::string> files_;
   bool committed_ = false;
-  std::function<void()> on_commit_;
   std::unique_ptr<OutputLock> lock_;
 };
 

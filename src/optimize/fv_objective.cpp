@@ -7,6 +7,18 @@
 
 namespace heatop::optimize {
 
+bool same_setup(const FvObjectiveOptions& a, const FvObjectiveOptions& b) {
+  const solve::SolverConfig &sa = a.solver, &sb = b.solver;
+  return a.nx == b.nx && a.ny == b.ny && a.nz == b.nz && sa.method == sb.method &&
+         sa.preconditioner == sb.preconditioner && sa.options.rel_tol == sb.options.rel_tol &&
+         sa.options.max_iterations == sb.options.max_iterations &&
+         sa.options.restart == sb.options.restart &&
+         sa.multigrid.pre_smooth == sb.multigrid.pre_smooth &&
+         sa.multigrid.post_smooth == sb.multigrid.post_smooth &&
+         sa.multigrid.max_coarse_columns == sb.multigrid.max_coarse_columns &&
+         sa.multigrid.max_levels == sb.multigrid.max_levels;
+}
+
 model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt) {
   d.grid.nx = opt.nx;
   d.grid.ny = opt.ny;

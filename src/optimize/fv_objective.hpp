@@ -17,6 +17,10 @@ struct FvObjectiveOptions {
   solve::SolverConfig solver;       // tolerance etc.
 };
 
+/// Whether two option sets give the same grid and the same solver (so one evaluator serves
+/// both).
+bool same_setup(const FvObjectiveOptions& a, const FvObjectiveOptions& b);
+
 /// The design re-gridded to opt's nx x ny x nz (explicit node lists and layer cells dropped).
 model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt);
 
@@ -37,6 +41,7 @@ class FvEvaluator {
   /// Solves the current system from `t` in place (warm start), throwing when it does not converge.
   solve::SolveReport solve(std::vector<double>& t);
   const model::Grid& grid() const { return sys_.grid; }
+  const FvObjectiveOptions& options() const { return opt_; }
   const solve::FvSolver& solver() const { return *solver_; }
   /// The design of placement p on this evaluator's grid.
   model::Design design_for(const Placement& p) const;

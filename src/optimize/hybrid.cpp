@@ -54,7 +54,7 @@ class CheckStrategy {
   virtual void check(const std::vector<Placement>& batch, const std::vector<model::Design>& designs,
                      std::vector<std::vector<double>>& fields, std::vector<double>& peaks) = 0;
   /// After the search.
-  virtual HybridPick finish(const AnnealingResult& r) { return {r.best, r.best_value}; }
+  virtual HybridPick finish(const AnnealingResult& r) { return {r.best, r.best_value, {}, {}}; }
 
  protected:
   StrategyContext c_;
@@ -165,7 +165,7 @@ class ShortlistChecks : public CheckStrategy {
       c_.counters.fv_seconds += since(t0);
       ++c_.counters.refined;
       const double m = max_of(t);
-      if (m < pick.value_K) pick = {p, m};
+      if (m < pick.value_K) pick = {p, m, t, s};
       prev_fv = std::move(t);
       prev_sur = std::move(s);
     }
@@ -179,11 +179,18 @@ class ShortlistChecks : public CheckStrategy {
 }  // namespace
 
 HybridSearch::HybridSearch(const PlacementProblem& prob, SurrogatePredictors predict,
-                           HybridOptions opt)
-    : prob_(prob), predict_(std::move(predict)), opt_(std::move(opt)) {
+                           HybridOptions opt, FvEvaluator* shared)
+    : prob_(prob), predict_(std::move(predict)), opt_(std::move(opt)), fv_(shared) {
   if (!predict_.fields) throw std::invalid_argument("hybrid search: no field predictor");
   opt_.validate();
-  fv_ = std::make_unique<FvEvaluator>(prob_, opt_.eval);
+  if (fv_ && !same_setup(fv_->options(), opt_.eval))
+    throw std::invalid_argument(
+        "hybrid search: the shared FV evaluator has other grid or solver "
+        "settings than the search's");
+  if (!fv_) {
+    own_fv_ = std::make_unique<FvEvaluator>(prob_, opt_.eval);
+    fv_ = own_fv_.get();
+  }
   const StrategyContext ctx{prob_, predict_, opt_, counters_, *fv_};
   switch (opt_.checks) {
     case Checks::best:

@@ -81,6 +81,9 @@ struct HybridCounters {
 struct HybridPick {
   Placement placement;
   double value_K = 0;  // the value the search ends with (final: the shortlist's FV peak)
+  /// final: the converged FV field of the pick on the search's FV grid and the surrogate's field
+  /// there (empty for best and corrected).
+  std::vector<double> fv_field, surrogate_field;
 };
 
 /// A check strategy (one per Checks value).
@@ -90,8 +93,10 @@ class CheckStrategy;
 class HybridSearch {
  public:
   /// `prob` must outlive the search. Throws std::invalid_argument for bad options or a
-  /// missing field predictor.
-  HybridSearch(const PlacementProblem& prob, SurrogatePredictors predict, HybridOptions opt);
+  /// missing field predictor. `shared`, when given, is an evaluator on opt.eval's grid that the
+  /// search uses instead of building its own (it must outlive the search).
+  HybridSearch(const PlacementProblem& prob, SurrogatePredictors predict, HybridOptions opt,
+               FvEvaluator* shared = nullptr);
   ~HybridSearch();
   HybridSearch(const HybridSearch&) = delete;
   HybridSearch& operator=(const HybridSearch&) = delete;
@@ -109,7 +114,8 @@ class HybridSearch {
   SurrogatePredictors predict_;
   HybridOptions opt_;
   HybridCounters counters_;
-  std::unique_ptr<FvEvaluator> fv_;
+  std::unique_ptr<FvEvaluator> own_fv_;
+  FvEvaluator* fv_ = nullptr;
   std::unique_ptr<CheckStrategy> strategy_;
 };
 

@@ -112,7 +112,8 @@ PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& load
   const model::Design& d = loaded.design;
   api::check_memory(static_cast<std::size_t>(d.grid.nx) * d.grid.ny * std::max(d.grid.nz, 2));
   solve::SolverConfig refine_cfg;
-  if (req.refine) refine_cfg.method = parse(solve::kMethodNames, req.refine_method, "--method");
+  if (req.refine)
+    refine_cfg.method = parse(trust::kRefineMethodNames, req.refine_method, "--method");
   PredictResult r;
   r.grid = model::build_grid(d);
   const auto t0 = std::chrono::steady_clock::now();

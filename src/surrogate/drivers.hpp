@@ -55,7 +55,7 @@ struct PredictRequest {
   std::string device = "cpu";        // as given, for the summary
   double tolerance_K = 0.5;          // confidence tolerance; with refine, the refinement target
   bool refine = false;               // refine the prediction by a warm-started FV solve
-  std::string refine_method = "cg";  // cg or gmres
+  std::string refine_method = "cg";  // a name of trust::kRefineMethodNames
 };
 
 struct Refinement {

@@ -72,11 +72,19 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   return c;
 }
 
+namespace {
+
+void check_refine_method(solve::Method m) {
+  const char* n = name(solve::kMethodNames, m);
+  if (!find(kRefineMethodNames, n))
+    throw std::invalid_argument("refine: " + unknown_name_message(kRefineMethodNames, n));
+}
+
+}  // namespace
+
 RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
                     double cold_start_K) {
-  if (cfg.method != solve::Method::cg && cfg.method != solve::Method::gmres)
-    throw std::invalid_argument("refine: method must be cg or gmres, got '" +
-                                std::string(name(solve::kMethodNames, cfg.method)) + "'");
+  check_refine_method(cfg.method);
   RefineResult res;
   if (cold_start_K > 0) {
     std::vector<double> cold(t.size(), cold_start_K);
@@ -100,9 +108,7 @@ RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& 
                                     const solve::SolverConfig& cfg, double tol_K,
                                     double cold_start_K) {
   if (!(tol_K > 0)) throw std::invalid_argument("refinement tolerance must be > 0 K");
-  if (cfg.method != solve::Method::cg && cfg.method != solve::Method::gmres)
-    throw std::invalid_argument("refine: method must be cg or gmres, got '" +
-                                std::string(name(solve::kMethodNames, cfg.method)) + "'");
+  check_refine_method(cfg.method);
   const auto t0 = std::chrono::steady_clock::now();
   RefineToErrorResult r;
   ConfidenceOptions co;

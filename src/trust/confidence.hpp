@@ -54,6 +54,12 @@ struct RefineResult {
   bool has_cold = false;
 };
 
+/// The solvers a refinement may use (`heatop predict --method`): the Krylov methods.
+inline constexpr NameTable<solve::Method, 2> kRefineMethodNames{
+    {{solve::Method::cg, "cg", "conjugate gradients with the multigrid preconditioner"},
+     {solve::Method::gmres, "gmres", "restarted GMRES with the multigrid preconditioner"}},
+    "refinement method must be {either}, got '{got}'"};
+
 /// Refines `t` in place by a warm-started solve (cfg.method cg or gmres) to cfg's tolerance.
 /// With cold_start_K > 0 the same solve from a uniform field at that temperature is timed too.
 RefineResult refine(const fv::System& sys, std::vector<double>& t, const solve::SolverConfig& cfg,
