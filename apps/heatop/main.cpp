@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     if (*s) {
       mpi.emplace();
       solve.rank = mpi->rank();
+      solve.ranks = mpi->size();
       return heatop::app::run_solve(solve, cmd);
     }
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);

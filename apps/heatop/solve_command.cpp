@@ -29,6 +29,11 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     for (const auto& w : warnings)
       if (!transient || w.find("asks for a transient run") == std::string::npos)
         std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
+  if (args.ranks > 1 && loaded.solver.backend != solve::Backend::petsc)
+    throw std::invalid_argument("started on " + std::to_string(args.ranks) +
+                                " MPI ranks, but solver.backend is native (one process); set "
+                                "solver.backend: petsc (or --set solver.backend=petsc) to solve "
+                                "on several ranks");
   api::RunInfo info{args.design, args.overrides, command_line, {}, args.export_format};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
   if (transient) {

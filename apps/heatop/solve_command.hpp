@@ -15,6 +15,7 @@ struct SolveArgs {
   std::string hotspot_flp, hotspot_ptrace, hotspot_lcf, hotspot_materials;
   std::string petsc_options;  // -ksp_*/-pc_*/-log_view ... from the command line
   int rank = 0;               // this process's MPI rank (PETSc backend); only rank 0 writes
+  int ranks = 1;              // MPI ranks of the run
 };
 
 /// Runs `heatop solve`; returns the exit code (0, or 3 when the solver did not converge).

@@ -172,15 +172,6 @@ SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req
   if (!petsc && !req.petsc_options.empty())
     throw std::invalid_argument("PETSc options given (" + req.petsc_options +
                                 ") but solver.backend is native; add --set solver.backend=petsc");
-  if (!petsc && launched_by_mpi()) {
-    const char* n = std::getenv("OMPI_COMM_WORLD_SIZE");
-    if (!n) n = std::getenv("PMI_SIZE");
-    if (n && std::atoi(n) > 1)
-      throw std::invalid_argument(
-          "started on " + std::string(n) +
-          " MPI ranks, but solver.backend is native (one process); set solver.backend: petsc "
-          "(or --set solver.backend=petsc) to solve on several ranks");
-  }
   if (req.threads > 0) omp_set_num_threads(req.threads);
   const model::Grid grid = model::build_grid(d);  // refuses grids that do not fit in memory
   const fv::System sys = fv::discretize(d, grid);

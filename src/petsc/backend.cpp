@@ -151,20 +151,21 @@ struct Objects {
 
 // The coarsening ratio of one direction with n nodes on p ranks: the smallest of 2, 3, 5, 7
 // that divides the n - 1 intervals (the DMDA's interpolation needs whole ratios) and leaves at
-// least 4 intervals and 2 nodes per rank; 1 (no coarsening) when none does.
+// least 2 intervals and 2 nodes per rank; 1 (no coarsening) when none does.
 int coarsening_ratio(int n, int p) {
   for (int r : {2, 3, 5, 7})
-    if ((n - 1) % r == 0 && (n - 1) / r >= 4 && (n - 1) / r + 1 >= 2 * p) return r;
+    if ((n - 1) % r == 0 && (n - 1) / r >= 2 && (n - 1) / r + 1 >= 2 * p) return r;
   return 1;
 }
 
 // Lateral sizes of the multigrid levels, finest first: coarsen until neither direction can be
-// coarsened or the coarse grid has at most 17 x 17 columns (its LU is cheap).
+// coarsened or the coarse grid has at most 5 x 5 columns: its operator couples whole z columns
+// (27-point Galerkin products), so its LU grows fast with the lateral size.
 std::vector<std::array<int, 2>> multigrid_levels(int nx, int ny, int px, int py) {
   std::vector<std::array<int, 2>> lv{{1, 1}};
-  while (lv.size() < 12 && (nx > 17 || ny > 17)) {
-    const int rx = nx > 9 ? coarsening_ratio(nx, px) : 1;
-    const int ry = ny > 9 ? coarsening_ratio(ny, py) : 1;
+  while (lv.size() < 16 && (nx > 5 || ny > 5)) {
+    const int rx = nx > 5 ? coarsening_ratio(nx, px) : 1;
+    const int ry = ny > 5 ? coarsening_ratio(ny, py) : 1;
     if (rx == 1 && ry == 1) break;
     lv.back() = {rx, ry};
     nx = (nx - 1) / rx + 1;
@@ -376,6 +377,21 @@ Result solve(const fv::LayeredOperator& op, const double* bfull, double* xfull,
     CHK(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH));
     for (int l = 1; l < levels; ++l)
       CHK(PCMGSetInterpolation(pc, l, o.interp[static_cast<std::size_t>(levels - 1 - l)]));
+    // A coarse grid that could not be coarsened below 9 x 9 columns (lateral node counts whose
+    // intervals have no small factor, e.g. HotSpot's imported grids) gets one BoomerAMG cycle
+    // instead of LU, whose fill grows fast with its lateral size.
+    PetscInt cnx = 0, cny = 0;
+    CHK(DMDAGetInfo(dms[0], nullptr, nullptr, &cny, &cnx, nullptr, nullptr, nullptr, nullptr,
+                    nullptr, nullptr, nullptr, nullptr, nullptr));
+    if (cnx > 9 || cny > 9) {
+      KSP ck;
+      PC cp;
+      CHK(PCMGGetCoarseSolve(pc, &ck));
+      CHK(KSPSetType(ck, KSPPREONLY));
+      CHK(KSPGetPC(ck, &cp));
+      CHK(PCSetType(cp, PCHYPRE));
+      CHK(PCHYPRESetType(cp, "boomeramg"));
+    }
     o.zlines.resize(static_cast<std::size_t>(levels));
     for (int l = 1; l < levels; ++l) {
       KSP sk;

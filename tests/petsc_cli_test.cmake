@@ -1,0 +1,35 @@
+# `mpirun -n 2 heatop solve DESIGN -o DIR --set solver.backend=petsc -ksp_monitor` writes the same
+# files as a native run, says backend petsc in summary.json and passes -ksp_monitor to PETSc.
+# Arguments: HEATOP, MPIRUN (list), DESIGN (list: file and --set overrides), OUT.
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${HEATOP} solve ${DESIGN} -o ${OUT}/native RESULT_VARIABLE rc_n
+                OUTPUT_VARIABLE out_n ERROR_VARIABLE err_n)
+if(NOT rc_n EQUAL 0)
+  message(FATAL_ERROR "native solve failed (${rc_n}): ${out_n}${err_n}")
+endif()
+execute_process(COMMAND ${MPIRUN} ${HEATOP} solve ${DESIGN} -o ${OUT}/petsc
+                        --set solver.backend=petsc -ksp_monitor
+                RESULT_VARIABLE rc_p OUTPUT_VARIABLE out_p ERROR_VARIABLE err_p)
+if(NOT rc_p EQUAL 0)
+  message(FATAL_ERROR "2-rank PETSc solve failed (${rc_p}): ${out_p}${err_p}")
+endif()
+if(NOT out_p MATCHES "KSP Residual norm")
+  message(FATAL_ERROR "-ksp_monitor did not reach PETSc: ${out_p}")
+endif()
+string(REGEX MATCHALL "-> ${OUT}/petsc" lines "${out_p}")
+list(LENGTH lines n_lines)
+if(NOT n_lines EQUAL 1)
+  message(FATAL_ERROR "expected one result line (rank 0), got ${n_lines}: ${out_p}")
+endif()
+file(GLOB files_n RELATIVE ${OUT}/native ${OUT}/native/*)
+file(GLOB files_p RELATIVE ${OUT}/petsc ${OUT}/petsc/*)
+if(NOT files_n STREQUAL files_p)
+  message(FATAL_ERROR "output files differ: native [${files_n}] petsc [${files_p}]")
+endif()
+file(READ ${OUT}/petsc/summary.json summary)
+string(JSON backend GET "${summary}" solver backend)
+string(JSON ranks GET "${summary}" solver petsc ranks)
+if(NOT backend STREQUAL "petsc" OR NOT ranks EQUAL 2)
+  message(FATAL_ERROR "summary.json: backend '${backend}', ranks '${ranks}'")
+endif()
+message(STATUS "files: ${files_p}; backend ${backend} on ${ranks} ranks")

@@ -1,0 +1,33 @@
+# The PETSc/MPI backend (solver.backend: petsc, docs/petsc.md): registered only in builds with
+# HEATOP_PETSC=ON. The tests run on 2 MPI ranks.
+if(TARGET heatop_petsc)
+  set(HEATOP_MPIRUN ${HEATOP_MPIEXEC} --allow-run-as-root --oversubscribe -n 2)
+  add_executable(test_petsc test_petsc.cpp)
+  target_link_libraries(test_petsc heatop_api heatop_interop heatop_petsc GTest::gtest)
+  target_compile_definitions(test_petsc PRIVATE HEATOP_EXAMPLES="${HEATOP_EXAMPLES}"
+                             HEATOP_TEST_DATA="${HEATOP_TEST_DATA}")
+  add_test(NAME petsc.two_ranks COMMAND ${HEATOP_MPIRUN} $<TARGET_FILE:test_petsc>)
+  set_tests_properties(petsc.two_ranks PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
+
+  # The command line on 2 ranks: same output files as a native run, PETSc options passed through.
+  set(_c1 ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11)
+  add_test(NAME petsc.cli_two_ranks
+           COMMAND ${CMAKE_COMMAND} -DHEATOP=$<TARGET_FILE:heatop> "-DMPIRUN=${HEATOP_MPIRUN}"
+                   "-DDESIGN=${_c1}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/petsc_cli
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/petsc_cli_test.cmake)
+  # More ranks than z columns: a clear error, exit code 2.
+  add_test(NAME petsc.more_ranks_than_columns
+           COMMAND ${HEATOP_MPIEXEC} --allow-run-as-root --oversubscribe -n 5 $<TARGET_FILE:heatop>
+                   solve ${HEATOP_EXAMPLES}/c1_surface.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/petsc_5
+                   --set grid.nx=2 --set grid.ny=2 --set grid.nz=3 --set solver.backend=petsc)
+  set_tests_properties(petsc.more_ranks_than_columns PROPERTIES
+                       PASS_REGULAR_EXPRESSION "5 MPI ranks but the grid has only 2 x 2 = 4 z columns")
+  # The native backend on several ranks is refused.
+  add_test(NAME petsc.native_on_two_ranks
+           COMMAND ${HEATOP_MPIRUN} $<TARGET_FILE:heatop> solve ${_c1}
+                   -o ${CMAKE_CURRENT_BINARY_DIR}/petsc_native2)
+  set_tests_properties(petsc.native_on_two_ranks PROPERTIES
+                       PASS_REGULAR_EXPRESSION "started on 2 MPI ranks, but solver.backend is native")
+  set_tests_properties(petsc.cli_two_ranks petsc.more_ranks_than_columns petsc.native_on_two_ranks
+                       PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
+endif()
