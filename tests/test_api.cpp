@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
 
+#include "api/parallel.hpp"
 #include "api/solve.hpp"
 #include "io/design_file.hpp"
 
@@ -34,6 +36,32 @@ model::PowerMap random_map(unsigned seed, double watts) {
 }
 
 }  // namespace
+
+// solver.backend: petsc is refused by name in a build without PETSc; with PETSc, a one-process
+// solve (PETSc started on demand) gives the native answer.
+TEST(SolveDesign, PetscBackendNeedsTheBuildSwitch) {
+  io::LoadedDesign l = small_c1();
+  l.solver.backend = solve::Backend::petsc;
+  l.solver.options.rel_tol = 1e-12;
+  if (!api::petsc_available()) {
+    try {
+      api::solve_design(l);
+      FAIL() << "expected an error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("built without PETSc"), std::string::npos) << e.what();
+    }
+    return;
+  }
+  const api::SolveResult p = api::solve_design(l);
+  l.solver.backend = solve::Backend::native;
+  const api::SolveResult n = api::solve_design(l);
+  ASSERT_TRUE(p.converged() && n.converged());
+  double worst = 0;
+  for (std::size_t i = 0; i < n.field.values.size(); ++i)
+    worst = std::max(worst, std::abs(n.field.values[i] - p.field.values[i]));
+  EXPECT_LT(worst, 1e-6);
+  EXPECT_EQ(p.summary["solver"]["backend"], "petsc");
+}
 
 TEST(SolveDesign, SummaryHoldsTheStatisticsAndTheSolverReport) {
   const io::LoadedDesign l = small_c1();
