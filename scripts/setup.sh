@@ -13,7 +13,9 @@ PKGS=(build-essential cmake pkg-config git
       libopenblas0-openmp
       # report.html's browser test (tests/report_browser.py): headless Chromium, PIL for the
       # screenshot check.
-      chromium python3-pil)
+      chromium python3-pil
+      # The PETSc/MPI backend (docs/petsc.md; CMake turns HEATOP_PETSC on when PETSc is found).
+      libpetsc-real3.18-dev libhypre-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
