@@ -3,10 +3,12 @@
 // reached by a long run, and the command line (good run, bad inputs).
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "api/solve.hpp"
 #include "fv/system.hpp"
@@ -675,6 +678,7 @@ TEST_F(TransientCli, SolveOnTransientStackRunsTheTransientAnalysis) {
   std::ifstream sin(fs::path(a) / "summary.json");
   const auto s = nlohmann::json::parse(sin);
   EXPECT_EQ(s["source"], "fv-transient");
+  EXPECT_TRUE(s["complete"].get<bool>());
   EXPECT_GT(s["steps"]["accepted"].get<int>(), 5);
   const auto ours = read_ice_rows(a + "/output_hotspot1.txt");
   const auto theirs = read_ice_rows(b + "/output_hotspot1.txt");
@@ -693,4 +697,88 @@ TEST_F(TransientCli, SolveOnTransientStackRunsTheTransientAnalysis) {
   EXPECT_NE(re.code, 0);
   EXPECT_NE(re.output.find("--export with a transient stack"), std::string::npos) << re.output;
   EXPECT_FALSE(fs::exists(c));
+}
+
+// An interrupted run (SIGINT or SIGTERM once it is stepping) leaves its finished part readable:
+// the folder is in place, trace.csv / probes.csv / snapshots up to the time reached, and a
+// summary.json that says the run is incomplete and up to when. Exit code 128 + the signal.
+TEST_F(TransientCli, InterruptedRunLeavesItsFinishedPart) {
+  const std::string d = design();
+  const std::string tr = write("tr.csv", "t_s,A,B\n0,1.0,0.2\n0.01,0.1,0.8\n");
+  const std::string pr = write("p.csv", "x_mm,y_mm,z_mm\n0.25,0.3,0.5\n");
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const fs::path out = dir_ / ("out" + std::to_string(sig));
+    // 1e6 fixed steps: far longer than the test waits.
+    const std::string cmd = std::string("exec ") + HEATOP_BIN + " transient " + d + " --trace " +
+                            tr + " --dt 1e-6 --until 1 --save-every 1e-4 --probe " + pr +
+                            " --threads 1 --no-progress -o " + out.string() + " > " +
+                            (dir_ / "log.txt").string() + " 2>&1";
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Wait until it has written at least 300 steps (trace.csv in its staging folder).
+    auto staged_rows = [&] {
+      long rows = 0;
+      std::error_code ec;  // folders may come and go while the run writes
+      for (auto it = fs::recursive_directory_iterator(dir_, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->path().filename() == "trace.csv" &&
+            it->path().parent_path().filename().string().find(out.filename().string()) !=
+                std::string::npos) {
+          std::ifstream in(it->path());
+          rows = std::count(std::istreambuf_iterator<char>(in), {}, '\n');
+        }
+      return rows;
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    while (staged_rows() < 300 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(kill(pid, sig), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    std::ifstream lg(dir_ / "log.txt");
+    const std::string log((std::istreambuf_iterator<char>(lg)), {});
+    ASSERT_TRUE(WIFEXITED(status)) << log;
+    EXPECT_EQ(WEXITSTATUS(status), 128 + sig) << log;
+    EXPECT_NE(log.find("the run stopped at t = "), std::string::npos) << log;
+    ASSERT_TRUE(fs::exists(out / "summary.json")) << log;
+    std::ifstream sin(out / "summary.json");
+    const auto s = nlohmann::json::parse(sin);
+    EXPECT_FALSE(s["complete"].get<bool>());
+    const double reached = s["incomplete"]["t_reached_s"].get<double>();
+    EXPECT_GT(reached, 3e-4);
+    EXPECT_LT(reached, 1.0);
+    EXPECT_NE(s["incomplete"]["reason"].get<std::string>().find("stopped on request"),
+              std::string::npos);
+    EXPECT_EQ(s["t_end_s"].get<double>(), 1.0);
+    // trace.csv: one row per accepted step from t = 0 to the time reached, every row whole.
+    std::ifstream tin(out / "trace.csv");
+    std::string line, last;
+    long rows = 0;
+    std::getline(tin, line);  // header
+    const auto cols = std::count(line.begin(), line.end(), ',');
+    while (std::getline(tin, line)) {
+      EXPECT_EQ(std::count(line.begin(), line.end(), ','), cols) << line;
+      last = line;
+      ++rows;
+    }
+    EXPECT_EQ(rows, s["steps"]["accepted"].get<long>() + 1);
+    EXPECT_NEAR(std::stod(last.substr(0, last.find(','))), reached, 1e-9);
+    std::ifstream pin(out / "probes.csv");
+    EXPECT_EQ(std::count(std::istreambuf_iterator<char>(pin), {}, '\n'), rows + 1);
+    // The snapshots so far (every 1e-4 s up to the time reached), each file readable.
+    ASSERT_GE(s["snapshots"].size(), 3u);
+    for (const auto& sn : s["snapshots"]) {
+      EXPECT_LE(sn["t_s"].get<double>(), reached + 1e-12);
+      EXPECT_TRUE(fs::exists(out / sn["npy"].get<std::string>()));
+    }
+    EXPECT_TRUE(fs::exists(out / "T.npy"));  // the state at the time reached
+    EXPECT_TRUE(fs::exists(out / "T.pvd"));
+    // No staging folder left behind.
+    for (const auto& e : fs::directory_iterator(dir_))
+      EXPECT_EQ(e.path().filename().string().find(".heatop-tmp"), std::string::npos) << e.path();
+  }
 }

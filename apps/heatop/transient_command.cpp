@@ -2,10 +2,12 @@
 
 #include "transient_command.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <sstream>
 
@@ -14,6 +16,37 @@
 #include "io/progress.hpp"
 
 namespace heatop::app {
+
+namespace {
+
+// SIGINT / SIGTERM during the run: the run stops after the current step and commits what it has.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// Installs the handlers for its lifetime and restores the previous ones.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+}  // namespace
 
 std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
   auto a = std::make_unique<TransientArgs>();
@@ -135,10 +168,19 @@ int run_transient(const TransientArgs& args, const std::string& command_line) {
       bar->update(static_cast<long>((t - t0) / unit), text);
     };
   }
+  g_stop_signal = 0;
+  const StopSignals signals;
+  req.stop = [] { return g_stop_signal != 0; };
   const api::TransientResult r = api::run_transient(loaded, req, out, info);
-  if (bar) bar->finish("done");
+  if (bar) bar->finish(r.complete ? "done" : "stopped");
   std::printf("%s\n", r.line.c_str());
-  return 0;
+  if (r.complete) return 0;
+  std::fprintf(stderr,
+               "heatop: the run stopped at t = %.6g s of %.6g s (%s); the finished part is in "
+               "%s (summary.json: \"complete\": false)\n",
+               r.t_reached, t_end, r.stop_reason.c_str(), args.output.c_str());
+  // 128 + the signal, as a shell reports a process ended by it; 2 for an error in a step.
+  return r.stopped_by_request ? 128 + static_cast<int>(g_stop_signal) : 2;
 }
 
 }  // namespace heatop::app

@@ -35,6 +35,9 @@ std::string g(double v, const char* f = "%.9g") {
   return buf;
 }
 
+// Thrown from the step callback when TransientRequest::stop says so.
+struct StopRequested {};
+
 bool is_stk(const std::string& p) {
   std::string e = fs::path(p).extension().string();
   for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -418,10 +421,23 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     step_its.push_back(s.iterations);
     record(s.t, &s);
     if (req.progress) req.progress(s.t, p.t_end, st.stats().accepted);
+    if (req.stop && req.stop()) throw StopRequested();
   };
   cb.on_sample = on_sample;
   cb.on_breakpoint = [&](double t) { snapshot(t); };
-  transient::simulate(st, sched, cb);
+  // Stopped early (a stop request, or an error in a step): everything written so far stays, the
+  // state of the last accepted step is the final field, and the summary says so.
+  try {
+    transient::simulate(st, sched, cb);
+  } catch (const StopRequested&) {
+    res.complete = false;
+    res.stopped_by_request = true;
+    res.stop_reason = "stopped on request (interrupt or termination signal)";
+  } catch (const std::exception& e) {
+    res.complete = false;
+    res.stop_reason = e.what();
+  }
+  res.t_reached = st.time();
   trace_csv.close();
   if (np > 0) probes_csv.close();
 
@@ -472,6 +488,15 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
       {"per_step_max",
        step_its.empty() ? 0.0 : *std::max_element(step_its.begin(), step_its.end())}};
   s["wall_seconds"] = res.wall_seconds;
+  s["complete"] = res.complete;
+  if (!res.complete)
+    s["incomplete"] = {
+        {"t_reached_s", res.t_reached},
+        {"reason", res.stop_reason},
+        {"note",
+         "the run stopped before t_end_s: trace.csv, probes.csv, the series and the snapshots "
+         "cover t_start_s .. t_reached_s; T.npy and the final statistics are the state at "
+         "t_reached_s"}};
   s["T_max_over_run_K"] = res.t_max;
   s["T_max_time_s"] = res.t_max_time;
   s["T_max_where_mm"] = {res.t_max_where_m[0] * 1e3, res.t_max_where_m[1] * 1e3,
@@ -508,12 +533,14 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   finish_results(out, s);
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "%s: transient %s to %.6g s | %ld steps (%ld rejected), %ld CG it | peak %.3f K "
+                "%s: transient %s %s %.6g s | %ld steps (%ld rejected), %ld CG it | peak %.3f K "
                 "at t = %.6g s, (%.3f, %.3f, %.3f) mm | balance %.1e | %.2f s -> %s",
-                d.name.c_str(), heatop::name(transient::kMethodNames, req.stepper.method), p.t_end,
-                stats.accepted, stats.rejected, stats.iterations, res.t_max, res.t_max_time,
-                res.t_max_where_m[0] * 1e3, res.t_max_where_m[1] * 1e3, res.t_max_where_m[2] * 1e3,
-                stats.max_balance_rel, res.wall_seconds, out.target().c_str());
+                d.name.c_str(), heatop::name(transient::kMethodNames, req.stepper.method),
+                res.complete ? "to" : "INCOMPLETE, stopped at",
+                res.complete ? p.t_end : res.t_reached, stats.accepted, stats.rejected,
+                stats.iterations, res.t_max, res.t_max_time, res.t_max_where_m[0] * 1e3,
+                res.t_max_where_m[1] * 1e3, res.t_max_where_m[2] * 1e3, stats.max_balance_rel,
+                res.wall_seconds, out.target().c_str());
   res.line = buf;
   return res;
 }

@@ -42,6 +42,9 @@ struct TransientRequest {
   int threads = 0;
   /// Called after every accepted step with (t, t_end, steps so far).
   std::function<void(double, double, long)> progress;
+  /// Polled after every accepted step: true stops the run there (e.g. on SIGINT/SIGTERM). The
+  /// finished part is written as a complete folder whose summary says it is incomplete.
+  std::function<bool()> stop;
 };
 
 struct TransientResult {
@@ -51,11 +54,19 @@ struct TransientResult {
   std::array<double, 3> t_max_where_m{};
   double wall_seconds = 0;
   std::string line;  // the one-line report
+  /// False when the run stopped before its end (request.stop, or an error during a step): the
+  /// folder then holds the finished part up to t_reached, and summary.json says so.
+  bool complete = true;
+  double t_reached = 0;     // s, the last accepted step
+  std::string stop_reason;  // why it stopped early ("" when complete)
+  bool stopped_by_request = false;
 };
 
 /// Checks the request against the design (trace columns, times, heat capacities, --until,
 /// initial field) and throws std::invalid_argument before anything is written; then runs and
-/// writes the results into `out` and commits it.
+/// writes the results into `out` and commits it. A run stopped early (request.stop, or an error
+/// in a step) still commits the finished part: complete = false, and
+/// summary.json holds "complete": false with the time reached and the reason.
 TransientResult run_transient(const io::LoadedDesign& loaded, const TransientRequest& request,
                               io::OutputDir& out, const RunInfo& info);
 
