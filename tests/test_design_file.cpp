@@ -233,8 +233,8 @@ TEST(DesignKeys, UnknownKeyListsTheValidOnes) {
                                                   "power_W")));
   EXPECT_THAT(error_of([&] { parse(kMinimal + "solver: {tolerance: 1.0e-6}\n"); }),
               AllOf(HasSubstr("solver.tolerance"),
-                    HasSubstr("valid keys in solver: method, preconditioner, tol, "
-                              "max_iterations, restart, smoothing_sweeps")));
+                    HasSubstr("valid keys in solver: backend, method, preconditioner, tol, "
+                              "max_iterations, restart, smoothing_sweeps, petsc_options")));
   EXPECT_THAT(error_of([&] { parse(kMinimal + "die2: 1\n", {}); }), HasSubstr("'die2'"));
 }
 

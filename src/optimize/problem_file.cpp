@@ -1,5 +1,6 @@
 #include "optimize/problem_file.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,12 +16,18 @@ using namespace io::yaml;
 
 namespace {
 
+// A whole number that fits an int (checked before the conversion, which is undefined for values
+// out of range): tile counts and positions, grid sizes.
+int whole(const Ctx& c, const YAML::Node& n, const std::string& where, double d, const char* what) {
+  if (d != std::floor(d) || std::abs(d) > 1e9)
+    c.fail(n, where, std::string("expected whole numbers of ") + what + " (at most 10^9)");
+  return static_cast<int>(d);
+}
+
 std::pair<int, int> int_pair(const Ctx& c, const YAML::Node& n, const std::string& where) {
   if (!n || !n.IsSequence() || n.size() != 2) c.fail(n, where, "expected [x, y] in tiles");
   const auto v = number_list(c, n, where);
-  for (double d : v)
-    if (d != static_cast<int>(d)) c.fail(n, where, "expected whole numbers of tiles");
-  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
+  return {whole(c, n, where, v[0], "tiles"), whole(c, n, where, v[1], "tiles")};
 }
 
 void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where,
@@ -28,9 +35,9 @@ void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where,
   if (!n) return;
   if (!n.IsSequence() || n.size() != 3) c.fail(n, where, "expected [nx, ny, nz]");
   const auto v = number_list(c, n, where);
-  o->nx = static_cast<int>(v[0]);
-  o->ny = static_cast<int>(v[1]);
-  o->nz = static_cast<int>(v[2]);
+  o->nx = whole(c, n, where, v[0], "cells");
+  o->ny = whole(c, n, where, v[1], "cells");
+  o->nz = whole(c, n, where, v[2], "cells");
   if (o->nx < 3 || o->ny < 3 || o->nz < 2) c.fail(n, where, "grid too small");
 }
 
@@ -59,7 +66,12 @@ LoadedProblem load_problem(const std::string& path, const std::vector<std::strin
   const std::string design = get_str(c, root, "design", "", "");
   if (design.empty()) c.fail(root, "design", "is required: the design file of the chip and stack");
   lp.design_path = resolve(c, "design", design);
-  p.design = io::load_design(lp.design_path).design;
+  // A design that is missing or wrong is reported as this problem file's `design` key too.
+  try {
+    p.design = io::load_design(lp.design_path).design;
+  } catch (const std::exception& e) {
+    c.fail(root["design"], "design", e.what());
+  }
   p.power_face = get_str(c, root, "power_face", "", "top");
   bool face_ok = p.power_face == "top" || p.power_face == "bottom";
   for (const auto& l : p.design.layers) face_ok = face_ok || l.name == p.power_face;
