@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "model/grid.hpp"
 
 namespace heatop::surrogate {
 
@@ -108,6 +111,19 @@ struct Reader {
     }
     return v;
   }
+  // A list of whole numbers that fit an int (checked before the conversion, which is undefined
+  // for values out of range).
+  std::vector<int> ints(const YAML::Node& p, const std::string& key, const std::string& where,
+                        std::size_t count) const {
+    std::vector<int> out;
+    for (double v : list(p, key, where, count)) out.push_back(whole(p[key], sub(where, key), v));
+    return out;
+  }
+  int whole(const YAML::Node& n, const std::string& key, double v) const {
+    if (v != std::floor(v) || std::abs(v) > 2e9)
+      fail(n, key, "expected whole numbers, got " + std::to_string(v));
+    return static_cast<int>(v);
+  }
   // A [min, max] pair.
   void range(const YAML::Node& p, const std::string& key, const std::string& where, double& lo,
              double& hi) const {
@@ -124,9 +140,9 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
   r.keys(n, w, {"type", "tiles", "grf_fraction", "noise_fraction", "grf", "blocks", "noise"});
   g.type = r.named(n, "type", w, kGeneratorTypeNames, g.type);
   if (n["tiles"]) {
-    const auto t = r.list(n, "tiles", w, 2);
-    g.tiles_x = static_cast<int>(t[0]);
-    g.tiles_y = static_cast<int>(t[1]);
+    const auto t = r.ints(n, "tiles", w, 2);
+    g.tiles_x = t[0];
+    g.tiles_y = t[1];
   }
   g.grf_fraction = r.num(n, "grf_fraction", w, g.grf_fraction);
   g.noise_fraction = r.num(n, "noise_fraction", w, g.noise_fraction);
@@ -148,13 +164,13 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
     r.keys(b, bw, {"count", "size_tiles", "density_W_per_mm2", "background_W_per_mm2"});
     double lo = g.blocks.count_min, hi = g.blocks.count_max;
     r.range(b, "count", bw, lo, hi);
-    g.blocks.count_min = static_cast<int>(lo);
-    g.blocks.count_max = static_cast<int>(hi);
+    g.blocks.count_min = r.whole(b["count"], bw + ".count", lo);
+    g.blocks.count_max = r.whole(b["count"], bw + ".count", hi);
     lo = g.blocks.size_min_tiles;
     hi = g.blocks.size_max_tiles;
     r.range(b, "size_tiles", bw, lo, hi);
-    g.blocks.size_min_tiles = static_cast<int>(lo);
-    g.blocks.size_max_tiles = static_cast<int>(hi);
+    g.blocks.size_min_tiles = r.whole(b["size_tiles"], bw + ".size_tiles", lo);
+    g.blocks.size_max_tiles = r.whole(b["size_tiles"], bw + ".size_tiles", hi);
     r.range(b, "density_W_per_mm2", bw, g.blocks.density_min_W_per_mm2,
             g.blocks.density_max_W_per_mm2);
     r.range(b, "background_W_per_mm2", bw, g.blocks.background_min_W_per_mm2,
@@ -171,8 +187,8 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   net.rank = r.integer(n, "rank", w, net.rank);
   net.core = r.named(n, "core", w, kCoreNames, net.core);
   if (n["tucker_ranks"]) {
-    const std::vector<double> tr = r.list(n, "tucker_ranks", w, 3);
-    for (int a = 0; a < 3; ++a) net.tucker_ranks[a] = static_cast<int>(tr[a]);
+    const std::vector<int> tr = r.ints(n, "tucker_ranks", w, 3);
+    for (int a = 0; a < 3; ++a) net.tucker_ranks[a] = tr[a];
   }
   net.resistance_coordinate =
       r.named(n, "resistance_coordinate", w, kResistanceCoordinateNames, net.resistance_coordinate);
@@ -186,8 +202,7 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
       net.branch_widths.clear();
       // [] is allowed: the branch is then one linear map from the sensors to the outputs.
       if (!(b["widths"].IsSequence() && b["widths"].size() == 0))
-        for (double v : r.list(b, "widths", "network.branch", 0))
-          net.branch_widths.push_back(static_cast<int>(v));
+        net.branch_widths = r.ints(b, "widths", "network.branch", 0);
     }
   }
   auto parse_trunk = [&](const YAML::Node& t, const std::string& tw, TrunkConfig& tc) {
@@ -198,7 +213,7 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
     if (t["widths"]) {
       tc.widths.clear();
       if (!(t["widths"].IsSequence() && t["widths"].size() == 0))
-        for (double v : r.list(t, "widths", tw, 0)) tc.widths.push_back(static_cast<int>(v));
+        tc.widths = r.ints(t, "widths", tw, 0);
     }
     tc.degree = r.integer(t, "degree", tw, tc.degree);
     tc.grid = r.integer(t, "grid", tw, tc.grid);
@@ -227,10 +242,10 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   t.steps = r.integer(n, "steps", w, t.steps);
   t.functions_per_step = r.integer(n, "functions_per_step", w, t.functions_per_step);
   if (n["collocation"]) {
-    const auto c = r.list(n, "collocation", w, 3);
-    t.collocation_x = static_cast<int>(c[0]);
-    t.collocation_y = static_cast<int>(c[1]);
-    t.collocation_z = static_cast<int>(c[2]);
+    const auto c = r.ints(n, "collocation", w, 3);
+    t.collocation_x = c[0];
+    t.collocation_y = c[1];
+    t.collocation_z = c[2];
   }
   t.collocation_sampling =
       r.named(n, "collocation_sampling", w, kCollocationSamplingNames, t.collocation_sampling);
@@ -239,7 +254,7 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   t.quadrature_points = r.integer(n, "quadrature_points", w, t.quadrature_points);
   t.residual_modes = r.integer(n, "residual_modes", w, t.residual_modes);
   const double seed = r.num(n, "seed", w, static_cast<double>(t.seed));
-  if (seed < 0 || seed != std::floor(seed))
+  if (seed < 0 || seed != std::floor(seed) || seed >= 1.8e19)
     r.fail(n["seed"], "training.seed", "expected an integer >= 0");
   t.seed = static_cast<unsigned long long>(seed);
   t.learning_rate = r.num(n, "learning_rate", w, t.learning_rate);
@@ -260,10 +275,10 @@ void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
   t.validate_every = r.integer(n, "validate_every", w, t.validate_every);
   t.validation_functions = r.integer(n, "validation_functions", w, t.validation_functions);
   if (n["validation_grid"]) {
-    const auto c = r.list(n, "validation_grid", w, 3);
-    t.validation_x = static_cast<int>(c[0]);
-    t.validation_y = static_cast<int>(c[1]);
-    t.validation_z = static_cast<int>(c[2]);
+    const auto c = r.ints(n, "validation_grid", w, 3);
+    t.validation_x = c[0];
+    t.validation_y = c[1];
+    t.validation_z = c[2];
   }
   t.checkpoint_every = r.integer(n, "checkpoint_every", w, t.checkpoint_every);
   t.divergence_factor = r.num(n, "divergence_factor", w, t.divergence_factor);
@@ -278,6 +293,36 @@ std::string short_number(double v) {
 
 void check(bool ok, const std::string& msg) {
   if (!ok) throw std::invalid_argument(msg);
+}
+
+// Weights and biases of dense layers in -> widths... -> out, each weight times `per_weight`
+// (the basis functions of a KAN layer); in doubles, as the sizes may be absurd.
+double dense_parameters(double in, const std::vector<int>& widths, double out,
+                        double per_weight = 1) {
+  double n = 0, d = in;
+  for (int w : widths) {
+    n += d * w * per_weight + w;
+    d = w;
+  }
+  return n + d * out * per_weight + out;
+}
+
+double trunk_parameters(const TrunkConfig& t, double in, double out) {
+  switch (t.type) {
+    case TrunkType::mlp:
+      return dense_parameters(in, t.widths, out);
+    case TrunkType::fourier_mlp:
+      return dense_parameters(in + 2.0 * t.fourier_features, t.widths, out);
+    case TrunkType::chebykan:
+      return dense_parameters(in, t.widths, out, t.degree + 1.0);
+    case TrunkType::bspline_kan:
+      return dense_parameters(in, t.widths, out, t.grid + 4.0);
+    case TrunkType::cosine:
+      return out * t.modes;
+    case TrunkType::exponential:
+      return out * (2.0 * t.modes + 2);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -318,6 +363,27 @@ std::string NetworkConfig::describe() const {
             : heatop::name(kBranchActivationNames, branch_activation) + std::string(" mlp")) +
        " branch";
   return d;
+}
+
+double OperatorConfig::estimated_parameters() const {
+  const NetworkConfig& n = network;
+  double p = 0;
+  for (const InputConfig& in : inputs) {
+    if (n.branch_type == BranchType::separable && in.type == InputType::power_map)
+      p += static_cast<double>(n.tucker_ranks[0]) * in.sensors_x +
+           static_cast<double>(n.tucker_ranks[1]) * in.sensors_y +
+           static_cast<double>(n.branch_outputs());
+    else
+      p += dense_parameters(
+          in.type == InputType::htc ? 1.0 : static_cast<double>(in.sensors_x) * in.sensors_y,
+          n.branch_widths, n.branch_outputs());
+  }
+  if (n.model == NetworkModel::separable)
+    for (int a = 0; a < 3; ++a)
+      p += trunk_parameters(a == 2 ? n.trunk_z : n.trunk, 1, n.trunk_outputs(a));
+  else
+    p += trunk_parameters(n.trunk, 3, n.rank);
+  return p;
 }
 
 void OperatorConfig::validate() const {
@@ -379,6 +445,21 @@ void OperatorConfig::validate() const {
           "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");
   network.trunk.validate();
   network.trunk_z.validate();
+  // Training holds the weights, their gradients and Adam's two moments: refuse a network that
+  // does not fit before LibTorch allocates it.
+  const double params = estimated_parameters();
+  const double need = params * (network.dtype == DType::float64 ? 8 : 4) * 4;
+  const std::size_t avail = model::available_memory_bytes();
+  if (avail > 0 && need > static_cast<double>(avail)) {
+    char buf[200];
+    std::snprintf(buf, sizeof(buf),
+                  "about %.3g parameters need about %.1f GiB to train (weights, gradients, Adam's "
+                  "moments), but only %.1f GiB are available",
+                  params, need / 1073741824.0, static_cast<double>(avail) / 1073741824.0);
+    throw std::invalid_argument(std::string("network too large for this machine: ") + buf +
+                                "; reduce network.rank, network.branch.widths, "
+                                "network.trunk.widths or inputs[].sensors");
+  }
   check(!network.separate_trunk_z || network.model == NetworkModel::separable,
         "network.trunk_z: a separate z trunk needs network.model: separable");
   for (const TrunkConfig* t : {&network.trunk, &network.trunk_z})
@@ -442,9 +523,9 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
     in.name =
         r.str(n, "name", w, heatop::name(kInputTypeNames, in.type) + std::string("_") + in.target);
     if (n["sensors"]) {
-      const auto s = r.list(n, "sensors", w, 2);
-      in.sensors_x = static_cast<int>(s[0]);
-      in.sensors_y = static_cast<int>(s[1]);
+      const auto s = r.ints(n, "sensors", w, 2);
+      in.sensors_x = s[0];
+      in.sensors_y = s[1];
     }
     in.sensor_layout = r.named(n, "sensor_layout", w, kSensorLayoutNames, in.sensor_layout);
     if (n["generator"]) parse_generator(r, n["generator"], w + ".generator", in.generator);

@@ -280,8 +280,13 @@ struct OperatorConfig {
   DeviceKind device = DeviceKind::cpu;
   std::string yaml;  // the effective configuration as YAML (for checkpoints, manifests)
 
-  /// Throws std::invalid_argument naming the bad key and value.
+  /// Throws std::invalid_argument naming the bad key and value; also when training the network
+  /// would need more memory than the machine has (estimated_parameters()).
   void validate() const;
+  /// The network's learnable parameters, estimated from the configuration: the weights and
+  /// biases of the branch and trunk layers (KAN layers: one weight per basis function), the
+  /// bases' mixing matrices and the separable branch's factors (layer norms are left out).
+  double estimated_parameters() const;
 };
 
 /// Reads an operator configuration; relative paths resolve against the file's folder. Throws
