@@ -10,9 +10,25 @@ gtest_discover_tests(test_report PROPERTIES LABELS "report;io")
 # chromium fails the test with a message (scripts/setup.sh installs it).
 find_program(HEATOP_CHROMIUM NAMES chromium chromium-browser)
 set(_report_dir ${CMAKE_CURRENT_BINARY_DIR}/report_browser)
+# With the Python module off (HEATOP_PYTHON=OFF) find_python.cmake looks for nothing: then the
+# first of python3 on PATH and /usr/bin/python3 that can import numpy and PIL.
+set(_report_python ${Python3_EXECUTABLE})
+if(NOT _report_python)
+  find_program(_report_path_python3 NAMES python3)
+  foreach(_py ${_report_path_python3} /usr/bin/python3)
+    if(NOT _report_python AND EXISTS "${_py}")
+      execute_process(COMMAND "${_py}" -c "import numpy, PIL" RESULT_VARIABLE _rc OUTPUT_QUIET
+                      ERROR_QUIET)
+      if(_rc EQUAL 0)
+        set(_report_python "${_py}")
+      endif()
+    endif()
+  endforeach()
+  unset(_report_path_python3 CACHE)
+endif()
 foreach(_kind solve optimize)
   add_test(NAME report.browser_${_kind}
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/report_browser.py
+           COMMAND ${_report_python} ${CMAKE_CURRENT_SOURCE_DIR}/report_browser.py
                    $<TARGET_FILE:heatop> ${HEATOP_CHROMIUM} ${HEATOP_EXAMPLES} ${_report_dir} ${_kind})
   set_tests_properties(report.browser_${_kind} PROPERTIES LABELS report TIMEOUT 300
                        RESOURCE_LOCK report_browser)
