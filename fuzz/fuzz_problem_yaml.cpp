@@ -1,5 +1,7 @@
 // libFuzzer harness: placement problem files (optimize::load_problem). The design a problem
-// names resolves against a scratch folder that holds design.yaml (the seeds use that name).
+// names resolves against a scratch folder that holds design.yaml (the seeds use that name); a
+// design that is missing or wrong is reported by the problem file's `design` key, so every
+// rejection names the problem file.
 #include "fuzz_util.hpp"
 #include "optimize/problem_file.hpp"
 
@@ -17,9 +19,7 @@ grid: {nx: 21, ny: 21, nz: 11}
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  heatop::fuzz::read_file_input(
-      data, size, "fuzz_problem.yaml",
-      [](const std::string& p) { heatop::optimize::load_problem(p); },
-      heatop::fuzz::scratch_dir());  // or the design file it names
+  heatop::fuzz::read_file_input(data, size, "fuzz_problem.yaml",
+                                [](const std::string& p) { heatop::optimize::load_problem(p); });
   return 0;
 }

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# The libFuzzer harnesses of fuzz/ (fuzz/README.md), built with clang in build-fuzz/.
+# The libFuzzer harnesses of fuzz/ (fuzz/README.md), built with clang (-O1, ASan + UBSan, the
+# fuzzer's coverage instrumentation) in build-fuzz/ (or $HEATOP_FUZZ_BUILD).
+#   scripts/fuzz.sh build [TARGET...]   configure and build the harnesses and the given targets
+#                                       (scripts/test.sh builds its sanitizer tests this way, so
+#                                       they share one build of the libraries with the harnesses)
 #   scripts/fuzz.sh smoke [SECONDS]     replay every corpus, then fuzz each harness SECONDS
 #                                       (default 4); part of scripts/test.sh
 #   scripts/fuzz.sh campaign [RUNS] [HARNESS...]
@@ -11,15 +15,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-smoke}
-B=build-fuzz
+B=${HEATOP_FUZZ_BUILD:-build-fuzz}
 if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ not found (scripts/setup.sh installs clang and libclang-rt-dev)" >&2
   exit 2
 fi
+# PETSc/MPI, LibTorch, Python and the benchmarks are left out: none of them reads these files.
 cmake -S . -B $B -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DHEATOP_FUZZ=ON \
-  -DHEATOP_WITH_TORCH=OFF -DHEATOP_BUILD_TESTS=OFF -DHEATOP_BUILD_BENCH=OFF -DHEATOP_PYTHON=OFF \
-  >/dev/null
+  -DHEATOP_WITH_TORCH=OFF -DHEATOP_PETSC=OFF -DHEATOP_BUILD_TESTS=ON -DHEATOP_BUILD_BENCH=OFF \
+  -DHEATOP_PYTHON=OFF >/dev/null
+if [ "$mode" = build ]; then
+  shift
+  cmake --build $B -j"$(nproc)" --target fuzzers "$@"
+  exit 0
+fi
 cmake --build $B -j"$(nproc)" --target fuzzers >/dev/null
 harnesses=$(ls fuzz/corpus)
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
@@ -65,7 +75,7 @@ case $mode in
     for h in $harnesses; do run "$h" -runs="$runs"; done
     ;;
   *)
-    echo "usage: scripts/fuzz.sh smoke [SECONDS] | campaign [RUNS] [HARNESS...]" >&2
+    echo "usage: scripts/fuzz.sh build [TARGET...] | smoke [SECONDS] | campaign [RUNS] [HARNESS...]" >&2
     exit 2
     ;;
 esac
