@@ -3,8 +3,11 @@
 
 For each case: a native solve, then PETSc on 1 and 2 MPI ranks (OMP_NUM_THREADS=1 per rank for
 PETSc; the native solver uses all cores). Records wall time of the whole command, the solver's
-seconds, iterations, peak memory per rank (PETSc: summary.json's peak_rss_MB_per_rank; native:
-the child's maximum resident set), and writes bench/results/petsc.json.
+seconds, CPU seconds of the whole command (user + system, all ranks: on a shared machine the
+steadier number), iterations, peak memory per rank (PETSc: summary.json's peak_rss_MB_per_rank;
+native: the child's maximum resident set), and writes bench/results/petsc.json.
+The default sizes are the largest that keep the 2-rank runs under ~3 GB here (every rank holds
+O(N) whole-grid arrays, ~580 B per unknown per rank): C5 121^3 and C4 193^2 x 53 (docs/petsc.md).
 
 usage: bench/petsc_bench.py BUILD_DIR [--case NAME:DESIGN:NX:NY:NZ ...] [-o JSON]
 """
@@ -12,17 +15,19 @@ import argparse, json, os, resource, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DEFAULT = ["c5:examples/c5_scale.yaml:201:201:201", "c4:examples/c4_stack.yaml:513:513:0"]
+DEFAULT = ["c5:examples/c5_scale.yaml:121:121:121", "c4:examples/c4_stack.yaml:193:193:0"]
 
 
 def run(cmd, env):
     t0 = time.monotonic()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.monotonic() - t0
+    u1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (u1.ru_utime - u0.ru_utime) + (u1.ru_stime - u0.ru_stime)
     if p.returncode != 0:
         sys.exit("failed: %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
-    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before
+    return wall, cpu, u1.ru_maxrss
 
 
 def main():
@@ -46,23 +51,28 @@ def main():
                 cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", str(ranks)] + cmd
                 cmd += ["--set", "solver.backend=petsc"]
                 env["OMP_NUM_THREADS"] = "1"
-            wall, rss_after, _ = run(cmd, env)
+            else:  # the native run's own peak RSS (RUSAGE_CHILDREN's is a maximum over all runs)
+                cmd = ["/usr/bin/time", "-f", "%M", "-o", out + ".rss"] + cmd
+            wall, cpu, _ = run(cmd, env)
             s = json.load(open(os.path.join(out, "summary.json")))
             sv = s["solver"]
             row = {"case": name, "grid": [s["grid"]["nx"], s["grid"]["ny"], s["grid"]["nz"]],
                    "unknowns": s["grid"]["nodes"], "backend": sv["backend"],
                    "ranks": ranks or 1, "iterations": sv["iterations"],
                    "rel_residual": sv["rel_residual"], "solver_seconds": sv["seconds"],
-                   "wall_seconds": wall, "T_max_K": s["T_max_K"]}
+                   "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+                   "T_max_K": s["T_max_K"]}
             if ranks:
                 p = sv["petsc"]
                 row.update(setup_seconds=p["setup_seconds"], solve_seconds=p["solve_seconds"],
                            mg_levels=p["mg_levels"], peak_rss_MB_per_rank=p["peak_rss_MB_per_rank"])
             else:
-                row["peak_rss_MB"] = rss_after / 1024.0  # max over children so far (native first)
+                row["peak_rss_MB"] = int(open(out + ".rss").read().split()[-1]) / 1024.0
+            mb = row.get("peak_rss_MB") or max(row["peak_rss_MB_per_rank"])
+            row["bytes_per_unknown_per_rank"] = round(mb * 2**20 / row["unknowns"])
             print(json.dumps(row), flush=True)
             rows.append(row)
-            subprocess.run(["rm", "-rf", out])
+            subprocess.run(["rm", "-rf", out, out + ".rss"])
     json.dump({"runs": rows, "machine": os.uname().nodename, "cores": os.cpu_count()},
               open(a.o, "w"), indent=1)
     print("wrote", a.o)

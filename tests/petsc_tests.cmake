@@ -16,18 +16,19 @@ if(TARGET heatop_petsc)
                    "-DDESIGN=${_c1}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/petsc_cli
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/petsc_cli_test.cmake)
   # More ranks than z columns: a clear error, exit code 2.
+  set(_expect ${CMAKE_CURRENT_SOURCE_DIR}/petsc_expect_error.cmake)
+  set(_c1_2x2 ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=2 --set grid.ny=2 --set grid.nz=3)
   add_test(NAME petsc.more_ranks_than_columns
-           COMMAND ${HEATOP_MPIEXEC} --allow-run-as-root --oversubscribe -n 5 $<TARGET_FILE:heatop>
-                   solve ${HEATOP_EXAMPLES}/c1_surface.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/petsc_5
-                   --set grid.nx=2 --set grid.ny=2 --set grid.nz=3 --set solver.backend=petsc)
-  set_tests_properties(petsc.more_ranks_than_columns PROPERTIES
-                       PASS_REGULAR_EXPRESSION "5 MPI ranks but the grid has only 2 x 2 = 4 z columns")
-  # The native backend on several ranks is refused.
+           COMMAND ${CMAKE_COMMAND} -DEXPECT_RC=2
+                   "-DEXPECT_REGEX=5 MPI ranks but the grid has only 2 x 2 = 4 z columns"
+                   "-DCMD=${HEATOP_MPIEXEC};--allow-run-as-root;--oversubscribe;-n;5;$<TARGET_FILE:heatop>;solve;${_c1_2x2};-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_5;--set;solver.backend=petsc"
+                   -P ${_expect})
+  # The native backend on several ranks is refused, exit code 2.
   add_test(NAME petsc.native_on_two_ranks
-           COMMAND ${HEATOP_MPIRUN} $<TARGET_FILE:heatop> solve ${_c1}
-                   -o ${CMAKE_CURRENT_BINARY_DIR}/petsc_native2)
-  set_tests_properties(petsc.native_on_two_ranks PROPERTIES
-                       PASS_REGULAR_EXPRESSION "started on 2 MPI ranks, but solver.backend is native")
+           COMMAND ${CMAKE_COMMAND} -DEXPECT_RC=2
+                   "-DEXPECT_REGEX=started on 2 MPI ranks, but solver.backend is native"
+                   "-DCMD=${HEATOP_MPIRUN};$<TARGET_FILE:heatop>;solve;${_c1};-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_native2"
+                   -P ${_expect})
   set_tests_properties(petsc.cli_two_ranks petsc.more_ranks_than_columns petsc.native_on_two_ranks
                        PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
 endif()
