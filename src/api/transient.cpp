@@ -275,6 +275,8 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
   std::vector<std::pair<int, int>> lrange;
   for (std::size_t l = 0; l < d.layers.size(); ++l)
     lrange.push_back(field::layer_nodes(grid, static_cast<int>(l)));
+  std::vector<double> lmax(lrange.size()), lmin(lrange.size()), lsum(lrange.size());
+  std::vector<std::size_t> lcnt(lrange.size());
 
   // Series in other tools' layouts: a .stk's own output requests, --export.
   std::vector<std::string> notes;
@@ -333,11 +335,37 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     ++rows_probe;
   };
   auto record = [&](double t, const transient::StepInfo* s) {
+    // One pass over the field, column by column (a column's nodes are contiguous): the peak
+    // and every layer's max/mean/min (each layer's sum in the same node order as a pass of
+    // its own).
     const auto& T = st.temperature();
+    const int nz = grid.nz();
+    const std::size_t nl = lrange.size();
     std::size_t arg = 0;
     while (!active[arg]) ++arg;
-    for (std::size_t q = arg + 1; q < T.size(); ++q)
-      if (active[q] && T[q] > T[arg]) arg = q;
+    std::fill(lmax.begin(), lmax.end(), -1e300);
+    std::fill(lmin.begin(), lmin.end(), 1e300);
+    std::fill(lsum.begin(), lsum.end(), 0.0);
+    std::fill(lcnt.begin(), lcnt.end(), 0);
+    for (std::size_t c0 = 0; c0 < T.size(); c0 += static_cast<std::size_t>(nz)) {
+      const double* tc = T.data() + c0;
+      const char* ac = active.data() + c0;
+      for (int k = 0; k < nz; ++k)
+        if (ac[k] && tc[k] > T[arg]) arg = c0 + k;
+      for (std::size_t l = 0; l < nl; ++l) {
+        double mx = lmax[l], mn = lmin[l], sum = lsum[l];
+        std::size_t cnt = lcnt[l];
+        for (int k = std::max(lrange[l].first, 0); k <= lrange[l].second; ++k) {
+          if (!ac[k]) continue;
+          const double v = tc[k];
+          mx = std::max(mx, v);
+          mn = std::min(mn, v);
+          sum += v;
+          ++cnt;
+        }
+        lmax[l] = mx, lmin[l] = mn, lsum[l] = sum, lcnt[l] = cnt;
+      }
+    }
     if (T[arg] > res.t_max) {
       res.t_max = T[arg];
       res.t_max_time = t;
@@ -348,22 +376,9 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     }
     trace_csv << g(t) << "," << (s ? g(s->dt) : "0") << "," << g(sys.power_in) << ","
               << g(T[arg], "%.6f");
-    for (const auto& [k0, k1] : lrange) {
-      double mx = -1e300, mn = 1e300, sum = 0;
-      std::size_t cnt = 0;
-      for (int i = 0; i < grid.nx(); ++i)
-        for (int j = 0; j < grid.ny(); ++j)
-          for (int k = std::max(k0, 0); k <= k1; ++k) {
-            if (!active[grid.index(i, j, k)]) continue;
-            const double v = T[grid.index(i, j, k)];
-            mx = std::max(mx, v);
-            mn = std::min(mn, v);
-            sum += v;
-            ++cnt;
-          }
-      trace_csv << "," << g(mx, "%.6f") << "," << g(cnt ? sum / cnt : 0, "%.6f") << ","
-                << g(mn, "%.6f");
-    }
+    for (std::size_t l = 0; l < nl; ++l)
+      trace_csv << "," << g(lmax[l], "%.6f") << "," << g(lcnt[l] ? lsum[l] / lcnt[l] : 0, "%.6f")
+                << "," << g(lmin[l], "%.6f");
     trace_csv << "," << (s ? s->iterations : 0) << "," << (s ? g(s->error, "%.3g") : "0") << ","
               << (s ? g(s->balance_rel, "%.3g") : "0") << "\n";
     trace_csv.flush();

@@ -459,9 +459,11 @@ std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* p
   static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0},
                    dk[6] = {0, 0, 0, 0, -1, 1};
   for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j)
-      for (int k = 0; k < nz_; ++k) {
-        if (i != 0 && i != nx_ - 1 && j != 0 && j != ny_ - 1 && k != 0 && k != nz_ - 1) continue;
+    for (int j = 0; j < ny_; ++j) {
+      // Boundary nodes only: a whole side column, else the bottom and top node of the column.
+      const bool side = i == 0 || i == nx_ - 1 || j == 0 || j == ny_ - 1;
+      const int kstep = side || nz_ < 2 ? 1 : nz_ - 1;
+      for (int k = 0; k < nz_; k += kstep) {
         const std::size_t p = index(i, j, k);
         const double tp = t[p];
         // Convection on every face the node touches.
@@ -486,6 +488,7 @@ std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* p
         }
         out[face] += q;
       }
+    }
   return out;
 }
 

@@ -59,9 +59,11 @@ void Stepper::update_weights() {
   // (A0 + a C) 1 = w0 + a C: with these weights max |r| / (w0 + a C) bounds the solve's error
   // in kelvin (an M-matrix whose row sums are w0 + a C).
   const double a = sys_.op->capacity_shift();
+  conserve_weight_ = 0;
   for (std::size_t p = 0; p < weights_.size(); ++p) {
     const double d = w0_[p] + a * cap_[p];
     weights_[p] = d > 0 ? 1.0 / d : 0.0;
+    if (cap_[p] > 0) conserve_weight_ += d;
   }
 }
 
@@ -95,13 +97,14 @@ void Stepper::set_power(std::vector<double> power) {
 }
 
 void Stepper::restart_history() {
-  // dT/dt = (b - A0 T) / C.
+  // dT/dt = (b - A0 T) / C. A0 T is kept for the next step, which needs it too.
   const std::size_t n = temp_.size();
-  std::vector<double> at(n);
-  apply_steady(temp_, at);
+  a0t_.resize(n);
+  apply_steady(temp_, a0t_);
+  a0t_valid_ = true;
   deriv_.assign(n, 0.0);
   for (std::size_t p = 0; p < n; ++p)
-    if (cap_[p] > 0) deriv_[p] = (sys_.rhs[p] - at[p]) / cap_[p];
+    if (cap_[p] > 0) deriv_[p] = (sys_.rhs[p] - a0t_[p]) / cap_[p];
   have_prev_ = false;
   dt_next_ = 0;
 }
@@ -126,8 +129,10 @@ void Stepper::set_shift(double a) {
 
 int Stepper::solve(const std::vector<double>& rhs, std::vector<double>& x) {
   // From the predictor in x; the stopping test bounds the error in kelvin (update_weights).
+  // (A field with NaN or Inf that the solver did not flag is caught by advance_to's pass over
+  // the new field.)
   const solve::SolveReport rep = solver_->solve(rhs.data(), x.data(), solve_opt_);
-  if (rep.reason == "nan" || !solve::all_finite(x.size(), x.data()))
+  if (rep.reason == "nan")
     throw std::runtime_error("transient: the solver produced NaN or Inf at t = " + g(t_) + " s");
   if (!rep.converged)
     throw std::runtime_error("transient: the step solve at t = " + g(t_) + " s did not converge (" +
@@ -135,21 +140,16 @@ int Stepper::solve(const std::vector<double>& rhs, std::vector<double>& x) {
   return rep.iterations;
 }
 
-double Stepper::conserve(const std::vector<double>& rhs, std::vector<double>& x) const {
+double Stepper::conserve(const std::vector<double>& rhs, const std::vector<double>& x) const {
   // The sum of the step's residual over all nodes is its energy defect (W): the heat the
   // inexact solve created or lost. One uniform correction on the nodes with capacity removes it
-  // (the constant vector is the slowest mode a partially converged solve leaves behind).
+  // (the constant vector is the slowest mode a partially converged solve leaves behind); the
+  // caller adds it. The weight, sum of (w0 + a C) over those nodes, is update_weights'.
   const double a = sys_.op->capacity_shift();
-  double defect = 0, weight = 0;
-  for (std::size_t p = 0; p < x.size(); ++p) {
-    defect += rhs[p] - (w0_[p] + a * cap_[p]) * x[p];
-    if (cap_[p] > 0) weight += w0_[p] + a * cap_[p];
-  }
-  if (!(weight > 0)) return 0;
-  const double c = defect / weight;
-  for (std::size_t p = 0; p < x.size(); ++p)
-    if (cap_[p] > 0) x[p] += c;
-  return c;
+  double defect = 0;
+  for (std::size_t p = 0; p < x.size(); ++p) defect += rhs[p] - (w0_[p] + a * cap_[p]) * x[p];
+  if (!(conserve_weight_ > 0)) return 0;
+  return defect / conserve_weight_;
 }
 
 void Stepper::interpolate(double t, std::vector<double>& out) const {
@@ -173,7 +173,9 @@ void Stepper::interpolate(double t, std::vector<double>& out) const {
 void Stepper::advance_to(double t_target, const std::function<void(const StepInfo&)>& on_step) {
   const bool adaptive = opt_.tol > 0;
   const std::size_t n = temp_.size();
-  std::vector<double> pred(n), hist(n), tnew(n), fnew(n), rhs(n);
+  // Work vectors kept between calls (a long trace calls this once per power sample).
+  std::vector<double>&pred = pred_, &hist = hist_, &tnew = tnew_, &fnew = fnew_, &rhs = rhs_;
+  for (auto* v : {&pred, &hist, &tnew, &fnew, &rhs}) v->resize(n);
   const double eps = 1e-12 * std::max(1.0, std::abs(t_target));
   while (t_target - t_ > eps) {
     const double remaining = t_target - t_;
@@ -199,6 +201,10 @@ void Stepper::advance_to(double t_target, const std::function<void(const StepInf
     } else if (adaptive && 2 * dt > remaining) {
       dt = 0.5 * remaining;  // two even steps instead of a tiny one at the end
     }
+    // A step that equals the previous one up to rounding (a stop at t(n) + h computed as a
+    // difference of times) takes the previous one's exact size: the same shift, so the
+    // hierarchy is not rebuilt for a change in the last bits. The time still lands on the stop.
+    if (dt_prev_ > 0 && dt != dt_prev_ && std::abs(dt - dt_prev_) <= 1e-9 * dt_prev_) dt = dt_prev_;
     const int order = opt_.method == Method::bdf2 && have_prev_ ? 2 : 1;
     const double w = have_prev_ ? dt / dt_prev_ : 1.0;
     // The step is solved for the increment x = T(n+1) - T(n), so that no term of size C T / dt
@@ -210,37 +216,55 @@ void Stepper::advance_to(double t_target, const std::function<void(const StepInf
       for (double q : sys_.power) sys_.power_in += q;
       sys_.compose_rhs();
     }
-    apply_steady(temp_, hist);  // hist = A0 T(n) for now
+    // A0 T(n): kept from restart_history or a rejected try while the state has not moved.
+    if (!a0t_valid_) {
+      a0t_.resize(n);
+      apply_steady(temp_, a0t_);
+      a0t_valid_ = true;
+    }
+    const double hp = dt_prev_;
     if (order == 1) {
       a = 1.0 / dt;
-      for (std::size_t p = 0; p < n; ++p) pred[p] = dt * deriv_[p];
       factor = 0.5;
     } else {
       a = (1 + 2 * w) / ((1 + w) * dt);
       c2 = w * w / ((1 + w) * dt);
-      const double hp = dt_prev_;
-      for (std::size_t p = 0; p < n; ++p) {
-        const double c = (prev_[p] - temp_[p] + deriv_[p] * hp) / (hp * hp);
-        pred[p] = deriv_[p] * dt + c * dt * dt;
-      }
       const double kc = (1 + w) * (1 + w) / (6 * w * (1 + 2 * w)), kp = (1 + w) / (6 * w);
       factor = kc / (kc + kp);
     }
     set_shift(a);
     for (std::size_t p = 0; p < n; ++p) {
+      if (order == 1) {
+        pred[p] = dt * deriv_[p];
+      } else {
+        const double c = (prev_[p] - temp_[p] + deriv_[p] * hp) / (hp * hp);
+        pred[p] = deriv_[p] * dt + c * dt * dt;
+      }
       const double dprev = order == 2 ? temp_[p] - prev_[p] : 0.0;
-      rhs[p] = sys_.rhs[p] - hist[p] + c2 * cap_[p] * dprev;
+      rhs[p] = sys_.rhs[p] - a0t_[p] + c2 * cap_[p] * dprev;
       hist[p] = c2 * dprev;  // f(n+1) = a x - hist
       tnew[p] = cap_[p] > 0 ? pred[p] : 0.0;
     }
     const int its = solve(rhs, tnew);
-    conserve(rhs, tnew);
+    const double corr = conserve(rhs, tnew);
     stats_.iterations += its;
-    double err = 0;
+    // One pass: the energy correction, the method's derivative, the error estimate, the
+    // stored-energy change and a finiteness check.
+    double err = 0, stored = 0;
+    bool finite = true;
     for (std::size_t p = 0; p < n; ++p) {
-      fnew[p] = cap_[p] > 0 ? a * tnew[p] - hist[p] : 0.0;
-      if (cap_[p] > 0) err = std::max(err, std::abs(tnew[p] - pred[p]));
+      if (cap_[p] > 0) {
+        tnew[p] += corr;
+        fnew[p] = a * tnew[p] - hist[p];
+        err = std::max(err, std::abs(tnew[p] - pred[p]));
+      } else {
+        fnew[p] = 0.0;
+      }
+      finite = finite && std::isfinite(tnew[p]);
+      stored += dt * cap_[p] * fnew[p];
     }
+    if (!finite)
+      throw std::runtime_error("transient: the solver produced NaN or Inf at t = " + g(t_) + " s");
     err *= factor;
     const double expo = 1.0 / (order + 1);
     if (adaptive && err > opt_.tol && dt > opt_.dt_min) {
@@ -258,12 +282,13 @@ void Stepper::advance_to(double t_target, const std::function<void(const StepInf
     for (std::size_t p = 0; p < n; ++p) tnew[p] += temp_[p];  // the increment -> T(n+1)
     const auto out = sys_.op->heat_out(tnew.data(), sys_.power.data());
     for (double q : out) info.energy_out += dt * q;
-    for (std::size_t p = 0; p < n; ++p) info.energy_stored += dt * cap_[p] * fnew[p];
+    info.energy_stored = stored;
     const double scale = std::max({std::abs(info.energy_in), std::abs(info.energy_out),
                                    std::abs(info.energy_stored), 1e-300});
     info.balance_rel = std::abs(info.energy_in - info.energy_out - info.energy_stored) / scale;
     prev_.swap(temp_);
     temp_.swap(tnew);
+    a0t_valid_ = false;
     deriv_.swap(fnew);
     tnew.resize(n);  // held the (empty on the first step) previous state
     fnew.resize(n);

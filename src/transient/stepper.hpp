@@ -101,7 +101,7 @@ class Stepper {
   void set_shift(double a);
   void apply_steady(const std::vector<double>& x, std::vector<double>& y) const;
   int solve(const std::vector<double>& rhs, std::vector<double>& x);
-  double conserve(const std::vector<double>& rhs, std::vector<double>& x) const;
+  double conserve(const std::vector<double>& rhs, const std::vector<double>& x) const;
   void update_weights();
   void restart_history();
 
@@ -110,6 +110,10 @@ class Stepper {
   std::unique_ptr<solve::FvSolver> solver_;
   solve::SolveOptions solve_opt_;
   std::vector<double> cap_, temp_, prev_, deriv_, w0_, weights_;
+  std::vector<double> a0t_;  // A0 T(n) while a0t_valid_ (set by restart_history)
+  bool a0t_valid_ = false;
+  double conserve_weight_ = 0;  // sum of (w0 + a C) over the nodes with capacity
+  std::vector<double> pred_, hist_, tnew_, fnew_, rhs_;  // advance_to's work vectors
   double solve_error_ = 0;
   double t_ = 0, dt_prev_ = 0, dt_next_ = 0;
   bool have_prev_ = false;
