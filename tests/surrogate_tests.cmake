@@ -26,6 +26,13 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "network: {rank: 8, branch: {widths: [16]}, trunk: {type: chebykan, widths: [8]}}\n"
     "training: {steps: 20, functions_per_step: 4, collocation: [9, 9, 5], validate_every: 10,\n"
     "           validation_functions: 1, validation_grid: [9, 9, 5], checkpoint_every: 10}\n")
+  # Longer, for the run killed part-way (checkpoints every 4 steps, no validation).
+  file(WRITE ${_cli_dir}/kill.yaml
+    "design: ${HEATOP_EXAMPLES}/c1_surface.yaml\n"
+    "inputs: [{name: p, type: power_map, target: top, sensors: [11, 11]}]\n"
+    "network: {rank: 8, branch: {widths: [16]}, trunk: {type: chebykan, widths: [8]}}\n"
+    "training: {steps: 80, functions_per_step: 4, collocation: [9, 9, 5], validate_every: 0,\n"
+    "           checkpoint_every: 4, log_every: 1}\n")
   # A placement problem on another chip (C2), for the refusal of a model trained on C1.
   file(WRITE ${_cli_dir}/other_chip.yaml
     "design: ${HEATOP_EXAMPLES}/c2_volumetric.yaml\npower_face: active\ntiles: [10, 10]\n"
@@ -52,6 +59,21 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   surrogate_cli_step(resume
     "rm -rf m_resume; cp -r m m_resume; ${_h} train tiny.yaml -o m_resume --resume; \
      test -f m_resume/model.hnop")
+  # train killed with SIGKILL at a random step (5-40 of 80), then --resume: the same model and
+  # the same loss log as an uninterrupted run (predictions compared byte for byte).
+  surrogate_cli_step(kill_and_resume
+    "rm -rf ka kb pa pb; ${_h} train kill.yaml -o ka; \
+     at=$(awk 'BEGIN { srand(); print 5 + int(rand() * 36) }'); \
+     ${_h} train kill.yaml -o kb & pid=$!; \
+     while [ $(cat kb/train_log.csv 2>/dev/null | wc -l) -le $at ]; do kill -0 $pid; sleep 0.01; done; \
+     kill -9 $pid; st=0; wait $pid || st=$?; test $st -eq 137; \
+     echo killed after step $(tail -n 1 kb/train_log.csv | cut -d, -f1), asked $at; \
+     ${_h} train kill.yaml -o kb --resume; \
+     ${_h} predict ka ${_ex}/c1_surface.yaml --set grid.nx=15 --set grid.ny=15 --set grid.nz=7 -o pa; \
+     ${_h} predict kb ${_ex}/c1_surface.yaml --set grid.nx=15 --set grid.ny=15 --set grid.nz=7 -o pb; \
+     cmp pa/T.npy pb/T.npy; cut -d, -f1,2 ka/train_log.csv > la.txt; \
+     cut -d, -f1,2 kb/train_log.csv > lb.txt; cmp la.txt lb.txt; test $(wc -l < lb.txt) -eq 81"
+    LABELS surrogate)
   surrogate_cli_step(predict
     "rm -rf p; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
      grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -657,6 +658,30 @@ TEST(Checkpoint, RoundTripAndCorruptionAreDetected) {
   std::ofstream(dir + "/junk.hnop") << "not a checkpoint at all";
   EXPECT_NE(error_of([&] { read_checkpoint_header(dir + "/junk.hnop"); }).find("bad magic number"),
             std::string::npos);
+
+  // Truncated (a copy cut in the payload), and a header claiming a huge payload: both refused by
+  // name before anything is allocated for them.
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(dir + "/cut.hnop", std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  const std::string cut = error_of([&] { read_checkpoint_header(dir + "/cut.hnop"); });
+  EXPECT_NE(cut.find("cut.hnop: truncated or corrupted heatop checkpoint (the payload claims"),
+            std::string::npos)
+      << cut;
+  std::uint64_t header_len = 0;
+  for (int i = 0; i < 8; ++i)
+    header_len |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[12 + i])) << (8 * i);
+  std::string huge = bytes;
+  for (int i = 0; i < 8; ++i) huge[20 + header_len + i] = static_cast<char>(0xff);  // 2^64 - 1
+  std::ofstream(dir + "/huge.hnop", std::ios::binary) << huge;
+  const std::string big = error_of([&] { read_checkpoint_header(dir + "/huge.hnop"); });
+  EXPECT_NE(big.find("huge.hnop: truncated or corrupted heatop checkpoint (the payload claims "
+                     "18446744073709551615 bytes"),
+            std::string::npos)
+      << big;
 }
 
 TEST(Checkpoint, ModelLoadedWithTheWrongDesignIsAClearError) {

@@ -1,13 +1,12 @@
 #include "interop/importer.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
 #include "interop/hotspot.hpp"
 #include "interop/ice3d.hpp"
+#include "io/output_dir.hpp"
 #include "io/text_util.hpp"
 
 namespace heatop::interop {
@@ -110,18 +109,7 @@ ImportedFile import_to_file(const Importer& imp, const std::string& out) {
   }
   const fs::path dir = fs::path(out).parent_path();
   if (!dir.empty()) fs::create_directories(dir);
-  const std::string tmp = out + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp);
-    f << text;
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + out);
-    }
-  }
-  fs::rename(tmp, out);
+  io::write_file_atomically(out, text);
   return {out, r.design["layers"].size(), r.warnings, r.notes};
 }
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -133,6 +134,28 @@ void OutputDir::commit() {
   }
   fs::remove_all(staging_, ec);
   committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".heatop-tmp" +
+                                               std::to_string(::getpid()));
+  std::error_code ec;
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(content.data(), static_cast<std::streamsize>(content.size()));
+    f.close();
+    if (!f) {
+      fs::remove(tmp, ec);
+      throw std::runtime_error("cannot write '" + path + "'");
+    }
+  }
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error("cannot write '" + path + "': " + ec.message());
+  }
 }
 
 }  // namespace heatop::io

@@ -54,4 +54,9 @@ class OutputDir {
   std::unique_ptr<OutputLock> lock_;
 };
 
+/// Writes `content` to `path` whole or not at all: into a temporary file beside it (same file
+/// system), then renamed over `path`, so a reader (or a run killed meanwhile) never sees a
+/// partly written file. Throws std::runtime_error naming the path when it cannot be written.
+void write_file_atomically(const std::string& path, const std::string& content);
+
 }  // namespace heatop::io

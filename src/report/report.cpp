@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "io/npy.hpp"
+#include "io/output_dir.hpp"
 
 namespace heatop::report {
 
@@ -673,23 +674,7 @@ std::string regenerate_report(const std::string& folder) {
   const io::OutputLock lock(folder);
   const std::string html = render_report(folder);
   const fs::path target = fs::path(folder) / "report.html";
-  const fs::path tmp = fs::path(folder) / ".report.html.heatop-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << html;
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("report: cannot write '" + target.string() + "'");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("report: cannot write '" + target.string() + "': " + ec.message());
-  }
+  io::write_file_atomically(target.string(), html);
   return target.string();
 }
 

@@ -2,12 +2,15 @@
 
 #include "surrogate/checkpoint.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "io/output_dir.hpp"
 
 namespace heatop::surrogate {
 
@@ -55,14 +58,24 @@ Parts read_parts(const std::string& path) {
     throw std::runtime_error(path + ": checkpoint format version " + std::to_string(version) +
                              " is newer than this heatop reads (" +
                              std::to_string(kCheckpointVersion) + "); update heatop");
+  // A length is checked against what the file still holds before anything is allocated for it.
+  std::error_code ec;
+  const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+  auto check_length = [&](std::uint64_t n, const char* what) {
+    const auto pos = static_cast<std::uint64_t>(in.tellg());
+    if (ec || n > file_size - std::min(file_size, pos))
+      throw std::runtime_error(path + ": truncated or corrupted heatop checkpoint (the " + what +
+                               " claims " + std::to_string(n) + " bytes, the file holds " +
+                               std::to_string(file_size - std::min(file_size, pos)) + " more)");
+  };
   Parts p;
   const auto hl = get<std::uint64_t>(in, path);
-  if (hl > (1ULL << 32)) throw std::runtime_error(path + ": corrupted checkpoint header length");
+  check_length(hl, "header");
   p.header.resize(hl);
   if (!in.read(p.header.data(), static_cast<std::streamsize>(hl)))
     throw std::runtime_error(path + ": truncated heatop checkpoint");
   const auto pl = get<std::uint64_t>(in, path);
-  if (pl > (1ULL << 40)) throw std::runtime_error(path + ": corrupted checkpoint payload length");
+  check_length(pl, "payload");
   p.payload.resize(pl);
   if (!in.read(p.payload.data(), static_cast<std::streamsize>(pl)))
     throw std::runtime_error(path + ": truncated heatop checkpoint");
@@ -86,20 +99,15 @@ void save_checkpoint(const std::string& path, const nlohmann::json& header,
   std::ostringstream payload;
   archive.save_to(payload);
   const std::string h = header.dump(), p = payload.str();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
-    if (!o) throw std::runtime_error(path + ": cannot write the checkpoint");
-    o.write(kCheckpointMagic, 8);
-    put<std::uint32_t>(o, kCheckpointVersion);
-    put<std::uint64_t>(o, h.size());
-    o.write(h.data(), static_cast<std::streamsize>(h.size()));
-    put<std::uint64_t>(o, p.size());
-    o.write(p.data(), static_cast<std::streamsize>(p.size()));
-    put<std::uint64_t>(o, fnv1a(h, p));
-    if (!o) throw std::runtime_error(path + ": writing the checkpoint failed");
-  }
-  std::filesystem::rename(tmp, path);
+  std::ostringstream o;
+  o.write(kCheckpointMagic, 8);
+  put<std::uint32_t>(o, kCheckpointVersion);
+  put<std::uint64_t>(o, h.size());
+  o.write(h.data(), static_cast<std::streamsize>(h.size()));
+  put<std::uint64_t>(o, p.size());
+  o.write(p.data(), static_cast<std::streamsize>(p.size()));
+  put<std::uint64_t>(o, fnv1a(h, p));
+  io::write_file_atomically(path, o.str());
 }
 
 nlohmann::json read_checkpoint_header(const std::string& path) {

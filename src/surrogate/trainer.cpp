@@ -2,14 +2,17 @@
 
 #include "surrogate/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "io/design_file.hpp"
+#include "io/output_dir.hpp"
 #include "surrogate/batch.hpp"
 #include "surrogate/checkpoint.hpp"
 #include "surrogate/evaluation.hpp"
@@ -32,18 +35,29 @@ double learning_rate(const TrainingConfig& t, long step) {
   return t.learning_rate * std::pow(t.decay_rate, static_cast<double>(step) / t.decay_steps);
 }
 
-// Keeps the header and the rows whose first column (the step) is <= `step`.
+// Keeps the header and the whole rows whose first column (the step) is <= `step`: rows logged
+// after the checkpoint, and a last row cut short when a run was killed while writing it, go.
 void truncate_log(const std::string& path, long step) {
   std::ifstream in(path);
   if (!in) return;
   std::string line, kept;
+  std::size_t columns = 0;
   bool header = true;
   while (std::getline(in, line)) {
-    if (header || std::stol(line.substr(0, line.find(','))) <= step) kept += line + "\n";
-    header = false;
+    const std::size_t n = std::count(line.begin(), line.end(), ',');
+    if (header) {
+      columns = n;
+      kept += line + "\n";
+      header = false;
+      continue;
+    }
+    if (n != columns || in.eof()) continue;  // a partial row (the last, without its newline)
+    char* end = nullptr;
+    const long s = std::strtol(line.c_str(), &end, 10);
+    if (end != line.c_str() && *end == ',' && s <= step) kept += line + "\n";
   }
   in.close();
-  std::ofstream(path, std::ios::trunc) << kept;
+  io::write_file_atomically(path, kept);
 }
 
 struct Validator {
@@ -160,13 +174,13 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
       throw std::invalid_argument(opt.out_dir +
                                   " already holds a model (model.hnop); continue it "
                                   "with --resume or train into another folder");
-    std::ofstream(fs::path(opt.out_dir) / "config.yaml") << cfg.yaml << "\n";
+    io::write_file_atomically((fs::path(opt.out_dir) / "config.yaml").string(), cfg.yaml + "\n");
     nlohmann::json m{{"heatop_version", HEATOP_VERSION},
                      {"command_line", opt.command_line},
                      {"config_file", cfg.design},
                      {"seed", tc.seed},
                      {"device", opt.device.str()}};
-    std::ofstream(fs::path(opt.out_dir) / "manifest.json") << m.dump(2) << "\n";
+    io::write_file_atomically((fs::path(opt.out_dir) / "manifest.json").string(), m.dump(2) + "\n");
   }
   rep.step = rep.start_step;
   rep.checkpoint = fs::exists(ckpt) ? ckpt : "";
