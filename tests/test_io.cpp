@@ -1,8 +1,10 @@
 // Unit tests for heatop::io: .npy, VTK, PNG, probes and power-map readers.
 
+#include <cairo.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "field/field.hpp"
@@ -18,6 +21,7 @@
 #include "io/power_files.hpp"
 #include "io/probes.hpp"
 #include "io/vtk.hpp"
+#include "plot/plots.hpp"
 #include "plot/png_plot.hpp"
 
 namespace heatop::io {
@@ -387,6 +391,65 @@ TEST_F(IoTest, HeatmapPng) {
   s = png_size(path("wide.png"));
   EXPECT_EQ(s.w, 500u);
   EXPECT_EQ(s.h, 300u);
+}
+
+// The pixels (x, y) where two PNGs of the same size differ.
+std::vector<std::pair<int, int>> png_diff(const std::string& a, const std::string& b) {
+  cairo_surface_t* sa = cairo_image_surface_create_from_png(a.c_str());
+  cairo_surface_t* sb = cairo_image_surface_create_from_png(b.c_str());
+  std::vector<std::pair<int, int>> d;
+  EXPECT_EQ(cairo_surface_status(sa), CAIRO_STATUS_SUCCESS);
+  EXPECT_EQ(cairo_surface_status(sb), CAIRO_STATUS_SUCCESS);
+  const int w = cairo_image_surface_get_width(sa), h = cairo_image_surface_get_height(sa);
+  EXPECT_EQ(w, cairo_image_surface_get_width(sb));
+  EXPECT_EQ(h, cairo_image_surface_get_height(sb));
+  const unsigned char* pa = cairo_image_surface_get_data(sa);
+  const unsigned char* pb = cairo_image_surface_get_data(sb);
+  const int stride = cairo_image_surface_get_stride(sa);
+  for (int y = 0; y < h; ++y)
+    if (std::memcmp(pa + y * stride, pb + y * stride, 4 * w) != 0)
+      for (int x = 0; x < w; ++x)
+        if (std::memcmp(pa + y * stride + 4 * x, pb + y * stride + 4 * x, 4) != 0)
+          d.push_back({x, y});
+  cairo_surface_destroy(sa);
+  cairo_surface_destroy(sb);
+  return d;
+}
+
+TEST_F(IoTest, LinePlotMarksVerticalLinesOrTopTicks) {
+  plot::Panel pan;
+  pan.title = "marks";
+  pan.series.push_back({"T", {0, 1}, {300, 310}});
+  plot::write_line_plot_png(path("plain.png"), {pan});
+  // Few marks: dashed lines across the panel, evenly spaced marks on evenly spaced columns.
+  pan.x_marks = {0.2, 0.4, 0.6};
+  plot::write_line_plot_png(path("few.png"), {pan});
+  auto d = png_diff(path("plain.png"), path("few.png"));
+  ASSERT_FALSE(d.empty());
+  std::vector<int> cols;
+  int ylo = 1 << 30, yhi = -1;
+  for (const auto& [x, y] : d) {
+    if (std::find(cols.begin(), cols.end(), x) == cols.end()) cols.push_back(x);
+    ylo = std::min(ylo, y);
+    yhi = std::max(yhi, y);
+  }
+  std::sort(cols.begin(), cols.end());
+  ASSERT_EQ(cols.size(), 3u);
+  EXPECT_NEAR(cols[1] - cols[0], cols[2] - cols[1], 1);
+  EXPECT_GT(yhi - ylo, 300);  // across the 360-pixel plot area
+  // A mark outside the data range draws nothing.
+  pan.x_marks = {5.0};
+  plot::write_line_plot_png(path("outside.png"), {pan});
+  EXPECT_TRUE(png_diff(path("plain.png"), path("outside.png")).empty());
+  // Many marks: short ticks along the top edge only.
+  pan.x_marks.clear();
+  for (int k = 1; k <= 150; ++k) pan.x_marks.push_back(k / 151.0);
+  plot::write_line_plot_png(path("many.png"), {pan});
+  d = png_diff(path("plain.png"), path("many.png"));
+  ASSERT_FALSE(d.empty());
+  ylo = 1 << 30, yhi = -1;
+  for (const auto& [x, y] : d) ylo = std::min(ylo, y), yhi = std::max(yhi, y);
+  EXPECT_LT(yhi - ylo, 10);
 }
 
 TEST_F(IoTest, HeatmapConstantAndBadInput) {

@@ -101,6 +101,24 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
     cairo_save(cr);
     cairo_rectangle(cr, f.x0, f.y0, f.w, f.h);
     cairo_clip(cr);
+    const bool mark_lines = pan.x_marks.size() <= kMaxMarkLines;
+    if (!pan.x_marks.empty()) {
+      cairo_save(cr);
+      cairo_set_source_rgb(cr, mark_lines ? 0.55 : 0.7, mark_lines ? 0.55 : 0.7,
+                           mark_lines ? 0.55 : 0.7);
+      cairo_set_line_width(cr, 1);
+      const double dash[2] = {4, 3};
+      if (mark_lines) cairo_set_dash(cr, dash, 2, 0);
+      for (double m : pan.x_marks) {
+        const double v = pan.log_axes ? (m > 0 ? std::log10(m) : NAN) : m;
+        if (!std::isfinite(v) || v < lx || v > hx) continue;
+        const double x = std::round(f.px(v)) + 0.5;  // crisp one-pixel lines
+        cairo_move_to(cr, x, f.y0);
+        cairo_line_to(cr, x, mark_lines ? f.y0 + f.h : f.y0 + 8);
+      }
+      cairo_stroke(cr);
+      cairo_restore(cr);
+    }
     for (std::size_t k = 0; k < pan.series.size(); ++k) {
       const auto& sr = pan.series[k];
       const double* c = kColours[(sr.colour >= 0 ? sr.colour : static_cast<int>(k)) % 5];
@@ -139,6 +157,16 @@ void write_line_plot_png(const std::string& path, const std::vector<Panel>& pane
       cairo_fill(cr);
       cairo_set_source_rgb(cr, 0, 0, 0);
       draw_text(cr, pan.series[k].label, f.x0 + f.w - 126, yy - 3, HAlign::kLeft);
+    }
+    if (!pan.x_marks.empty() && !pan.marks_label.empty()) {
+      const double yy = f.y0 + 14 + 16 * row++;
+      cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+      cairo_set_line_width(cr, 1);
+      cairo_move_to(cr, f.x0 + f.w - 141.5, yy - 9);
+      cairo_line_to(cr, f.x0 + f.w - 141.5, yy + 3);
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      draw_text(cr, pan.marks_label, f.x0 + f.w - 126, yy - 3, HAlign::kLeft);
     }
   }
   save_png(s.get(), path);

@@ -17,7 +17,14 @@ struct Panel {
   std::string title, x_label, y_label;
   std::vector<Series> series;
   bool log_axes = false;  // log10 on both axes (positive data only)
+  /// Vertical marks at these x values (e.g. the power changes of a transient run), drawn under
+  /// the series: up to kMaxMarkLines as dashed grey lines across the panel, more as short light
+  /// ticks along the top edge. marks_label names them in the legend (empty: no entry).
+  std::vector<double> x_marks{};
+  std::string marks_label{};
 };
+
+inline constexpr std::size_t kMaxMarkLines = 100;
 
 /// Panels side by side in one PNG; each panel gets axes with nice ticks and a legend.
 void write_line_plot_png(const std::string& path, const std::vector<Panel>& panels,
