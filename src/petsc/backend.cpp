@@ -19,7 +19,10 @@ namespace heatop::petsc {
 
 namespace {
 
-bool g_started = false;    // PetscInitialize called here
+bool g_started = false;  // PetscInitialize called here
+// -log_view events of heatop's own parts of the set-up (registered by the first solve).
+PetscLogEvent g_ev_assembly = 0, g_ev_zline_setup = 0;
+bool g_events_registered = false;
 std::string g_last_error;  // the first message of the last PETSc error
 
 // Keeps PETSc's error message instead of printing a traceback; check() turns it into an
@@ -65,6 +68,7 @@ struct ZLine {
 PetscErrorCode zline_setup(PC pc) {
   ZLine* z = nullptr;
   PetscCall(PCShellGetContext(pc, &z));
+  PetscCall(PetscLogEventBegin(g_ev_zline_setup, 0, 0, 0, 0));
   Mat A;
   PetscCall(PCGetOperators(pc, &A, nullptr));
   PetscInt r0, r1;
@@ -98,6 +102,7 @@ PetscErrorCode zline_setup(PC pc) {
       z->inv[p] = 1.0 / d;
       z->cprime[p] = up[p] * z->inv[p];
     }
+  PetscCall(PetscLogEventEnd(g_ev_zline_setup, 0, 0, 0, 0));
   return 0;
 }
 
@@ -220,6 +225,11 @@ void abort(int code) {
 Result solve(const fv::LayeredOperator& op, const double* bfull, double* xfull,
              const solve::SolverConfig& cfg, const std::string& command_line_options) {
   initialize();
+  if (!g_events_registered) {
+    CHK(PetscLogEventRegister("heatopAssembly", MAT_CLASSID, &g_ev_assembly));
+    CHK(PetscLogEventRegister("heatopZLineSetUp", PC_CLASSID, &g_ev_zline_setup));
+    g_events_registered = true;
+  }
   const double t0 = now();
   Result res;
   const MPI_Comm comm = PETSC_COMM_WORLD;
@@ -282,8 +292,9 @@ Result solve(const fv::LayeredOperator& op, const double* bfull, double* xfull,
 
   // Assemble A from the operator's z-line blocks and in-plane links (7-point stencil) in bulk:
   // the local rows as one CSR array (ghosted local column indices mapped to global ones in one
-  // call), handed to PETSc with exact preallocation. (DMCreateMatrix's preallocation and one
-  // MatSetValuesStencil per row took ~20 % of a 1-rank solve: docs/petsc.md.)
+  // call), handed to PETSc with exact preallocation (cheaper than DMCreateMatrix's preallocation
+  // and one MatSetValuesStencil per row: bench/results/petsc-lab-notes.md).
+  CHK(PetscLogEventBegin(g_ev_assembly, 0, 0, 0, 0));
   {
     PetscInt gks, gjs, gis, gkm, gjm, gim;
     CHK(DMDAGetGhostCorners(o.da, &gks, &gjs, &gis, &gkm, &gjm, &gim));
@@ -340,6 +351,7 @@ Result solve(const fv::LayeredOperator& op, const double* bfull, double* xfull,
     CHK(MatSeqAIJSetPreallocationCSR(o.A, rowptr.data(), cols.data(), vals.data()));
     CHK(MatMPIAIJSetPreallocationCSR(o.A, rowptr.data(), cols.data(), vals.data()));
   }
+  CHK(PetscLogEventEnd(g_ev_assembly, 0, 0, 0, 0));
   CHK(MatSetOption(o.A, MAT_SYMMETRIC, PETSC_TRUE));
   CHK(MatSetOption(o.A, MAT_SPD, PETSC_TRUE));
 
