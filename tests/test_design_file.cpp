@@ -518,5 +518,21 @@ TEST(DesignGrid, NodeCountWithoutBuildingAndHugeGridsRefused) {
               HasSubstr("grid too large for this machine"));
 }
 
+// Long explicit node lists are read (the list reader copied every element into a new node,
+// quadratic in yaml-cpp's node memory: 2000 widths in an operator configuration took 8 s, an
+// imported 10^5-column HotSpot grid did not finish), and a bad element is named by its index.
+TEST(DesignGrid, LongNodeListsAreRead) {
+  const int n = 20001;
+  std::string nodes;
+  for (int i = 0; i < n; ++i) nodes += (i ? ", " : "") + std::to_string(2.0 * i / (n - 1));
+  const model::Design d =
+      parse(kMinimal + "grid: {ny: 3, nz: 2, x_nodes_mm: [" + nodes + "]}\n").design;
+  ASSERT_EQ(d.grid.x_nodes.size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(d.grid.nx, n);
+  EXPECT_DOUBLE_EQ(d.grid.x_nodes.back(), 2e-3);
+  EXPECT_THAT(error_of([&] { parse(kMinimal + "grid: {x_nodes_mm: [0, 1, x, 2]}\n"); }),
+              HasSubstr("d.yaml:5: grid.x_nodes_mm[2]: expected a number, got 'x'"));
+}
+
 }  // namespace
 }  // namespace heatop::io

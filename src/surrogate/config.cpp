@@ -53,13 +53,17 @@ struct Reader {
              double fallback) const {
     const YAML::Node n = p[key];
     if (!n) return fallback;
+    return scalar(n, sub(where, key));
+  }
+  // The finite number at node n (the key `full` in messages).
+  double scalar(const YAML::Node& n, const std::string& full) const {
     double v;
     try {
       v = n.as<double>();
     } catch (const std::exception&) {
-      fail(n, sub(where, key), "expected a number, got '" + n.Scalar() + "'");
+      fail(n, full, "expected a number, got '" + n.Scalar() + "'");
     }
-    if (!std::isfinite(v)) fail(n, sub(where, key), "must be finite");
+    if (!std::isfinite(v)) fail(n, full, "must be finite");
     return v;
   }
   int integer(const YAML::Node& p, const std::string& key, const std::string& where,
@@ -103,12 +107,12 @@ struct Reader {
       fail(n, sub(where, key),
            count ? "expected a list of " + std::to_string(count) + " numbers"
                  : "expected a list of numbers");
+    // Element by element (a copy of each element into a new node merges yaml-cpp's node memory
+    // every time: quadratic in the list's length).
     std::vector<double> v;
-    for (std::size_t i = 0; i < n.size(); ++i) {
-      YAML::Node tmp;
-      tmp["x"] = n[i];
-      v.push_back(num(tmp, "x", sub(where, key) + "[" + std::to_string(i) + "]", 0));
-    }
+    std::size_t i = 0;
+    for (const YAML::Node& e : n)
+      v.push_back(scalar(e, sub(where, key) + "[" + std::to_string(i++) + "]"));
     return v;
   }
   // A list of whole numbers that fit an int (checked before the conversion, which is undefined
