@@ -237,6 +237,10 @@ TEST(CliForeign, HotSpotModelSolvedDirectlyMatchesTheImportedDesign) {
   const CliRun direct =
       run("solve " + d + "example.config" + files + " -o " + (tmp / "a").string());
   ASSERT_EQ(direct.code, 0) << direct.output;
+  // The steady state of the trace's mean power, and it says so.
+  EXPECT_NE(direct.output.find("the power is the mean of " + d + "gcc.ptrace's rows"),
+            std::string::npos)
+      << direct.output;
   const CliRun imp =
       run("import hotspot -c " + d + "example.config -f " + d + "ev6.flp -p " + d +
           "gcc.ptrace --materials " + d + "example.materials -o " + (tmp / "ev6.yaml").string());

@@ -34,6 +34,14 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
                                 " MPI ranks, but solver.backend is native (one process); set "
                                 "solver.backend: petsc (or --set solver.backend=petsc) to solve "
                                 "on several ranks");
+  // A HotSpot model with a trace: the steady state of the trace's mean power, as HotSpot's
+  // -steady_file; say so, and how to get the temperatures over time.
+  if (root && !args.hotspot_ptrace.empty())
+    std::fprintf(stderr,
+                 "heatop: note: the power is the mean of %s's rows (the steady state HotSpot "
+                 "writes to -steady_file); `heatop transient %s --flp ... --ptrace %s` gives the "
+                 "temperatures over time\n",
+                 args.hotspot_ptrace.c_str(), args.design.c_str(), args.hotspot_ptrace.c_str());
   api::RunInfo info{args.design, args.overrides, command_line, {}, args.export_format};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
   if (transient) {
