@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "cli_run.hpp"
 #include "io/npy.hpp"
 #include "io/output_dir.hpp"
 #include "report/report.hpp"
@@ -26,22 +27,8 @@ using namespace heatop;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string output;
-};
-
-CliRun heatop(const std::string& args) {
-  const std::string cmd = std::string(HEATOP_BIN) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) r.output += buf;
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using heatop_test::CliRun;
+using heatop_test::run;
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -122,7 +109,7 @@ TEST_F(Report, SolveIntoAFolderAnotherRunWritesFailsCleanly) {
   const fs::path out = dir_ / "res";
   {
     io::OutputDir other(out.string());  // another run (this process) is writing `res`
-    const CliRun r = heatop("solve " + d + " -o " + out.string());
+    const CliRun r = run("solve " + d + " -o " + out.string());
     EXPECT_EQ(r.code, 2) << r.output;
     EXPECT_NE(r.output.find("heatop: error: '" + out.string() +
                             "' is being written by another heatop run"),
@@ -130,7 +117,7 @@ TEST_F(Report, SolveIntoAFolderAnotherRunWritesFailsCleanly) {
         << r.output;
     EXPECT_FALSE(fs::exists(out));
   }
-  const CliRun r = heatop("solve " + d + " -o " + out.string());
+  const CliRun r = run("solve " + d + " -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.output;
   expect_complete(out);
   const json s = json::parse(slurp(out / "summary.json"));
@@ -144,8 +131,8 @@ TEST_F(Report, TwoRunsAtOnceNeverInterleave) {
   const std::string d = design(41);
   const fs::path out = dir_ / "res";
   CliRun a, b;
-  std::thread ta([&] { a = heatop("solve " + d + " --set top.power_W=1 -o " + out.string()); });
-  std::thread tb([&] { b = heatop("solve " + d + " --set top.power_W=3 -o " + out.string()); });
+  std::thread ta([&] { a = run("solve " + d + " --set top.power_W=1 -o " + out.string()); });
+  std::thread tb([&] { b = run("solve " + d + " --set top.power_W=3 -o " + out.string()); });
   ta.join();
   tb.join();
   for (const CliRun* r : {&a, &b}) {
@@ -182,7 +169,7 @@ TEST_F(Report, KilledRunLeavesNoHalfFolderAndNoStaleLock) {
   waitpid(pid, &st, 0);
   // Killed before the end: no folder; otherwise a complete one.
   if (fs::exists(out)) expect_complete(out);
-  const CliRun r = heatop("solve " + d + " -o " + out.string());
+  const CliRun r = run("solve " + d + " -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.output;
   expect_complete(out);
   expect_no_litter(out);
@@ -190,7 +177,7 @@ TEST_F(Report, KilledRunLeavesNoHalfFolderAndNoStaleLock) {
 
 TEST_F(Report, RegeneratesTheRunsPageAndRefusesOtherFolders) {
   const fs::path out = dir_ / "res";
-  const CliRun r = heatop("solve " + design(9) + " -o " + out.string());
+  const CliRun r = run("solve " + design(9) + " -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.output;
   const std::string page = slurp(out / "report.html");
   EXPECT_NE(page.find("data-key=\"/T_max_K\""), std::string::npos);
@@ -198,16 +185,16 @@ TEST_F(Report, RegeneratesTheRunsPageAndRefusesOtherFolders) {
   EXPECT_NE(page.find("data:image/png;base64,"), std::string::npos);
   EXPECT_EQ(page.find("http"), std::string::npos);  // nothing from the network
   fs::remove(out / "report.html");
-  const CliRun g = heatop("report " + out.string());
+  const CliRun g = run("report " + out.string());
   ASSERT_EQ(g.code, 0) << g.output;
   EXPECT_EQ(slurp(out / "report.html"), page);
   expect_no_litter(out);
 
   // Not a results folder, a broken summary, a truncated field: refused by name.
-  const CliRun none = heatop("report " + dir_.string());
+  const CliRun none = run("report " + dir_.string());
   EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.output.find("has no summary.json"), std::string::npos) << none.output;
-  const CliRun missing = heatop("report " + (dir_ / "nope").string());
+  const CliRun missing = run("report " + (dir_ / "nope").string());
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.output.find("is not a folder"), std::string::npos) << missing.output;
   const std::string summary = slurp(out / "summary.json");
@@ -227,7 +214,7 @@ TEST_F(Report, RegeneratesTheRunsPageAndRefusesOtherFolders) {
   std::ofstream(out / "summary.json") << summary;
   const std::string npy = slurp(out / "T.npy");
   std::ofstream(out / "T.npy", std::ios::binary) << npy.substr(0, npy.size() - 100);
-  const CliRun trunc = heatop("report " + out.string());
+  const CliRun trunc = run("report " + out.string());
   EXPECT_EQ(trunc.code, 2);
   EXPECT_NE(trunc.output.find("T.npy"), std::string::npos) << trunc.output;
   EXPECT_EQ(slurp(out / "report.html"), page);  // the old page is still whole

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "api/solve.hpp"
+#include "cli_run.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "transient/stepper.hpp"
@@ -237,22 +238,8 @@ TEST(Transient, HeatCapacityIsValidated) {
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string output;
-};
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(HEATOP_BIN) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof(buf), p)) r.output += buf;
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using heatop_test::CliRun;
+using heatop_test::run;
 
 class TransientCli : public ::testing::Test {
  protected:
