@@ -234,6 +234,19 @@ TEST(HotSpotErrors, MalformedFilesNameFileAndLine) {
             }).find("huge.lcf:1: expected the layer number (0, 1, 2, ...), got '6.7e85'"),
             std::string::npos)
       << error_of([&] { interop::hotspot::read_lcf(huge); });
+  // Found by fuzz_hotspot_lcf: a floorplan name longer than the file system allows threw
+  // std::filesystem's "File name too long" (naming no input file) while the LCF was read; it is
+  // now a floorplan that does not exist, reported when the floorplan is read.
+  const std::string long_name(300, 'f');
+  const auto ll = interop::hotspot::read_lcf(
+      write_file(d, "long.lcf", "0\nY\nY\n1e6\n0.01\n1e-4\n" + long_name + ".flp\n"));
+  ASSERT_EQ(ll.size(), 1u);
+  EXPECT_EQ(ll[0].floorplan, long_name + ".flp");
+  EXPECT_NE(error_of([&] {
+              interop::hotspot::read_flp(ll[0].floorplan_path);
+            }).find("not found: " + ll[0].floorplan_path),
+            std::string::npos)
+      << error_of([&] { interop::hotspot::read_flp(ll[0].floorplan_path); });
   // A huge -grid_rows is refused by name before any conversion or allocation.
   interop::hotspot::ImportOptions og;
   og.config = write_file(d, "g.config", "-grid_rows 1e300\n");

@@ -25,7 +25,8 @@ struct Line {
 
 // Non-blank lines of a file with '#' comments removed, split on whitespace.
 std::vector<Line> read_lines(const std::string& path, const char* what) {
-  if (!fs::exists(path)) throw std::runtime_error(std::string(what) + " not found: " + path);
+  std::error_code ec;  // the non-throwing form: a name too long for the file system is "not found"
+  if (!fs::exists(path, ec)) throw std::runtime_error(std::string(what) + " not found: " + path);
   std::ifstream in(path);
   if (!in) throw std::runtime_error(std::string("cannot read ") + what + ": " + path);
   std::vector<Line> out;
@@ -74,7 +75,10 @@ std::string resolve_near(const std::string& base_file, const std::string& p) {
   fs::path path(p);
   if (path.is_absolute()) return p;
   const fs::path near = fs::path(base_file).parent_path() / path;
-  if (fs::exists(near) || !fs::exists(path)) return near.lexically_normal().string();
+  // The non-throwing forms: a name the file system refuses (too long) is a file that does not
+  // exist, reported when it is read, not a std::filesystem error that names no input file.
+  std::error_code ec;
+  if (fs::exists(near, ec) || !fs::exists(path, ec)) return near.lexically_normal().string();
   return p;
 }
 

@@ -42,7 +42,8 @@ std::string g(double v) {
 // Splits 3D-ICE text into words, numbers, "strings" and the punctuation : ; , ( ), dropping
 // // and /* */ comments.
 std::vector<Token> tokenize(const std::string& path, const char* what) {
-  if (!fs::exists(path)) throw std::runtime_error(std::string(what) + " not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!fs::exists(path, ec)) throw std::runtime_error(std::string(what) + " not found: " + path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(std::string("cannot read ") + what + ": " + path);
   std::stringstream ss;
@@ -286,12 +287,13 @@ std::string resolve_floorplan(const std::string& stk, const std::string& written
   if (fp.is_absolute()) return written;
   const fs::path dir = fs::path(stk).parent_path();
   const std::string beside = (dir / fp).lexically_normal().string();
-  if (fs::exists(beside)) return beside;
-  if (fs::exists(fp)) return written;
+  std::error_code ec;  // non-throwing: a name the file system refuses (too long) is not found
+  if (fs::exists(beside, ec)) return beside;
+  if (fs::exists(fp, ec)) return written;
   fs::path up = fs::absolute(dir).lexically_normal();
   for (int level = 0; level < 2 && up.has_parent_path() && up.parent_path() != up; ++level) {
     up = up.parent_path();
-    if (fs::exists(up / fp)) return (up / fp).lexically_normal().string();
+    if (fs::exists(up / fp, ec)) return (up / fp).lexically_normal().string();
   }
   return beside;  // not found: the error names the path next to the .stk
 }

@@ -333,7 +333,8 @@ LoadedDesign parse_design(const std::string& yaml_text, const std::string& name,
 }
 
 LoadedDesign load_design(const std::string& path, const std::vector<std::string>& overrides) {
-  if (!fs::exists(path)) throw std::runtime_error("design file not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!fs::exists(path, ec)) throw std::runtime_error("design file not found: " + path);
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read design file: " + path);
   std::stringstream ss;

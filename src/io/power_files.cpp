@@ -27,7 +27,9 @@ std::string where(const std::string& path, int line) {
 }
 
 std::ifstream open_map(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!std::filesystem::exists(path, ec))
+    throw std::runtime_error("power map file not found: " + path);
   std::ifstream in(path);
   if (!in) throw std::runtime_error("power map '" + path + "': cannot open for reading");
   return in;
@@ -149,7 +151,9 @@ model::PowerMap read_csv_map(const std::string& path) {
 }
 
 model::PowerMap read_npy_map(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!std::filesystem::exists(path, ec))
+    throw std::runtime_error("power map file not found: " + path);
   NpyArray a = read_npy(path);
   if (a.shape.size() != 2 || a.shape[0] == 0 || a.shape[1] == 0) {
     std::string shape;
@@ -184,7 +188,9 @@ model::PowerMap read_power_map(const std::string& path) {
                                 (ext.empty() ? "no extension" : "unknown extension '" + ext + "'") +
                                 "; supported: .txt, .map, .pmap (tile map), .csv, .npy");
   }
-  if (!std::filesystem::exists(path)) throw std::runtime_error("power map file not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!std::filesystem::exists(path, ec))
+    throw std::runtime_error("power map file not found: " + path);
   switch (kind) {
     case Kind::kTile:
       return read_tile_map(path);

@@ -125,7 +125,8 @@ std::string resolve(const Ctx& c, const std::string& key, const std::string& p) 
       dotted += '.';
     else if (ch != ']')
       dotted += ch;
-  if ((c.cwd_paths.count(key) || c.cwd_paths.count(dotted)) && fs::exists(path))
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if ((c.cwd_paths.count(key) || c.cwd_paths.count(dotted)) && fs::exists(path, ec))
     return fs::absolute(path).lexically_normal().string();
   return (fs::path(c.base_dir) / path).lexically_normal().string();
 }

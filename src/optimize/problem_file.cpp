@@ -44,7 +44,8 @@ void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where,
 }  // namespace
 
 LoadedProblem load_problem(const std::string& path, const std::vector<std::string>& overrides) {
-  if (!fs::exists(path)) throw std::runtime_error("problem file not found: " + path);
+  std::error_code ec;  // non-throwing: a name too long for the file system is not found
+  if (!fs::exists(path, ec)) throw std::runtime_error("problem file not found: " + path);
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
