@@ -38,7 +38,7 @@ struct OptimizeResult {
   double final_surrogate_K = 0;  // hybrid: the surrogate's peak of the final placement
   optimize::AnnealingResult search;
   optimize::HybridCounters counters;
-  int fv_evaluations = 0;  // FV-only search solves
+  int fv_evaluations = 0;       // FV-only search solves
   int verification_solves = 0;  // FV solves on the verification grid after the search (0 or 1)
   double search_seconds = 0, wall_seconds = 0;
   model::Grid verify_grid;
