@@ -48,16 +48,16 @@ run() {
   local rc=$?
   set -e
   local execs crashes leaks timeouts ooms
-  execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
-  crashes=$(grep -cE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal)|runtime error:' "$log" || true)
-  leaks=$(grep -c 'ERROR: LeakSanitizer' "$log" || true)
-  timeouts=$(grep -c 'ERROR: libFuzzer: timeout' "$log" || true)
-  ooms=$(grep -cE 'ERROR: libFuzzer: out-of-memory|malloc\(.*\) exceeds limit' "$log" || true)
+  execs=$(grep -aE '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
+  crashes=$(grep -acE 'ERROR: (AddressSanitizer|libFuzzer: deadly signal)|runtime error:' "$log" || true)
+  leaks=$(grep -ac 'ERROR: LeakSanitizer' "$log" || true)
+  timeouts=$(grep -ac 'ERROR: libFuzzer: timeout' "$log" || true)
+  ooms=$(grep -acE 'ERROR: libFuzzer: out-of-memory|malloc\(.*\) exceeds limit' "$log" || true)
   printf "%-24s %10s %8s %6s %9s %5s %7ss\n" "$h" "${execs:-?}" "$crashes" "$leaks" "$timeouts" \
     "$ooms" "$((SECONDS - t0))"
   if [ $rc -ne 0 ] || [ "$crashes$leaks$timeouts$ooms" != "0000" ]; then
     echo "  finding (exit $rc), see $log:" >&2
-    grep -E 'ERROR|runtime error|fuzz: vague|Test unit written' "$log" | head -5 >&2
+    grep -aE 'ERROR|runtime error|fuzz: vague|Test unit written' "$log" | head -5 >&2
     status=1
   fi
 }
