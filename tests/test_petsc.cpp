@@ -64,6 +64,16 @@ void expect_same_answer(const interop::DesignSource& src, int min_ranks = 2) {
   EXPECT_LT(p.balance.rel_mismatch, 1e-8);
 }
 
+// C1 on a 21 x 21 x 11 grid with the PETSc backend.
+io::LoadedDesign small_c1_on_petsc() {
+  return load({kEx + "/c1_surface.yaml",
+               "",
+               "",
+               "",
+               "",
+               {"grid.nx=21", "grid.ny=21", "grid.nz=11", "solver.backend=petsc"}});
+}
+
 }  // namespace
 
 TEST(Petsc, C1AgreesWithNative) {
@@ -115,12 +125,7 @@ TEST(Petsc, HypreBoomerAmgAndPetscOptionsFromTheDesign) {
 }
 
 TEST(Petsc, UnusedOptionIsReported) {
-  io::LoadedDesign d = load({kEx + "/c1_surface.yaml",
-                             "",
-                             "",
-                             "",
-                             "",
-                             {"grid.nx=21", "grid.ny=21", "grid.nz=11", "solver.backend=petsc"}});
+  io::LoadedDesign d = small_c1_on_petsc();
   const api::SolveResult r = api::solve_design(d, {0, {}, "-ksp_monitr"});
   EXPECT_TRUE(r.converged());
   if (!r.root) return;
@@ -145,12 +150,7 @@ TEST(Petsc, NonConvergenceCarriesPetscsReason) {
 }
 
 TEST(Petsc, BadOptionValueIsAnError) {
-  io::LoadedDesign d = load({kEx + "/c1_surface.yaml",
-                             "",
-                             "",
-                             "",
-                             "",
-                             {"grid.nx=21", "grid.ny=21", "grid.nz=11", "solver.backend=petsc"}});
+  io::LoadedDesign d = small_c1_on_petsc();
   try {
     api::solve_design(d, {0, {}, "-pc_type no_such_pc"});
     FAIL() << "expected an error";
