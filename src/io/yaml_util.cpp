@@ -1,6 +1,7 @@
 #include "io/yaml_util.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -11,7 +12,20 @@ namespace fs = std::filesystem;
 void Ctx::fail(const YAML::Node& n, const std::string& key, const std::string& msg) const {
   std::string where = file;
   if (n && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
-  throw std::invalid_argument(where + ": " + key + ": " + msg);
+  // Control bytes from the input (a key holding NUL cut what() short: found by
+  // fuzz_design_yaml) are written as \xNN.
+  std::string text;
+  for (const char ch : key + ": " + msg) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+      text += buf;
+    } else {
+      text += ch;
+    }
+  }
+  throw std::invalid_argument(where + ": " + text);
 }
 
 std::string join(const std::vector<std::string>& v) {
