@@ -130,16 +130,25 @@ std::vector<double> instants_for(const std::string& when, const interop::ice3d::
   return {t_end};
 }
 
+}  // namespace
+
+void SeriesWriter::open(std::vector<double> instants, const std::string& name,
+                        const std::string& path, const std::string& header) {
+  instants_ = std::move(instants);
+  name_ = name;
+  out_.open(path);
+  if (!out_) throw std::runtime_error("cannot write " + path);
+  out_ << header;
+}
+
+namespace {
+
 class Ice3dPoint : public SeriesWriter {
  public:
   Ice3dPoint(const model::Grid& g, int layer, double px, double py, std::vector<double> inst,
              const std::string& name, const std::string& path, const std::string& header)
       : planes_(g), layer_(layer), px_(px), py_(py) {
-    instants_ = std::move(inst);
-    name_ = name;
-    out_.open(path);
-    if (!out_) throw std::runtime_error("cannot write " + path);
-    out_ << header;
+    open(std::move(inst), name, path, header);
   }
   void write(double t, const std::vector<double>& T) override {
     planes_.reset(&T);
@@ -166,11 +175,7 @@ class ElementStats : public SeriesWriter {
         q_(quantity),
         cells_(cells),
         fmt_(value_fmt) {
-    instants_ = std::move(inst);
-    name_ = name;
-    out_.open(path);
-    if (!out_) throw std::runtime_error("cannot write " + path);
-    out_ << header;
+    open(std::move(inst), name, path, header);
   }
   void write(double t, const std::vector<double>& T) override {
     planes_.reset(&T);
@@ -203,11 +208,7 @@ class Ice3dMap : public SeriesWriter {
   Ice3dMap(const model::Grid& g, int layer, CellGrid cells, std::vector<double> inst,
            const std::string& name, const std::string& path, const std::string& header)
       : planes_(g), layer_(layer), cells_(cells) {
-    instants_ = std::move(inst);
-    name_ = name;
-    out_.open(path);
-    if (!out_) throw std::runtime_error("cannot write " + path);
-    out_ << header;
+    open(std::move(inst), name, path, header);
   }
   void write(double t, const std::vector<double>& T) override {
     planes_.reset(&T);
@@ -233,12 +234,9 @@ class Ttrace : public SeriesWriter {
          const std::vector<std::string>& names, std::vector<double> inst, const std::string& name,
          const std::string& path)
       : planes_(g), blocks_(std::move(blocks)) {
-    instants_ = std::move(inst);
-    name_ = name;
-    out_.open(path);
-    if (!out_) throw std::runtime_error("cannot write " + path);
-    for (std::size_t b = 0; b < names.size(); ++b) out_ << (b ? "\t" : "") << names[b];
-    out_ << "\n";
+    std::string header;
+    for (std::size_t b = 0; b < names.size(); ++b) header += (b ? "\t" : "") + names[b];
+    open(std::move(inst), name, path, header + "\n");
   }
   void write(double, const std::vector<double>& T) override {
     planes_.reset(&T);

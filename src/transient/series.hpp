@@ -36,6 +36,10 @@ class SeriesWriter {
   virtual void write(double t, const std::vector<double>& T) = 0;
 
  protected:
+  /// Sets the instants and the name, opens `path` and writes `header`; throws naming the path
+  /// when it cannot be written.
+  void open(std::vector<double> instants, const std::string& name, const std::string& path,
+            const std::string& header);
   std::vector<double> instants_;
   std::string name_;
   std::ofstream out_;
