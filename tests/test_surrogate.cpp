@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <random>
@@ -682,6 +683,51 @@ TEST(Checkpoint, RoundTripAndCorruptionAreDetected) {
                      "18446744073709551615 bytes"),
             std::string::npos)
       << big;
+}
+
+// A header with a valid checksum but damaged fields (what fuzz/fuzz_checkpoint.cpp explores):
+// each is refused naming the file and the field, before any conversion or allocation.
+TEST(Checkpoint, DamagedHeaderFieldsAreRefusedByName) {
+  const OperatorConfig cfg = parse(c1_config());
+  const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
+  const nlohmann::json good = SurrogateModel(cfg, c1, torch::kCPU).header(7);
+  const std::string dir = temp_dir("ckpt-fields");
+  std::filesystem::create_directories(dir);
+  auto refusal = [&](const std::function<void(nlohmann::json&)>& damage) {
+    nlohmann::json h = good;
+    damage(h);
+    const std::string path = dir + "/model.hnop";
+    std::ofstream(path, std::ios::binary) << checkpoint_bytes(h.dump(), "");
+    return error_of([&] { read_checkpoint_setup(path); });
+  };
+  // The undamaged header is accepted (the payload is LibTorch's, read later).
+  EXPECT_EQ(refusal([](nlohmann::json&) {}), "(no error)");
+  EXPECT_EQ(read_checkpoint_setup(dir + "/model.hnop").base.layers[0].k_z, 100.0);
+  const std::string cells = refusal([](auto& h) { h["design"]["layers"][0]["cells"] = 1e300; });
+  EXPECT_NE(cells.find("model.hnop: checkpoint header: design.layers[0].cells = 1e+300 is not a "
+                       "whole number"),
+            std::string::npos)
+      << cells;
+  const std::string type = refusal([](auto& h) { h["design"]["faces"][4]["type"] = 9; });
+  EXPECT_NE(type.find("design.faces[4].type = 9 is not a whole number in [0, 3]"),
+            std::string::npos)
+      << type;
+  const std::string tiles =
+      refusal([](auto& h) { h["design"]["faces"][5]["power"]["rows"] = 1 << 30; });
+  EXPECT_NE(tiles.find("design.faces[5].power.tile_watts holds 400 values for 1073741824 x 20"),
+            std::string::npos)
+      << tiles;
+  const std::string kz = refusal([](auto& h) { h["design"]["layers"][0]["k_z"] = "hot"; });
+  EXPECT_NE(kz.find("design.layers[0].k_z is not a number"), std::string::npos) << kz;
+  const std::string norm =
+      refusal([](auto& h) { h["normalisation"]["delta_T_K"] = "twenty-five"; });
+  EXPECT_NE(norm.find("normalisation.delta_T_K = \"twenty-five\" differs from 25"),
+            std::string::npos)
+      << norm;
+  const std::string step = refusal([](auto& h) { h["step"] = -3; });
+  EXPECT_NE(step.find("field 'step' is not a whole number >= 0"), std::string::npos) << step;
+  const std::string config = refusal([](auto& h) { h.erase("config_yaml"); });
+  EXPECT_NE(config.find("lacks the field 'config_yaml'"), std::string::npos) << config;
 }
 
 TEST(Checkpoint, ModelLoadedWithTheWrongDesignIsAClearError) {

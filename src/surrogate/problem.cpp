@@ -44,14 +44,65 @@ nlohmann::json map_json(const model::PowerMap& m) {
           {"source", m.source}};
 }
 
-model::PowerMap map_from(const nlohmann::json& j) {
+// Checked reads of the design JSON: each names the field's path and what is wrong
+// (std::invalid_argument), so a damaged checkpoint is refused by name rather than converted.
+const nlohmann::json& at(const nlohmann::json& j, const std::string& where, const char* key) {
+  if (!j.is_object() || !j.contains(key))
+    throw std::invalid_argument(where + ": the field '" + key + "' is missing");
+  return j[key];
+}
+
+double number(const nlohmann::json& j, const std::string& where, const char* key) {
+  const nlohmann::json& v = at(j, where, key);
+  if (!v.is_number()) throw std::invalid_argument(where + "." + key + " is not a number");
+  return v.get<double>();
+}
+
+int whole(const nlohmann::json& j, const std::string& where, const char* key, int lo, int hi) {
+  const double v = number(j, where, key);
+  if (!(v >= lo && v <= hi && v == std::floor(v)))
+    throw std::invalid_argument(where + "." + key + " = " + at(j, where, key).dump() +
+                                " is not a whole number in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "]");
+  return static_cast<int>(v);
+}
+
+std::string text(const nlohmann::json& j, const std::string& where, const char* key) {
+  const nlohmann::json& v = at(j, where, key);
+  if (!v.is_string()) throw std::invalid_argument(where + "." + key + " is not a string");
+  return v.get<std::string>();
+}
+
+const nlohmann::json& array(const nlohmann::json& j, const std::string& where, const char* key) {
+  const nlohmann::json& v = at(j, where, key);
+  if (!v.is_array()) throw std::invalid_argument(where + "." + key + " is not a list");
+  return v;
+}
+
+constexpr int kMaxCount = 1 << 30;
+
+model::PowerMap map_from(const nlohmann::json& j, const std::string& where) {
   model::PowerMap m;
-  m.rows = j.at("rows");
-  m.cols = j.at("cols");
-  m.tile_watts = j.at("tile_watts").get<std::vector<double>>();
-  for (const auto& b : j.at("blocks"))
-    m.blocks.push_back({b.at("name"), b.at("x"), b.at("y"), b.at("w"), b.at("h"), b.at("power")});
-  m.source = j.at("source");
+  m.rows = whole(j, where, "rows", 0, kMaxCount);
+  m.cols = whole(j, where, "cols", 0, kMaxCount);
+  const nlohmann::json& tiles = array(j, where, "tile_watts");
+  if (tiles.size() != static_cast<std::size_t>(m.rows) * static_cast<std::size_t>(m.cols))
+    throw std::invalid_argument(where + ".tile_watts holds " + std::to_string(tiles.size()) +
+                                " values for " + std::to_string(m.rows) + " x " +
+                                std::to_string(m.cols) + " tiles");
+  for (const auto& t : tiles) {
+    if (!t.is_number())
+      throw std::invalid_argument(where + ".tile_watts holds " + t.dump() + ", not a number");
+    m.tile_watts.push_back(t.get<double>());
+  }
+  const nlohmann::json& blocks = array(j, where, "blocks");
+  for (std::size_t n = 0; n < blocks.size(); ++n) {
+    const std::string w = where + ".blocks[" + std::to_string(n) + "]";
+    const auto& b = blocks[n];
+    m.blocks.push_back({text(b, w, "name"), number(b, w, "x"), number(b, w, "y"), number(b, w, "w"),
+                        number(b, w, "h"), number(b, w, "power")});
+  }
+  m.source = text(j, where, "source");
   return m;
 }
 
@@ -307,6 +358,12 @@ InputValues Problem::inputs_of(const model::Design& d) const {
   return v;
 }
 
+nlohmann::json Problem::normalisation_json() const {
+  return {{"length_m", norm_.length_m},      {"delta_T_K", norm_.delta_T_K},
+          {"T_amb_K", norm_.t_amb_K},        {"k_ref_W_per_mK", norm_.k_ref_W_per_mK},
+          {"q_ref_W_per_m2", norm_.q_ref()}, {"resistance_coordinate", resistance_}};
+}
+
 model::Grid jitter_grid(const model::Grid& g, std::mt19937_64& rng) {
   model::Grid out = g;
   std::uniform_real_distribution<double> u(-0.45, 0.45);
@@ -346,31 +403,50 @@ nlohmann::json design_to_json(const model::Design& d) {
 
 model::Design design_from_json(const nlohmann::json& j) {
   model::Design d;
-  d.name = j.at("name");
-  d.lx = j.at("lx");
-  d.ly = j.at("ly");
-  for (const auto& l : j.at("layers")) {
+  const std::string w = "design";
+  d.name = text(j, w, "name");
+  d.lx = number(j, w, "lx");
+  d.ly = number(j, w, "ly");
+  const nlohmann::json& layers = array(j, w, "layers");
+  for (std::size_t n = 0; n < layers.size(); ++n) {
+    const std::string lw = w + ".layers[" + std::to_string(n) + "]";
+    const auto& l = layers[n];
     model::Layer L;
-    L.name = l.at("name");
-    L.thickness = l.at("thickness");
-    L.k_xy = l.at("k_xy");
-    L.k_z = l.at("k_z");
-    L.cells = l.at("cells");
-    L.power = map_from(l.at("power"));
-    L.footprint = l.at("footprint").get<std::array<double, 4>>();
+    L.name = text(l, lw, "name");
+    L.thickness = number(l, lw, "thickness");
+    L.k_xy = number(l, lw, "k_xy");
+    L.k_z = number(l, lw, "k_z");
+    L.cells = whole(l, lw, "cells", 0, kMaxCount);
+    L.power = map_from(at(l, lw, "power"), lw + ".power");
+    const nlohmann::json& f = array(l, lw, "footprint");
+    if (f.size() != 4)
+      throw std::invalid_argument(lw + ".footprint must hold 4 numbers, holds " +
+                                  std::to_string(f.size()));
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (!f[i].is_number()) throw std::invalid_argument(lw + ".footprint holds a non-number");
+      L.footprint[i] = f[i].get<double>();
+    }
     d.layers.push_back(L);
   }
+  const nlohmann::json& faces = array(j, w, "faces");
+  if (faces.size() != static_cast<std::size_t>(model::kNumFaces))
+    throw std::invalid_argument(w + ".faces must hold " + std::to_string(model::kNumFaces) +
+                                " faces, holds " + std::to_string(faces.size()));
   for (int f = 0; f < model::kNumFaces; ++f) {
-    const auto& x = j.at("faces").at(f);
-    d.faces[f].type = static_cast<model::BcType>(x.at("type").get<int>());
-    d.faces[f].h = x.at("h");
-    d.faces[f].t_amb = x.at("t_amb");
-    d.faces[f].t_fixed = x.at("t_fixed");
-    d.faces[f].power = map_from(x.at("power"));
+    const std::string fw = w + ".faces[" + std::to_string(f) + "]";
+    const auto& x = faces[static_cast<std::size_t>(f)];
+    d.faces[f].type = static_cast<model::BcType>(
+        whole(x, fw, "type", 0, static_cast<int>(model::BcType::kPower)));
+    d.faces[f].h = number(x, fw, "h");
+    d.faces[f].t_amb = number(x, fw, "t_amb");
+    d.faces[f].t_fixed = number(x, fw, "t_fixed");
+    d.faces[f].power = map_from(at(x, fw, "power"), fw + ".power");
   }
-  d.grid.nx = j.at("grid").at("nx");
-  d.grid.ny = j.at("grid").at("ny");
-  d.grid.nz = j.at("grid").at("nz");
+  const nlohmann::json& g = at(j, w, "grid");
+  d.grid.nx = whole(g, w + ".grid", "nx", 0, kMaxCount);
+  d.grid.ny = whole(g, w + ".grid", "ny", 0, kMaxCount);
+  d.grid.nz = whole(g, w + ".grid", "nz", 0, kMaxCount);
+  d.validate();
   return d;
 }
 

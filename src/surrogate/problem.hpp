@@ -56,6 +56,8 @@ class Problem {
   bool resistance_coordinate() const { return resistance_; }
   int input_layer(std::size_t input) const { return input_layer_[input]; }
   int input_face(std::size_t input) const { return input_face_[input]; }
+  /// The scales as checkpoints record them ("normalisation" in docs/checkpoint-format.md).
+  nlohmann::json normalisation_json() const;
 
   /// The grid of the base design with the given node counts (interfaces stay node planes). Every
   /// layer gets at least 2 cells, so nz can exceed the request on stacks of many thin layers.

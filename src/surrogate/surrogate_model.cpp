@@ -52,52 +52,21 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
 std::unique_ptr<SurrogateModel> SurrogateModel::load(const std::string& path,
                                                      torch::Device device) {
   const std::string file = model_file(path);
-  const nlohmann::json h = read_checkpoint_header(file);
-  OperatorConfig cfg;
-  model::Design base;
-  try {
-    cfg = parse_operator_config(h.at("config_yaml").get<std::string>(), file + " (config)", ".");
-    base = design_from_json(h.at("design"));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(file + ": checkpoint header lacks a field: " + e.what());
-  }
-  auto m = std::make_unique<SurrogateModel>(cfg, base, device);
-  // The network only makes sense in the scales it was trained in: refuse a checkpoint whose
-  // stored normalisation this heatop would compute differently.
-  const nlohmann::json want = m->header(0).at("normalisation"),
-                       have = h.value("normalisation", nlohmann::json());
-  for (const auto& [key, v] : want.items()) {
-    const bool same = have.contains(key) &&
-                      (v.is_boolean() ? have[key] == v
-                                      : std::abs(have[key].get<double>() - v.get<double>()) <=
-                                            1e-9 * std::abs(v.get<double>()));
-    if (!same)
-      throw std::runtime_error(file + ": the checkpoint's normalisation." + key + " = " +
-                               (have.contains(key) ? have[key].dump() : "(missing)") +
-                               " differs from " + v.dump() +
-                               ", which this heatop computes for its "
-                               "design; retrain the model with this heatop version");
-  }
+  const CheckpointSetup setup = read_checkpoint_setup(file);
+  auto m = std::make_unique<SurrogateModel>(setup.config, setup.base, device);
   load_checkpoint_state(file, *m->net_, nullptr, device);
-  m->info_ = h;
+  m->info_ = setup.header;
   return m;
 }
 
 nlohmann::json SurrogateModel::header(long step) const {
-  const Normalisation& n = problem_->norm();
   return {{"format", "heatop neural operator"},
           {"heatop_version", HEATOP_VERSION},
           {"torch_version", TORCH_VERSION},
           {"step", step},
           {"config_yaml", config().yaml},
           {"design", design_to_json(problem_->base())},
-          {"normalisation",
-           {{"length_m", n.length_m},
-            {"delta_T_K", n.delta_T_K},
-            {"T_amb_K", n.t_amb_K},
-            {"k_ref_W_per_mK", n.k_ref_W_per_mK},
-            {"q_ref_W_per_m2", n.q_ref()},
-            {"resistance_coordinate", problem_->resistance_coordinate()}}}};
+          {"normalisation", problem_->normalisation_json()}};
 }
 
 std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,

@@ -157,8 +157,8 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
   if (opt.resume) {
     if (!fs::exists(ckpt))
       throw std::invalid_argument(opt.out_dir + ": no checkpoint (model.hnop) to resume from");
-    const nlohmann::json h = read_checkpoint_header(ckpt);
-    if (h.at("config_yaml").get<std::string>() != cfg.yaml)
+    const nlohmann::json h = read_checkpoint_setup(ckpt).header;
+    if (h["config_yaml"].get<std::string>() != cfg.yaml)
       throw std::invalid_argument(ckpt +
                                   ": the configuration differs from the one this model was "
                                   "trained with (see " +
@@ -166,7 +166,7 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
                                   "/config.yaml); resume with "
                                   "the same configuration or train into a new folder");
     load_checkpoint_state(ckpt, net, &adam, opt.device);
-    rep.start_step = h.at("step").get<long>();
+    rep.start_step = h["step"].get<long>();
     truncate_log(log_path, rep.start_step);
     truncate_log(val_path, rep.start_step);
   } else {

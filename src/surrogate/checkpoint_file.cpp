@@ -1,0 +1,154 @@
+// The checkpoint container and its header (no LibTorch).
+
+#include "surrogate/checkpoint_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "surrogate/problem.hpp"
+
+namespace heatop::surrogate {
+
+namespace {
+
+std::uint64_t fnv1a(const std::string& a, const std::string& b) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const std::string* s : {&a, &b})
+    for (unsigned char c : *s) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+  return h;
+}
+
+template <class T>
+void put(std::string& o, T v) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) o.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+template <class T>
+T get(std::istream& in, const std::string& path) {
+  unsigned char b[sizeof(T)];
+  if (!in.read(reinterpret_cast<char*>(b), sizeof(T)))
+    throw std::runtime_error(path + ": truncated heatop checkpoint");
+  T v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(b[i]) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::string checkpoint_bytes(const std::string& header, const std::string& payload) {
+  std::string o(kCheckpointMagic, 8);
+  put<std::uint32_t>(o, kCheckpointVersion);
+  put<std::uint64_t>(o, header.size());
+  o += header;
+  put<std::uint64_t>(o, payload.size());
+  o += payload;
+  put<std::uint64_t>(o, fnv1a(header, payload));
+  return o;
+}
+
+CheckpointParts read_checkpoint_parts(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the checkpoint");
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, kCheckpointMagic, 8) != 0)
+    throw std::runtime_error(path + ": not a heatop operator checkpoint (bad magic number)");
+  const auto version = get<std::uint32_t>(in, path);
+  if (version == 0)
+    throw std::runtime_error(path +
+                             ": checkpoint format version 0 does not exist (corrupted file)");
+  if (version > kCheckpointVersion)
+    throw std::runtime_error(path + ": checkpoint format version " + std::to_string(version) +
+                             " is newer than this heatop reads (" +
+                             std::to_string(kCheckpointVersion) + "); update heatop");
+  // A length is checked against what the file still holds before anything is allocated for it.
+  std::error_code ec;
+  const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+  auto check_length = [&](std::uint64_t n, const char* what) {
+    const auto pos = static_cast<std::uint64_t>(in.tellg());
+    if (ec || n > file_size - std::min(file_size, pos))
+      throw std::runtime_error(path + ": truncated or corrupted heatop checkpoint (the " + what +
+                               " claims " + std::to_string(n) + " bytes, the file holds " +
+                               std::to_string(file_size - std::min(file_size, pos)) + " more)");
+  };
+  CheckpointParts p;
+  const auto hl = get<std::uint64_t>(in, path);
+  check_length(hl, "header");
+  p.header.resize(hl);
+  if (!in.read(p.header.data(), static_cast<std::streamsize>(hl)))
+    throw std::runtime_error(path + ": truncated heatop checkpoint");
+  const auto pl = get<std::uint64_t>(in, path);
+  check_length(pl, "payload");
+  p.payload.resize(pl);
+  if (!in.read(p.payload.data(), static_cast<std::streamsize>(pl)))
+    throw std::runtime_error(path + ": truncated heatop checkpoint");
+  if (get<std::uint64_t>(in, path) != fnv1a(p.header, p.payload))
+    throw std::runtime_error(path + ": checkpoint checksum mismatch (corrupted file)");
+  return p;
+}
+
+nlohmann::json read_checkpoint_header(const std::string& path) {
+  const CheckpointParts p = read_checkpoint_parts(path);
+  nlohmann::json h;
+  try {
+    h = nlohmann::json::parse(p.header);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": checkpoint header is not valid JSON: " + e.what());
+  }
+  if (!h.is_object())
+    throw std::runtime_error(path + ": checkpoint header is JSON but not an object");
+  return h;
+}
+
+CheckpointSetup read_checkpoint_setup(const std::string& path) {
+  CheckpointSetup s;
+  s.header = read_checkpoint_header(path);
+  const nlohmann::json& h = s.header;
+  auto field = [&](const char* key) -> const nlohmann::json& {
+    if (!h.contains(key))
+      throw std::runtime_error(path + ": checkpoint header lacks the field '" + key + "'");
+    return h[key];
+  };
+  const nlohmann::json& cfg = field("config_yaml");
+  if (!cfg.is_string())
+    throw std::runtime_error(path + ": checkpoint header field 'config_yaml' is not a string");
+  // Its messages name the file as "<path> (config_yaml):<line>".
+  s.config = parse_operator_config(cfg.get<std::string>(), path + " (config_yaml)", ".");
+  const nlohmann::json& design = field("design");
+  std::unique_ptr<Problem> problem;
+  try {
+    s.base = design_from_json(design);
+    problem = std::make_unique<Problem>(s.base, s.config);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": checkpoint header: " + e.what());
+  }
+  const nlohmann::json& step = field("step");
+  if (!(step.is_number_integer() && step.get<long long>() >= 0))
+    throw std::runtime_error(path + ": checkpoint header field 'step' is not a whole number >= 0");
+  const nlohmann::json want = problem->normalisation_json();
+  const nlohmann::json have = h.value("normalisation", nlohmann::json::object());
+  for (const auto& [key, v] : want.items()) {
+    const nlohmann::json* got = have.is_object() && have.contains(key) ? &have[key] : nullptr;
+    bool same = false;
+    if (got && v.is_boolean())
+      same = *got == v;
+    else if (got && got->is_number())
+      same = std::abs(got->get<double>() - v.get<double>()) <= 1e-9 * std::abs(v.get<double>());
+    if (!same)
+      throw std::runtime_error(path + ": the checkpoint's normalisation." + key + " = " +
+                               (got ? got->dump() : "(missing)") + " differs from " + v.dump() +
+                               ", which this heatop computes for its design; retrain the model "
+                               "with this heatop version");
+  }
+  return s;
+}
+
+}  // namespace heatop::surrogate
