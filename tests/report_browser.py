@@ -12,7 +12,7 @@ Writes a results folder with heatop, then checks its report.html:
   * a screenshot is not blank (many colours, the heat-map colours among them).
 
 usage: report_browser.py HEATOP CHROMIUM EXAMPLES WORKDIR [KIND]
-  KIND: solve (default) or optimize
+  KIND: solve (default), optimize or import (HotSpot example 2 from tests/data)
 """
 import html.parser
 import json
@@ -43,6 +43,12 @@ if KIND == "solve":
     cmd = [HEATOP, "solve", os.path.join(EXAMPLES, "c1_surface.yaml"), "--set", "grid.nx=41",
            "--set", "grid.ny=33", "--set", "grid.nz=11", "--set", "top.power_map=maps/map_c6.txt",
            "--threads", "1", "-o", out]
+elif KIND == "import":
+    hs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "interop", "hotspot",
+                      "example2")
+    cmd = [HEATOP, "import", "hotspot", "-c", os.path.join(hs, "example.config"),
+           "-f", os.path.join(hs, "ev6.flp"), "-p", os.path.join(hs, "gcc.ptrace"),
+           "--materials", os.path.join(hs, "example.materials"), "-o", out]
 else:
     cmd = [HEATOP, "optimize", os.path.join(EXAMPLES, "c3_placement.yaml"), "--fd-only",
            "--set", "optimizer.evaluations=16", "--set", "optimizer.population=8",
@@ -142,8 +148,11 @@ for ptr, text in parser.items:
     if not ok:
         fail("%s shows %r, summary.json has %r" % (ptr, text, want))
     checked += 1
-for key in (["/T_max_K", "/hotspot_mm/0", "/power_in_W", "/solver/iterations", "/layers/0/T_max_K"]
-            if KIND == "solve" else ["/start_peak_K_fv", "/final_peak_K_fv", "/evaluations/total"]):
+for key in {"solve": ["/T_max_K", "/hotspot_mm/0", "/power_in_W", "/solver/iterations",
+                      "/layers/0/T_max_K"],
+            "optimize": ["/start_peak_K_fv", "/final_peak_K_fv", "/evaluations/total"],
+            "import": ["/tool", "/imported/power_W", "/imported/layers/3/c_J_per_m3K",
+                       "/imported/faces/top/h_W_per_m2K", "/warnings/0", "/notes/0"]}[KIND]:
     if key not in [k for k, _ in parser.items]:
         fail("the page does not show " + key)
 print("%d values in the page equal summary.json" % checked)

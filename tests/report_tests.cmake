@@ -26,7 +26,7 @@ if(NOT _report_python)
   endforeach()
   unset(_report_path_python3 CACHE)
 endif()
-foreach(_kind solve optimize)
+foreach(_kind solve optimize import)
   add_test(NAME report.browser_${_kind}
            COMMAND ${_report_python} ${CMAKE_CURRENT_SOURCE_DIR}/report_browser.py
                    $<TARGET_FILE:heatop> ${HEATOP_CHROMIUM} ${HEATOP_EXAMPLES} ${_report_dir} ${_kind})

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -250,5 +251,56 @@ TEST(CliForeign, HotSpotModelSolvedDirectlyMatchesTheImportedDesign) {
   EXPECT_NE(noptrace.output.find("needs --ptrace"), std::string::npos) << noptrace.output;
   EXPECT_FALSE(fs::exists(tmp / "c"));
   EXPECT_FALSE(fs::exists(tmp / "d"));
+  fs::remove_all(tmp);
+}
+
+// `heatop import ... -o FOLDER`: the design file plus summary.json, floorplan and report.html;
+// the folder's design.yaml is the one `-o FILE.yaml` writes, and a failed import writes nothing.
+TEST(CliForeign, ImportIntoAFolderWritesTheDesignSummaryAndReport) {
+  const std::string d = std::string(HEATOP_TEST_DATA) + "/interop/hotspot/example2/";
+  const fs::path tmp = fs::temp_directory_path() / ("heatop_cli_imp_" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const std::string files = "import hotspot -c " + d + "example.config -f " + d + "ev6.flp -p " +
+                            d + "gcc.ptrace --materials " + d + "example.materials -o ";
+  const CliRun folder = run(files + (tmp / "ev6").string());
+  ASSERT_EQ(folder.code, 0) << folder.output;
+  const CliRun file = run(files + (tmp / "ev6.yaml").string());
+  ASSERT_EQ(file.code, 0) << file.output;
+  for (const char* f : {"design.yaml", "summary.json", "report.html", "floorplan_chip.png"})
+    EXPECT_TRUE(fs::is_regular_file(tmp / "ev6" / f)) << f;
+  auto text = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(text(tmp / "ev6" / "design.yaml"), text(tmp / "ev6.yaml"));
+  const auto s = nlohmann::json::parse(std::ifstream(tmp / "ev6" / "summary.json"));
+  EXPECT_EQ(s["source"], "import");
+  EXPECT_EQ(s["tool"], "HotSpot");
+  ASSERT_EQ(s["imported"]["layers"].size(), 4u);
+  EXPECT_EQ(s["imported"]["layers"][0]["name"], "chip");
+  // The chip carries the mean of the trace's rows (40.207316 W, summed with NumPy).
+  EXPECT_NEAR(s["imported"]["power_W"].get<double>(), 40.207316, 1e-6);
+  EXPECT_NEAR(s["imported"]["layers"][0]["thickness_mm"].get<double>(), 0.15, 1e-12);
+  ASSERT_FALSE(s["warnings"].empty());
+  EXPECT_NE(s["warnings"][0].get<std::string>().find("-model_type block"), std::string::npos);
+  const std::string page = text(tmp / "ev6" / "report.html");
+  EXPECT_NE(page.find("data-kind=\"import\""), std::string::npos);
+  EXPECT_NE(page.find("-model_type block"), std::string::npos);
+  // `heatop report` regenerates the import's page.
+  const CliRun again = run("report " + (tmp / "ev6").string());
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(text(tmp / "ev6" / "report.html"), page);
+  // A failing import (a missing materials file) leaves no folder behind.
+  const CliRun bad = run("import hotspot -c " + d + "example.config -f " + d + "ev6.flp -p " + d +
+                         "gcc.ptrace -o " + (tmp / "bad").string());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("needs a materials file"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(tmp / "bad"));
+  // An output that is an existing file but not a .yaml name is refused.
+  std::ofstream(tmp / "plain") << "x";
+  const CliRun clash = run(files + (tmp / "plain").string());
+  EXPECT_NE(clash.code, 0);
+  EXPECT_NE(clash.output.find("exists and is not a folder"), std::string::npos) << clash.output;
   fs::remove_all(tmp);
 }

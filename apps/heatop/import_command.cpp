@@ -8,6 +8,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "api/import.hpp"
 #include "interop/hotspot.hpp"
 #include "interop/importer.hpp"
 
@@ -19,8 +20,10 @@ const char* kUsage =
     "usage:\n"
     "  heatop import hotspot -c X.config -f X.flp -p X.ptrace [--lcf X.lcf] [--materials "
     "X.materials]\n"
-    "                        [--package full|die] [-<hotspot option> value ...] -o out.yaml\n"
-    "  heatop import 3d-ice stack.stk -o out.yaml\n";
+    "                        [--package full|die] [-<hotspot option> value ...] -o OUT\n"
+    "  heatop import 3d-ice stack.stk -o OUT\n"
+    "OUT ending in .yaml or .yml: the design file alone; any other OUT: a results folder with\n"
+    "design.yaml, summary.json, floorplan pictures and report.html.\n";
 
 std::string take(const std::vector<std::string>& a, std::size_t* i) {
   if (*i + 1 >= a.size())
@@ -28,10 +31,17 @@ std::string take(const std::vector<std::string>& a, std::size_t* i) {
   return a[++*i];
 }
 
-void report_and_print(const interop::ImportedFile& r) {
+// Runs the import (api::run_import) and prints what it wrote.
+int import_and_print(const interop::Importer& importer, const std::string& out,
+                     const std::vector<std::string>& a) {
+  std::string command_line = "heatop import";
+  for (const auto& s : a) command_line += " " + s;
+  const api::ImportOutcome r = api::run_import(importer, out, command_line);
   for (const auto& w : r.warnings) std::cerr << "heatop: warning: " << w << "\n";
   for (const auto& n : r.notes) std::cerr << "heatop: note: " << n << "\n";
   std::cout << "imported " << r.layers << " layers -> " << r.path << "\n";
+  if (!r.summary.is_null()) std::cout << "report: " << out << "/report.html\n";
+  return 0;
 }
 
 int import_hotspot(const std::vector<std::string>& a) {
@@ -63,10 +73,9 @@ int import_hotspot(const std::vector<std::string>& a) {
     }
   }
   if (out.empty())
-    throw std::invalid_argument("an output design file is required (-o out.yaml)\n" +
+    throw std::invalid_argument("an output is required (-o out.yaml or -o folder)\n" +
                                 std::string(kUsage));
-  report_and_print(interop::import_to_file(*interop::hotspot_importer(o), out));
-  return 0;
+  return import_and_print(*interop::hotspot_importer(o), out, a);
 }
 
 int import_ice3d(const std::vector<std::string>& a) {
@@ -80,10 +89,11 @@ int import_ice3d(const std::vector<std::string>& a) {
       throw std::invalid_argument("unexpected argument '" + a[i] + "'\n" + kUsage);
   }
   if (stk.empty() || out.empty())
-    throw std::invalid_argument("a stack file and an output design are required\n" +
-                                std::string(kUsage));
-  report_and_print(interop::import_to_file(*interop::ice3d_importer(stk), out));
-  return 0;
+    throw std::invalid_argument(
+        "a stack file and an output (-o out.yaml or -o folder) are "
+        "required\n" +
+        std::string(kUsage));
+  return import_and_print(*interop::ice3d_importer(stk), out, a);
 }
 
 }  // namespace

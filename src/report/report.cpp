@@ -300,7 +300,7 @@ figure{display:inline-block;margin:8px;vertical-align:top}figure img{max-width:5
 figcaption{color:#555;font-size:.9em}pre{background:#f7f7f7;border:1px solid #ddd;padding:8px;overflow-x:auto;font-size:.85em}
 #top-wrap{display:flex;align-items:flex-start;gap:10px}#top-canvas{image-rendering:pixelated;border:1px solid #888;cursor:crosshair}
 #readout{font-family:"DejaVu Sans Mono",monospace;min-height:1.4em;margin:6px 0}.plot text{font-size:12px;fill:#333}.plot .pt{font-size:14px}
-.ok{color:#1a7f37}.bad{color:#b3261e}
+.ok{color:#1a7f37}.bad{color:#b3261e}.warn{background:#fff6e0;border:1px solid #e0b040;padding:0 10px}
 )";
 
 // Draws the top surface from the embedded numbers (the colours of heatop's PNG heat maps), its
@@ -537,6 +537,54 @@ void optimize_page(const json& s, Page& p) {
   }
 }
 
+// A list of strings of summary.json (warnings, notes) as a bulleted list.
+std::string string_list(const json& s, const std::string& ptr, const std::string& id) {
+  const json* l = at(s, ptr);
+  if (!l || !l->is_array() || l->empty()) return "";
+  std::string o = "<ul id=\"" + id + "\">";
+  for (std::size_t i = 0; i < l->size(); ++i)
+    o += "<li>" + val(s, ptr + "/" + std::to_string(i)) + "</li>";
+  return o + "</ul>\n";
+}
+
+void import_page(const json& s, Page& p) {
+  const json* warnings = at(s, "/warnings");
+  const std::size_t nw = warnings && warnings->is_array() ? warnings->size() : 0;
+  p.words = "A " + val(s, "/tool") + " model (" + val(s, "/inputs") + ") was imported as <b>" +
+            esc(str(s, "/design")) + "</b>: a die of " + val(s, "/imported/die_mm/0", "%.6g") +
+            " &times; " + val(s, "/imported/die_mm/1", "%.6g") + " mm, " +
+            val(s, "/imported/thickness_mm", "%.6g") + " mm thick, with " +
+            val(s, "/imported/power_W", "%.6g") + " W in total. " +
+            (nw ? std::to_string(nw) + (nw > 1 ? " warnings below say" : " warning below says") +
+                      " what heatop does not model or approximates."
+                : std::string("heatop models everything the input describes (no warnings)."));
+  std::string t;
+  if (nw)
+    t += "<div class=\"card warn\"><h3>Warnings</h3>\n" + string_list(s, "/warnings", "warnings") +
+         "</div>\n";
+  if (const std::string notes = string_list(s, "/notes", "notes"); !notes.empty())
+    t += "<div class=\"card\"><h3>Notes</h3>\n" + notes + "</div>\n";
+  const json* l = at(s, "/imported/layers");
+  if (l && l->is_array() && !l->empty()) {
+    t += "<div class=\"card\"><h3>Layers (bottom to top)</h3>\n<table id=\"layers\"><tr>"
+         "<th>layer</th><th>thickness (mm)</th><th>k in-plane (W/(m K))</th>"
+         "<th>k through-plane (W/(m K))</th><th>heat capacity (J/(m&sup3; K))</th>"
+         "<th>power (W)</th></tr>\n";
+    for (std::size_t i = 0; i < l->size(); ++i) {
+      const std::string q = "/imported/layers/" + std::to_string(i);
+      t += "<tr><td>" + val(s, q + "/name") + "</td><td class=\"n\">" +
+           val(s, q + "/thickness_mm") + "</td><td class=\"n\">" + val(s, q + "/k_xy_W_per_mK") +
+           "</td><td class=\"n\">" + val(s, q + "/k_z_W_per_mK") + "</td><td class=\"n\">" +
+           val(s, q + "/c_J_per_m3K") + "</td><td class=\"n\">" + val(s, q + "/power_W") +
+           "</td></tr>\n";
+    }
+    t += "</table></div>\n";
+  }
+  t += block_table(s, "/imported/faces", "Boundary conditions") +
+       block_table(s, "/imported/grid", "Grid (design file)");
+  p.tables = t;
+}
+
 }  // namespace
 
 std::string render_report(const std::string& folder, const std::string& name) {
@@ -569,6 +617,10 @@ std::string render_report(const std::string& folder, const std::string& name) {
     p.kind = "optimize";
     p.title = "Placement optimization: " + str(s, "/problem");
     optimize_page(s, p);
+  } else if (src == "import") {
+    p.kind = "import";
+    p.title = "Import: " + str(s, "/design");
+    import_page(s, p);
   } else if (src == "fv-transient") {
     p.kind = "transient";
     p.title = "Transient: " + str(s, "/design");
@@ -579,7 +631,8 @@ std::string render_report(const std::string& folder, const std::string& name) {
     field_page(s, p);
   } else {
     throw std::runtime_error("report: '" + sp.string() +
-                             "' is neither a solve, predict, transient nor optimize summary");
+                             "' is neither a solve, predict, transient, optimize nor import "
+                             "summary");
   }
 
   // Files of the folder, in summary.json's order when it lists them.
@@ -632,8 +685,9 @@ std::string render_report(const std::string& folder, const std::string& name) {
     in += "</table>\n";
   }
   if (fs::is_regular_file(dir / "design.yaml"))
-    in += "<h3>design.yaml (the effective design)</h3>\n<pre id=\"design-yaml\">" +
-          esc(read_file(dir / "design.yaml")) + "</pre>\n";
+    in += std::string("<h3>design.yaml (") +
+          (p.kind == "import" ? "the imported design" : "the effective design") +
+          ")</h3>\n<pre id=\"design-yaml\">" + esc(read_file(dir / "design.yaml")) + "</pre>\n";
   if (fs::is_regular_file(dir / "placement.json"))
     in += "<h3>placement.json</h3>\n<pre>" + esc(read_file(dir / "placement.json")) + "</pre>\n";
   std::string flist;

@@ -1,5 +1,5 @@
 #pragma once
-// report.html: one self-contained HTML page per results folder (solve, predict, transient,
+// report.html: one self-contained HTML page per results folder (solve, predict, transient, import,
 // optimize), rendered from the folder's own files, so that `heatop report DIR` regenerates the
 // same page later. The page needs no network: CSS and JavaScript are inline and the pictures are
 // data: URIs. It holds the summary in words and tables (every number tied to its summary.json
