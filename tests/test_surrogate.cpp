@@ -571,7 +571,7 @@ TEST(Config, ClearErrorsForBadConfigurations) {
       {"{trunk: {type: transformer}}", "",
        "unknown trunk type 'transformer'; valid types: mlp, fourier-mlp, chebykan, bspline-kan"},
       {"{rank: 8}", "{steps: 0}", "training.steps: 0 is not valid"},
-      {"{rank: 8}", "{stepz: 10}", "training.stepz: unknown key; valid keys here: steps,"},
+      {"{rank: 8}", "{stepz: 10}", "training.stepz: unknown key 'stepz'; valid keys in training: steps,"},
       {"{core: tensor-train}", "", "network.core: unknown core 'tensor-train'; valid: cp, tucker"},
       {"{core: tucker, tucker_ranks: [8, 8]}", "", "tucker_ranks: expected a list of 3 numbers"},
       {"{model: pointwise, core: tucker}", "", "tucker needs network.model: separable"},

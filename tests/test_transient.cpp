@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include "cli_run.hpp"
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
+#include "io/npy.hpp"
 #include "transient/stepper.hpp"
 #include "transient/trace.hpp"
 
@@ -647,6 +649,98 @@ TEST_F(TransientCli, HotSpotConfigRunsWithItsPtrace) {
   EXPECT_LE(s["energy"]["max_step_balance_rel"].get<double>(), 1e-8);
 }
 
+// HotSpot's init files (-init_file; a steady file has the same form) give the initial field: each
+// node takes the temperature of HotSpot's node it lies in (out_gcc.steady: the blocks, the
+// interface/spreader/sink blocks, the 12 peripheral nodes). `--initial FILE` with the model, and
+// the config's own -init_file with `heatop solve` on a trace of several rows, which runs the
+// transient analysis.
+TEST_F(TransientCli, HotSpotInitFileSetsTheInitialField) {
+  const std::string model =
+      kHs + "/example.config --flp " + kHs + "/ev6.flp --materials " + kHs + "/example.materials";
+  const std::string a = (dir_ / "init").string();
+  CliRun r = run("transient " + model + " --ptrace " + kHs + "/gcc.ptrace --initial " + kHs +
+                 "/out_gcc.steady --until 0.001 --save-at 0 --tol 0.5 --threads 1 "
+                 "--no-progress -o " +
+                 a);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto s = nlohmann::json::parse(std::ifstream(fs::path(a) / "summary.json"));
+  EXPECT_EQ(s["initial"].get<std::string>(), "HotSpot init file " + kHs + "/out_gcc.steady");
+  const io::NpyArray t0 = io::read_npy(a + "/T_0.npy");
+  const auto ld = io::load_design(a + "/design.yaml");
+  const model::Grid g = model::build_grid(ld.design);
+  ASSERT_EQ(t0.data.size(), g.size());
+  auto node = [&](double x_mm, double y_mm, int k) {
+    auto nearest = [](const std::vector<double>& v, double m) {
+      return static_cast<int>(
+          std::min_element(v.begin(), v.end(),
+                           [&](double p, double q) { return std::abs(p - m) < std::abs(q - m); }) -
+          v.begin());
+    };
+    return t0.data[g.index(nearest(g.x, x_mm * 1e-3), nearest(g.y, y_mm * 1e-3), k)];
+  };
+  const auto ref = read_steady(kHs + "/out_gcc.steady");
+  // The die sits at (22, 22) mm in the 60 mm package (HotSpot frame + 22 mm). IntReg_0 of
+  // ev6.flp: 0.9 x 0.67 mm at (9.3, 15.33) mm; its centre on the chip's bottom face.
+  EXPECT_DOUBLE_EQ(node(22 + 9.75, 22 + 15.665, 0), ref.at("IntReg_0"));
+  // The sink's top face: west, east, north and south of the spreader (inode_8 .. inode_11),
+  // and above the die's centre the sink block there (hsink_ of the block at (8, 8) mm: L2).
+  EXPECT_DOUBLE_EQ(node(2, 30, g.nz() - 1), ref.at("inode_8"));
+  EXPECT_DOUBLE_EQ(node(58, 30, g.nz() - 1), ref.at("inode_9"));
+  EXPECT_DOUBLE_EQ(node(30, 58, g.nz() - 1), ref.at("inode_10"));
+  EXPECT_DOUBLE_EQ(node(30, 2, g.nz() - 1), ref.at("inode_11"));
+  EXPECT_DOUBLE_EQ(node(30, 25, g.nz() - 1), ref.at("hsink_L2"));
+
+  // The config's -init_file, with `heatop solve` on a trace of two rows: a transient run.
+  std::string cfg;
+  {
+    std::ifstream in(kHs + "/example.config");
+    for (std::string line; std::getline(in, line);)
+      cfg += (line.find("-init_file") != std::string::npos ? "-init_file " + kHs + "/out_gcc.steady"
+                                                           : line) +
+             "\n";
+  }
+  const std::string config = write("init.config", cfg);
+  std::string two;
+  {
+    std::ifstream in(kHs + "/gcc.ptrace");
+    std::string line;
+    for (int n = 0; n < 3 && std::getline(in, line); ++n) two += line + "\n";
+  }
+  const std::string trace = write("two.ptrace", two);
+  const std::string b = (dir_ / "solve").string();
+  r = run("solve " + config + " --flp " + kHs + "/ev6.flp --materials " + kHs +
+          "/example.materials --ptrace " + trace + " --threads 1 -o " + b);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("two.ptrace has several rows: running the transient analysis over "
+                          "them, 0 s to 0.02 s"),
+            std::string::npos)
+      << r.output;
+  const auto sb = nlohmann::json::parse(std::ifstream(fs::path(b) / "summary.json"));
+  EXPECT_EQ(sb["source"], "fv-transient");
+  EXPECT_EQ(sb["initial"].get<std::string>(), "HotSpot init file " + kHs + "/out_gcc.steady");
+  EXPECT_NEAR(sb["t_end_s"].get<double>(), 0.02, 1e-12);
+
+  // Init files that do not fit the model: clear errors naming file and line, nothing written.
+  const std::string steady = [&] {
+    std::ifstream in(kHs + "/out_gcc.steady");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  const std::string args = model + " --ptrace " + kHs + "/gcc.ptrace --until 0.001 --initial ";
+  expect_fail(args + write("short.init", steady.substr(0, steady.find("inode_5"))),
+              "short.init: the init file lacks 7 of the model's 132 thermal nodes: inode_10, "
+              "inode_11, inode_5");
+  expect_fail(args + write("extra.init", steady + "Bogus 300\n"),
+              "extra.init: the init file names nodes this model does not have: Bogus");
+  expect_fail(args + write("twice.init", "L2 300\n" + steady),
+              "twice.init:3: node 'L2' appears twice");
+  expect_fail(args + write("cold.init", "L2 -3\n"),
+              "cold.init:1: temperature of 'L2' must be > 0 K, got -3");
+  expect_fail(args + write("words.init", "L2 warm\n"),
+              "words.init:1: temperature of 'L2': expected a number, got 'warm'");
+  expect_fail(args + write("three.init", "L2 300 1\n"),
+              "three.init:1: expected 'node-name temperature', got 3 fields");
+}
+
 // `heatop solve` on a 3D-ICE stack whose solver section says `transient step dt, slot ts` runs
 // the transient analysis (as `heatop transient` with its defaults): the stack's output files,
 // the same values, a transient summary, no "steady solve uses the first power values" warning.
@@ -682,7 +776,7 @@ TEST_F(TransientCli, SolveOnTransientStackRunsTheTransientAnalysis) {
   const std::string c = (dir_ / "export").string();
   const CliRun re = run("solve " + stk + " --export hotspot -o " + c);
   EXPECT_NE(re.code, 0);
-  EXPECT_NE(re.output.find("--export with a transient stack"), std::string::npos) << re.output;
+  EXPECT_NE(re.output.find("--export with a transient source"), std::string::npos) << re.output;
   EXPECT_FALSE(fs::exists(c));
 }
 

@@ -22,9 +22,10 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
   const interop::DesignSource src{args.design,      args.hotspot_flp,       args.hotspot_ptrace,
                                   args.hotspot_lcf, args.hotspot_materials, args.overrides};
   const io::LoadedDesign loaded = interop::load_any_design(src, &warnings);
-  // A 3D-ICE stack whose solver section asks for a transient run gets one (the temperature over
-  // its power slots, docs/transient.md), not the steady state of its first power values.
-  const bool transient = api::source_asks_for_transient(args.design);
+  // A 3D-ICE stack whose solver section asks for a transient run, or a HotSpot model with a
+  // power trace of several rows, gets a transient run (the temperature over the trace,
+  // docs/transient.md), not a steady state of some power values.
+  const bool transient = api::source_asks_for_transient(src);
   if (root)
     for (const auto& w : warnings)
       if (!transient || w.find("asks for a transient run") == std::string::npos)
@@ -34,30 +35,32 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
                                 " MPI ranks, but solver.backend is native (one process); set "
                                 "solver.backend: petsc (or --set solver.backend=petsc) to solve "
                                 "on several ranks");
-  // A HotSpot model with a trace: the steady state of the trace's mean power, as HotSpot's
-  // -steady_file; say so, and how to get the temperatures over time.
-  if (root && !args.hotspot_ptrace.empty())
-    std::fprintf(stderr,
-                 "heatop: note: the power is the mean of %s's rows (the steady state HotSpot "
-                 "writes to -steady_file); `heatop transient %s --flp ... --ptrace %s` gives the "
-                 "temperatures over time\n",
-                 args.hotspot_ptrace.c_str(), args.design.c_str(), args.hotspot_ptrace.c_str());
   api::RunInfo info{args.design, args.overrides, command_line, {}, args.export_format};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
   if (transient) {
     if (!root) return 0;  // the transient analysis runs on one process
     if (!args.export_format.empty())
       throw std::invalid_argument(
-          "--export with a transient stack: use `heatop transient " + args.design +
-          " --export FORMAT` (the stack's own output section is written by `heatop solve`)");
+          "--export with a transient source: use `heatop transient " + args.design +
+          " --export FORMAT` (a stack's own output section is written by `heatop solve`)");
     api::TransientRequest req;
     req.source_path = args.design;
+    req.hotspot_ptrace = args.hotspot_ptrace;
     req.threads = args.threads;
-    api::check_transient(loaded, req);
-    std::fprintf(stderr,
-                 "heatop: note: %s asks for a transient run: running the transient analysis "
-                 "(adaptive BDF2, --tol %g K; `heatop transient` for other settings)\n",
-                 args.design.c_str(), req.stepper.tol);
+    const auto [t0, t_end] = api::check_transient(loaded, req);
+    if (args.hotspot_ptrace.empty())
+      std::fprintf(stderr,
+                   "heatop: note: %s asks for a transient run: running the transient analysis "
+                   "(adaptive BDF2, --tol %g K; `heatop transient` for other settings)\n",
+                   args.design.c_str(), req.stepper.tol);
+    else
+      std::fprintf(stderr,
+                   "heatop: note: %s has several rows: running the transient analysis over "
+                   "them, %g s to %g s (adaptive BDF2, --tol %g K; `heatop transient` for other "
+                   "settings). The steady state of the mean power (HotSpot's -steady_file) is "
+                   "`heatop solve` of the imported design (`heatop import hotspot ... -o "
+                   "X.yaml`)\n",
+                   args.hotspot_ptrace.c_str(), t0, t_end, req.stepper.tol);
     const api::TransientResult r = api::run_transient(loaded, req, *out, info);
     std::printf("%s\n", r.line.c_str());
     return 0;

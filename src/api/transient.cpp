@@ -13,6 +13,7 @@
 
 #include "field/stats.hpp"
 #include "interop/export_formats.hpp"
+#include "interop/hotspot.hpp"
 #include "interop/ice3d.hpp"
 #include "io/npy.hpp"
 #include "io/text_util.hpp"
@@ -125,61 +126,72 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
     p.initial_desc = ini;
     return p;
   }
-  if (!ini.empty()) {
-    char* end = nullptr;
-    const double v = std::strtod(ini.c_str(), &end);
-    if (end && *end == '\0' && end != ini.c_str()) {
-      if (!(v > 0) || !std::isfinite(v))
-        throw std::invalid_argument("--initial " + ini + ": a temperature must be > 0 K");
-      t_uniform = v;
-    } else {
-      io::NpyArray a;
-      try {
-        a = io::read_npy(ini);
-      } catch (const std::exception& e) {
-        throw std::invalid_argument("--initial: cannot read the initial field: " +
-                                    std::string(e.what()));
-      }
-      const std::vector<std::size_t> want{static_cast<std::size_t>(p.grid.nx()),
-                                          static_cast<std::size_t>(p.grid.ny()),
-                                          static_cast<std::size_t>(p.grid.nz())};
-      if (a.shape != want) {
-        std::string got;
-        for (auto s : a.shape) got += (got.empty() ? "" : " x ") + std::to_string(s);
-        throw std::invalid_argument("--initial " + ini + ": the field has shape (" + got +
-                                    "), the design's grid is " + std::to_string(want[0]) + " x " +
-                                    std::to_string(want[1]) + " x " + std::to_string(want[2]));
-      }
-      // NaN marks void nodes (outside layer footprints) in heatop's own fields.
-      bool any_nan = false;
-      for (double v2 : a.data) {
-        if (std::isnan(v2)) {
-          any_nan = true;
-          continue;
-        }
-        if (!std::isfinite(v2) || v2 <= 0)
-          throw std::invalid_argument("--initial " + ini +
-                                      ": the field holds infinite or non-positive values");
-      }
-      if (any_nan) {
-        const fv::System probe = fv::discretize(d, p.grid);
-        for (int i = 0; i < p.grid.nx(); ++i)
-          for (int j = 0; j < p.grid.ny(); ++j)
-            for (int k = 0; k < p.grid.nz(); ++k) {
-              double& v2 = a.data[p.grid.index(i, j, k)];
-              if (!std::isnan(v2)) continue;
-              if (probe.op->node_active(i, j, k))
-                throw std::invalid_argument(
-                    "--initial " + ini + ": the field holds NaN at (" +
-                    g(p.grid.x[i] * 1e3, "%.4g") + ", " + g(p.grid.y[j] * 1e3, "%.4g") + ", " +
-                    g(p.grid.z[k] * 1e3, "%.4g") + ") mm, a node with material");
-              v2 = 0;
-            }
-      }
-      p.initial = std::move(a.data);
-      p.initial_desc = ini;
-      return p;
+  // A HotSpot model's own initial temperatures: its -init_file, or --initial naming such a
+  // file (any name but a number, steady, steady-mean or a .npy).
+  const auto& hs_reader = loaded.transient.read_initial_file;
+  const bool npy = io::text::lower(fs::path(ini).extension().string()) == ".npy";
+  std::string hotspot_init;
+  if (ini.empty() && !loaded.transient.initial_file.empty() && hs_reader)
+    hotspot_init = loaded.transient.initial_file;
+  char* end = nullptr;
+  const double number = ini.empty() ? 0 : std::strtod(ini.c_str(), &end);
+  const bool is_number = !ini.empty() && end && *end == '\0' && end != ini.c_str();
+  if (!ini.empty() && !is_number && !npy && hs_reader) hotspot_init = ini;
+  std::vector<double> field;
+  if (!hotspot_init.empty()) {
+    field = hs_reader(hotspot_init, d, p.grid);
+    p.initial_desc = "HotSpot init file " + hotspot_init;
+  } else if (is_number) {
+    if (!(number > 0) || !std::isfinite(number))
+      throw std::invalid_argument("--initial " + ini + ": a temperature must be > 0 K");
+    t_uniform = number;
+  } else if (!ini.empty()) {
+    io::NpyArray a;
+    try {
+      a = io::read_npy(ini);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("--initial: cannot read the initial field: " +
+                                  std::string(e.what()));
     }
+    const std::vector<std::size_t> want{static_cast<std::size_t>(p.grid.nx()),
+                                        static_cast<std::size_t>(p.grid.ny()),
+                                        static_cast<std::size_t>(p.grid.nz())};
+    if (a.shape != want) {
+      std::string got;
+      for (auto s : a.shape) got += (got.empty() ? "" : " x ") + std::to_string(s);
+      throw std::invalid_argument("--initial " + ini + ": the field has shape (" + got +
+                                  "), the design's grid is " + std::to_string(want[0]) + " x " +
+                                  std::to_string(want[1]) + " x " + std::to_string(want[2]));
+    }
+    for (double v2 : a.data)
+      if (!std::isnan(v2) && (!std::isfinite(v2) || v2 <= 0))
+        throw std::invalid_argument("--initial " + ini +
+                                    ": the field holds infinite or non-positive values");
+    field = std::move(a.data);
+    p.initial_desc = ini;
+  }
+  if (!field.empty()) {
+    // NaN marks void nodes (outside layer footprints) in heatop's own fields.
+    bool any_nan = false;
+    for (double v2 : field) any_nan = any_nan || std::isnan(v2);
+    if (any_nan) {
+      const fv::System probe = fv::discretize(d, p.grid);
+      for (int i = 0; i < p.grid.nx(); ++i)
+        for (int j = 0; j < p.grid.ny(); ++j)
+          for (int k = 0; k < p.grid.nz(); ++k) {
+            double& v2 = field[p.grid.index(i, j, k)];
+            if (!std::isnan(v2)) continue;
+            if (probe.op->node_active(i, j, k))
+              throw std::invalid_argument(
+                  "--initial " + (hotspot_init.empty() ? ini : hotspot_init) +
+                  ": the field holds NaN at (" + g(p.grid.x[i] * 1e3, "%.4g") + ", " +
+                  g(p.grid.y[j] * 1e3, "%.4g") + ", " + g(p.grid.z[k] * 1e3, "%.4g") +
+                  ") mm, a node with material");
+            v2 = 0;
+          }
+    }
+    p.initial = std::move(field);
+    return p;
   }
   p.initial.assign(p.grid.size(), t_uniform);
   p.initial_desc = "uniform " + g(t_uniform, "%.6g") + " K";
@@ -188,8 +200,10 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
 
 }  // namespace
 
-bool source_asks_for_transient(const std::string& source_path) {
-  return is_stk(source_path) && interop::ice3d::read_stack(source_path).transient;
+bool source_asks_for_transient(const interop::DesignSource& source) {
+  if (is_stk(source.path)) return interop::ice3d::read_stack(source.path).transient;
+  return !source.hotspot_ptrace.empty() &&
+         interop::hotspot::read_ptrace(source.hotspot_ptrace).rows.size() > 1;
 }
 
 std::pair<double, double> check_transient(const io::LoadedDesign& loaded,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/solve.hpp"
+#include "interop/importer.hpp"
 #include "transient/stepper.hpp"
 #include "transient/trace.hpp"
 
@@ -72,8 +73,10 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
 
 /// Whether the source itself asks for a transient run, so that `heatop solve` on it runs the
 /// transient analysis (with TransientRequest's defaults) instead of a steady solve: a 3D-ICE
-/// stack (.stk) whose solver section says `transient step dt, slot ts`.
-bool source_asks_for_transient(const std::string& source_path);
+/// stack (.stk) whose solver section says `transient step dt, slot ts`, or a HotSpot model
+/// whose power trace has more than one row (what HotSpot simulates over time; HotSpot's steady
+/// file, the steady state of the mean power, is `heatop solve` of the imported design).
+bool source_asks_for_transient(const interop::DesignSource& source);
 
 /// Reads and checks everything run_transient needs without running (the CLI calls it before
 /// creating the output folder, so that bad input leaves nothing behind). Returns the run's

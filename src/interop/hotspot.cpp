@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -235,6 +237,106 @@ PowerTrace read_ptrace(const std::string& path) {
   return p;
 }
 
+std::map<std::string, double> read_init_file(const std::string& path) {
+  std::map<std::string, double> t;
+  const auto lines = read_lines(path, "HotSpot init file");
+  if (lines.empty())
+    fail(path, 0, "the init file is empty (expected 'node-name temperature' lines)");
+  for (const auto& l : lines) {
+    if (l.tokens.size() != 2)
+      fail(path, l.number,
+           "expected 'node-name temperature', got " + std::to_string(l.tokens.size()) + " fields");
+    const double v = number(path, l.number, l.tokens[1], "temperature of '" + l.tokens[0] + "'");
+    if (!(v > 0))
+      fail(path, l.number,
+           "temperature of '" + l.tokens[0] + "' must be > 0 K, got " + l.tokens[1]);
+    if (!t.emplace(l.tokens[0], v).second)
+      fail(path, l.number, "node '" + l.tokens[0] + "' appears twice");
+  }
+  return t;
+}
+
+namespace {
+
+bool inside(const std::array<double, 4>& r, double x, double y, double eps) {
+  return x >= r[0] - eps && x <= r[0] + r[2] + eps && y >= r[1] - eps && y <= r[1] + r[3] + eps;
+}
+
+// Whether (x, y) lies in region `n` (outer rectangle, or the given side of the ring between
+// inner and outer: the side with the largest distance beyond the inner rectangle).
+bool in_region(const NodeRegion& n, double x, double y, double eps) {
+  if (!inside(n.outer, x, y, eps)) return false;
+  if (n.side < 0) return true;
+  const auto& r = n.inner;
+  const double d[4] = {r[0] - x, x - (r[0] + r[2]), y - (r[1] + r[3]), r[1] - y};  // W E N S
+  if (d[0] <= eps && d[1] <= eps && d[2] <= eps && d[3] <= eps) return false;      // in the hole
+  int best = 0;
+  for (int q = 1; q < 4; ++q)
+    if (d[q] > d[best]) best = q;
+  return best == n.side;
+}
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size() && i < 6; ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > 6) s += ", ... (" + std::to_string(names.size()) + " in all)";
+  return s;
+}
+
+}  // namespace
+
+std::vector<double> initial_field(const NodeMap& map, const std::string& path,
+                                  const model::Design& d, const model::Grid& grid) {
+  const std::map<std::string, double> t = read_init_file(path);
+  std::vector<std::string> missing, unknown;
+  for (const auto& [name, region] : map)
+    if (!t.count(name)) missing.push_back(name);
+  for (const auto& [name, v] : t)
+    if (!map.count(name)) unknown.push_back(name);
+  if (!missing.empty())
+    fail(path, 0,
+         "the init file lacks " + std::to_string(missing.size()) + " of the model's " +
+             std::to_string(map.size()) + " thermal nodes: " + listed(missing) +
+             " (HotSpot's init files list every node: the blocks, iface_/hsp_/hsink_ blocks "
+             "and inode_0 .. inode_11)");
+  if (!unknown.empty())
+    fail(path, 0, "the init file names nodes this model does not have: " + listed(unknown));
+  // Regions by layer, blocks before peripheral nodes.
+  std::vector<std::vector<std::pair<const NodeRegion*, double>>> by_layer(d.layers.size());
+  for (const auto& [name, region] : map)
+    if (region.layer >= 0 && region.layer < static_cast<int>(d.layers.size()))
+      by_layer[region.layer].emplace_back(&region, t.at(name));
+  for (auto& l : by_layer)
+    std::stable_sort(l.begin(), l.end(),
+                     [](const auto& a, const auto& b) { return a.first->side < b.first->side; });
+  const double eps = 1e-9 * std::max(d.lx, d.ly);
+  auto layer_value = [&](int layer, double x, double y, double* v) {
+    const model::Layer& L = d.layers[layer];
+    if (L.has_footprint() && !inside(L.footprint, x, y, eps)) return false;  // void here
+    for (const auto& [r, T] : by_layer[layer])
+      if (in_region(*r, x, y, eps)) {
+        *v = T;
+        return true;
+      }
+    return false;
+  };
+  std::vector<double> f(grid.size(), std::numeric_limits<double>::quiet_NaN());
+  const int nz = grid.nz();
+  for (int i = 0; i < grid.nx(); ++i)
+    for (int j = 0; j < grid.ny(); ++j)
+      for (int k = 0; k < nz; ++k) {
+        double sum = 0, v = 0;
+        int n = 0;
+        for (int c : {k - 1, k})  // the cells below and above the node
+          if (c >= 0 && c < nz - 1 && layer_value(grid.cell_layer[c], grid.x[i], grid.y[j], &v)) {
+            sum += v;
+            ++n;
+          }
+        if (n) f[grid.index(i, j, k)] = sum / n;
+      }
+  return f;
+}
+
 bool Config::has(const std::string& name) const { return !str(name).empty(); }
 
 std::string Config::str(const std::string& name) const {
@@ -428,9 +530,8 @@ const std::set<std::string> kUsed = {"t_chip",          "k_chip",
                                      "grid_map_mode",   "p_chip",
                                      "p_interface",     "p_spreader",
                                      "p_sink",          "c_convec",
-                                     "sampling_intvl",  "init_temp"};
-// Transient-only and not read: mentioned once.
-const std::set<std::string> kTransient = {"init_file"};
+                                     "sampling_intvl",  "init_temp",
+                                     "init_file"};
 // Output names, run control, floorplanner and DTM settings: no effect on the temperatures.
 const std::set<std::string> kNoEffect = {"steady_file",
                                          "grid_steady_file",
@@ -611,6 +712,7 @@ class Importer {
   double material_k(const std::string& part, const std::string& key_k);
   double material_c(const std::string& part, const std::string& key_p);
   void add_transient(YAML::Node& root);
+  void map_nodes();
   YAML::Node blocks_node(const Floorplan& f, const std::map<std::string, double>* power, double fx0,
                          double fy0);
   void warn(const std::string& s) { res_.warnings.push_back(s); }
@@ -629,7 +731,6 @@ class Importer {
 };
 
 void Importer::classify_options() {
-  std::vector<std::string> transient;
   for (const auto& name : cfg_.order) {
     const std::string v = cfg_.str(name);
     const std::string at = cfg_.where(name);
@@ -637,9 +738,7 @@ void Importer::classify_options() {
     if (kUsed.count(name) || kNoEffect.count(name) || kSecondary.count(name) ||
         kFluidic.count(name))
       continue;
-    if (kTransient.count(name)) {
-      transient.push_back("-" + name);
-    } else if (name == "model_secondary") {
+    if (name == "model_secondary") {
       if (on)
         warn("-model_secondary " + v + " (" + at +
              "): HotSpot's secondary heat path (C4, "
@@ -667,13 +766,17 @@ void Importer::classify_options() {
     throw std::invalid_argument(cfg_.where("use_microchannels") +
                                 ": -use_microchannels: microchannel cooling is not supported by "
                                 "heatop yet; remove the microchannel layers to import the stack");
-  if (!transient.empty()) {
-    std::string s;
-    for (const auto& t : transient) s += (s.empty() ? "" : " ") + t;
-    res_.notes.push_back("not read: " + s +
-                         " (HotSpot's initial block temperatures; `heatop transient --initial "
-                         "steady-mean` starts from the steady state of the trace's mean power, "
-                         "which is what HotSpot's steady file holds)");
+  const std::string init = cfg_.str("init_file");
+  if (!init.empty() && init != "(null)") {
+    const bool from_config =
+        !opt_.config.empty() && cfg_.where("init_file").rfind(opt_.config, 0) == 0;
+    res_.initial_file = from_config ? resolve_near(opt_.config, init) : init;
+    res_.notes.push_back(
+        "-init_file " + init + " (" + cfg_.where("init_file") +
+        "): the initial temperatures of `heatop solve` and `heatop transient` on this HotSpot "
+        "model; a design file written by `heatop import` does not carry them and starts from "
+        "-init_temp (give its transient `--initial " +
+        init + "` with the HotSpot model, or a T.npy)");
   }
   if (cfg_.str("model_type") == "block")
     warn("-model_type block (" + cfg_.where("model_type") +
@@ -1094,6 +1197,43 @@ void Importer::add_transient(YAML::Node& root) {
   root["transient"]["initial_K"] = g(t0);
 }
 
+// Where HotSpot's thermal nodes lie in the design (for its init files): the die layers' blocks,
+// the interface, spreader and sink under the top die layer's blocks, and the 12 peripheral nodes
+// (spreader and sink around the die, sink around the spreader) split along the diagonals.
+void Importer::map_nodes() {
+  const Package& p = pkg_;
+  const Frame& fr = p.fr;  // a reference, not a structured binding: lambdas capture it
+  NodeMap map;
+  int layer = 0;
+  auto blocks = [&](const Floorplan& f, const std::string& prefix, int l) {
+    for (const auto& b : f.blocks)
+      map[prefix + b.name] = {l, {b.x + fr.ox, b.y + fr.oy, b.w, b.h}, {}, -1};
+  };
+  for (const auto& d : die_) blocks(d.fp, lcf_path_.empty() ? "" : d.name + "_", layer++);
+  const Floorplan& top = die_.back().fp;
+  if (lcf_path_.empty()) blocks(top, "iface_", layer++);
+  const std::array<double, 4> die{p.dx0 + fr.ox, p.dy0 + fr.oy, p.dw, p.dh};
+  const double s = p.full ? p.s_spr : 0;
+  const std::array<double, 4> spr =
+      p.full ? std::array<double, 4>{(fr.lx - s) / 2, (fr.ly - s) / 2, s, s} : die;
+  const std::array<double, 4> box{0, 0, fr.lx, fr.ly};
+  auto ring = [&](int first, int l, const std::array<double, 4>& outer,
+                  const std::array<double, 4>& inner) {
+    for (int side = 0; side < 4; ++side)
+      map["inode_" + std::to_string(first + side)] = {l, outer, inner, side};
+  };
+  const int spreader = p.has_spreader ? layer++ : -1, sink = p.has_sink ? layer++ : -1;
+  if (spreader >= 0) blocks(top, "hsp_", spreader);
+  if (sink >= 0) blocks(top, "hsink_", sink);
+  if (spreader >= 0 && sink >= 0) {
+    ring(0, spreader, spr, die);
+    ring(4, sink, spr, die);
+    ring(8, sink, box, spr);
+  }
+  res_.initial_field = [map](const std::string& path, const model::Design& d,
+                             const model::Grid& grid) { return initial_field(map, path, d, grid); };
+}
+
 ImportResult Importer::run() {
   read_inputs();
   read_die_layers();
@@ -1104,6 +1244,7 @@ ImportResult Importer::run() {
   add_boundaries(root);
   add_lateral_grid(root);
   add_transient(root);
+  map_nodes();
   res_.design = root;
   return res_;
 }

@@ -11,6 +11,9 @@
 // - .config: `-option value` lines, `#` comments; command-line style overrides win.
 // - .materials: records `name`, `solid|fluid`, k W/(m K), volumetric heat capacity J/(m^3 K)
 //   (+ dynamic viscosity Pa s for fluids).
+// - init file (-init_file; a steady file from -steady_file has the same form): `name T` per
+//   line, one per thermal node of the model (blocks, interface/spreader/sink blocks, the 12
+//   peripheral package nodes).
 // - .lcf layer configuration: records of 7 lines: layer number, lateral flow Y/N, power Y/N,
 //   heat capacity J/(m^3 K), resistivity m K/W, thickness m, floorplan file; lines 4 and 5 may
 //   be one material name instead (HotSpot 7).
@@ -21,12 +24,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "interop/importer.hpp"
+#include "model/grid.hpp"
 
 namespace heatop::interop::hotspot {
 
@@ -118,6 +123,34 @@ struct LcfLayer {
 /// Reads a layer configuration file. Rejects incomplete records, layer numbers out of
 /// sequence, bad Y/N flags, non-positive thickness or resistivity.
 std::vector<LcfLayer> read_lcf(const std::string& path);
+
+/// The temperatures of a HotSpot init file (-init_file; HotSpot's steady files have the same
+/// form): one "node-name temperature-in-K" per line, in any order. Rejects a line without
+/// exactly two fields, a temperature that is not a finite number > 0, and a name given twice,
+/// naming file and line.
+std::map<std::string, double> read_init_file(const std::string& path);
+
+/// Where one of HotSpot's thermal nodes lies in the imported design.
+struct NodeRegion {
+  int layer = 0;                  // heatop layer index
+  std::array<double, 4> outer{};  // m, heatop frame {x0, y0, w, h}
+  std::array<double, 4> inner{};  // the hole of a peripheral node (side >= 0)
+  /// -1: all of `outer` (a block); 0..3: the part of `outer` outside `inner` on the west, east,
+  /// north or south side (HotSpot's peripheral spreader and sink nodes, in its order), split
+  /// along the diagonals from the inner to the outer corners.
+  int side = -1;
+};
+/// HotSpot's node names (chip blocks "<block>", "layer_<n>_<block>", "iface_", "hsp_", "hsink_"
+/// blocks, "inode_0" .. "inode_11") and where they lie.
+using NodeMap = std::map<std::string, NodeRegion>;
+
+/// The initial field on `grid` (of the imported design `d`) from the init file at `path`: each
+/// node takes the temperature of the region of its layer it lies in; a node on an interface
+/// between two layers the mean of both; NaN at void nodes (outside every layer's footprint).
+/// Throws std::invalid_argument naming the file when it lacks a node of `map` or names a node
+/// `map` does not have (HotSpot's init files must match the model).
+std::vector<double> initial_field(const NodeMap& map, const std::string& path,
+                                  const model::Design& d, const model::Grid& grid);
 
 /// What to import. Paths may be empty where optional.
 struct ImportOptions {

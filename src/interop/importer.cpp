@@ -96,7 +96,11 @@ io::LoadedDesign load_any_design(const DesignSource& s, std::vector<std::string>
   if (!imp) return io::load_design(s.path, s.overrides);
   const ImportResult r = imp->run();
   if (warnings) warnings->insert(warnings->end(), r.warnings.begin(), r.warnings.end());
-  return io::parse_design(design_text(*imp, r), s.path, folder_of(s.path), s.overrides);
+  io::LoadedDesign d =
+      io::parse_design(design_text(*imp, r), s.path, folder_of(s.path), s.overrides);
+  d.transient.initial_file = r.initial_file;
+  d.transient.read_initial_file = r.initial_field;
+  return d;
 }
 
 ImportedFile import_to_file(const Importer& imp, const std::string& out) {

@@ -18,6 +18,11 @@ struct ImportResult {
   YAML::Node design;                  // a heatop design tree (docs/design-file.md)
   std::vector<std::string> warnings;  // options heatop does not model, approximations made
   std::vector<std::string> notes;     // informative lines (ignored transient options, ...)
+  /// Builds an initial temperature field on a grid of the design from a file of the tool's
+  /// own initial temperatures (HotSpot: -init_file); null for tools without one. Throws
+  /// std::invalid_argument naming the file when it does not fit the model.
+  io::InitialFieldReader initial_field;
+  std::string initial_file;  // the model's own initial-temperature file (-init_file), or ""
 };
 
 /// A foreign model that can be turned into a heatop design.

@@ -5,18 +5,29 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "model/design.hpp"
+#include "model/grid.hpp"
 #include "solve/solver.hpp"
 
 namespace heatop::io {
+
+/// Reads a file of a foreign tool's initial temperatures (HotSpot's -init_file) into a field on
+/// a grid of the design (NaN at void nodes).
+using InitialFieldReader = std::function<std::vector<double>(
+    const std::string& path, const model::Design& design, const model::Grid& grid)>;
 
 /// The design file's `transient:` section: defaults of `heatop transient` for this design.
 struct TransientDefaults {
   double ptrace_interval_s = 0;  // sampling interval of HotSpot .ptrace traces; 0 = not given
   double initial_K = 0;          // uniform initial temperature; 0 = the reference temperature
+  /// A HotSpot model given directly (not through a design file): its -init_file, and the reader
+  /// of such files for this model (also used for `--initial FILE`); empty otherwise.
+  std::string initial_file;
+  InitialFieldReader read_initial_file;
 };
 
 struct LoadedDesign {

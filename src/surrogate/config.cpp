@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/yaml_util.hpp"
 #include "model/grid.hpp"
 
 namespace heatop::surrogate {
@@ -20,11 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-  return s;
-}
+using io::yaml::join;
 
 // Messages name the file, the line and the dotted key.
 struct Reader {
@@ -36,15 +33,10 @@ struct Reader {
     throw std::invalid_argument(file + (line ? ":" + std::to_string(line) : "") + ": " + key +
                                 ": " + msg);
   }
+  // The design files' rule (io::yaml::check_keys): a mapping, plain names as keys, each valid.
   void keys(const YAML::Node& n, const std::string& where,
             const std::vector<std::string>& valid) const {
-    if (!n.IsMap()) fail(n, where, "expected a mapping with keys " + join(valid));
-    for (const auto& kv : n) {
-      const std::string k = kv.first.as<std::string>();
-      if (std::find(valid.begin(), valid.end(), k) == valid.end())
-        fail(kv.first, where.empty() ? k : where + "." + k,
-             "unknown key; valid keys here: " + join(valid));
-    }
+    io::yaml::check_keys(io::yaml::Ctx{file, "", {}}, n, where, valid);
   }
   static std::string sub(const std::string& where, const std::string& key) {
     return where.empty() ? key : where + "." + key;
