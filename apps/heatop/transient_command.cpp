@@ -87,7 +87,8 @@ std::unique_ptr<TransientArgs> add_transient_command(CLI::App& app) {
   t->add_flag("--no-progress", a->no_progress, "no progress bar");
   t->add_option("--initial", a->initial,
                 "initial state: a temperature in K, 'steady' (first power sample), "
-                "'steady-mean' (time-averaged power, as HotSpot's steady file) or a T.npy");
+                "'steady-mean' (time-averaged power, as HotSpot's steady file), a T.npy, or "
+                "with a HotSpot model a HotSpot init file (default: its -init_file)");
   t->add_option("--set", a->overrides, "override a design key, e.g. --set grid.nx=41");
   t->add_option("--threads", a->threads, "OpenMP threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
