@@ -2,7 +2,7 @@
 add_executable(test_operator_config test_operator_config.cpp
                ${PROJECT_SOURCE_DIR}/src/surrogate/config.cpp)
 target_include_directories(test_operator_config PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(test_operator_config heatop_model yaml-cpp GTest::gtest_main)
+target_link_libraries(test_operator_config heatop_io heatop_model yaml-cpp GTest::gtest_main)
 gtest_discover_tests(test_operator_config PROPERTIES LABELS io)
 
 # Neural-operator surrogate tests (issue 3); only with LibTorch.

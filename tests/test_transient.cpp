@@ -316,6 +316,35 @@ TEST_F(TransientCli, GoodRunWritesStreamedOutputs) {
   EXPECT_GT(s["T_max_over_run_K"].get<double>(), 300.0);
 }
 
+// A trace of power-map files (column map:LAYER): each sample's map replaces the layer's map.
+// Energy in = each map's total times how long it holds (maps of 1 W and 3 W, plus blocks A and
+// B at 0.5 W each throughout).
+TEST_F(TransientCli, MapColumnsDriveTheLayerPowerMap) {
+  const std::string d = design();
+  write("m1.txt", "POWER MAP\n2 2\n0.25 0.25\n0.25 0.25\n");
+  write("m2.txt", "POWER MAP\n2 2\n0 1.5\n1.5 0\n");
+  const std::string tr =
+      write("maps.csv", "t_s,map:die,A,B\n0,m1.txt,0.5,0.5\n0.01,m2.txt,0.5,0.5\n");
+  const std::string out = (dir_ / "maps").string();
+  const CliRun r =
+      run("transient " + d + " --trace " + tr + " --until 0.03 --no-progress -o " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto s = nlohmann::json::parse(std::ifstream(fs::path(out) / "summary.json"));
+  EXPECT_NEAR(s["energy"]["in_J"].get<double>(), (1 + 1) * 0.01 + (3 + 1) * 0.02, 1e-9);
+  EXPECT_LE(s["energy"]["max_step_balance_rel"].get<double>(), 1e-8);
+  // The files must exist and hold valid maps; steady-mean has no meaning for them.
+  expect_fail(d + " --trace " + write("bad.csv", "t_s,map:die,A,B\n0,nothere.txt,1,1\n"),
+              "bad.csv: sample 1 (t_s = 0), column 'map:die': power map file not found");
+  write("nan.txt", "POWER MAP\n1 2\n0.5 nan\n");
+  expect_fail(d + " --trace " + write("nan.csv", "t_s,map:die,A,B\n0,nan.txt,1,1\n"),
+              "nan.csv: sample 1 (t_s = 0), column 'map:die': ");
+  expect_fail(d + " --trace " + write("top.csv", "t_s,map:top,A,B\n0,m1.txt,1,1\n"),
+              "column 'map:top': the design has no power face 'top'");
+  expect_fail(d + " --trace " + tr + " --initial steady-mean",
+              "column 'map:die' lists power-map files; the time-averaged power (steady-mean) is "
+              "not defined");
+}
+
 TEST_F(TransientCli, BadInputsFailCleanly) {
   const std::string d = design();
   auto trace = [&](const std::string& text) { return write("tr.csv", text); };

@@ -487,7 +487,9 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     panels[0].series.push_back({"peak", plot_t, plot_peak});
     // The power steps: the trace's samples whose power differs from the one before.
     for (std::size_t k = 1; k < tr.times.size(); ++k)
-      if (tr.times[k] > p.t0 && tr.times[k] < p.t_end && tr.values[k] != tr.values[k - 1])
+      if (tr.times[k] > p.t0 && tr.times[k] < p.t_end &&
+          (tr.values[k] != tr.values[k - 1] ||
+           (!tr.files.empty() && tr.files[k] != tr.files[k - 1])))
         panels[0].x_marks.push_back(tr.times[k]);
     if (!panels[0].x_marks.empty())
       panels[0].marks_label = panels[0].x_marks.size() <= plot::kMaxMarkLines

@@ -2,14 +2,18 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "interop/hotspot.hpp"
 #include "interop/ice3d.hpp"
+#include "io/power_files.hpp"
 
 namespace heatop::transient {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -38,6 +42,7 @@ std::string g(double v) {
 // What a column drives: blocks (owner = layer index, or -1 - face) or a whole layer/face.
 struct Target {
   bool scale = false;
+  bool map = false;   // a map column (map:NAME)
   int owner = 0;      // layer index >= 0, or -1 - face for top/bottom
   std::string block;  // block name (block columns)
 };
@@ -61,10 +66,12 @@ std::vector<Target> resolve(const PowerTrace& tr, const model::Design& d) {
     if (d.faces[f].type == model::BcType::kPower) owners.push_back(-1 - f);
   for (const auto& col : tr.columns) {
     Target t;
-    if (col.rfind("layer:", 0) == 0 || col.rfind("face:", 0) == 0) {
-      t.scale = true;
-      const bool layer = col[0] == 'l';
-      const std::string name = col.substr(layer ? 6 : 5);
+    if (col.rfind("layer:", 0) == 0 || col.rfind("face:", 0) == 0 || col.rfind("map:", 0) == 0) {
+      t.map = col[0] == 'm';
+      t.scale = !t.map;
+      const std::string name = col.substr(col.find(':') + 1);
+      // map:NAME names a layer, or the top or bottom power face.
+      const bool layer = col[0] == 'l' || (t.map && name != "top" && name != "bottom");
       bool found = false;
       for (int o : owners)
         if ((layer && o >= 0 && d.layers[o].name == name) ||
@@ -123,6 +130,27 @@ std::vector<Target> resolve(const PowerTrace& tr, const model::Design& d) {
             ")");
     }
   return out;
+}
+
+bool is_map_column(const std::string& c) { return c.rfind("map:", 0) == 0; }
+
+// The power map of map column c at sample s, read and checked against its layer or face.
+model::PowerMap map_of(const PowerTrace& tr, const Target& t, const model::Design& d, std::size_t s,
+                       std::size_t c) {
+  const std::string& file = tr.files.at(s).at(c);
+  const std::string where = tr.source + ": sample " + std::to_string(s + 1) +
+                            " (t_s = " + g(tr.times[s]) + "), column '" + tr.columns[c] + "': ";
+  model::PowerMap m;
+  try {
+    m = io::read_power_map(file);
+    if (t.owner >= 0 && d.layers[t.owner].has_footprint())
+      m.validate(d.layers[t.owner].footprint[2], d.layers[t.owner].footprint[3]);
+    else
+      m.validate(d.lx, d.ly);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(where + e.what());
+  }
+  return m;
 }
 
 void check_values(const PowerTrace& tr) {
@@ -186,8 +214,19 @@ PowerTrace read_trace_csv(const std::string& path) {
                                   " values (t_s and one per column), got " +
                                   std::to_string(cells.size()));
     std::vector<double> v(cells.size());
+    std::vector<std::string> files;
     for (std::size_t c = 0; c < cells.size(); ++c) {
       const std::string& s = cells[c];
+      if (c > 0 && is_map_column(tr.columns[c - 1])) {  // a file name, not a number
+        if (s.empty())
+          throw std::invalid_argument(where + "column '" + tr.columns[c - 1] +
+                                      "' needs a power-map file name");
+        if (files.empty()) files.resize(tr.columns.size());
+        const fs::path f(s);
+        files[c - 1] = f.is_absolute() ? s : (fs::path(path).parent_path() / f).string();
+        v[c] = 1.0;
+        continue;
+      }
       try {
         std::size_t used = 0;
         v[c] = std::stod(s, &used);
@@ -211,6 +250,10 @@ PowerTrace read_trace_csv(const std::string& path) {
                                     " is not a finite power >= 0");
     tr.times.push_back(v[0]);
     tr.values.emplace_back(v.begin() + 1, v.end());
+    if (!files.empty()) {
+      tr.files.resize(tr.times.size() - 1);
+      tr.files.push_back(std::move(files));
+    }
   }
   if (!header) throw std::invalid_argument(path + ": empty trace (expected a header t_s,...)");
   check_values(tr);
@@ -303,6 +346,12 @@ PowerTrace read_trace_ptrace(const std::string& path, double interval, const mod
 }
 
 PowerTrace mean_trace(const PowerTrace& tr, double t0, double t_end) {
+  for (const auto& c : tr.columns)
+    if (is_map_column(c))
+      throw std::invalid_argument(tr.source + ": column '" + c +
+                                  "' lists power-map files; the time-averaged power (steady-mean) "
+                                  "is not defined for them (use --initial steady, a temperature or "
+                                  "a T.npy)");
   PowerTrace m;
   m.source = tr.source + " (time average)";
   m.columns = tr.columns;
@@ -324,14 +373,28 @@ PowerTrace mean_trace(const PowerTrace& tr, double t0, double t_end) {
 
 void validate_trace(const PowerTrace& trace, const model::Design& design) {
   check_values(trace);
-  resolve(trace, design);
+  const auto targets = resolve(trace, design);
+  for (std::size_t s = 0; s < trace.files.size(); ++s)
+    for (std::size_t c = 0; c < targets.size(); ++c)
+      if (targets[c].map) map_of(trace, targets[c], design, s, c);
 }
 
 model::Design design_at(const model::Design& base, const PowerTrace& tr, std::size_t s) {
   const auto targets = resolve(tr, base);
   model::Design d = base;
+  // Map columns first: a scale column of the same layer scales the sample's map.
+  for (std::size_t c = 0; c < targets.size(); ++c)
+    if (targets[c].map) {
+      const model::PowerMap m = map_of(tr, targets[c], base, s, c);
+      model::PowerMap& to = owner_map(d, targets[c].owner);
+      to.rows = m.rows;
+      to.cols = m.cols;
+      to.tile_watts = m.tile_watts;
+      to.source = m.source;
+    }
   for (std::size_t c = 0; c < targets.size(); ++c) {
     const Target& t = targets[c];
+    if (t.map) continue;
     const double v = tr.values[s][c];
     model::PowerMap& m = owner_map(d, t.owner);
     if (t.scale) {

@@ -5,7 +5,11 @@
 //                                                of that name (split over same-named blocks in
 //                                                proportion to their area);
 //   layer:NAME, face:top, face:bottom            a scale factor on that layer's or face's whole
-//                                                power (map, blocks and power_W) of the design.
+//                                                power (map, blocks and power_W) of the design;
+//   map:NAME, map:top, map:bottom                a power-map file (tile map .txt, .csv or .npy,
+//                                                as a design's power_map) that replaces that
+//                                                layer's or face's map for the sample (applied
+//                                                before the scale columns).
 // Every named power block of the design must be driven by a block column or a scale column of
 // its layer or face.
 
@@ -19,8 +23,11 @@ namespace heatop::transient {
 struct PowerTrace {
   std::vector<double> times;                // s, strictly increasing
   std::vector<std::string> columns;         // see above
-  std::vector<std::vector<double>> values;  // [sample][column]
-  std::string source;                       // file name, for messages
+  std::vector<std::vector<double>> values;  // [sample][column] (1 for map columns)
+  /// [sample][column]: the power-map file of a map column, resolved against the trace's folder
+  /// ("" for the other columns); empty when the trace has no map column.
+  std::vector<std::vector<std::string>> files;
+  std::string source;  // file name, for messages
   /// The end of the last sample when the format defines one (3D-ICE slots), else 0.
   double end = 0;
 };
@@ -44,11 +51,13 @@ PowerTrace ice3d_trace(const std::string& stk_path);
 PowerTrace read_trace_ptrace(const std::string& path, double interval, const model::Design& design);
 
 /// The time average of a trace over [t0, t_end] (samples weighted by how long they hold) as a
-/// one-sample trace: the power HotSpot's steady state uses.
+/// one-sample trace: the power HotSpot's steady state uses. Throws std::invalid_argument for a
+/// trace with map columns (their maps may differ in tiles; no average is defined).
 PowerTrace mean_trace(const PowerTrace& trace, double t0, double t_end);
 
 /// Checks a trace against a design: columns that name nothing in the design, blocks no column
-/// drives, times, values. Throws std::invalid_argument naming the trace and the column.
+/// drives, times, values, and every map file of a map column (read and checked against the
+/// layer's footprint). Throws naming the trace, the column and the file.
 void validate_trace(const PowerTrace& trace, const model::Design& design);
 
 /// The design with the power of sample s (validate_trace first).
