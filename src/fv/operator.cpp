@@ -365,6 +365,7 @@ void LayeredOperator::inplane_links(int i, int j, double* w, double* e, double* 
 }
 
 void LayeredOperator::apply(const double* x, double* y) const {
+  if (!has_footprints_) return apply_layered(x, y);
 #pragma omp parallel if (size() >= kMinParallelNodes)
   {
     std::vector<double> lo(nz_), di(nz_), up(nz_), tmp(nz_);
@@ -383,6 +384,58 @@ void LayeredOperator::apply(const double* x, double* y) const {
         add_inplane_coupling(i, j, x, tmp.data());
 #pragma omp simd
         for (int k = 0; k < nz_; ++k) yc[k] -= tmp[k];
+      }
+    }
+  }
+}
+
+// The same product as line_matrix + add_inplane_coupling per column, fused: the in-plane
+// factors once per column, one pass over the column's nodes (short columns, e.g. one cell per
+// layer, spend most of their time in the per-column set-up otherwise).
+void LayeredOperator::apply_layered(const double* x, double* y) const {
+  const int k0 = bc_[4].fixed ? 1 : 0;
+  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+#pragma omp parallel for if (size() >= kMinParallelNodes) schedule(static)
+  for (int i = 0; i < nx_; ++i) {
+    for (int j = 0; j < ny_; ++j) {
+      double g[4], gsum;
+      inplane_factors(i, j, g, &gsum);
+      const double hs = side_h_factor(i, j);
+      const double axy = wx_[i] * wy_[j];
+      const std::size_t base = index(i, j, 0);
+      const double* xc = x + base;
+      double* yc = y + base;
+      const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
+                             (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
+      if (col_fixed) {  // only the diagonal (no capacity shift on fixed faces)
+        for (int k = 0; k < nz_; ++k) {
+          const double gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
+          const double gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
+          double d = kxy_cv_[k] * gsum + gdown + gup + hs * wz_[k];
+          if (k == 0) d += bc_[4].h * axy;
+          if (k == nz_ - 1) d += bc_[5].h * axy;
+          yc[k] = d * xc[k];
+        }
+        continue;
+      }
+      const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
+      const double* xe = i + 1 < nx_ ? x + index(i + 1, j, 0) : xc;
+      const double* xs = j > 0 ? x + index(i, j - 1, 0) : xc;
+      const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
+      const double sa = shift_ * axy;
+      for (int k = 0; k < nz_; ++k) {
+        const double gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
+        const double gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
+        double d = kxy_cv_[k] * gsum + gdown + gup + hs * wz_[k];
+        if (k == 0) d += bc_[4].h * axy;
+        if (k == nz_ - 1) d += bc_[5].h * axy;
+        const bool interior = k >= k0 && k < k1;
+        if (interior && shift_ != 0) d += sa * cap_z_[k];  // transient: + a C
+        double v = d * xc[k];
+        if (k > 0) v -= gdown * mask_z_[k - 1] * xc[k - 1];
+        if (k + 1 < nz_) v -= gup * mask_z_[k] * xc[k + 1];
+        if (interior) v -= kxy_cv_[k] * (g[0] * xw[k] + g[1] * xe[k] + g[2] * xs[k] + g[3] * xn[k]);
+        yc[k] = v;
       }
     }
   }

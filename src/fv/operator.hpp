@@ -137,6 +137,7 @@ class LayeredOperator {
   bool column_fixed(int i, int j) const;
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
+  void apply_layered(const double* x, double* y) const;  // apply() without footprints
   void build_general_cache();
   void build_capacity_cache();
 
