@@ -749,6 +749,28 @@ TEST_F(TransientCli, HotSpotInitFileSetsTheInitialField) {
   EXPECT_EQ(sb["initial"].get<std::string>(), "HotSpot init file " + kHs + "/out_gcc.steady");
   EXPECT_NEAR(sb["t_end_s"].get<double>(), 0.02, 1e-12);
 
+  // A layer-file model (HotSpot example 3: 4 LCF layers, two floorplans): its steady file names
+  // layer_<n>_<block>, hsp_/hsink_ of the top layer's floorplan and inode_*; all must match.
+  {
+    const std::string e3 = std::string(HEATOP_TEST_DATA) + "/interop/hotspot/example3";
+    const std::string c = (dir_ / "lcf").string();
+    r = run("transient " + e3 + "/example.config --lcf " + e3 + "/example.lcf --materials " + e3 +
+            "/example.materials --ptrace " + e3 + "/example.ptrace --initial " + e3 +
+            "/out_example.steady --until 1e-5 --save-at 0 --threads 1 --no-progress -o " + c);
+    ASSERT_EQ(r.code, 0) << r.output;
+    const io::NpyArray t3 = io::read_npy(c + "/T_0.npy");
+    const auto ref3 = read_steady(e3 + "/out_example.steady");
+    double lo = 1e9, hi = 0;
+    for (const auto& [name, t] : ref3) lo = std::min(lo, t), hi = std::max(hi, t);
+    double tlo = 1e9, thi = 0;
+    for (double v : t3.data)
+      if (!std::isnan(v)) tlo = std::min(tlo, v), thi = std::max(thi, v);
+    // Every node holds one of the file's temperatures or the mean of two: within their range,
+    // reaching both ends (the hottest block and the coolest peripheral node).
+    EXPECT_DOUBLE_EQ(thi, hi);
+    EXPECT_DOUBLE_EQ(tlo, lo);
+  }
+
   // Init files that do not fit the model: clear errors naming file and line, nothing written.
   const std::string steady = [&] {
     std::ifstream in(kHs + "/out_gcc.steady");
