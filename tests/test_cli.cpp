@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +96,44 @@ TEST_F(Cli, SolveWritesEveryDocumentedOutput) {
   EXPECT_EQ(header, "x_mm,y_mm,z_mm,T_K");
   EXPECT_NE(row1.find("315.65"), std::string::npos) << row1;
   EXPECT_NE(row2.find("303.15"), std::string::npos) << row2;
+}
+
+// --fields: which 3D field files a solve writes (full-chip grids make them gigabytes); the rest
+// of the folder, the report and the numbers are the same. summary.json reports the solve's peak
+// memory per node.
+TEST_F(Cli, FieldsOptionChoosesTheFieldFiles) {
+  const std::string d = design();
+  const std::string none = (dir_ / "none").string(), npy = (dir_ / "npy").string();
+  CliRun r = run("solve " + d + " --fields none -o " + none);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("solve " + d + " --fields npy -o " + npy);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("solve " + d + " -o " + out());
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* f : {"summary.json", "report.html", "top.png", "design.yaml"}) {
+    EXPECT_TRUE(fs::exists(fs::path(none) / f)) << f;
+    EXPECT_TRUE(fs::exists(fs::path(npy) / f)) << f;
+  }
+  EXPECT_FALSE(fs::exists(fs::path(none) / "T.npy"));
+  EXPECT_FALSE(fs::exists(fs::path(none) / "T.vti"));
+  EXPECT_TRUE(fs::exists(fs::path(npy) / "T.npy"));
+  EXPECT_FALSE(fs::exists(fs::path(npy) / "T.vti"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "T.npy"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "T.vti"));
+  const auto a = nlohmann::json::parse(std::ifstream(fs::path(none) / "summary.json"));
+  const auto b = nlohmann::json::parse(std::ifstream(dir_ / "out" / "summary.json"));
+  EXPECT_EQ(a["T_max_K"], b["T_max_K"]);
+  const auto files = a["files"].get<std::vector<std::string>>();
+  EXPECT_EQ(std::count(files.begin(), files.end(), "T.npy"), 0);
+  // Peak memory: at least the field itself (8 bytes per node) and finite.
+  const double per_node = a["memory"]["bytes_per_node"].get<double>();
+  EXPECT_GT(per_node, 8.0);
+  EXPECT_GT(a["memory"]["peak_rss_MiB"].get<double>(), 1.0);
+  const CliRun bad = run("solve " + d + " --fields vtk -o " + (dir_ / "bad").string());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("--fields: vtk not in {all,npy,none}"), std::string::npos)
+      << bad.output;
+  EXPECT_FALSE(fs::exists(dir_ / "bad"));
 }
 
 TEST_F(Cli, MalformedYaml) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/parallel.hpp"
+#include "api/results.hpp"
 #include "import_command.hpp"
 #include "optimize_command.hpp"
 #include "report_command.hpp"
@@ -55,6 +56,14 @@ int main(int argc, char** argv) {
   s->add_option("--export", solve.export_format,
                 "also write another tool's result layout: hotspot or 3d-ice")
       ->check(CLI::IsMember({"hotspot", "3d-ice"}));
+  {
+    std::string help = "3D field files to write:";
+    for (const auto& f : heatop::api::kFieldFilesNames)
+      help += std::string(" ") + f.name + " (" + f.description + ");";
+    help.pop_back();
+    s->add_option("--fields", solve.fields, help)
+        ->check(CLI::IsMember(heatop::names(heatop::api::kFieldFilesNames)));
+  }
   heatop::app::ImportArgs import_args;
   CLI::App* imp = heatop::app::add_import_command(app, import_args);
 

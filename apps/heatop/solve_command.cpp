@@ -35,7 +35,10 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
                                 " MPI ranks, but solver.backend is native (one process); set "
                                 "solver.backend: petsc (or --set solver.backend=petsc) to solve "
                                 "on several ranks");
-  api::RunInfo info{args.design, args.overrides, command_line, {}, args.export_format};
+  api::RunInfo info{
+      args.design,        args.overrides,
+      command_line,       {},
+      args.export_format, heatop::parse(api::kFieldFilesNames, args.fields, "--fields")};
   if (!args.probe_file.empty()) info.probes = io::read_probes_csv(args.probe_file);
   if (transient) {
     if (!root) return 0;  // the transient analysis runs on one process

@@ -9,8 +9,9 @@ struct SolveArgs {
   std::string output;
   std::vector<std::string> overrides;  // --set key=value
   std::string probe_file;
-  int threads = 0;            // 0 = OpenMP default
-  std::string export_format;  // --export hotspot|3d-ice (io/export_formats.hpp)
+  int threads = 0;             // 0 = OpenMP default
+  std::string export_format;   // --export hotspot|3d-ice (io/export_formats.hpp)
+  std::string fields = "all";  // --fields all|npy|none (api::kFieldFilesNames)
   // A HotSpot model given directly: design is its .config, plus these files (docs/interop.md).
   std::string hotspot_flp, hotspot_ptrace, hotspot_lcf, hotspot_materials;
   std::string petsc_options;  // -ksp_*/-pc_*/-log_view ... from the command line

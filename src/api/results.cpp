@@ -4,6 +4,7 @@
 #include "results.hpp"
 
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <cstdio>
@@ -39,6 +40,12 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 void check_memory(std::size_t n) { model::check_grid_memory(n); }
+
+std::size_t peak_memory_bytes() {
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<std::size_t>(u.ru_maxrss) * 1024;  // KiB on Linux
+}
 
 void add_energy_balance(const fv::EnergyBalance& bal, json& s) {
   s["power_in_W"] = bal.power_in;
@@ -88,12 +95,15 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
   s["design"] = d.name;
 
   // Files.
-  io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
+  if (ctx.field_files != FieldFiles::none)
+    io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
   const bool uniform = io::is_uniform(grid.x) && io::is_uniform(grid.y) && io::is_uniform(grid.z);
-  if (uniform)
-    io::write_vti(out.file("T.vti"), field);
-  else
-    io::write_vtr(out.file("T.vtr"), field);
+  if (ctx.field_files == FieldFiles::all) {
+    if (uniform)
+      io::write_vti(out.file("T.vti"), field);
+    else
+      io::write_vtr(out.file("T.vtr"), field);
+  }
   {
     plot::HeatmapOptions o;
     o.title = d.name + ": top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";

@@ -14,8 +14,17 @@
 #include "io/output_dir.hpp"
 #include "io/probes.hpp"
 #include "model/grid.hpp"
+#include "model/names.hpp"
 
 namespace heatop::api {
+
+/// Which 3D field files a results folder gets (`heatop solve --fields`): at full-chip sizes
+/// T.npy and the VTK file are gigabytes each, and writing them takes longer than the solve.
+enum class FieldFiles { all, npy, none };
+inline constexpr NameTable<FieldFiles, 3> kFieldFilesNames{
+    {{FieldFiles::all, "all", "T.npy and T.vti/T.vtr (default)"},
+     {FieldFiles::npy, "npy", "T.npy only"},
+     {FieldFiles::none, "none", "no 3D field file: summary, pictures, probes"}}};
 
 struct ResultContext {
   const io::LoadedDesign* loaded = nullptr;
@@ -24,6 +33,7 @@ struct ResultContext {
   std::string command_line;
   std::vector<io::Probe> probes;
   std::size_t void_nodes = 0;
+  FieldFiles field_files = FieldFiles::all;
 };
 
 using field::FieldStats;
@@ -42,6 +52,9 @@ void check_memory(std::size_t nodes);
 /// `summary`.
 void add_field_summary(const FieldStats& st, const model::Grid& grid, std::size_t void_nodes,
                        nlohmann::json& summary);
+
+/// Peak resident memory of this process so far, bytes (getrusage); 0 if unknown.
+std::size_t peak_memory_bytes();
 
 /// Computes the field statistics, adds them to `summary` (add_field_summary) and writes T.npy,
 /// T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and manifest.json into `out`. NaN values

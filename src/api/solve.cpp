@@ -77,6 +77,10 @@ SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::v
                  {"threads", r.threads},
                  {"history", rep.history}};
   add_field_summary(r.stats, grid, r.void_nodes, s);
+  // This process's peak memory so far (the solve's: the results are not written yet) per node.
+  const std::size_t peak = peak_memory_bytes();
+  s["memory"] = {{"peak_rss_MiB", static_cast<double>(peak) / (1024.0 * 1024.0)},
+                 {"bytes_per_node", static_cast<double>(peak) / static_cast<double>(grid.size())}};
   return r;
 }
 
@@ -220,8 +224,8 @@ std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& desi
 void write_solve_results(io::OutputDir& out, const SolveResult& r, const io::LoadedDesign& loaded,
                          const RunInfo& info) {
   json s = r.summary;
-  ResultContext ctx{&loaded,           info.design_path, info.overrides,
-                    info.command_line, info.probes,      r.void_nodes};
+  ResultContext ctx{&loaded,     info.design_path, info.overrides,  info.command_line,
+                    info.probes, r.void_nodes,     info.field_files};
   write_field_results(out, ctx, r.grid, r.field, s);
   if (!info.export_format.empty())  // HotSpot / 3D-ICE layouts (interop/export_formats.hpp)
     interop::write_exports(info.export_format, loaded.design, r.grid, r.field.values,

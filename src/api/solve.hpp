@@ -65,8 +65,9 @@ struct RunInfo {
   std::string design_path;
   std::vector<std::string> overrides;
   std::string command_line;
-  std::vector<io::Probe> probes;  // probes.csv when not empty
-  std::string export_format;      // "", "hotspot" or "3d-ice": another tool's layout too
+  std::vector<io::Probe> probes;             // probes.csv when not empty
+  std::string export_format;                 // "", "hotspot" or "3d-ice": another tool's layout too
+  FieldFiles field_files = FieldFiles::all;  // which 3D field files to write
 };
 
 /// Writes the results folder of a solve (summary.json, T.npy, T.vti/.vtr, PNG maps, probes.csv,
