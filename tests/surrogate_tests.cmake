@@ -59,6 +59,19 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   surrogate_cli_step(resume
     "rm -rf m_resume; cp -r m m_resume; ${_h} train tiny.yaml -o m_resume --resume; \
      test -f m_resume/model.hnop")
+  # train --set: the override is in the effective configuration and the checkpoint's step; a
+  # resume without it is refused (the configuration differs); a bad key is an error, no folder.
+  surrogate_cli_step(train_set
+    "rm -rf ms mbad; ${_h} train tiny.yaml --set training.steps=3 --set training.validate_every=0 \
+       --set training.checkpoint_every=3 -o ms; grep -q 'steps: 3' ms/config.yaml; \
+       tail -n 1 ms/train_log.csv | cut -d, -f1 | grep -qx 3; \
+       if ${_h} train tiny.yaml -o ms --resume 2> err.txt; then exit 1; fi; \
+       grep -q 'the configuration differs' err.txt; \
+       ${_h} train tiny.yaml --set training.steps=3 --set training.validate_every=0 \
+       --set training.checkpoint_every=3 -o ms --resume; \
+       if ${_h} train tiny.yaml --set training.stepz=3 -o mbad 2> err2.txt; then exit 1; fi; \
+       grep -q \"unknown key 'stepz'\" err2.txt; test ! -e mbad"
+    LABELS surrogate)
   # train killed with SIGKILL at a random step (5-40 of 80), then --resume: the same model and
   # the same loss log as an uninterrupted run (predictions compared byte for byte).
   surrogate_cli_step(kill_and_resume

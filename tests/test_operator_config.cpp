@@ -77,3 +77,31 @@ TEST(OperatorConfig, NumbersOutOfIntRangeAreRefusedByKey) {
       refusal("design: chip.yaml\ninputs: [{name: p, type: power_map, sensors: [11, 5.0e9]}]\n");
   EXPECT_NE(s.find("inputs[0].sensors: expected whole"), std::string::npos) << s;
 }
+
+// `heatop train --set`: overrides apply to the configuration's YAML before it is read, so they
+// are checked like the file's own keys and are part of the effective configuration (what a
+// --resume compares).
+TEST(OperatorConfig, OverridesAreAppliedAndChecked) {
+  const std::string text = kHead + "training: {steps: 100, seed: 1}\n";
+  const auto c = parse_operator_config(text, "op.yaml", ".",
+                                       {"training.steps=7", "training.collocation=[9, 9, 5]"});
+  EXPECT_EQ(c.training.steps, 7);
+  EXPECT_EQ(c.training.seed, 1u);
+  EXPECT_EQ(c.training.collocation_x, 9);
+  EXPECT_EQ(c.training.collocation_z, 5);
+  EXPECT_NE(c.yaml.find("steps: 7"), std::string::npos) << c.yaml;
+  EXPECT_EQ(parse_operator_config(text, "op.yaml", ".").training.steps, 100);
+  auto refused = [&](const std::string& o) {
+    try {
+      parse_operator_config(text, "op.yaml", ".", {o});
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string unknown = refused("training.stepz=3");
+  EXPECT_NE(unknown.find("op.yaml"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("unknown key 'stepz'"), std::string::npos) << unknown;
+  EXPECT_NE(refused("training.steps=-2").find("training.steps"), std::string::npos);
+  EXPECT_NE(refused("training.steps").find("expected key=value"), std::string::npos);
+}

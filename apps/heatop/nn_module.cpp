@@ -36,6 +36,7 @@ std::string device_help() {
 struct SurrogateArgs {
   // train
   std::string config, train_output;
+  std::vector<std::string> train_overrides;  // --set key=value on the configuration
   bool resume = false;
   // predict
   std::string model, design, predict_output, probe_file;
@@ -58,7 +59,7 @@ std::string fmt(const char* f, double v) {
 }
 
 int run_train(const SurrogateArgs& a, const std::string& cmd) {
-  sg::OperatorConfig cfg = sg::load_operator_config(a.config);
+  sg::OperatorConfig cfg = sg::load_operator_config(a.config, a.train_overrides);
   sg::TrainOptions opt;
   opt.out_dir = a.train_output;
   opt.resume = a.resume;
@@ -150,6 +151,9 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.train->add_option("config", a.config, "operator configuration (YAML)")->required();
   a.train->add_option("-o,--output", a.train_output, "model folder")->required();
   a.train->add_flag("--resume", a.resume, "continue the model in the folder from its checkpoint");
+  a.train->add_option("--set", a.train_overrides,
+                      "override a configuration key, e.g. --set training.steps=2000 "
+                      "(repeatable; a --resume needs the same ones)");
   a.train->add_option("--device", a.device, device_help())
       ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
 

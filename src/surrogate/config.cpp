@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/design_file.hpp"
 #include "io/yaml_util.hpp"
 #include "model/grid.hpp"
 
@@ -488,7 +489,8 @@ void OperatorConfig::validate() const {
 }
 
 OperatorConfig parse_operator_config(const std::string& text, const std::string& name,
-                                     const std::string& base_dir) {
+                                     const std::string& base_dir,
+                                     const std::vector<std::string>& overrides) {
   const Reader r{name};
   YAML::Node root;
   try {
@@ -498,6 +500,7 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
                              ": malformed YAML: " + e.msg);
   }
   if (!root || !root.IsMap()) throw std::invalid_argument(name + ": expected a mapping of keys");
+  for (const auto& o : overrides) io::apply_override(root, o);
   r.keys(root, "", {"design", "inputs", "network", "normalisation", "training", "device"});
   OperatorConfig c;
   c.design = r.str(root, "design", "", "");
@@ -550,12 +553,13 @@ OperatorConfig parse_operator_config(const std::string& text, const std::string&
   return c;
 }
 
-OperatorConfig load_operator_config(const std::string& path) {
+OperatorConfig load_operator_config(const std::string& path,
+                                    const std::vector<std::string>& overrides) {
   std::ifstream f(path);
   if (!f) throw std::runtime_error(path + ": cannot read the operator configuration file");
   std::stringstream ss;
   ss << f.rdbuf();
-  return parse_operator_config(ss.str(), path, fs::path(path).parent_path().string());
+  return parse_operator_config(ss.str(), path, fs::path(path).parent_path().string(), overrides);
 }
 
 }  // namespace heatop::surrogate

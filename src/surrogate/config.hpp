@@ -289,11 +289,16 @@ struct OperatorConfig {
   double estimated_parameters() const;
 };
 
-/// Reads an operator configuration; relative paths resolve against the file's folder. Throws
+/// Reads an operator configuration; relative paths resolve against the file's folder.
+/// `overrides` ("training.steps=2000", as `heatop train --set`) are applied to the YAML tree
+/// before it is read, with the design files' rule (io::apply_override), so they are checked like
+/// the file's own keys and appear in the effective configuration (OperatorConfig::yaml). Throws
 /// std::invalid_argument (bad values, unknown keys) or std::runtime_error (I/O, malformed YAML).
-OperatorConfig load_operator_config(const std::string& path);
+OperatorConfig load_operator_config(const std::string& path,
+                                    const std::vector<std::string>& overrides = {});
 /// The same from text (base_dir resolves relative paths; name is used in messages).
 OperatorConfig parse_operator_config(const std::string& text, const std::string& name,
-                                     const std::string& base_dir);
+                                     const std::string& base_dir,
+                                     const std::vector<std::string>& overrides = {});
 
 }  // namespace heatop::surrogate
