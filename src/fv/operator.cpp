@@ -283,6 +283,16 @@ double LayeredOperator::side_h_factor(int i, int j) const {
   return s;
 }
 
+double LayeredOperator::column_diag(int k, double gsum, double hs, double axy, double* gdown,
+                                    double* gup) const {
+  *gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
+  *gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
+  double d = kxy_cv_[k] * gsum + *gdown + *gup + hs * wz_[k];
+  if (k == 0) d += bc_[4].h * axy;
+  if (k == nz_ - 1) d += bc_[5].h * axy;
+  return d;
+}
+
 void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, double* upper) const {
   if (has_footprints_) return line_matrix_general(i, j, lower, diag, upper);
   double g[4], gsum;
@@ -290,12 +300,8 @@ void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, dou
   const double hs = side_h_factor(i, j);
   const double axy = wx_[i] * wy_[j];
   for (int k = 0; k < nz_; ++k) {
-    const double gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
-    const double gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
-    double d = kxy_cv_[k] * gsum + gdown + gup + hs * wz_[k];
-    if (k == 0) d += bc_[4].h * axy;
-    if (k == nz_ - 1) d += bc_[5].h * axy;
-    diag[k] = d;
+    double gdown, gup;
+    diag[k] = column_diag(k, gsum, hs, axy, &gdown, &gup);
     lower[k] = k > 0 ? -gdown * mask_z_[k - 1] : 0.0;
     upper[k] = k + 1 < nz_ ? -gup * mask_z_[k] : 0.0;
   }
@@ -405,17 +411,9 @@ void LayeredOperator::apply_layered(const double* x, double* y) const {
       const std::size_t base = index(i, j, 0);
       const double* xc = x + base;
       double* yc = y + base;
-      const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
-                             (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
-      if (col_fixed) {  // only the diagonal (no capacity shift on fixed faces)
-        for (int k = 0; k < nz_; ++k) {
-          const double gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
-          const double gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
-          double d = kxy_cv_[k] * gsum + gdown + gup + hs * wz_[k];
-          if (k == 0) d += bc_[4].h * axy;
-          if (k == nz_ - 1) d += bc_[5].h * axy;
-          yc[k] = d * xc[k];
-        }
+      if (column_fixed(i, j)) {  // only the diagonal (no capacity shift on fixed faces)
+        double gdown, gup;
+        for (int k = 0; k < nz_; ++k) yc[k] = column_diag(k, gsum, hs, axy, &gdown, &gup) * xc[k];
         continue;
       }
       const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
@@ -424,11 +422,8 @@ void LayeredOperator::apply_layered(const double* x, double* y) const {
       const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
       const double sa = shift_ * axy;
       for (int k = 0; k < nz_; ++k) {
-        const double gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
-        const double gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
-        double d = kxy_cv_[k] * gsum + gdown + gup + hs * wz_[k];
-        if (k == 0) d += bc_[4].h * axy;
-        if (k == nz_ - 1) d += bc_[5].h * axy;
+        double gdown, gup;
+        double d = column_diag(k, gsum, hs, axy, &gdown, &gup);
         const bool interior = k >= k0 && k < k1;
         if (interior && shift_ != 0) d += sa * cap_z_[k];  // transient: + a C
         double v = d * xc[k];

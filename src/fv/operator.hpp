@@ -138,6 +138,9 @@ class LayeredOperator {
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
   void apply_layered(const double* x, double* y) const;  // apply() without footprints
+  /// Diagonal of node k of a column without footprints (no capacity shift), from the column's
+  /// in-plane factor sum, side-face h factor and area; the z conductances through gdown, gup.
+  double column_diag(int k, double gsum, double hs, double axy, double* gdown, double* gup) const;
   void build_general_cache();
   void build_capacity_cache();
 
