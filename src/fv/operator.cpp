@@ -86,6 +86,71 @@ LayeredOperator::LayeredOperator(std::vector<double> x, std::vector<double> y,
   for (std::size_t j = 0; j + 1 < y_.size(); ++j) hy_.push_back(y_[j + 1] - y_[j]);
   for (std::size_t k = 0; k + 1 < z_.size(); ++k) hz_.push_back(z_[k + 1] - z_[k]);
   if (has_footprints_) build_general_cache();
+  build_layered_terms();
+}
+
+void LayeredOperator::build_layered_terms() {
+  auto axis = [](const std::vector<double>& w, const std::vector<double>& inv_h,
+                 const std::vector<double>& mask, const FaceBc& lo_face, const FaceBc& hi_face) {
+    const int n = static_cast<int>(w.size());
+    AxisTerms t;
+    t.lo.assign(n, 0.0);
+    t.hi.assign(n, 0.0);
+    t.p.assign(n, 0.0);
+    t.u.assign(n, 0.0);
+    t.fixed.assign(n, 0);
+    for (int i = 0; i < n; ++i) {
+      const double lo = i > 0 ? inv_h[i - 1] : 0.0, hi = i + 1 < n ? inv_h[i] : 0.0;
+      t.lo[i] = i > 0 ? lo * mask[i - 1] : 0.0;
+      t.hi[i] = i + 1 < n ? hi * mask[i] : 0.0;
+      t.p[i] = (lo + hi) / w[i];
+      if (i == 0) t.u[i] += lo_face.h / w[i];
+      if (i == n - 1) t.u[i] += hi_face.h / w[i];
+      t.fixed[i] = (i == 0 && lo_face.fixed) || (i == n - 1 && hi_face.fixed);
+    }
+    return t;
+  };
+  ax_ = axis(wx_, inv_dx_, mask_x_, bc_[0], bc_[1]);
+  ay_ = axis(wy_, inv_dy_, mask_y_, bc_[2], bc_[3]);
+  const int k0 = bc_[4].fixed ? 1 : 0;
+  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  kin_.assign(nz_, 0.0);
+  zd0_.assign(nz_, 0.0);
+  zlo_.assign(nz_, 0.0);
+  zup_.assign(nz_, 0.0);
+  for (int k = 0; k < nz_; ++k) {
+    if (k >= k0 && k < k1) kin_[k] = kxy_cv_[k];
+    if (k > 0) {
+      zd0_[k] += gz_[k - 1];
+      zlo_[k] = gz_[k - 1] * mask_z_[k - 1];
+    }
+    if (k + 1 < nz_) {
+      zd0_[k] += gz_[k];
+      zup_[k] = gz_[k] * mask_z_[k];
+    }
+  }
+  zd0_[0] += bc_[4].h;
+  zd0_[nz_ - 1] += bc_[5].h;
+  update_shift_terms();
+}
+
+void LayeredOperator::update_shift_terms() {
+  zd_ = zd0_;
+  if (shift_ == 0) return;
+  // Transient: + a C, except on fixed faces (imposed temperature).
+  const int k0 = bc_[4].fixed ? 1 : 0;
+  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  for (int k = k0; k < k1; ++k) zd_[k] += shift_ * cap_z_[k];
+}
+
+void LayeredOperator::scaled_line_matrix(double p, double u, bool fixed, double* lower,
+                                         double* diag, double* upper) const {
+  const double* zd = fixed ? zd0_.data() : zd_.data();
+  for (int k = 0; k < nz_; ++k) {
+    diag[k] = kxy_cv_[k] * p + zd[k] + u * wz_[k];
+    lower[k] = fixed ? 0.0 : -zlo_[k];
+    upper[k] = fixed ? 0.0 : -zup_[k];
+  }
 }
 
 void LayeredOperator::set_capacity(std::vector<double> cz) {
@@ -129,6 +194,7 @@ void LayeredOperator::set_capacity_shift(double a) {
   if (!(a >= 0) || !std::isfinite(a))
     throw std::invalid_argument("LayeredOperator: the capacity shift must be >= 0 and finite");
   shift_ = a;
+  update_shift_terms();
 }
 
 double LayeredOperator::node_capacity(int i, int j, int k) const {
@@ -261,83 +327,32 @@ void LayeredOperator::add_inplane_general(int i, int j, const double* x, double*
   }
 }
 
-void LayeredOperator::inplane_factors(int i, int j, double g[4], double* sum) const {
-  const double wy = wy_[j], wx = wx_[i];
-  const double gw = i > 0 ? wy * inv_dx_[i - 1] : 0.0;
-  const double ge = i + 1 < nx_ ? wy * inv_dx_[i] : 0.0;
-  const double gs = j > 0 ? wx * inv_dy_[j - 1] : 0.0;
-  const double gn = j + 1 < ny_ ? wx * inv_dy_[j] : 0.0;
-  *sum = gw + ge + gs + gn;
-  g[0] = i > 0 ? gw * mask_x_[i - 1] : 0.0;
-  g[1] = i + 1 < nx_ ? ge * mask_x_[i] : 0.0;
-  g[2] = j > 0 ? gs * mask_y_[j - 1] : 0.0;
-  g[3] = j + 1 < ny_ ? gn * mask_y_[j] : 0.0;
-}
-
-double LayeredOperator::side_h_factor(int i, int j) const {
-  double s = 0;
-  if (i == 0) s += bc_[0].h * wy_[j];
-  if (i == nx_ - 1) s += bc_[1].h * wy_[j];
-  if (j == 0) s += bc_[2].h * wx_[i];
-  if (j == ny_ - 1) s += bc_[3].h * wx_[i];
-  return s;
-}
-
-double LayeredOperator::column_diag(int k, double gsum, double hs, double axy, double* gdown,
-                                    double* gup) const {
-  *gdown = k > 0 ? axy * gz_[k - 1] : 0.0;
-  *gup = k + 1 < nz_ ? axy * gz_[k] : 0.0;
-  double d = kxy_cv_[k] * gsum + *gdown + *gup + hs * wz_[k];
-  if (k == 0) d += bc_[4].h * axy;
-  if (k == nz_ - 1) d += bc_[5].h * axy;
-  return d;
-}
-
 void LayeredOperator::line_matrix(int i, int j, double* lower, double* diag, double* upper) const {
   if (has_footprints_) return line_matrix_general(i, j, lower, diag, upper);
-  double g[4], gsum;
-  inplane_factors(i, j, g, &gsum);
-  const double hs = side_h_factor(i, j);
-  const double axy = wx_[i] * wy_[j];
+  scaled_line_matrix(ax_.p[i] + ay_.p[j], ax_.u[i] + ay_.u[j], ax_.fixed[i] || ay_.fixed[j], lower,
+                     diag, upper);
+  const double a = wx_[i] * wy_[j];
   for (int k = 0; k < nz_; ++k) {
-    double gdown, gup;
-    diag[k] = column_diag(k, gsum, hs, axy, &gdown, &gup);
-    lower[k] = k > 0 ? -gdown * mask_z_[k - 1] : 0.0;
-    upper[k] = k + 1 < nz_ ? -gup * mask_z_[k] : 0.0;
-  }
-  // A node on a fixed face keeps only its diagonal.
-  const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
-                         (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
-  if (col_fixed) {
-    for (int k = 0; k < nz_; ++k) lower[k] = upper[k] = 0.0;
-  } else if (shift_ != 0) {
-    // Transient: + a C on the diagonal, except on fixed faces (imposed temperature).
-    const double sa = shift_ * axy;
-    const int k0 = bc_[4].fixed ? 1 : 0;
-    const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
-    for (int k = k0; k < k1; ++k) diag[k] += sa * cap_z_[k];
+    lower[k] *= a;
+    diag[k] *= a;
+    upper[k] *= a;
   }
 }
 
 void LayeredOperator::add_inplane_coupling(int i, int j, const double* x, double* rhs) const {
   if (has_footprints_) return add_inplane_general(i, j, x, rhs);
-  double g[4], gsum;
-  inplane_factors(i, j, g, &gsum);
-  const bool col_fixed = (i == 0 && bc_[0].fixed) || (i == nx_ - 1 && bc_[1].fixed) ||
-                         (j == 0 && bc_[2].fixed) || (j == ny_ - 1 && bc_[3].fixed);
-  if (col_fixed) return;
+  if (ax_.fixed[i] || ay_.fixed[j]) return;
+  const double gw = wy_[j] * ax_.lo[i], ge = wy_[j] * ax_.hi[i];
+  const double gs = wx_[i] * ay_.lo[j], gn = wx_[i] * ay_.hi[j];
   const double* xc = x + index(i, j, 0);
   const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
   const double* xe = i + 1 < nx_ ? x + index(i + 1, j, 0) : xc;
   const double* xs = j > 0 ? x + index(i, j - 1, 0) : xc;
   const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
-  const double* kc = kxy_cv_.data();
-  // z-fixed end nodes have masked z links but keep in-plane links only if not fixed themselves.
-  const int k0 = bc_[4].fixed ? 1 : 0;
-  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  const double* kin = kin_.data();
 #pragma omp simd
-  for (int k = k0; k < k1; ++k)
-    rhs[k] += kc[k] * (g[0] * xw[k] + g[1] * xe[k] + g[2] * xs[k] + g[3] * xn[k]);
+  for (int k = 0; k < nz_; ++k)
+    rhs[k] += kin[k] * (gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k]);
 }
 
 void LayeredOperator::inplane_links(int i, int j, double* w, double* e, double* s,
@@ -360,13 +375,11 @@ void LayeredOperator::inplane_links(int i, int j, double* w, double* e, double* 
     }
     return;
   }
-  double g[4], gsum;
-  inplane_factors(i, j, g, &gsum);
   for (int k = k0; k < k1; ++k) {
-    w[k] = kxy_cv_[k] * g[0];
-    e[k] = kxy_cv_[k] * g[1];
-    s[k] = kxy_cv_[k] * g[2];
-    n[k] = kxy_cv_[k] * g[3];
+    w[k] = kin_[k] * wy_[j] * ax_.lo[i];
+    e[k] = kin_[k] * wy_[j] * ax_.hi[i];
+    s[k] = kin_[k] * wx_[i] * ay_.lo[j];
+    n[k] = kin_[k] * wx_[i] * ay_.hi[j];
   }
 }
 
@@ -395,43 +408,43 @@ void LayeredOperator::apply(const double* x, double* y) const {
   }
 }
 
-// The same product as line_matrix + add_inplane_coupling per column, fused: the in-plane
-// factors once per column, one pass over the column's nodes (short columns, e.g. one cell per
-// layer, spend most of their time in the per-column set-up otherwise).
+// The same product as line_matrix + add_inplane_coupling per column, fused into one pass over
+// the column's nodes from the separable terms (no per-column set-up beyond a few products).
 void LayeredOperator::apply_layered(const double* x, double* y) const {
-  const int k0 = bc_[4].fixed ? 1 : 0;
-  const int k1 = bc_[5].fixed ? nz_ - 1 : nz_;
+  const int nz = nz_;
+  const double *kc = kxy_cv_.data(), *kin = kin_.data(), *wz = wz_.data();
+  const double *zlo = zlo_.data(), *zup = zup_.data();
 #pragma omp parallel for if (size() >= kMinParallelNodes) schedule(static)
   for (int i = 0; i < nx_; ++i) {
     for (int j = 0; j < ny_; ++j) {
-      double g[4], gsum;
-      inplane_factors(i, j, g, &gsum);
-      const double hs = side_h_factor(i, j);
-      const double axy = wx_[i] * wy_[j];
+      const double a = wx_[i] * wy_[j];
+      const double p = ax_.p[i] + ay_.p[j], u = ax_.u[i] + ay_.u[j];
       const std::size_t base = index(i, j, 0);
       const double* xc = x + base;
       double* yc = y + base;
-      if (column_fixed(i, j)) {  // only the diagonal (no capacity shift on fixed faces)
-        double gdown, gup;
-        for (int k = 0; k < nz_; ++k) yc[k] = column_diag(k, gsum, hs, axy, &gdown, &gup) * xc[k];
+      if (ax_.fixed[i] || ay_.fixed[j]) {  // only the diagonal, without the capacity shift
+        const double* zd0 = zd0_.data();
+        for (int k = 0; k < nz; ++k) yc[k] = a * (kc[k] * p + zd0[k] + u * wz[k]) * xc[k];
         continue;
       }
+      const double* zd = zd_.data();
+      const double gw = wy_[j] * ax_.lo[i], ge = wy_[j] * ax_.hi[i];
+      const double gs = wx_[i] * ay_.lo[j], gn = wx_[i] * ay_.hi[j];
       const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
       const double* xe = i + 1 < nx_ ? x + index(i + 1, j, 0) : xc;
       const double* xs = j > 0 ? x + index(i, j - 1, 0) : xc;
       const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
-      const double sa = shift_ * axy;
-      for (int k = 0; k < nz_; ++k) {
-        double gdown, gup;
-        double d = column_diag(k, gsum, hs, axy, &gdown, &gup);
-        const bool interior = k >= k0 && k < k1;
-        if (interior && shift_ != 0) d += sa * cap_z_[k];  // transient: + a C
-        double v = d * xc[k];
-        if (k > 0) v -= gdown * mask_z_[k - 1] * xc[k - 1];
-        if (k + 1 < nz_) v -= gup * mask_z_[k] * xc[k + 1];
-        if (interior) v -= kxy_cv_[k] * (g[0] * xw[k] + g[1] * xe[k] + g[2] * xs[k] + g[3] * xn[k]);
-        yc[k] = v;
-      }
+      auto inplane = [&](int k) { return gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k]; };
+      // The diagonal is rounded as line_matrix rounds it, (a S_kk) x_k, so that a node on a
+      // fixed z face (no links) reproduces its right-hand side d T_fixed exactly.
+      auto diag = [&](int k) { return a * (kc[k] * p + zd[k] + u * wz[k]); };
+      yc[0] = diag(0) * xc[0] - a * (zup[0] * xc[1]) - kin[0] * inplane(0);
+#pragma omp simd
+      for (int k = 1; k < nz - 1; ++k)
+        yc[k] =
+            diag(k) * xc[k] - a * (zlo[k] * xc[k - 1] + zup[k] * xc[k + 1]) - kin[k] * inplane(k);
+      const int t = nz - 1;
+      yc[t] = diag(t) * xc[t] - a * (zlo[t] * xc[t - 1]) - kin[t] * inplane(t);
     }
   }
 }

@@ -113,6 +113,28 @@ class LayeredOperator {
   /// For assembling A as a sparse matrix (the PETSc backend). Each array holds nz values.
   void inplane_links(int i, int j, double* w, double* e, double* s, double* n) const;
 
+  /// Without footprints (has_footprints() false) every coefficient of column (i, j) is an x
+  /// part plus a y part: with the column area a = wx[i] wy[j], its z-line block is
+  /// a * S(axis_x().p[i] + axis_y().p[j], axis_x().u[i] + axis_y().u[j], fixed) (see
+  /// scaled_line_matrix), and its in-plane coupling to the west neighbour is
+  /// inplane_z()[k] * wy[j] * axis_x().lo[i] (east: hi[i]; south and north: wx[i] times the y
+  /// terms). The multigrid smoother factors S once per distinct (p, u, fixed).
+  struct AxisTerms {
+    std::vector<double> lo, hi;  // 1/h to the lower and upper neighbour, 0 if none or masked
+    std::vector<double> p;       // unmasked (1/h_lo + 1/h_hi) / w: in-plane diagonal per area
+    std::vector<double> u;       // side-face convection h / w (end nodes only)
+    std::vector<char> fixed;     // the node lies on a fixed-temperature side face
+  };
+  const AxisTerms& axis_x() const { return ax_; }
+  const AxisTerms& axis_y() const { return ay_; }
+  /// Per z node: the in-plane conductivity times z control width, 0 on fixed z faces (their
+  /// nodes keep no in-plane links).
+  const std::vector<double>& inplane_z() const { return kin_; }
+  /// S(p, u, fixed): the z-line block of a column divided by its area (capacity shift included
+  /// except on fixed faces). Each array holds nz values; lower[0] = upper[nz-1] = 0.
+  void scaled_line_matrix(double p, double u, bool fixed, double* lower, double* diag,
+                          double* upper) const;
+
   /// Right-hand side contribution of the boundary conditions (h A T_amb and the fixed-face
   /// lifting), added to b.
   void add_boundary_rhs(double* b) const;
@@ -124,10 +146,6 @@ class LayeredOperator {
   std::array<double, 6> heat_out(const double* t, const double* power) const;
 
  private:
-  // In-plane conductance factors of the links of column (i, j) to its four neighbours
-  // (without Kxy[k]); masked links are zero. Unmasked sum for the diagonal in *sum.
-  void inplane_factors(int i, int j, double g[4], double* sum) const;
-  double side_h_factor(int i, int j) const;
   bool cell_active(int ci, int cj, int ck) const {
     return ci >= ci0_[ck] && ci < ci1_[ck] && cj >= cj0_[ck] && cj < cj1_[ck];
   }
@@ -138,9 +156,8 @@ class LayeredOperator {
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
   void apply_layered(const double* x, double* y) const;  // apply() without footprints
-  /// Diagonal of node k of a column without footprints (no capacity shift), from the column's
-  /// in-plane factor sum, side-face h factor and area; the z conductances through gdown, gup.
-  double column_diag(int k, double gsum, double hs, double axy, double* gdown, double* gup) const;
+  void build_layered_terms();
+  void update_shift_terms();
   void build_general_cache();
   void build_capacity_cache();
 
@@ -161,6 +178,10 @@ class LayeredOperator {
   std::vector<double> cap_z_;                 // heat capacity per area per z node (transient)
   std::vector<double> gcap_;                  // general path: node capacities (J/K)
   double shift_ = 0;                          // a in A + a C
+  // Layered path (see AxisTerms): per z node, the z part of S's diagonal without and with the
+  // capacity shift, and its lower and upper links (masked).
+  AxisTerms ax_, ay_;
+  std::vector<double> kin_, zd0_, zd_, zlo_, zup_;
 };
 
 }  // namespace heatop::fv

@@ -1,10 +1,13 @@
 #include "solve/multigrid.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 namespace heatop::solve {
 
@@ -108,6 +111,13 @@ struct Multigrid::Level {
   // coefficient, the eliminated upper one and the inverse pivot of every node), so that the
   // smoother does not rebuild and re-eliminate them on every sweep. Empty: not cached.
   std::vector<double> line_lo, line_up, line_inv;
+  // Operators without footprints: column (i, j) has the z-line block wx wy S with S one of a
+  // few matrices (fv::LayeredOperator::AxisTerms): S is factored once per column class,
+  // cls_x[i] * ncls_y + cls_y[j], in the same three arrays of nz values per class. Empty when
+  // the grid has too many distinct columns (graded spacing) or the operator has footprints.
+  std::vector<int> cls_x, cls_y;
+  int ncls_y = 0;
+  std::vector<double> cls_lo, cls_up, cls_inv, inv_wx, inv_wy;
 };
 
 Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : opt_(opt) {
@@ -177,22 +187,106 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     levels_.push_back(std::move(c));
   }
   factor_coarsest();
-  // Transient operators change only their capacity shift between solves: cache the line
-  // factorizations (3 values per node and level; steady solves keep their memory footprint).
+  factor_line_classes();
+  // Transient operators change only their capacity shift between solves: levels without
+  // column classes cache their line factorizations (3 values per node; steady solves keep
+  // their memory footprint).
   cache_lines_ = !fine.capacity_z().empty();
   if (cache_lines_) factor_lines();
+}
+
+namespace {
+
+// Groups the nodes of one axis by their terms (p, u, fixed), equal to a relative 1e-10 (grid
+// coordinates computed by arithmetic give spacings that differ in the last bits). Returns the
+// group of every node and one representative node per group.
+std::vector<int> group_axis(const fv::LayeredOperator::AxisTerms& t, std::vector<int>* reps) {
+  const int n = static_cast<int>(t.p.size());
+  std::vector<int> order(n), cls(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return std::make_tuple(t.fixed[a], t.u[a], t.p[a]) <
+           std::make_tuple(t.fixed[b], t.u[b], t.p[b]);
+  });
+  auto close = [](double a, double b) {
+    return std::abs(a - b) <= 1e-10 * std::max(std::abs(a), std::abs(b));
+  };
+  reps->clear();
+  for (int i : order) {
+    const int r = reps->empty() ? -1 : reps->back();
+    if (r >= 0 && t.fixed[r] == t.fixed[i] && close(t.p[r], t.p[i]) && close(t.u[r], t.u[i])) {
+      cls[i] = static_cast<int>(reps->size()) - 1;
+    } else {
+      cls[i] = static_cast<int>(reps->size());
+      reps->push_back(i);
+    }
+  }
+  return cls;
+}
+
+}  // namespace
+
+void Multigrid::factor_line_classes() {
+  for (std::size_t l = 0; l + 1 < levels_.size(); ++l) {
+    Level& L = *levels_[l];
+    const auto& o = *L.op;
+    L.cls_x.clear();
+    L.cls_lo.clear();
+    L.cls_up.clear();
+    L.cls_inv.clear();
+    if (o.has_footprints()) continue;
+    std::vector<int> rx, ry;
+    std::vector<int> cx = group_axis(o.axis_x(), &rx), cy = group_axis(o.axis_y(), &ry);
+    const std::size_t classes = rx.size() * ry.size();
+    const std::size_t columns = static_cast<std::size_t>(o.nx()) * o.ny();
+    if (classes > std::max<std::size_t>(16, columns / 8)) continue;
+    const int nz = o.nz();
+    L.cls_lo.resize(classes * nz);
+    L.cls_up.resize(classes * nz);
+    L.cls_inv.resize(classes * nz);
+    std::vector<double> lo(nz), di(nz), up(nz);
+    for (std::size_t a = 0; a < rx.size(); ++a)
+      for (std::size_t b = 0; b < ry.size(); ++b) {
+        const auto &X = o.axis_x(), &Y = o.axis_y();
+        const int i = rx[a], j = ry[b];
+        o.scaled_line_matrix(X.p[i] + Y.p[j], X.u[i] + Y.u[j], X.fixed[i] || Y.fixed[j], lo.data(),
+                             di.data(), up.data());
+        const std::size_t base = (a * ry.size() + b) * nz;
+        double* lw = L.cls_lo.data() + base;
+        double* uw = L.cls_up.data() + base;
+        double* iv = L.cls_inv.data() + base;
+        double beta = di[0];
+        iv[0] = 1.0 / beta;
+        lw[0] = uw[0] = 0.0;
+        for (int k = 1; k < nz; ++k) {
+          uw[k] = up[k - 1] / beta;
+          beta = di[k] - lo[k] * uw[k];
+          lw[k] = lo[k];
+          iv[k] = 1.0 / beta;
+        }
+      }
+    L.cls_x = std::move(cx);
+    L.cls_y = std::move(cy);
+    L.ncls_y = static_cast<int>(ry.size());
+    L.inv_wx.resize(o.nx());
+    L.inv_wy.resize(o.ny());
+    for (int i = 0; i < o.nx(); ++i) L.inv_wx[i] = 1.0 / o.wx()[i];
+    for (int j = 0; j < o.ny(); ++j) L.inv_wy[j] = 1.0 / o.wy()[j];
+  }
 }
 
 void Multigrid::update_capacity_shift() {
   const double a = levels_[0]->op->capacity_shift();
   for (std::size_t l = 1; l < levels_.size(); ++l) levels_[l]->owned->set_capacity_shift(a);
   factor_coarsest();
+  factor_line_classes();
   if (cache_lines_) factor_lines();
 }
 
 void Multigrid::factor_lines() {
   for (std::size_t l = 0; l + 1 < levels_.size(); ++l) {
     Level& L = *levels_[l];
+    if (!L.cls_x.empty()) continue;  // factored per column class
     const auto& o = *L.op;
     const int nx = o.nx(), ny = o.ny(), nz = o.nz();
     L.line_lo.resize(o.size());
@@ -299,37 +393,93 @@ std::vector<std::pair<int, int>> Multigrid::level_sizes() const {
   return s;
 }
 
-void Multigrid::smooth(std::size_t l, int sweeps, bool forward) const {
-  Level& L = *levels_[l];
+// One column of z-line relaxation: x_c = T_c^-1 (b_c + in-plane coupling to the neighbours).
+void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, double* work) const {
+  const Level& L = *levels_[l];
   const auto& o = *L.op;
-  const int nx = o.nx(), ny = o.ny(), nz = o.nz();
-  for (int s = 0; s < sweeps; ++s) {
-    for (int pass = 0; pass < 2; ++pass) {
-      const int colour = forward ? pass : 1 - pass;
-#pragma omp parallel if (o.size() >= fv::kMinParallelNodes)
-      {
-        std::vector<double> lo(nz), di(nz), up(nz), work(nz);
-#pragma omp for schedule(static)
-        for (int i = 0; i < nx; ++i) {
-          for (int j = (i + colour) % 2; j < ny; j += 2) {
-            const std::size_t base = o.index(i, j, 0);
-            double* xc = L.x + base;
-            std::memcpy(xc, L.b + base, nz * sizeof(double));
-            o.add_inplane_coupling(i, j, L.x, xc);
-            if (cache_lines_) {
-              const double* lw = L.line_lo.data() + base;
-              const double* uw = L.line_up.data() + base;
-              const double* iv = L.line_inv.data() + base;
-              xc[0] *= iv[0];
-              for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
-              for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
-              continue;
-            }
-            o.line_matrix(i, j, lo.data(), di.data(), up.data());
-            thomas(nz, lo.data(), di.data(), up.data(), xc, work.data());
-          }
-        }
+  const int ny = o.ny(), nz = o.nz();
+  double* lo = work;
+  double* di = work + nz;
+  double* up = work + 2 * nz;
+  double* tw = work + 3 * nz;
+  if (!L.cls_x.empty()) {
+    const auto &X = o.axis_x(), &Y = o.axis_y();
+    const double* kin = o.inplane_z().data();
+    const int nx = o.nx();
+    const std::size_t plane = static_cast<std::size_t>(ny) * nz;
+    for (int j = (i + colour) % 2; j < ny; j += 2) {
+      const std::size_t base = o.index(i, j, 0);
+      const std::size_t c = (static_cast<std::size_t>(L.cls_x[i]) * L.ncls_y + L.cls_y[j]) * nz;
+      const double* lw = L.cls_lo.data() + c;
+      const double* uw = L.cls_up.data() + c;
+      const double* iv = L.cls_inv.data() + c;
+      const double s = L.inv_wx[i] * L.inv_wy[j];
+      double* xc = L.x + base;
+      const double* bc = L.b + base;
+      if (zero_start || X.fixed[i] || Y.fixed[j]) {
+        for (int k = 0; k < nz; ++k) xc[k] = bc[k] * s;
+      } else {
+        const double gw = o.wy()[j] * X.lo[i], ge = o.wy()[j] * X.hi[i];
+        const double gs = o.wx()[i] * Y.lo[j], gn = o.wx()[i] * Y.hi[j];
+        const double* xw = i > 0 ? xc - plane : xc;
+        const double* xe = i + 1 < nx ? xc + plane : xc;
+        const double* xs = j > 0 ? xc - nz : xc;
+        const double* xn = j + 1 < ny ? xc + nz : xc;
+#pragma omp simd
+        for (int k = 0; k < nz; ++k)
+          xc[k] = (bc[k] + kin[k] * (gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k])) * s;
       }
+      xc[0] *= iv[0];
+      for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
+      for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
+    }
+    return;
+  }
+  for (int j = (i + colour) % 2; j < ny; j += 2) {
+    const std::size_t base = o.index(i, j, 0);
+    double* xc = L.x + base;
+    std::memcpy(xc, L.b + base, nz * sizeof(double));
+    if (!zero_start) o.add_inplane_coupling(i, j, L.x, xc);
+    if (cache_lines_) {
+      const double* lw = L.line_lo.data() + base;
+      const double* uw = L.line_up.data() + base;
+      const double* iv = L.line_inv.data() + base;
+      xc[0] *= iv[0];
+      for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
+      for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
+      continue;
+    }
+    o.line_matrix(i, j, lo, di, up);
+    thomas(nz, lo, di, up, xc, tw);
+  }
+}
+
+// Red-black z-line Gauss-Seidel. A sweep relaxes every column of the first colour, then every
+// column of the other; columns of one colour do not couple, so the order within a colour does
+// not change the result. Each thread takes a block of x rows and runs the two colours as a
+// wavefront (first colour on row i, then the second on row i - 1, whose neighbours of the first
+// colour are then final), so that a row is read from memory once per sweep instead of twice;
+// the second colour's rows at the block edges follow after a barrier.
+void Multigrid::smooth(std::size_t l, int sweeps, bool forward, bool zero_start) const {
+  const Level& L = *levels_[l];
+  const auto& o = *L.op;
+  const int nx = o.nx(), nz = o.nz();
+  const int c0 = forward ? 0 : 1, c1 = 1 - c0;
+  for (int s = 0; s < sweeps; ++s) {
+    const bool zero = zero_start && s == 0;
+#pragma omp parallel if (o.size() >= fv::kMinParallelNodes)
+    {
+      std::vector<double> work(4 * nz);
+      const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+      const int i0 = static_cast<int>(static_cast<long>(nx) * t / nt);
+      const int i1 = static_cast<int>(static_cast<long>(nx) * (t + 1) / nt);
+      for (int i = i0; i < i1; ++i) {
+        relax_row(l, i, c0, zero, work.data());
+        if (i - 1 > i0) relax_row(l, i - 1, c1, false, work.data());
+      }
+#pragma omp barrier
+      if (i1 > i0) relax_row(l, i0, c1, false, work.data());
+      if (i1 - 1 > i0) relax_row(l, i1 - 1, c1, false, work.data());
     }
   }
 }
@@ -364,8 +514,8 @@ void Multigrid::vcycle(std::size_t l) const {
         for (int k = 0; k < nz; ++k) L.x[o.index(i, j, k)] = y[(k * nx + i) * ny + j];
     return;
   }
-  std::memset(L.x, 0, n * sizeof(double));
-  smooth(l, opt_.pre_smooth, true);
+  if (opt_.pre_smooth == 0) std::memset(L.x, 0, n * sizeof(double));
+  smooth(l, opt_.pre_smooth, true, true);
   o.residual(L.b, L.x, L.r.data());
   Level& C = *levels_[l + 1];
   const auto& co = *C.op;
@@ -405,7 +555,7 @@ void Multigrid::vcycle(std::size_t l) const {
           for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
         }
     }
-  smooth(l, opt_.post_smooth, false);
+  smooth(l, opt_.post_smooth, false, false);
 }
 
 void Multigrid::apply(const double* r, double* z) const {

@@ -74,9 +74,12 @@ class Multigrid : public Preconditioner {
  private:
   struct Level;
   void vcycle(std::size_t l) const;
-  void smooth(std::size_t l, int sweeps, bool forward) const;
+  /// Red-black z-line sweeps; zero_start: the level's x is taken as 0 (and need not be set).
+  void smooth(std::size_t l, int sweeps, bool forward, bool zero_start) const;
+  void relax_row(std::size_t l, int i, int colour, bool zero_start, double* work) const;
   void factor_coarsest();
   void factor_lines();
+  void factor_line_classes();
   MultigridOptions opt_;
   bool cache_lines_ = false;
   std::vector<std::unique_ptr<Level>> levels_;
