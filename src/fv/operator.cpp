@@ -383,77 +383,96 @@ void LayeredOperator::inplane_links(int i, int j, double* w, double* e, double* 
   }
 }
 
-void LayeredOperator::apply(const double* x, double* y) const {
-  if (!has_footprints_) return apply_layered(x, y);
-#pragma omp parallel if (size() >= kMinParallelNodes)
-  {
-    std::vector<double> lo(nz_), di(nz_), up(nz_), tmp(nz_);
-#pragma omp for schedule(static)
-    for (int i = 0; i < nx_; ++i) {
-      for (int j = 0; j < ny_; ++j) {
-        line_matrix(i, j, lo.data(), di.data(), up.data());
-        const std::size_t base = index(i, j, 0);
-        const double* xc = x + base;
-        double* yc = y + base;
-        for (int k = 0; k < nz_; ++k) yc[k] = di[k] * xc[k];
-        for (int k = 1; k < nz_; ++k) yc[k] += lo[k] * xc[k - 1];
-        for (int k = 0; k + 1 < nz_; ++k) yc[k] += up[k] * xc[k + 1];
-        // y -= in-plane coupling (one code path with the smoother's right-hand sides)
-        std::fill(tmp.begin(), tmp.end(), 0.0);
-        add_inplane_coupling(i, j, x, tmp.data());
-#pragma omp simd
-        for (int k = 0; k < nz_; ++k) yc[k] -= tmp[k];
+// One x row of A x (kResidual: of b - A x) into out (ny * nz values), returning the dot product
+// of x and out over the row. Without footprints, line_matrix and add_inplane_coupling fused
+// into one pass over each column's nodes from the separable terms; with them, per column
+// through those two functions (one code path with the smoother).
+template <bool kResidual>
+double LayeredOperator::row_kernel(int i, const double* x, const double* b, double* out) const {
+  const int nz = nz_;
+  double dot = 0;
+  if (has_footprints_) {
+    std::vector<double> lo(nz), di(nz), up(nz);
+    for (int j = 0; j < ny_; ++j) {
+      line_matrix(i, j, lo.data(), di.data(), up.data());
+      const double* xc = x + index(i, j, 0);
+      double* yc = out + static_cast<std::size_t>(j) * nz;
+      for (int k = 0; k < nz; ++k) yc[k] = 0.0;
+      add_inplane_coupling(i, j, x, yc);  // y = -(in-plane part) ...
+      for (int k = 0; k < nz; ++k) {
+        double v = di[k] * xc[k] - yc[k];  // ... + the z-line block
+        if (k > 0) v += lo[k] * xc[k - 1];
+        if (k + 1 < nz) v += up[k] * xc[k + 1];
+        if (kResidual) v = b[index(i, j, k)] - v;
+        yc[k] = v;
+        dot += xc[k] * v;
       }
     }
+    return dot;
   }
-}
-
-// The same product as line_matrix + add_inplane_coupling per column, fused into one pass over
-// the column's nodes from the separable terms (no per-column set-up beyond a few products).
-void LayeredOperator::apply_layered(const double* x, double* y) const {
-  const int nz = nz_;
   const double *kc = kxy_cv_.data(), *kin = kin_.data(), *wz = wz_.data();
   const double *zlo = zlo_.data(), *zup = zup_.data();
-#pragma omp parallel for if (size() >= kMinParallelNodes) schedule(static)
-  for (int i = 0; i < nx_; ++i) {
-    for (int j = 0; j < ny_; ++j) {
-      const double a = wx_[i] * wy_[j];
-      const double p = ax_.p[i] + ay_.p[j], u = ax_.u[i] + ay_.u[j];
-      const std::size_t base = index(i, j, 0);
-      const double* xc = x + base;
-      double* yc = y + base;
-      if (ax_.fixed[i] || ay_.fixed[j]) {  // only the diagonal, without the capacity shift
-        const double* zd0 = zd0_.data();
-        for (int k = 0; k < nz; ++k) yc[k] = a * (kc[k] * p + zd0[k] + u * wz[k]) * xc[k];
-        continue;
+  const std::size_t plane = static_cast<std::size_t>(ny_) * nz;
+  for (int j = 0; j < ny_; ++j) {
+    const double a = wx_[i] * wy_[j];
+    const double p = ax_.p[i] + ay_.p[j], u = ax_.u[i] + ay_.u[j];
+    const std::size_t base = index(i, j, 0);
+    const double* xc = x + base;
+    const double* bc = kResidual ? b + base : nullptr;
+    double* yc = out + static_cast<std::size_t>(j) * nz;
+    if (ax_.fixed[i] || ay_.fixed[j]) {  // only the diagonal, without the capacity shift
+      const double* zd0 = zd0_.data();
+      for (int k = 0; k < nz; ++k) {
+        double v = a * (kc[k] * p + zd0[k] + u * wz[k]) * xc[k];
+        if (kResidual) v = bc[k] - v;
+        yc[k] = v;
+        dot += xc[k] * v;
       }
-      const double* zd = zd_.data();
-      const double gw = wy_[j] * ax_.lo[i], ge = wy_[j] * ax_.hi[i];
-      const double gs = wx_[i] * ay_.lo[j], gn = wx_[i] * ay_.hi[j];
-      const double* xw = i > 0 ? x + index(i - 1, j, 0) : xc;
-      const double* xe = i + 1 < nx_ ? x + index(i + 1, j, 0) : xc;
-      const double* xs = j > 0 ? x + index(i, j - 1, 0) : xc;
-      const double* xn = j + 1 < ny_ ? x + index(i, j + 1, 0) : xc;
-      auto inplane = [&](int k) { return gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k]; };
-      // The diagonal is rounded as line_matrix rounds it, (a S_kk) x_k, so that a node on a
-      // fixed z face (no links) reproduces its right-hand side d T_fixed exactly.
-      auto diag = [&](int k) { return a * (kc[k] * p + zd[k] + u * wz[k]); };
-      yc[0] = diag(0) * xc[0] - a * (zup[0] * xc[1]) - kin[0] * inplane(0);
-#pragma omp simd
-      for (int k = 1; k < nz - 1; ++k)
-        yc[k] =
-            diag(k) * xc[k] - a * (zlo[k] * xc[k - 1] + zup[k] * xc[k + 1]) - kin[k] * inplane(k);
-      const int t = nz - 1;
-      yc[t] = diag(t) * xc[t] - a * (zlo[t] * xc[t - 1]) - kin[t] * inplane(t);
+      continue;
     }
+    const double* zd = zd_.data();
+    const double gw = wy_[j] * ax_.lo[i], ge = wy_[j] * ax_.hi[i];
+    const double gs = wx_[i] * ay_.lo[j], gn = wx_[i] * ay_.hi[j];
+    const double* xw = i > 0 ? xc - plane : xc;
+    const double* xe = i + 1 < nx_ ? xc + plane : xc;
+    const double* xs = j > 0 ? xc - nz : xc;
+    const double* xn = j + 1 < ny_ ? xc + nz : xc;
+    auto inplane = [&](int k) { return gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k]; };
+    // The diagonal is rounded as line_matrix rounds it, (a S_kk) x_k, so that a node on a
+    // fixed z face (no links) reproduces its right-hand side d T_fixed exactly.
+    auto diag = [&](int k) { return a * (kc[k] * p + zd[k] + u * wz[k]); };
+    auto put = [&](int k, double v) {
+      if (kResidual) v = bc[k] - v;
+      yc[k] = v;
+      return xc[k] * v;
+    };
+    dot += put(0, diag(0) * xc[0] - a * (zup[0] * xc[1]) - kin[0] * inplane(0));
+#pragma omp simd reduction(+ : dot)
+    for (int k = 1; k < nz - 1; ++k)
+      dot += put(
+          k, diag(k) * xc[k] - a * (zlo[k] * xc[k - 1] + zup[k] * xc[k + 1]) - kin[k] * inplane(k));
+    const int t = nz - 1;
+    dot += put(t, diag(t) * xc[t] - a * (zlo[t] * xc[t - 1]) - kin[t] * inplane(t));
   }
+  return dot;
+}
+
+void LayeredOperator::apply(const double* x, double* y) const { apply_dot(x, y); }
+
+double LayeredOperator::apply_dot(const double* x, double* y) const {
+  double dot = 0;
+#pragma omp parallel for if (size() >= kMinParallelNodes) reduction(+ : dot) schedule(static)
+  for (int i = 0; i < nx_; ++i) dot += row_kernel<false>(i, x, nullptr, y + index(i, 0, 0));
+  return dot;
 }
 
 void LayeredOperator::residual(const double* b, const double* x, double* r) const {
-  apply(x, r);
-  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(size());
-#pragma omp parallel for if (n >= static_cast <std::ptrdiff_t>(kMinParallelNodes)) schedule(static)
-  for (std::ptrdiff_t p = 0; p < n; ++p) r[p] = b[p] - r[p];
+#pragma omp parallel for if (size() >= kMinParallelNodes) schedule(static)
+  for (int i = 0; i < nx_; ++i) row_kernel<true>(i, x, b, r + index(i, 0, 0));
+}
+
+void LayeredOperator::residual_row(int i, const double* b, const double* x, double* r_row) const {
+  row_kernel<true>(i, x, b, r_row);
 }
 
 void LayeredOperator::diagonal(double* d) const {

@@ -96,8 +96,13 @@ class LayeredOperator {
 
   /// y = A x (OpenMP over x planes; the result does not depend on the thread count).
   void apply(const double* x, double* y) const;
+  /// y = A x, returning x . y (one pass over memory; the CG step's p . A p).
+  double apply_dot(const double* x, double* y) const;
   /// r = b - A x.
   void residual(const double* b, const double* x, double* r) const;
+  /// The residual b - A x on the nodes of x row i only, into r_row (ny * nz values, column j
+  /// at j * nz): multigrid restricts it row by row without storing the whole residual.
+  void residual_row(int i, const double* b, const double* x, double* r_row) const;
   /// The diagonal of A.
   void diagonal(double* d) const;
 
@@ -155,7 +160,8 @@ class LayeredOperator {
   bool column_fixed(int i, int j) const;
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
-  void apply_layered(const double* x, double* y) const;  // apply() without footprints
+  template <bool kResidual>
+  double row_kernel(int i, const double* x, const double* b, double* out) const;
   void build_layered_terms();
   void update_shift_terms();
   void build_general_cache();

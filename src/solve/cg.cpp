@@ -23,7 +23,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   SolveReport rep;
   rep.method = name(kMethodNames, Method::cg);
   rep.preconditioner = m.name();
-  std::vector<double> r(n), z(n), p(n), q(n);
+  Workspace r(n), z(n), p(n), q(n);
 
   double bnorm = norm2(n, b);
   if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual
@@ -54,12 +54,15 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
     return rep;
   }
   m.apply(r.data(), z.data());
-  std::copy(z.begin(), z.end(), p.begin());
-  double rz = dot(n, r.data(), z.data());
+  double rz = 0;
+#pragma omp parallel for if (n >= kMinParallelNodes) reduction(+ : rz) schedule(static)
+  for (std::ptrdiff_t i = 0; i < sn; ++i) {
+    p[i] = z[i];
+    rz += r[i] * z[i];
+  }
   rep.reason = "max iterations";
   for (int it = 1; it <= opt.max_iterations; ++it) {
-    a.apply(p.data(), q.data());
-    const double pq = dot(n, p.data(), q.data());
+    const double pq = a.apply_dot(p.data(), q.data());
     if (!(pq > 0) || !std::isfinite(pq)) {
       rep.reason = std::isfinite(pq) ? "breakdown (operator or preconditioner not SPD)" : "nan";
       break;

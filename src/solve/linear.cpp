@@ -38,6 +38,11 @@ double dot(std::size_t n, const double* a, const double* b) {
   return s;
 }
 
+double LinearOperator::apply_dot(const double* x, double* y) const {
+  apply(x, y);
+  return dot(size(), x, y);
+}
+
 double norm2(std::size_t n, const double* a) { return std::sqrt(dot(n, a, a)); }
 
 bool all_finite(std::size_t n, const double* a) {

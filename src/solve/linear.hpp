@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,24 @@ class LinearOperator {
   virtual std::size_t size() const = 0;
   /// y = A x
   virtual void apply(const double* x, double* y) const = 0;
+  /// y = A x, returning x . y (operators may fuse the two passes into one).
+  virtual double apply_dot(const double* x, double* y) const;
+};
+
+/// n doubles left uninitialized when allocated, so that the pages of a large vector are first
+/// touched by the parallel loop that writes it rather than zero-filled by one thread.
+class Workspace {
+ public:
+  explicit Workspace(std::size_t n) : data_(new double[n]), n_(n) {}
+  double* data() { return data_.get(); }
+  const double* data() const { return data_.get(); }
+  double& operator[](std::size_t i) { return data_[i]; }
+  double operator[](std::size_t i) const { return data_[i]; }
+  std::size_t size() const { return n_; }
+
+ private:
+  std::unique_ptr<double[]> data_;
+  std::size_t n_;
 };
 
 class Preconditioner {

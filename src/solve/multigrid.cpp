@@ -97,7 +97,8 @@ void MultigridOptions::validate() const {
 struct Multigrid::Level {
   const fv::LayeredOperator* op = nullptr;
   std::unique_ptr<fv::LayeredOperator> owned;
-  std::vector<double> x_store, b_store, r;
+  std::vector<double> x_store, b_store;
+  int ring_rows = 1;  // the most fine x rows one coarse row gathers (restriction)
   double* x = nullptr;
   const double* b = nullptr;
   Transfer1D tx, ty;  // to the next coarser level
@@ -168,7 +169,9 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     };
     if (!can_x) f.tx = identity(o.nx());
     if (!can_y) f.ty = identity(o.ny());
-    f.r.resize(o.size());
+    f.ring_rows = 1;
+    for (const auto& c : f.tx.contrib)
+      f.ring_rows = std::max(f.ring_rows, static_cast<int>(c.size()));
     auto c = std::make_unique<Level>();
     if (!can_x) xc = o.x();
     if (!can_y) yc = o.y();
@@ -181,7 +184,6 @@ Multigrid::Multigrid(const fv::LayeredOperator& fine, MultigridOptions opt) : op
     c->op = c->owned.get();
     c->x_store.resize(c->op->size());
     c->b_store.resize(c->op->size());
-    c->r.resize(c->op->size());
     c->x = c->x_store.data();
     c->b = c->b_store.data();
     levels_.push_back(std::move(c));
@@ -516,25 +518,46 @@ void Multigrid::vcycle(std::size_t l) const {
   }
   if (opt_.pre_smooth == 0) std::memset(L.x, 0, n * sizeof(double));
   smooth(l, opt_.pre_smooth, true, true);
-  o.residual(L.b, L.x, L.r.data());
+  // Restriction (the transpose of bilinear interpolation) of r = b - A x, one coarse x row at
+  // a time: coarse row I gathers the fine rows of tx.contrib[I], an ascending range that shares
+  // at most its first row with row I - 1's. Each thread computes those fine residual rows into
+  // a ring of L.ring_rows rows, so the fine residual is never stored whole.
   Level& C = *levels_[l + 1];
   const auto& co = *C.op;
   const int cnx = co.nx(), cny = co.ny(), nz = o.nz();
   double* cb = C.b_store.data();
-  // Restriction: transpose of bilinear interpolation.
-#pragma omp parallel for if (co.size() >= fv::kMinParallelNodes) schedule(static)
-  for (int I = 0; I < cnx; ++I)
-    for (int J = 0; J < cny; ++J) {
-      double* dst = cb + co.index(I, J, 0);
-      std::fill(dst, dst + nz, 0.0);
+  const std::size_t row = static_cast<std::size_t>(o.ny()) * nz;
+#pragma omp parallel if (n >= fv::kMinParallelNodes)
+  {
+    std::vector<double> ring(L.ring_rows * row);
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int I0 = static_cast<int>(static_cast<long>(cnx) * t / nt);
+    const int I1 = static_cast<int>(static_cast<long>(cnx) * (t + 1) / nt);
+    int last = -1;  // the highest fine row in the ring
+    auto slot = [&](int i) {
+      return ring.data() + static_cast<std::size_t>(i % L.ring_rows) * row;
+    };
+    for (int I = I0; I < I1; ++I) {
       for (const auto& [i, wi] : L.tx.contrib[I])
-        for (const auto& [j, wj] : L.ty.contrib[J]) {
-          const double w = wi * wj;
-          const double* src = L.r.data() + o.index(i, j, 0);
-#pragma omp simd
-          for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
+        if (i > last) {
+          o.residual_row(i, L.b, L.x, slot(i));
+          last = i;
         }
+      for (int J = 0; J < cny; ++J) {
+        double* dst = cb + co.index(I, J, 0);
+        std::fill(dst, dst + nz, 0.0);
+        for (const auto& [i, wi] : L.tx.contrib[I]) {
+          const double* src_row = slot(i);
+          for (const auto& [j, wj] : L.ty.contrib[J]) {
+            const double w = wi * wj;
+            const double* src = src_row + static_cast<std::size_t>(j) * nz;
+#pragma omp simd
+            for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
+          }
+        }
+      }
     }
+  }
   vcycle(l + 1);
   // Prolongation: x += P x_coarse.
   const int nx = o.nx(), ny = o.ny();

@@ -31,6 +31,7 @@ class FvOperator : public LinearOperator {
   explicit FvOperator(const fv::LayeredOperator& op) : op_(op) {}
   std::size_t size() const override { return op_.size(); }
   void apply(const double* x, double* y) const override { op_.apply(x, y); }
+  double apply_dot(const double* x, double* y) const override { return op_.apply_dot(x, y); }
 
  private:
   const fv::LayeredOperator& op_;
