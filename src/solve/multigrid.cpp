@@ -423,10 +423,12 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
       } else {
         const double gw = o.wy()[j] * X.lo[i], ge = o.wy()[j] * X.hi[i];
         const double gs = o.wx()[i] * Y.lo[j], gn = o.wx()[i] * Y.hi[j];
-        const double* xw = i > 0 ? xc - plane : xc;
-        const double* xe = i + 1 < nx ? xc + plane : xc;
-        const double* xs = j > 0 ? xc - nz : xc;
-        const double* xn = j + 1 < ny ? xc + nz : xc;
+        // A missing neighbour has a zero factor; it reads b (this column's x may not be set
+        // yet after a zero start, and 0 * NaN would not vanish).
+        const double* xw = i > 0 ? xc - plane : bc;
+        const double* xe = i + 1 < nx ? xc + plane : bc;
+        const double* xs = j > 0 ? xc - nz : bc;
+        const double* xn = j + 1 < ny ? xc + nz : bc;
 #pragma omp simd
         for (int k = 0; k < nz; ++k)
           xc[k] = (bc[k] + kin[k] * (gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k])) * s;
