@@ -186,34 +186,6 @@ TEST_F(IoTest, NpyErrors) {
 
 // --- VTK ------------------------------------------------------------------------------------
 
-std::vector<unsigned char> base64_decode(const std::string& s) {
-  std::vector<unsigned char> out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else
-      continue;  // '=', whitespace
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 // The start tag of the first <element ...>, or "" if there is none.
 std::string start_tag(const std::string& xml, const std::string& element, std::size_t from = 0) {
   const std::size_t a = xml.find("<" + element + " ", from);
@@ -229,7 +201,8 @@ std::string attribute(const std::string& xml, const std::string& element, const 
   return tag.substr(v, tag.find('"', v) - v);
 }
 
-// The decoded Float64 values of the DataArray called `name`, checking its byte-count header.
+// The Float64 values of the DataArray called `name`: raw appended data at the array's offset
+// from the '_' that opens <AppendedData>, a UInt64 byte count, then the values.
 std::vector<double> data_array(const std::string& xml, const std::string& name) {
   const std::size_t at = xml.find("Name=\"" + name + "\"");
   const std::size_t open = xml.rfind("<DataArray ", at);
@@ -239,16 +212,29 @@ std::vector<double> data_array(const std::string& xml, const std::string& name) 
   }
   const std::string tag = start_tag(xml, "DataArray", open);
   EXPECT_NE(tag.find("type=\"Float64\""), std::string::npos) << tag;
-  EXPECT_NE(tag.find("format=\"binary\""), std::string::npos) << tag;
-  const std::size_t body = open + tag.size();
-  const std::string text = xml.substr(body, xml.find('<', body) - body);
-  const std::vector<unsigned char> raw = base64_decode(text);
-  EXPECT_GE(raw.size(), 4u);
-  const std::uint32_t nbytes =
-      raw[0] | (raw[1] << 8) | (raw[2] << 16) | (std::uint32_t(raw[3]) << 24);
-  EXPECT_EQ(nbytes + 4u, raw.size());
+  EXPECT_NE(tag.find("format=\"appended\""), std::string::npos) << tag;
+  const std::size_t off_at = tag.find("offset=\"");
+  if (off_at == std::string::npos) {
+    ADD_FAILURE() << "no offset in " << tag;
+    return {};
+  }
+  const std::size_t offset = std::stoull(tag.substr(off_at + 8));
+  const std::string section = "<AppendedData encoding=\"raw\">\n_";
+  const std::size_t data = xml.find(section);
+  if (data == std::string::npos) {
+    ADD_FAILURE() << "no raw AppendedData section";
+    return {};
+  }
+  const std::size_t p = data + section.size() + offset;
+  EXPECT_LE(p + 8, xml.size());
+  if (p + 8 > xml.size()) return {};
+  std::uint64_t nbytes = 0;
+  for (int b = 7; b >= 0; --b) nbytes = (nbytes << 8) | static_cast<unsigned char>(xml[p + b]);
+  EXPECT_EQ(nbytes % 8, 0u);
+  EXPECT_LE(p + 8 + nbytes, xml.size());
+  if (p + 8 + nbytes > xml.size()) return {};
   std::vector<double> v(nbytes / 8);
-  std::memcpy(v.data(), raw.data() + 4, nbytes);
+  std::memcpy(v.data(), xml.data() + p + 8, nbytes);
   return v;
 }
 
@@ -296,7 +282,8 @@ TEST_F(IoTest, VtiHeaderAndXFastestOrder) {
   const std::string xml = read_all(path("f.vti"));
   EXPECT_EQ(attribute(xml, "VTKFile", "type"), "ImageData");
   EXPECT_EQ(attribute(xml, "VTKFile", "byte_order"), "LittleEndian");
-  EXPECT_EQ(attribute(xml, "VTKFile", "header_type"), "UInt32");
+  EXPECT_EQ(attribute(xml, "VTKFile", "header_type"), "UInt64");
+  EXPECT_NE(xml.find("</AppendedData>\n</VTKFile>\n"), std::string::npos);
   EXPECT_EQ(attribute(xml, "ImageData", "WholeExtent"), "0 3 0 2 0 4");
   EXPECT_EQ(attribute(xml, "Piece", "Extent"), "0 3 0 2 0 4");
   EXPECT_EQ(attribute(xml, "PointData", "Scalars"), "T");

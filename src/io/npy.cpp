@@ -227,18 +227,24 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
     head.push_back(static_cast<char>((header_len >> (8 * b)) & 0xff));
   head += dict;
 
-  std::vector<unsigned char> bytes(8 * n);
-  for (std::size_t v = 0; v < n; ++v) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &data[v], sizeof bits);
-    for (int b = 0; b < 8; ++b) bytes[8 * v + b] = static_cast<unsigned char>(bits >> (8 * b));
-  }
-
   std::ofstream out(path, std::ios::binary);
   if (!out) throw npy_error(path, "cannot open for writing");
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
+  const std::uint16_t one = 1;
+  unsigned char first;
+  std::memcpy(&first, &one, 1);
+  if (first == 1) {  // little-endian host: the values are already '<f8'
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(8 * n));
+  } else {
+    std::vector<unsigned char> bytes(8 * n);
+    for (std::size_t v = 0; v < n; ++v) {
+      std::uint64_t bits;
+      std::memcpy(&bits, &data[v], sizeof bits);
+      for (int b = 0; b < 8; ++b) bytes[8 * v + b] = static_cast<unsigned char>(bits >> (8 * b));
+    }
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+  }
   out.close();
   if (!out) throw npy_error(path, "write failed (disk full or no permission?)");
 }

@@ -4,8 +4,9 @@
 // Coordinates are written in millimetres (Origin, Spacing and the rectilinear coordinate arrays),
 // because die dimensions in metres make ParaView's axes and picking awkward; the values are
 // written unchanged (e.g. K), as one point-data array named Field3D::name. VTK orders points with
-// x fastest while Field3D has z fastest; the writers reorder. Data are inline base64 'binary'
-// arrays (Float64, little-endian, UInt32 byte-count header), which VTK 5.0 and later read.
+// x fastest while Field3D has z fastest; the writers reorder. The arrays follow the XML as raw
+// appended data (Float64, little-endian, each after a UInt64 byte count), as ParaView's own
+// writer stores them: no 4 GiB limit, and no base64 to encode at full-chip sizes.
 
 #include <string>
 #include <vector>
