@@ -8,7 +8,8 @@
 // (bench/scipy_direct.py, run with /usr/bin/python3) for a time and accuracy comparison.
 //
 // Usage: heatop_bench_solver [--out bench/results/solver.json] [--examples DIR] [--quick]
-//                            [--cases c5_41,c4_33,c5_101,c5_201,c5_321,c4,c4_129] [--scipy |
+//                            [--cases c5_41,c4_33,c5_101,c5_201,c5_321,c4,c4_129,c4_full] [--scipy
+//                            |
 //                            --no-scipy]
 //                            [--threads N] [--python /usr/bin/python3] [--direct-timeout S]
 //                            [--keep-export DIR]
@@ -68,6 +69,7 @@ struct CaseSpec {
   std::vector<std::string> overrides;  // --set style
   bool direct;                         // small enough for the sparse direct comparison
   std::string note;
+  bool by_default = true;  // false: run only when --cases names it
 };
 
 const std::vector<CaseSpec>& all_cases() {
@@ -99,6 +101,13 @@ const std::vector<CaseSpec>& all_cases() {
        "C5, 16.6 M nodes"},
       {"c4", "c4_stack.yaml", {}, false, "C4 as shipped (257x257 lateral)"},
       {"c4_129", "c4_stack.yaml", {"grid.nx=129", "grid.ny=129"}, false, "C4 at 129x129 lateral"},
+      {"c4_full",
+       "c4_stack.yaml",
+       {"grid.nx=4097", "grid.ny=4097", "layers.0.cells=1", "layers.1.cells=1", "layers.2.cells=2",
+        "layers.3.cells=1", "layers.4.cells=2"},
+       false,
+       "C4 full chip, 4097x4097x8 = 134 M nodes (about 9 GB; only when named)",
+       false},
   };
   return cases;
 }
@@ -164,7 +173,8 @@ Args parse_args(int argc, char** argv) {
   }
   if (a.quick && a.cases.empty()) a.cases = {"c5_41", "c5_101", "c4_129"};
   if (a.cases.empty())
-    for (const auto& c : all_cases()) a.cases.push_back(c.name);
+    for (const auto& c : all_cases())
+      if (c.by_default) a.cases.push_back(c.name);
   for (const auto& name : a.cases) {
     const bool known = std::any_of(all_cases().begin(), all_cases().end(),
                                    [&](const CaseSpec& c) { return c.name == name; });
@@ -249,6 +259,7 @@ json solve_case(const Args& args, const CaseSpec& c, const std::string& t_path) 
   r["discretize_seconds"] = disc_s;
   r["unknowns_per_second"] = rep.seconds > 0 ? grid.size() / rep.seconds : 0.0;
   r["peak_after_solve_mib"] = maxrss_mib(ru);
+  r["bytes_per_node"] = maxrss_mib(ru) * 1048576.0 / static_cast<double>(grid.size());
   r["initial_guess_K"] = t_init;
   r["T_max_K"] = tmax;
   r["power_in_W"] = bal.power_in;
@@ -453,8 +464,8 @@ void print_tables(const json& results, const json& direct_info, const std::strin
   std::printf("\nheatop solver benchmark: CG + multigrid, rel. tol %.0e, T_amb initial guess\n",
               kRelTol);
   const std::vector<std::pair<std::string, std::size_t>> head = {
-      {"case", 8}, {"grid", 15},   {"nodes", 10},  {"iters", 6},   {"rel.res", 9},
-      {"conv", 5}, {"discr s", 8}, {"solve s", 8}, {"M unk/s", 8}, {"peak MiB", 9}};
+      {"case", 8},    {"grid", 15},   {"nodes", 10},  {"iters", 6},    {"rel.res", 9}, {"conv", 5},
+      {"discr s", 8}, {"solve s", 8}, {"M unk/s", 8}, {"peak MiB", 9}, {"B/node", 7}};
   std::string line;
   for (const auto& [h, w] : head) line += pad(h, w, h != "case" && h != "grid") + "  ";
   std::printf("%s\n%s\n", line.c_str(), std::string(line.size(), '-').c_str());
@@ -479,6 +490,10 @@ void print_tables(const json& results, const json& direct_info, const std::strin
     row += pad(fmt("%.2f", h["solve_seconds"].get<double>()), 8) + "  ";
     row += pad(fmt("%.2f", h["unknowns_per_second"].get<double>() / 1e6), 8) + "  ";
     row += pad(fmt("%.0f", h["child_peak_mib"].get<double>()), 9) + "  ";
+    row +=
+        pad(fmt("%.1f", h["child_peak_mib"].get<double>() * 1048576.0 / h["nodes"].get<double>()),
+            7) +
+        "  ";
     std::printf("%s\n", row.c_str());
   }
 
