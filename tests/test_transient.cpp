@@ -368,6 +368,8 @@ TEST_F(TransientCli, BadInputsFailCleanly) {
   expect_fail(design("c_J_per_m3K: -5") + " --trace " + good, "c_J_per_m3K");
   expect_fail(design("cells: 2") + " --trace " + good, "give c_J_per_m3K");
   expect_fail(d, "needs a power trace");
+  expect_fail(d + " --trace " + good + " --set solver.backend=petsc",
+              "transient analysis runs on heatop's native solver only");
   expect_fail(d + " --trace " + good + " --export ansys", "unknown format 'ansys'");
   {
     const std::string pt = write("p.ptrace", "A\tB\n1\t1\n2\t2\n");

@@ -61,6 +61,11 @@ Prepared prepare(const io::LoadedDesign& loaded, const TransientRequest& req) {
   const model::Design& d = loaded.design;
   Prepared p;
   req.stepper.validate();
+  if (loaded.solver.backend != solve::Backend::native)
+    throw std::invalid_argument(
+        std::string("solver.backend is ") + name(solve::kBackendNames, loaded.solver.backend) +
+        ", but the transient analysis runs on heatop's native solver only; use "
+        "solver.backend: native (or --set solver.backend=native) for this run");
   const bool stk = is_stk(req.source_path);
   if (stk) p.stack = interop::ice3d::read_stack(req.source_path);
   const double ptrace_dt =

@@ -8,6 +8,10 @@
 // Transfer: bilinear interpolation in (x, y), restriction its transpose. The coarsest level is
 // solved directly (banded Cholesky). Usable as CG/GMRES preconditioner (the V-cycle is symmetric)
 // and as a stand-alone solver.
+// Memory traffic decides the speed on large grids: the red-black sweep runs as a wavefront over
+// x rows (one read of the level per sweep), the line matrices of operators without footprints
+// are factored once per column class (fv::LayeredOperator::AxisTerms), and the restriction
+// computes the residual row by row, so no level stores a whole residual vector.
 
 #include <memory>
 #include <vector>
