@@ -55,6 +55,8 @@ void expect_same_answer(const interop::DesignSource& src, int min_ranks = 2) {
   std::printf("%s: max |T_petsc - T_native| = %.2e K (%d + %d it)\n", src.path.c_str(), worst,
               p.report.iterations, n.report.iterations);
   EXPECT_LT(worst, 1e-6);
+  // As robust as the native solver: about the same iteration count.
+  EXPECT_LE(p.report.iterations, n.report.iterations + 3);
   EXPECT_EQ(p.summary["solver"]["backend"], "petsc");
   EXPECT_EQ(p.summary["solver"]["petsc"]["ranks"], min_ranks);
   for (const auto& [key, value] : n.summary.items())

@@ -31,6 +31,8 @@ struct Result {
   int ranks = 1;
   int ranks_x = 1, ranks_y = 1;  // the process grid over x and y
   int mg_levels = 0;             // levels of heatop's default multigrid (0: another PC)
+  /// Why the default preconditioner is not heatop's geometric multigrid, if it is not.
+  std::string preconditioner_note;
   std::size_t local_nodes_min = 0, local_nodes_max = 0;
   double setup_seconds = 0;         // matrix assembly and preconditioner set-up
   double solve_seconds = 0;         // KSPSolve
