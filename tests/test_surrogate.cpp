@@ -1,6 +1,7 @@
 // Tests of the neural-operator surrogate (issue 3).
 
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -745,6 +746,41 @@ TEST(Checkpoint, ModelLoadedWithTheWrongDesignIsAClearError) {
   hotter.faces[model::kBottom].h = 1e5;
   EXPECT_NE(error_of([&] { m.predict(hotter, model::build_grid(hotter)); }).find("bottom face h"),
             std::string::npos);
+}
+
+// With two OpenMP threads each step's functions are split into two shares evaluated on two
+// threads; the loss and the trained parameters equal a one-thread run's to rounding, and the
+// OpenMP thread count is restored afterwards.
+TEST(Trainer, TwoThreadsShareEachStepsFunctions) {
+  const OperatorConfig cfg = parse(c1_config());
+  const int saved = omp_get_max_threads();
+  std::vector<TrainReport> reps;
+  std::vector<std::string> dirs;
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    TrainOptions o;
+    o.out_dir = temp_dir("threads" + std::to_string(threads));
+    reps.push_back(train(cfg, o));
+    EXPECT_EQ(omp_get_max_threads(), threads);
+    dirs.push_back(o.out_dir);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(reps[0].threads, 1);
+  EXPECT_EQ(reps[1].threads, 2);
+  const auto m1 = SurrogateModel::load(dirs[0], torch::kCPU);
+  const auto m2 = SurrogateModel::load(dirs[1], torch::kCPU);
+  double worst = 0, scale = 0;
+  const auto p1 = m1->net().named_parameters(), p2 = m2->net().named_parameters();
+  for (const auto& kv : p1) {
+    worst = std::max(worst, (kv.value() - p2[kv.key()]).abs().max().item<double>());
+    scale = std::max(scale, kv.value().abs().max().item<double>());
+  }
+  std::printf(
+      "[threads] loss %.9g (1 thread) vs %.9g (2 shares); max parameter difference %.2e "
+      "of %.2e\n",
+      reps[0].loss, reps[1].loss, worst, scale);
+  EXPECT_NEAR(reps[1].loss, reps[0].loss, 1e-5 * std::abs(reps[0].loss));
+  EXPECT_LT(worst, 1e-5 * scale);
 }
 
 TEST(Trainer, ResumeGivesTheSameResultAsAnUninterruptedRun) {

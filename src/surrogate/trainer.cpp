@@ -2,14 +2,19 @@
 
 #include "surrogate/trainer.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
@@ -82,6 +87,32 @@ struct Validator {
 
 }  // namespace
 
+namespace {
+
+// One share of a step's input functions, evaluated on its own thread: its loss, and the
+// gradient of weight x loss (weight = the share's fraction of the functions) with respect to
+// every parameter (undefined where a parameter does not reach the loss).
+struct Share {
+  LossValue lv;
+  double weight = 0;
+  std::vector<torch::Tensor> grads;
+  std::exception_ptr error;
+};
+
+void run_share(Share& s, OperatorNet& net, const PhysicsLoss& loss, const Problem& p,
+               const model::Grid& grid, std::uint64_t seed, std::uint64_t step, int first,
+               int count, const TensorOptions& to, const std::vector<torch::Tensor>& params) {
+  try {
+    const PhysicsBatch batch = physics_batch(p, grid, draw_inputs(p, seed, step, count, first), to);
+    s.lv = loss_of(net, loss, batch);
+    s.grads = torch::autograd::grad({s.lv.total * s.weight}, params, {}, false, false, true);
+  } catch (...) {
+    s.error = std::current_exception();
+  }
+}
+
+}  // namespace
+
 LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch) {
   CellFields cells;
   auto* sep = dynamic_cast<SeparableDeepONet*>(&net);
@@ -117,7 +148,7 @@ LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch&
 }
 
 std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
-                                     int count) {
+                                     int count, int first) {
   const auto& cfg = p.config();
   std::vector<PowerMapGenerator> gens;
   for (const auto& in : cfg.inputs)
@@ -125,7 +156,7 @@ std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::
                       p.base().lx, p.base().ly);
   std::vector<InputValues> out(count);
   for (int b = 0; b < count; ++b) {
-    std::mt19937_64 rng(stream_seed(seed, step, b));
+    std::mt19937_64 rng(stream_seed(seed, step, first + b));
     for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
       if (cfg.inputs[i].type == InputType::htc) {
         out[b].maps.emplace_back();
@@ -147,6 +178,25 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
   const std::string log_path = (fs::path(opt.out_dir) / "train_log.csv").string();
   const std::string val_path = (fs::path(opt.out_dir) / "validation.csv").string();
 
+  // On the CPU with several OpenMP threads, each step's functions are split into one share
+  // per thread (at most one per function), evaluated in parallel, one core each (LibTorch's
+  // own intra-op threads do not speed up these small operations). LibTorch runs on one thread
+  // for the whole run, set-up included, so that a run's numbers do not depend on which of its
+  // operations happened to be parallel. On other devices, or with one thread, the whole batch
+  // runs as one.
+  const int omp_threads = omp_get_max_threads();  // before LibTorch's thread calls change it
+  const int workers =
+      opt.device.is_cpu() ? std::max(1, std::min(omp_threads, tc.functions_per_step)) : 1;
+  // Restores both counts: LibTorch's set_num_threads also sets OpenMP's (to 1 with its native
+  // thread pool), which heatop's own loops and the next run's share count read.
+  struct RestoreThreads {
+    int torch, omp;
+    ~RestoreThreads() {
+      at::set_num_threads(torch);
+      omp_set_num_threads(omp);
+    }
+  } restore{at::get_num_threads(), omp_threads};
+  if (workers > 1) at::set_num_threads(1);
   const model::Design base = io::load_design(cfg.design).design;
   SurrogateModel model(cfg, base, opt.device);
   const Problem& p = model.problem();
@@ -154,6 +204,7 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
   torch::optim::Adam adam(net.parameters(), torch::optim::AdamOptions(tc.learning_rate));
 
   TrainReport rep;
+  rep.threads = workers;
   if (opt.resume) {
     if (!fs::exists(ckpt))
       throw std::invalid_argument(opt.out_dir + ": no checkpoint (model.hnop) to resume from");
@@ -208,6 +259,8 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
     save_checkpoint(ckpt, model.header(step), net, &adam);
     rep.checkpoint = ckpt;
   };
+  const std::vector<torch::Tensor> params = net.parameters();
+  std::unique_ptr<PhysicsLoss> fixed_loss;
   double best = INFINITY;
   for (long s = rep.start_step; s < tc.steps; ++s) {
     const double lr = learning_rate(tc, s);
@@ -217,10 +270,46 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
       std::mt19937_64 rng(stream_seed(tc.seed, s, kGridStream));
       step_grid = jitter_grid(grid, rng);
     }
-    const PhysicsLoss loss(p, step_grid, model.tensor_options());
-    const PhysicsBatch batch = physics_batch(
-        p, step_grid, draw_inputs(p, tc.seed, s, tc.functions_per_step), model.tensor_options());
-    const LossValue lv = loss_of(net, loss, batch);
+    // The loss's operators depend only on the collocation grid: built once unless it moves.
+    if (!fixed_loss || tc.collocation_sampling == CollocationSampling::random)
+      fixed_loss = std::make_unique<PhysicsLoss>(p, step_grid, model.tensor_options());
+    const PhysicsLoss& loss = *fixed_loss;
+    LossValue lv;
+    std::vector<Share> shares;
+    if (workers > 1) {
+      // The losses are means over the functions, so the step's loss and gradient are the
+      // shares' weighted by their fraction of the functions, summed in share order: the same
+      // result whatever the threads' timing.
+      shares.resize(static_cast<std::size_t>(workers));
+      std::vector<std::thread> threads;
+      const int n = tc.functions_per_step;
+      for (int w = 0; w < workers; ++w) {
+        const int a = n * w / workers, b = n * (w + 1) / workers;
+        shares[w].weight = static_cast<double>(b - a) / n;
+        auto job = [&, w, a, b] {
+          at::set_num_threads(1);  // one core per share: no nested pools
+          run_share(shares[w], net, loss, p, step_grid, tc.seed, s, a, b - a,
+                    model.tensor_options(), params);
+        };
+        if (w + 1 < workers)
+          threads.emplace_back(std::move(job));
+        else
+          job();
+      }
+      for (auto& t : threads) t.join();
+      for (const auto& sh : shares)
+        if (sh.error) std::rethrow_exception(sh.error);
+      double total = 0;
+      for (const auto& sh : shares) {
+        total += sh.weight * sh.lv.total.item<double>();
+        for (const auto& [name, v] : sh.lv.terms) lv.terms[name] += sh.weight * v;
+      }
+      lv.total = torch::tensor(total, torch::kFloat64);
+    } else {
+      lv = loss_of(net, loss,
+                   physics_batch(p, step_grid, draw_inputs(p, tc.seed, s, tc.functions_per_step),
+                                 model.tensor_options()));
+    }
     const double l = lv.total.item<double>();
     if (!std::isfinite(l) || l > tc.divergence_factor * best) {
       rep.reason = std::isfinite(l) ? "diverged" : "nan";
@@ -235,7 +324,16 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
     }
     best = std::min(best, l);
     adam.zero_grad();
-    lv.total.backward();
+    if (workers > 1) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        torch::Tensor g;
+        for (const auto& sh : shares)
+          if (sh.grads[i].defined()) g = g.defined() ? g + sh.grads[i] : sh.grads[i];
+        if (g.defined()) params[i].mutable_grad() = g;
+      }
+    } else {
+      lv.total.backward();
+    }
     adam.step();
     rep.step = s + 1;
     rep.loss = l;

@@ -47,6 +47,7 @@ struct TrainOptions {
 
 struct TrainReport {
   long start_step = 0, step = 0;  // first step of this run, steps done in total
+  int threads = 1;                // threads that shared each step's functions
   std::string reason;             // done | stopped | nan | diverged
   std::string message;            // for nan / diverged
   double loss = 0, seconds = 0;
@@ -65,8 +66,9 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt);
 /// through full-grid fields.
 LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch);
 
-/// The input values of step `step` of a run: functions_per_step draws.
+/// The input values of step `step` of a run: draws first .. first + count - 1 of the step
+/// (each from its own stream, so any split of a step's functions draws the same values).
 std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
-                                     int count);
+                                     int count, int first = 0);
 
 }  // namespace heatop::surrogate
