@@ -82,6 +82,28 @@ void thomas(int n, const double* lower, const double* diag, const double* upper,
   for (int k = n - 2; k >= 0; --k) rhs[k] -= work[k + 1] * rhs[k + 1];
 }
 
+// Thomas factorization of one z line for repeated solves: the lower coefficient, the
+// eliminated upper one (Thomas' work[k]) and the inverse pivot of every node.
+void factor_line(int nz, const double* lo, const double* di, const double* up, double* lw,
+                 double* uw, double* iv) {
+  double beta = di[0];
+  iv[0] = 1.0 / beta;
+  lw[0] = uw[0] = 0.0;
+  for (int k = 1; k < nz; ++k) {
+    uw[k] = up[k - 1] / beta;
+    beta = di[k] - lo[k] * uw[k];
+    lw[k] = lo[k];
+    iv[k] = 1.0 / beta;
+  }
+}
+
+// Solves a line factored by factor_line in place.
+void solve_factored_line(int nz, const double* lw, const double* uw, const double* iv, double* x) {
+  x[0] *= iv[0];
+  for (int k = 1; k < nz; ++k) x[k] = (x[k] - lw[k] * x[k - 1]) * iv[k];
+  for (int k = nz - 2; k >= 0; --k) x[k] -= uw[k + 1] * x[k + 1];
+}
+
 }  // namespace
 
 void MultigridOptions::validate() const {
@@ -254,18 +276,8 @@ void Multigrid::factor_line_classes() {
         o.scaled_line_matrix(X.p[i] + Y.p[j], X.u[i] + Y.u[j], X.fixed[i] || Y.fixed[j], lo.data(),
                              di.data(), up.data());
         const std::size_t base = (a * ry.size() + b) * nz;
-        double* lw = L.cls_lo.data() + base;
-        double* uw = L.cls_up.data() + base;
-        double* iv = L.cls_inv.data() + base;
-        double beta = di[0];
-        iv[0] = 1.0 / beta;
-        lw[0] = uw[0] = 0.0;
-        for (int k = 1; k < nz; ++k) {
-          uw[k] = up[k - 1] / beta;
-          beta = di[k] - lo[k] * uw[k];
-          lw[k] = lo[k];
-          iv[k] = 1.0 / beta;
-        }
+        factor_line(nz, lo.data(), di.data(), up.data(), L.cls_lo.data() + base,
+                    L.cls_up.data() + base, L.cls_inv.data() + base);
       }
     L.cls_x = std::move(cx);
     L.cls_y = std::move(cy);
@@ -302,18 +314,8 @@ void Multigrid::factor_lines() {
         for (int j = 0; j < ny; ++j) {
           const std::size_t base = o.index(i, j, 0);
           o.line_matrix(i, j, lo.data(), di.data(), up.data());
-          double* lw = L.line_lo.data() + base;
-          double* uw = L.line_up.data() + base;
-          double* iv = L.line_inv.data() + base;
-          double beta = di[0];
-          iv[0] = 1.0 / beta;
-          lw[0] = uw[0] = 0.0;
-          for (int k = 1; k < nz; ++k) {
-            uw[k] = up[k - 1] / beta;  // the eliminated upper coefficient (Thomas' work[k])
-            beta = di[k] - lo[k] * uw[k];
-            lw[k] = lo[k];
-            iv[k] = 1.0 / beta;
-          }
+          factor_line(nz, lo.data(), di.data(), up.data(), L.line_lo.data() + base,
+                      L.line_up.data() + base, L.line_inv.data() + base);
         }
     }
   }
@@ -433,9 +435,7 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
         for (int k = 0; k < nz; ++k)
           xc[k] = (bc[k] + kin[k] * (gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k])) * s;
       }
-      xc[0] *= iv[0];
-      for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
-      for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
+      solve_factored_line(nz, lw, uw, iv, xc);
     }
     return;
   }
@@ -445,12 +445,8 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
     std::memcpy(xc, L.b + base, nz * sizeof(double));
     if (!zero_start) o.add_inplane_coupling(i, j, L.x, xc);
     if (cache_lines_) {
-      const double* lw = L.line_lo.data() + base;
-      const double* uw = L.line_up.data() + base;
-      const double* iv = L.line_inv.data() + base;
-      xc[0] *= iv[0];
-      for (int k = 1; k < nz; ++k) xc[k] = (xc[k] - lw[k] * xc[k - 1]) * iv[k];
-      for (int k = nz - 2; k >= 0; --k) xc[k] -= uw[k + 1] * xc[k + 1];
+      solve_factored_line(nz, L.line_lo.data() + base, L.line_up.data() + base,
+                          L.line_inv.data() + base, xc);
       continue;
     }
     o.line_matrix(i, j, lo, di, up);
