@@ -123,7 +123,9 @@ TEST(Petsc, HypreBoomerAmgAndPetscOptionsFromTheDesign) {
   const api::SolveResult r = api::solve_design(d);
   EXPECT_TRUE(r.converged()) << r.report.summary();
   EXPECT_EQ(r.report.preconditioner, "hypre");
-  if (r.root) EXPECT_TRUE(r.warnings.empty());
+  if (r.root) {
+    EXPECT_TRUE(r.warnings.empty());
+  }
 }
 
 TEST(Petsc, UnusedOptionIsReported) {
@@ -148,7 +150,9 @@ TEST(Petsc, NonConvergenceCarriesPetscsReason) {
   EXPECT_FALSE(r.converged());
   EXPECT_EQ(r.report.reason, "DIVERGED_ITS");
   EXPECT_EQ(r.report.iterations, 2);
-  if (r.root) EXPECT_EQ(r.summary["solver"]["converged"], false);
+  if (r.root) {
+    EXPECT_EQ(r.summary["solver"]["converged"], false);
+  }
 }
 
 TEST(Petsc, BadOptionValueIsAnError) {

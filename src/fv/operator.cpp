@@ -147,7 +147,7 @@ void LayeredOperator::scaled_line_matrix(double p, double u, bool fixed, double*
                                          double* diag, double* upper) const {
   const double* zd = fixed ? zd0_.data() : zd_.data();
   for (int k = 0; k < nz_; ++k) {
-    diag[k] = kxy_cv_[k] * p + zd[k] + u * wz_[k];
+    diag[k] = scaled_diag(k, p, u, zd);
     lower[k] = fixed ? 0.0 : -zlo_[k];
     upper[k] = fixed ? 0.0 : -zup_[k];
   }
@@ -410,7 +410,7 @@ double LayeredOperator::row_kernel(int i, const double* x, const double* b, doub
     }
     return dot;
   }
-  const double *kc = kxy_cv_.data(), *kin = kin_.data(), *wz = wz_.data();
+  const double* kin = kin_.data();
   const double *zlo = zlo_.data(), *zup = zup_.data();
   const std::size_t plane = static_cast<std::size_t>(ny_) * nz;
   for (int j = 0; j < ny_; ++j) {
@@ -423,7 +423,7 @@ double LayeredOperator::row_kernel(int i, const double* x, const double* b, doub
     if (ax_.fixed[i] || ay_.fixed[j]) {  // only the diagonal, without the capacity shift
       const double* zd0 = zd0_.data();
       for (int k = 0; k < nz; ++k) {
-        double v = a * (kc[k] * p + zd0[k] + u * wz[k]) * xc[k];
+        double v = a * scaled_diag(k, p, u, zd0) * xc[k];
         if (kResidual) v = bc[k] - v;
         yc[k] = v;
         dot += xc[k] * v;
@@ -440,7 +440,7 @@ double LayeredOperator::row_kernel(int i, const double* x, const double* b, doub
     auto inplane = [&](int k) { return gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k]; };
     // The diagonal is rounded as line_matrix rounds it, (a S_kk) x_k, so that a node on a
     // fixed z face (no links) reproduces its right-hand side d T_fixed exactly.
-    auto diag = [&](int k) { return a * (kc[k] * p + zd[k] + u * wz[k]); };
+    auto diag = [&](int k) { return a * scaled_diag(k, p, u, zd); };
     auto put = [&](int k, double v) {
       if (kResidual) v = bc[k] - v;
       yc[k] = v;

@@ -162,6 +162,11 @@ class LayeredOperator {
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
   template <bool kResidual>
   double row_kernel(int i, const double* x, const double* b, double* out) const;
+  /// S_kk of scaled_line_matrix, with zd = zd0_ (fixed columns) or zd_ (the others): the one
+  /// place the separable diagonal is written.
+  double scaled_diag(int k, double p, double u, const double* zd) const {
+    return kxy_cv_[k] * p + zd[k] + u * wz_[k];
+  }
   void build_layered_terms();
   void update_shift_terms();
   void build_general_cache();
