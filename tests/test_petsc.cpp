@@ -101,6 +101,17 @@ TEST(Petsc, C5AgreesWithNative) {
                       {"grid.nx=41", "grid.ny=41", "grid.nz=21", "solver.tol=1e-12"}});
 }
 
+// Fixed-temperature sides: their nodes' heat (energy balance) reads neighbours on other ranks.
+TEST(Petsc, FixedSidesAgreeWithNative) {
+  expect_same_answer({kEx + "/c1_surface.yaml",
+                      "",
+                      "",
+                      "",
+                      "",
+                      {"grid.nx=33", "grid.ny=29", "grid.nz=9", "solver.tol=1e-13",
+                       "sides.type=fixed", "sides.T_K=310"}});
+}
+
 // Imported: layers with footprints (void nodes) on HotSpot's non-uniform lateral grid (95 x 95
 // nodes; --set grid.nx does not apply to it).
 TEST(Petsc, HotSpotEv6AgreesWithNative) {

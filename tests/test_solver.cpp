@@ -412,6 +412,60 @@ TEST(Energy, FixedFaceAbsorbsAllThePower) {
     for (int j = 0; j < g.ny(); ++j) EXPECT_EQ(t[g.index(i, j, 0)], 310.0);
 }
 
+// An MPI rank's part of the grid (fv::Box): the part's arrays are the whole grid's entries, and
+// the parts' shares of the heat out add up to the whole's (fixed faces read neighbours that lie
+// in other parts).
+TEST(Energy, PartsOfTheGridAddUpToTheWhole) {
+  model::Design d = two_layer_design(15, 11);
+  auto& top = d.faces[model::kTop];
+  top.type = model::BcType::kPower;
+  top.h = 1.2e4;
+  top.t_amb = 300;
+  top.power = random_tiles(4, 4, 0.0, 0.05, 7);
+  d.faces[model::kWest] = fixed_face(305);  // power on fixed nodes, links across parts
+  d.faces[model::kSouth] = convective(2e3, 295);
+  d.validate();
+  const fv::System sys = fv::discretize(d);
+  const auto t = solve_field(sys, make_config("cg", "multigrid", 1e-12), 300);
+  const fv::EnergyBalance whole = fv::energy_balance(sys, t);
+  const model::Grid& g = sys.grid;
+  const int nz = g.nz(), cut_i[3] = {0, 6, g.nx()}, cut_j[3] = {0, 4, g.ny()};
+  std::array<double, 6> out{};
+  double power_in = 0;
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) {
+      const fv::Box part{cut_i[a], cut_i[a + 1], cut_j[b], cut_j[b + 1], nz};
+      const fv::System ps = fv::discretize(d, g, part);
+      ASSERT_EQ(ps.rhs.size(), part.size());
+      for (int i = part.i0; i < part.i1; ++i)
+        for (int j = part.j0; j < part.j1; ++j)
+          for (int k = 0; k < nz; ++k) {
+            ASSERT_EQ(ps.power[part.index(i, j, k)], sys.power[g.index(i, j, k)]);
+            ASSERT_EQ(ps.rhs[part.index(i, j, k)], sys.rhs[g.index(i, j, k)]);
+            ASSERT_EQ(ps.fixed_node[part.index(i, j, k)], sys.fixed_node[g.index(i, j, k)]);
+          }
+      // The temperature over the part and one column around it (as PETSc's ghosts give it).
+      const fv::Box tb{std::max(part.i0 - 1, 0), std::min(part.i1 + 1, g.nx()),
+                       std::max(part.j0 - 1, 0), std::min(part.j1 + 1, g.ny()), nz};
+      std::vector<double> tp(tb.size());
+      for (int i = tb.i0; i < tb.i1; ++i)
+        for (int j = tb.j0; j < tb.j1; ++j)
+          for (int k = 0; k < nz; ++k) tp[tb.index(i, j, k)] = t[g.index(i, j, k)];
+      const auto q = sys.op->heat_out(tp.data(), tb, ps.power.data(), part);
+      for (int f = 0; f < 6; ++f) out[f] += q[f];
+      power_in += ps.power_in;
+    }
+  const fv::EnergyBalance sum = fv::energy_balance(power_in, out);
+  std::printf("[parts] in %.12f W (whole %.12f), west absorbs %.12f W (whole %.12f)\n", power_in,
+              whole.power_in, out[model::kWest], whole.heat_out[model::kWest]);
+  EXPECT_GT(whole.heat_out[model::kWest], 0.1 * whole.power_in);  // the fixed face matters
+  EXPECT_NEAR(sum.power_in, whole.power_in, 1e-13 * whole.power_in);
+  for (int f = 0; f < 6; ++f)
+    EXPECT_NEAR(out[f], whole.heat_out[f], 1e-12 * whole.power_in) << model::face_name(f);
+  EXPECT_NEAR(sum.rel_mismatch, whole.rel_mismatch, 1e-10);
+  EXPECT_THROW(fv::discretize(d, g, fv::Box{0, g.nx() + 1, 0, g.ny(), nz}), std::invalid_argument);
+}
+
 // ---------------------------------------------------------------------------------------------
 // d. Symmetry of the solution and of the operator.
 

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,36 +24,45 @@ using nlohmann::json;
 
 namespace {
 
+// The initial guess over the columns of `part` (the whole grid, or an MPI rank's part).
 std::vector<double> initial_field(const model::Design& d, const model::Grid& grid,
-                                  const SolveRequest& req) {
-  if (req.initial.empty()) return std::vector<double>(grid.size(), model::reference_temperature(d));
+                                  const SolveRequest& req, const fv::Box& part) {
+  if (req.initial.empty()) return std::vector<double>(part.size(), model::reference_temperature(d));
   if (req.initial.size() != grid.size())
     throw std::invalid_argument("the initial field has " + std::to_string(req.initial.size()) +
                                 " values, but the grid has " + std::to_string(grid.size()) +
                                 " nodes (" + std::to_string(grid.nx()) + " x " +
                                 std::to_string(grid.ny()) + " x " + std::to_string(grid.nz()) +
                                 ")");
-  return req.initial;
+  if (part.size() == grid.size()) return req.initial;
+  std::vector<double> t(part.size());
+  for (int i = part.i0; i < part.i1; ++i)
+    for (int j = part.j0; j < part.j1; ++j)
+      for (int k = 0; k < part.nz; ++k) t[part.index(i, j, k)] = req.initial[grid.index(i, j, k)];
+  return t;
 }
 
-// Everything after the solve: NaN check, energy balance, void masking, statistics, summary.
-SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::vector<double> t,
-                   const solve::SolveReport& report) {
+std::runtime_error not_finite(const solve::SolveReport& report) {
+  return std::runtime_error("the solver produced NaN or Inf (" + report.summary() +
+                            "); check the design's values");
+}
+
+// Everything after the solve and the energy balance, on the whole field: void masking,
+// statistics, summary.
+SolveResult describe(const io::LoadedDesign& loaded, const model::Grid& grid,
+                     const fv::LayeredOperator& op, std::vector<double> t,
+                     const solve::SolveReport& report, const fv::EnergyBalance& balance) {
   const model::Design& d = loaded.design;
   SolveResult r;
-  r.grid = sys.grid;
+  r.grid = grid;
   r.report = report;
-  if (!solve::all_finite(t.size(), t.data()) || r.report.reason == "nan")
-    throw std::runtime_error("the solver produced NaN or Inf (" + r.report.summary() +
-                             "); check the design's values");
-  r.balance = fv::energy_balance(sys, t);
-  const model::Grid& grid = r.grid;
+  r.balance = balance;
   // Nodes in void regions (outside every layer footprint around them) carry no temperature.
-  if (sys.op->has_footprints())
+  if (op.has_footprints())
     for (int i = 0; i < grid.nx(); ++i)
       for (int j = 0; j < grid.ny(); ++j)
         for (int k = 0; k < grid.nz(); ++k)
-          if (!sys.op->node_active(i, j, k)) {
+          if (!op.node_active(i, j, k)) {
             t[grid.index(i, j, k)] = NAN;
             ++r.void_nodes;
           }
@@ -59,7 +70,6 @@ SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::v
   r.stats = field::field_stats(r.field, grid, d);
   r.tolerance = loaded.solver.options.rel_tol;
   r.threads = omp_get_max_threads();
-
   json& s = r.summary;
   s["source"] = "fv";
   s["design"] = d.name;
@@ -82,6 +92,14 @@ SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::v
   s["memory"] = {{"peak_rss_MiB", static_cast<double>(peak) / (1024.0 * 1024.0)},
                  {"bytes_per_node", static_cast<double>(peak) / static_cast<double>(grid.size())}};
   return r;
+}
+
+// Everything after a solve over the whole grid.
+SolveResult finish(const io::LoadedDesign& loaded, const fv::System& sys, std::vector<double> t,
+                   const solve::SolveReport& report) {
+  if (!solve::all_finite(t.size(), t.data()) || report.reason == "nan") throw not_finite(report);
+  const fv::EnergyBalance balance = fv::energy_balance(sys, t);
+  return describe(loaded, sys.grid, *sys.op, std::move(t), report, balance);
 }
 
 bool same_layers(const model::Design& a, const model::Design& b) {
@@ -125,26 +143,49 @@ std::string difference(const io::LoadedDesign& a, const io::LoadedDesign& b) {
 namespace {
 
 #ifdef HEATOP_HAVE_PETSC
-// The PETSc backend on every rank: each rank discretizes the design (the operator is 1D
-// factors; b and the initial guess are taken from whole-grid arrays), PETSc solves on the
-// distributed DMDA, rank 0 gathers the field and does everything after the solve.
-SolveResult solve_petsc(const io::LoadedDesign& loaded, const fv::System& sys,
-                        std::vector<double> t, const SolveRequest& req) {
+// The PETSc backend on every rank: each rank discretizes and holds its own columns only (the
+// operator is 1D factors, or per-node links for layers with footprints), PETSc solves on the
+// distributed DMDA, the ranks add up their shares of the energy balance, and rank 0 gathers
+// the field and does everything after that.
+SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
+                        const SolveRequest& req) {
+  const petsc::Distribution dist(grid.nx(), grid.ny(), grid.nz());
+  const fv::Box part = dist.owned();
+  const fv::System sys = fv::discretize(loaded.design, grid, part);
+  std::vector<double> t = initial_field(loaded.design, grid, req, part);
   const petsc::Result pr =
-      petsc::solve(*sys.op, sys.rhs.data(), t.data(), loaded.solver, req.petsc_options);
+      dist.solve(*sys.op, sys.rhs.data(), t.data(), loaded.solver, req.petsc_options);
+  if (!petsc::all(solve::all_finite(t.size(), t.data()) && pr.report.reason != "nan"))
+    throw not_finite(pr.report);  // on every rank
+  // The energy balance: each rank's share of the heat out (its boundary nodes, with the
+  // neighbouring columns for fixed faces) and of the power in.
+  std::array<double, 7> share{};
+  {
+    const std::vector<double> tg = dist.with_ghosts(t.data());
+    const std::array<double, 6> q =
+        sys.op->heat_out(tg.data(), dist.ghosted(), sys.power.data(), part);
+    std::copy(q.begin(), q.end(), share.begin());
+    share[6] = sys.power_in;
+  }
+  petsc::sum(share.data(), 7);
+  const fv::EnergyBalance balance =
+      fv::energy_balance(share[6], {share[0], share[1], share[2], share[3], share[4], share[5]});
+  std::vector<double> whole = dist.gather(t.data());
   if (petsc::rank() != 0) {
     SolveResult r;
-    r.grid = sys.grid;
+    r.grid = grid;
     r.report = pr.report;
+    r.balance = balance;
     r.root = false;
     return r;
   }
-  SolveResult r = finish(loaded, sys, std::move(t), pr.report);
+  SolveResult r = describe(loaded, grid, *sys.op, std::move(whole), pr.report, balance);
   json p = {{"ranks", pr.ranks},
             {"process_grid", {pr.ranks_x, pr.ranks_y}},
             {"ksp_type", pr.report.method},
             {"pc_type", pr.report.preconditioner},
             {"mg_levels", pr.mg_levels},
+            {"coarse_operators", pr.coarse_operators},
             {"preconditioner_note", pr.preconditioner_note},
             {"options", pr.options},
             {"unused_options", pr.unused_options},
@@ -179,11 +220,11 @@ SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req
                                 ") but solver.backend is native; add --set solver.backend=petsc");
   if (req.threads > 0) omp_set_num_threads(req.threads);
   const model::Grid grid = model::build_grid(d);  // refuses grids that do not fit in memory
-  const fv::System sys = fv::discretize(d, grid);
-  std::vector<double> t = initial_field(d, grid, req);
 #ifdef HEATOP_HAVE_PETSC
-  if (petsc) return solve_petsc(loaded, sys, std::move(t), req);
+  if (petsc) return solve_petsc(loaded, grid, req);
 #endif
+  const fv::System sys = fv::discretize(d, grid);
+  std::vector<double> t = initial_field(d, grid, req, sys.part);
   const solve::SolveReport rep =
       solve::solve_system(*sys.op, sys.rhs.data(), t.data(), loaded.solver);
   return finish(loaded, sys, std::move(t), rep);
@@ -214,7 +255,7 @@ std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& desi
   out.reserve(designs.size());
   for (std::size_t i = 0; i < designs.size(); ++i) {
     if (i > 0) fv::set_power(sys, designs[i].design);
-    std::vector<double> t = initial_field(designs[i].design, grid, req);
+    std::vector<double> t = initial_field(designs[i].design, grid, req, sys.part);
     solve::SolveReport rep = solver.solve(sys.rhs.data(), t.data());
     if (i == 0) rep.seconds += setup;  // the one-time set-up is reported with the first solve
     out.push_back(finish(designs[i], sys, std::move(t), rep));

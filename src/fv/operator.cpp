@@ -496,16 +496,16 @@ bool LayeredOperator::is_fixed(int i, int j, int k, double* t) const {
   return false;
 }
 
-void LayeredOperator::add_boundary_rhs(double* b) const {
+void LayeredOperator::add_boundary_rhs(double* b, const Box& part) const {
   // Convective faces: h A T_amb.
-  for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j)
+  for (int i = part.i0; i < part.i1; ++i)
+    for (int j = part.j0; j < part.j1; ++j)
       for (int k = 0; k < nz_; ++k) {
         if (i != 0 && i != nx_ - 1 && j != 0 && j != ny_ - 1 && k != 0 && k != nz_ - 1) continue;
         double s = 0;
         for (int f = 0; f < 6; ++f)
           if (bc_[f].h > 0) s += bc_[f].h * bc_[f].t_amb * face_area(f, i, j, k);
-        b[index(i, j, k)] += s;
+        b[part.index(i, j, k)] += s;
       }
   bool any_fixed = false;
   for (const auto& f : bc_) any_fixed = any_fixed || f.fixed;
@@ -515,11 +515,11 @@ void LayeredOperator::add_boundary_rhs(double* b) const {
   static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0},
                    dk[6] = {0, 0, 0, 0, -1, 1};
   std::vector<double> lo(nz_), dg(nz_), up(nz_);
-  for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j) {
+  for (int i = part.i0; i < part.i1; ++i)
+    for (int j = part.j0; j < part.j1; ++j) {
       line_matrix(i, j, lo.data(), dg.data(), up.data());
       for (int k = 0; k < nz_; ++k) {
-        const std::size_t p = index(i, j, k);
+        const std::size_t p = part.index(i, j, k);
         double t;
         if (is_fixed(i, j, k, &t)) {
           b[p] = dg[k] * t;  // replaces power and convection: the temperature is imposed
@@ -534,18 +534,18 @@ void LayeredOperator::add_boundary_rhs(double* b) const {
     }
 }
 
-std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* power) const {
+std::array<double, 6> LayeredOperator::heat_out(const double* t, const Box& tbox,
+                                                const double* power, const Box& part) const {
   std::array<double, 6> out{};
   static const int di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0},
                    dk[6] = {0, 0, 0, 0, -1, 1};
-  for (int i = 0; i < nx_; ++i)
-    for (int j = 0; j < ny_; ++j) {
+  for (int i = part.i0; i < part.i1; ++i)
+    for (int j = part.j0; j < part.j1; ++j) {
       // Boundary nodes only: a whole side column, else the bottom and top node of the column.
       const bool side = i == 0 || i == nx_ - 1 || j == 0 || j == ny_ - 1;
       const int kstep = side || nz_ < 2 ? 1 : nz_ - 1;
       for (int k = 0; k < nz_; k += kstep) {
-        const std::size_t p = index(i, j, k);
-        const double tp = t[p];
+        const double tp = t[tbox.index(i, j, k)];
         // Convection on every face the node touches.
         double conv = 0;
         for (int f = 0; f < 6; ++f) {
@@ -560,11 +560,11 @@ std::array<double, 6> LayeredOperator::heat_out(const double* t, const double* p
         const bool on[6] = {i == 0, i == nx_ - 1, j == 0, j == ny_ - 1, k == 0, k == nz_ - 1};
         int face = 0;
         while (!(on[face] && bc_[face].fixed)) ++face;
-        double q = (power ? power[p] : 0.0) - conv;
+        double q = (power ? power[part.index(i, j, k)] : 0.0) - conv;
         for (int d = 0; d < 6; ++d) {
           const int ii = i + di[d], jj = j + dj[d], kk = k + dk[d];
           if (ii < 0 || ii >= nx_ || jj < 0 || jj >= ny_ || kk < 0 || kk >= nz_) continue;
-          q += link(d, i, j, k) * (t[index(ii, jj, kk)] - tp);
+          q += link(d, i, j, k) * (t[tbox.index(ii, jj, kk)] - tp);
         }
         out[face] += q;
       }

@@ -33,6 +33,19 @@ struct FaceBc {
   double t_fixed = 0;  // its temperature
 };
 
+/// A block of whole z columns: x nodes [i0, i1) and y nodes [j0, j1), nz nodes each. Arrays over
+/// a box hold its nodes in the grid's order (z fastest), as index() numbers them. The whole grid
+/// is LayeredOperator::box(); an MPI rank's part of it is a smaller one.
+struct Box {
+  int i0 = 0, i1 = 0, j0 = 0, j1 = 0, nz = 0;
+  std::size_t columns() const { return static_cast<std::size_t>(i1 - i0) * (j1 - j0); }
+  std::size_t size() const { return columns() * nz; }
+  bool contains(int i, int j) const { return i >= i0 && i < i1 && j >= j0 && j < j1; }
+  std::size_t index(int i, int j, int k) const {
+    return (static_cast<std::size_t>(i - i0) * (j1 - j0) + (j - j0)) * nz + k;
+  }
+};
+
 class LayeredOperator {
  public:
   /// x, y, z: node coordinates (m), at least 2 each; cell_kxy, cell_kz: conductivity of each z
@@ -49,6 +62,8 @@ class LayeredOperator {
   int ny() const { return ny_; }
   int nz() const { return nz_; }
   std::size_t size() const { return static_cast<std::size_t>(nx_) * ny_ * nz_; }
+  /// The whole grid as a box.
+  Box box() const { return {0, nx_, 0, ny_, nz_}; }
   std::size_t index(int i, int j, int k) const {
     return (static_cast<std::size_t>(i) * ny_ + j) * nz_ + k;
   }
@@ -142,13 +157,21 @@ class LayeredOperator {
 
   /// Right-hand side contribution of the boundary conditions (h A T_amb and the fixed-face
   /// lifting), added to b.
-  void add_boundary_rhs(double* b) const;
+  void add_boundary_rhs(double* b) const { add_boundary_rhs(b, box()); }
+  /// The same for the nodes of `part` only, b over `part`.
+  void add_boundary_rhs(double* b, const Box& part) const;
   /// Whether node (i, j, k) lies on a fixed-temperature face, and that temperature.
   bool is_fixed(int i, int j, int k, double* t = nullptr) const;
 
   /// Heat leaving through each face (W) for a temperature field T and nodal power P (W), and
   /// the total power entering. Fixed faces report the heat their nodes absorb.
-  std::array<double, 6> heat_out(const double* t, const double* power) const;
+  std::array<double, 6> heat_out(const double* t, const double* power) const {
+    return heat_out(t, box(), power, box());
+  }
+  /// The share of the nodes of `part`: t over `tbox` (part and the columns next to it, where
+  /// the grid has them), power over `part` (or null). Shares of disjoint parts add up.
+  std::array<double, 6> heat_out(const double* t, const Box& tbox, const double* power,
+                                 const Box& part) const;
 
  private:
   bool cell_active(int ci, int cj, int ck) const {

@@ -20,10 +20,16 @@ std::vector<double> overlap_fractions(const std::vector<double>& nodes, double a
   return f;
 }
 
-std::vector<double> integrate_map(const model::PowerMap& map, double lx, double ly,
-                                  const std::vector<double>& x, const std::vector<double>& y) {
-  const std::size_t nx = x.size(), ny = y.size();
-  std::vector<double> out(nx * ny, 0.0);
+namespace {
+
+// integrate_map for the columns i0 <= i < i1, j0 <= j < j1 only: row-major over that block.
+// The control volumes are those of the whole (x, y) grid.
+std::vector<double> integrate_map_part(const model::PowerMap& map, double lx, double ly,
+                                       const std::vector<double>& x, const std::vector<double>& y,
+                                       const Box& part) {
+  const std::size_t mx = static_cast<std::size_t>(part.i1 - part.i0),
+                    my = static_cast<std::size_t>(part.j1 - part.j0);
+  std::vector<double> out(mx * my, 0.0);
   if (!map.tile_watts.empty()) {
     // out = Fx * W^T * Fy^T with Fx[i][c], Fy[j][r] the overlap fractions of tiles.
     std::vector<std::vector<double>> fx(map.cols), fy(map.rows);
@@ -33,27 +39,38 @@ std::vector<double> integrate_map(const model::PowerMap& map, double lx, double 
       fy[r] = overlap_fractions(y, ly * r / map.rows, ly * (r + 1) / map.rows);
     for (int r = 0; r < map.rows; ++r) {
       // column sums of this row spread over x: rowx[i] = sum_c W[r][c] fx[c][i]
-      std::vector<double> rowx(nx, 0.0);
+      std::vector<double> rowx(mx, 0.0);
       for (int c = 0; c < map.cols; ++c) {
         const double w = map.tile_watts[static_cast<std::size_t>(r) * map.cols + c];
         if (w == 0) continue;
-        for (std::size_t i = 0; i < nx; ++i) rowx[i] += w * fx[c][i];
+        for (std::size_t i = 0; i < mx; ++i) rowx[i] += w * fx[c][part.i0 + i];
       }
-      for (std::size_t i = 0; i < nx; ++i) {
+      for (std::size_t i = 0; i < mx; ++i) {
         if (rowx[i] == 0) continue;
-        for (std::size_t j = 0; j < ny; ++j) out[i * ny + j] += rowx[i] * fy[r][j];
+        for (std::size_t j = 0; j < my; ++j) out[i * my + j] += rowx[i] * fy[r][part.j0 + j];
       }
     }
   }
   for (const auto& b : map.blocks) {
     const auto fx = overlap_fractions(x, b.x, b.x + b.w);
     const auto fy = overlap_fractions(y, b.y, b.y + b.h);
-    for (std::size_t i = 0; i < nx; ++i) {
-      if (fx[i] == 0) continue;
-      for (std::size_t j = 0; j < ny; ++j) out[i * ny + j] += b.power * fx[i] * fy[j];
+    for (std::size_t i = 0; i < mx; ++i) {
+      if (fx[part.i0 + i] == 0) continue;
+      for (std::size_t j = 0; j < my; ++j)
+        out[i * my + j] += b.power * fx[part.i0 + i] * fy[part.j0 + j];
     }
   }
   return out;
+}
+
+Box whole(const model::Grid& grid) { return {0, grid.nx(), 0, grid.ny(), grid.nz()}; }
+
+}  // namespace
+
+std::vector<double> integrate_map(const model::PowerMap& map, double lx, double ly,
+                                  const std::vector<double>& x, const std::vector<double>& y) {
+  return integrate_map_part(map, lx, ly, x, y,
+                            {0, static_cast<int>(x.size()), 0, static_cast<int>(y.size()), 1});
 }
 
 std::array<FaceBc, 6> face_bcs(const model::Design& d) {
@@ -69,9 +86,14 @@ std::array<FaceBc, 6> face_bcs(const model::Design& d) {
 }
 
 std::vector<double> assemble_power(const model::Design& d, const model::Grid& grid) {
+  return assemble_power(d, grid, whole(grid));
+}
+
+std::vector<double> assemble_power(const model::Design& d, const model::Grid& grid,
+                                   const Box& part) {
   const int nz = grid.nz();
-  std::vector<double> power(grid.size(), 0.0);
-  const std::size_t nxy = grid.x.size() * grid.y.size();
+  std::vector<double> power(part.size(), 0.0);
+  const std::size_t nxy = part.columns();
   // Volumetric sources: uniform through their layer's thickness.
   double z0 = 0;
   for (const auto& layer : d.layers) {
@@ -84,8 +106,8 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
         for (auto& v : xs) v -= f[0];
         for (auto& v : ys) v -= f[1];
       }
-      const auto col = integrate_map(layer.power, layer.has_footprint() ? f[2] : d.lx,
-                                     layer.has_footprint() ? f[3] : d.ly, xs, ys);
+      const auto col = integrate_map_part(layer.power, layer.has_footprint() ? f[2] : d.lx,
+                                          layer.has_footprint() ? f[3] : d.ly, xs, ys, part);
       const auto fz = overlap_fractions(grid.z, z0, z1);
       for (std::size_t c = 0; c < nxy; ++c)
         for (int k = 0; k < nz; ++k)
@@ -97,7 +119,7 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
   for (int f : {model::kBottom, model::kTop}) {
     const auto& b = d.faces[f];
     if (b.type != model::BcType::kPower) continue;
-    const auto col = integrate_map(b.power, d.lx, d.ly, grid.x, grid.y);
+    const auto col = integrate_map_part(b.power, d.lx, d.ly, grid.x, grid.y, part);
     const int k = f == model::kTop ? nz - 1 : 0;
     for (std::size_t c = 0; c < nxy; ++c) power[c * nz + k] += col[c];
   }
@@ -127,8 +149,18 @@ std::vector<double> capacity_per_area(const model::Design& d, const model::Grid&
 System discretize(const model::Design& d) { return discretize(d, model::build_grid(d)); }
 
 System discretize(const model::Design& d, const model::Grid& grid) {
+  return discretize(d, grid, whole(grid));
+}
+
+System discretize(const model::Design& d, const model::Grid& grid, const Box& part) {
+  if (part.i0 < 0 || part.i1 > grid.nx() || part.j0 < 0 || part.j1 > grid.ny() ||
+      part.i0 >= part.i1 || part.j0 >= part.j1 || part.nz != grid.nz())
+    throw std::invalid_argument("discretize: the columns [" + std::to_string(part.i0) + ", " +
+                                std::to_string(part.i1) + ") x [" + std::to_string(part.j0) + ", " +
+                                std::to_string(part.j1) + ") are not a part of the grid");
   System s;
   s.grid = grid;
+  s.part = part;
   const int nz = grid.nz();
   std::vector<double> kxy(nz - 1), kz(nz - 1);
   for (int k = 0; k + 1 < nz; ++k) {
@@ -143,19 +175,19 @@ System discretize(const model::Design& d, const model::Grid& grid) {
                l.footprint[1] + l.footprint[3]};
   }
   s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d), fp);
-  s.power = assemble_power(d, grid);
+  s.power = assemble_power(d, grid, part);
   s.power_in = 0;
   for (double p : s.power) s.power_in += p;
-  s.boundary_rhs.assign(grid.size(), 0.0);
-  s.op->add_boundary_rhs(s.boundary_rhs.data());
+  s.boundary_rhs.assign(part.size(), 0.0);
+  s.op->add_boundary_rhs(s.boundary_rhs.data(), part);
   bool any_fixed = false;
   for (const auto& f : s.op->bc()) any_fixed = any_fixed || f.fixed;
   if (any_fixed) {
-    s.fixed_node.assign(grid.size(), 0);
-    for (int i = 0; i < grid.nx(); ++i)
-      for (int j = 0; j < grid.ny(); ++j)
+    s.fixed_node.assign(part.size(), 0);
+    for (int i = part.i0; i < part.i1; ++i)
+      for (int j = part.j0; j < part.j1; ++j)
         for (int k = 0; k < grid.nz(); ++k)
-          s.fixed_node[grid.index(i, j, k)] = s.op->is_fixed(i, j, k) ? 1 : 0;
+          s.fixed_node[part.index(i, j, k)] = s.op->is_fixed(i, j, k) ? 1 : 0;
   }
   s.compose_rhs();
   return s;
@@ -171,7 +203,7 @@ void set_power(System& sys, const model::Design& d) {
           "set_power: design '" + d.name + "' has other boundary data on face " +
           std::string(model::face_name(f)) + " than the system it should reuse");
   }
-  sys.power = assemble_power(d, sys.grid);
+  sys.power = assemble_power(d, sys.grid, sys.part);
   sys.power_in = 0;
   for (double p : sys.power) sys.power_in += p;
   sys.compose_rhs();
@@ -184,9 +216,15 @@ void System::compose_rhs() {
 }
 
 EnergyBalance energy_balance(const System& sys, const std::vector<double>& t) {
+  if (sys.part.size() != sys.grid.size())
+    throw std::logic_error("energy_balance: the system covers a part of the grid only");
+  return energy_balance(sys.power_in, sys.op->heat_out(t.data(), sys.power.data()));
+}
+
+EnergyBalance energy_balance(double power_in, const std::array<double, 6>& heat_out) {
   EnergyBalance e;
-  e.power_in = sys.power_in;
-  e.heat_out = sys.op->heat_out(t.data(), sys.power.data());
+  e.power_in = power_in;
+  e.heat_out = heat_out;
   for (double q : e.heat_out) e.total_out += q;
   const double scale = std::max(std::abs(e.power_in), 1e-300);
   e.rel_mismatch = std::abs(e.power_in - e.total_out) / scale;

@@ -23,10 +23,12 @@ std::vector<double> integrate_map(const model::PowerMap& map, double lx, double 
 
 struct System {
   model::Grid grid;
-  std::unique_ptr<LayeredOperator> op;
+  std::unique_ptr<LayeredOperator> op;  // the whole grid's operator
+  /// The columns the arrays below cover: the whole grid, or one MPI rank's part of it.
+  Box part;
   std::vector<double> power;         // W per node (volumetric and surface sources)
   std::vector<double> rhs;           // b = power + boundary terms
-  double power_in = 0;               // W, sum of power
+  double power_in = 0;               // W, sum of power (over part)
   std::vector<double> boundary_rhs;  // the boundary terms of b alone (b - power)
   std::vector<char> fixed_node;      // nodes whose temperature is imposed (empty: none)
   /// b from power and the boundary terms (a fixed node's row ignores its power).
@@ -35,6 +37,9 @@ struct System {
 
 /// The nodal power (W per node) of a design's volumetric and surface sources on a grid.
 std::vector<double> assemble_power(const model::Design& design, const model::Grid& grid);
+/// The same for the nodes of `part` only, ordered as part.index() numbers them.
+std::vector<double> assemble_power(const model::Design& design, const model::Grid& grid,
+                                   const Box& part);
 
 /// Replaces the sources of `sys` by those of `design`, keeping the operator: for solving many
 /// designs that differ only in their power (placement search, batches of maps, time steps).
@@ -48,6 +53,10 @@ void set_power(System& sys, const model::Design& design);
 System discretize(const model::Design& design);
 /// The same on a given grid.
 System discretize(const model::Design& design, const model::Grid& grid);
+/// The same with the node arrays (power, rhs, boundary terms) for the columns of `part` only:
+/// what one MPI rank needs. The operator is the whole grid's (its size is O(nx + ny + nz),
+/// or O(N) for layers with footprints).
+System discretize(const model::Design& design, const model::Grid& grid, const Box& part);
 
 /// The heat capacity per unit area of every z node's control volume (J/(m^2 K)): each layer's
 /// volumetric heat capacity integrated over the node's z control width (see
@@ -64,6 +73,9 @@ struct EnergyBalance {
   double total_out = 0;              // W
   double rel_mismatch = 0;           // |in - out| / max(in, tiny)
 };
+/// For a system over the whole grid.
 EnergyBalance energy_balance(const System& sys, const std::vector<double>& t);
+/// From the power in and the heat out through each face (summed over parts, e.g. MPI ranks).
+EnergyBalance energy_balance(double power_in, const std::array<double, 6>& heat_out);
 
 }  // namespace heatop::fv

@@ -4,6 +4,7 @@
 // Built only with HEATOP_PETSC=ON; docs/petsc.md. This header does not include PETSc.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Result {
   int ranks = 1;
   int ranks_x = 1, ranks_y = 1;  // the process grid over x and y
   int mg_levels = 0;             // levels of heatop's default multigrid (0: another PC)
+  /// How that multigrid's coarse levels get their operators: "rediscretized" (uniform lateral
+  /// grids) or "galerkin"; empty for another PC.
+  std::string coarse_operators;
   /// Why the default preconditioner is not heatop's geometric multigrid, if it is not.
   std::string preconditioner_note;
   std::size_t local_nodes_min = 0, local_nodes_max = 0;
@@ -42,14 +46,44 @@ struct Result {
   std::string options;  // the options database text in effect (design, then command line)
 };
 
-/// Solves A x = b for the operator on every rank of PETSC_COMM_WORLD (collective; calls
-/// initialize()). Every rank passes the whole b and the initial guess x (each uses its part);
-/// on return rank 0's x holds the solution (other ranks' x is unchanged). cfg.petsc_options
-/// and then `command_line_options` ("-ksp_monitor -pc_type hypre") go into a private options
-/// database. Throws std::invalid_argument for more ranks than columns or bad options, and
-/// std::runtime_error with PETSc's message for PETSc errors; non-convergence is reported
-/// (report.converged == false, report.reason = PETSc's KSPConvergedReason).
-Result solve(const fv::LayeredOperator& op, const double* b, double* x,
-             const solve::SolverConfig& cfg, const std::string& command_line_options = "");
+/// Sums `n` values over all ranks, in place (collective).
+void sum(double* v, int n);
+/// Whether `flag` holds on every rank (collective).
+bool all(bool flag);
+
+/// How a grid's z columns are spread over the ranks of PETSC_COMM_WORLD: a PETSc DMDA split in
+/// x and y only, so every z column lies whole on one rank. Creating one is collective (and
+/// calls initialize()); every rank then holds arrays over its own part only. Throws
+/// std::invalid_argument for more ranks than columns, or a grid PETSc cannot split.
+class Distribution {
+ public:
+  Distribution(int nx, int ny, int nz);
+  ~Distribution();
+  Distribution(const Distribution&) = delete;
+  Distribution& operator=(const Distribution&) = delete;
+
+  fv::Box owned() const;    // this rank's columns
+  fv::Box ghosted() const;  // with the neighbouring column on each side, where there is one
+  int ranks_x() const;      // the process grid over x and y
+  int ranks_y() const;
+
+  /// Solves A x = b for the operator on every rank (collective). b and x are over owned(): x
+  /// is the initial guess, and on return this rank's part of the solution. cfg.petsc_options
+  /// and then `command_line_options` ("-ksp_monitor -pc_type hypre") go into a private options
+  /// database. Throws std::invalid_argument for bad options and std::runtime_error with PETSc's
+  /// message for PETSc errors; non-convergence is reported (report.converged == false,
+  /// report.reason = PETSc's KSPConvergedReason).
+  Result solve(const fv::LayeredOperator& op, const double* b, double* x,
+               const solve::SolverConfig& cfg, const std::string& command_line_options = "") const;
+  /// This rank's part of a field with its neighbours' columns next to it: an array over
+  /// ghosted() (collective; the corner columns, which a 7-point stencil never reads, are 0).
+  std::vector<double> with_ghosts(const double* x) const;
+  /// The whole field, in heatop's node order, on rank 0; empty on the others (collective).
+  std::vector<double> gather(const double* x) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace heatop::petsc
