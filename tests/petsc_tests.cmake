@@ -29,6 +29,16 @@ if(TARGET heatop_petsc)
                    "-DEXPECT_REGEX=started on 2 MPI ranks, but solver.backend is native"
                    "-DCMD=${HEATOP_MPIRUN};$<TARGET_FILE:heatop>;solve;${_c1};-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_native2"
                    -P ${_expect})
+  # A grid whose parts do not fit in the ranks' memory (14 G nodes on 2 ranks of one machine):
+  # refused before anything of the grid's size is allocated, exit code 2, no folder.
+  file(REMOVE_RECURSE ${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large)
+  add_test(NAME petsc.too_large_for_the_ranks
+           COMMAND ${CMAKE_COMMAND} -DEXPECT_RC=2
+                   "-DEXPECT_REGEX=grid too large for this MPI run: 1.42[0-9]e.10 nodes on 2 ranks"
+                   -DNO_PATH=${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large
+                   "-DCMD=${HEATOP_MPIRUN};$<TARGET_FILE:heatop>;solve;${HEATOP_EXAMPLES}/c4_stack.yaml;--set;grid.nx=16385;--set;grid.ny=16385;-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large;--set;solver.backend=petsc"
+                   -P ${_expect})
   set_tests_properties(petsc.cli_two_ranks petsc.more_ranks_than_columns petsc.native_on_two_ranks
+                       petsc.too_large_for_the_ranks
                        PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
 endif()

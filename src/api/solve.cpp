@@ -149,6 +149,29 @@ namespace {
 // the field and does everything after that.
 SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
                         const SolveRequest& req) {
+  petsc::initialize();
+  {
+    // Each rank's memory, before anything of the grid's size exists: its part (an even share
+    // of the columns), and on rank 0 the gathered field; against its share of its machine's
+    // available memory (the ranks on one machine share it).
+    const double columns = std::ceil(static_cast<double>(grid.nx()) * grid.ny() / petsc::size());
+    const double need = petsc::kBytesPerUnknown * columns * grid.nz() +
+                        (petsc::rank() == 0 ? 8.0 * static_cast<double>(grid.size()) : 0.0);
+    const double avail =
+        static_cast<double>(model::available_memory_bytes()) / petsc::ranks_on_this_machine();
+    const double worst = petsc::max(avail > 0 ? need / avail : 0.0);
+    if (worst > 1) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "grid too large for this MPI run: %.4g nodes on %d ranks; a rank needs up to "
+                    "%.2f times its share of its machine's available memory (about %.0f B per "
+                    "node of its part, and 8 B per node of the whole grid on rank 0). Use more "
+                    "machines, or reduce grid.nx, grid.ny or grid.nz.",
+                    static_cast<double>(grid.size()), petsc::size(), worst,
+                    petsc::kBytesPerUnknown);
+      throw std::invalid_argument(buf);
+    }
+  }
   const petsc::Distribution dist(grid.nx(), grid.ny(), grid.nz());
   const fv::Box part = dist.owned();
   const fv::System sys = fv::discretize(loaded.design, grid, part);
@@ -219,7 +242,8 @@ SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& req
     throw std::invalid_argument("PETSc options given (" + req.petsc_options +
                                 ") but solver.backend is native; add --set solver.backend=petsc");
   if (req.threads > 0) omp_set_num_threads(req.threads);
-  const model::Grid grid = model::build_grid(d);  // refuses grids that do not fit in memory
+  // Refuses grids that do not fit in memory (PETSc: each rank checks its part, solve_petsc).
+  const model::Grid grid = model::build_grid(d, !petsc);
 #ifdef HEATOP_HAVE_PETSC
   if (petsc) return solve_petsc(loaded, grid, req);
 #endif

@@ -179,8 +179,8 @@ void check_grid_memory(std::size_t nodes) {
   }
 }
 
-Grid build_grid(const Design& d) {
-  check_grid_memory(grid_node_count(d));  // before any array of the grid's size exists
+Grid build_grid(const Design& d, bool check_memory) {
+  if (check_memory) check_grid_memory(grid_node_count(d));  // before any array of N exists
   Grid g;
   std::vector<double> bx, by;
   for (const auto& l : d.layers)

@@ -31,8 +31,10 @@ std::vector<double> control_widths(const std::vector<double>& nodes);
 
 /// Builds the grid of a design: uniform in x and y; in z each layer is split uniformly into its
 /// `cells` (or cells derived from grid.nz in proportion to thickness, at least one per layer), or
-/// the explicit grid.z_nodes are used. Throws std::invalid_argument on inconsistent requests.
-Grid build_grid(const Design& design);
+/// the explicit grid.z_nodes are used. Throws std::invalid_argument on inconsistent requests,
+/// and (check_grid_memory) on grids whose native solve does not fit in this machine's memory;
+/// `check_memory` false leaves that check to the caller (an MPI run checks each rank's part).
+Grid build_grid(const Design& design, bool check_memory = true);
 
 /// Bytes the solver needs for a grid of n nodes (fields, Krylov vectors, multigrid hierarchy).
 std::size_t estimated_solver_bytes(std::size_t n);

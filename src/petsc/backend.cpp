@@ -292,6 +292,21 @@ void abort(int code) {
   std::_Exit(code);
 }
 
+double max(double v) {
+  if (size() > 1) MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD);
+  return v;
+}
+
+int ranks_on_this_machine() {
+  if (size() == 1) return 1;
+  MPI_Comm local;
+  MPI_Comm_split_type(PETSC_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &local);
+  int n = 1;
+  MPI_Comm_size(local, &n);
+  MPI_Comm_free(&local);
+  return n;
+}
+
 void sum(double* v, int n) {
   if (size() > 1) MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD);
 }
@@ -387,43 +402,48 @@ std::vector<double> Distribution::with_ghosts(const double* x) const {
 
 std::vector<double> Distribution::gather(const double* x) const {
   DM da = impl_->da;
-  Vec g = nullptr, natural = nullptr, root = nullptr;
-  VecScatter to_root = nullptr;
+  Vec g = nullptr, natural = nullptr;
   std::vector<double> out;
-  auto destroy = [&] {
-    VecScatterDestroy(&to_root);
-    VecDestroy(&root);
-    VecDestroy(&natural);
-    VecDestroy(&g);
-  };
   try {
     CHK(DMCreateGlobalVector(da, &g));
     PetscScalar* pg = nullptr;
     CHK(VecGetArray(g, &pg));
     std::copy(x, x + impl_->owned.size(), pg);
     CHK(VecRestoreArray(g, &pg));
-    // The DMDA's natural ordering is heatop's node order.
+    // The DMDA's natural ordering is heatop's node order, and each rank holds one contiguous
+    // range of it: rank 0 receives the ranges one after the other straight into the result
+    // (one whole-field array on rank 0; counts per rank, offsets in 64 bits).
     CHK(DMDACreateNaturalVector(da, &natural));
     CHK(DMDAGlobalToNaturalBegin(da, g, INSERT_VALUES, natural));
     CHK(DMDAGlobalToNaturalEnd(da, g, INSERT_VALUES, natural));
     CHK(VecDestroy(&g));
-    CHK(VecScatterCreateToZero(natural, &to_root, &root));
-    CHK(VecScatterBegin(to_root, natural, root, INSERT_VALUES, SCATTER_FORWARD));
-    CHK(VecScatterEnd(to_root, natural, root, INSERT_VALUES, SCATTER_FORWARD));
-    CHK(VecDestroy(&natural));
+    PetscInt n = 0, lo = 0, hi = 0;
+    CHK(VecGetLocalSize(natural, &n));
+    CHK(VecGetOwnershipRange(natural, &lo, &hi));
+    const PetscScalar* pn = nullptr;
+    CHK(VecGetArrayRead(natural, &pn));
+    const MPI_Comm comm = PETSC_COMM_WORLD;
     if (rank() == 0) {
-      PetscInt n = 0;
-      CHK(VecGetLocalSize(root, &n));
-      const PetscScalar* pr = nullptr;
-      CHK(VecGetArrayRead(root, &pr));
-      out.assign(pr, pr + n);
-      CHK(VecRestoreArrayRead(root, &pr));
+      out.resize(static_cast<std::size_t>(impl_->nx) * impl_->ny * impl_->nz);
+      std::copy(pn, pn + n, out.begin() + lo);
+      for (int r = 1; r < size(); ++r) {
+        long long range[2] = {0, 0};
+        MPI_Recv(range, 2, MPI_LONG_LONG, r, 0, comm, MPI_STATUS_IGNORE);
+        MPI_Recv(out.data() + range[0], static_cast<int>(range[1] - range[0]), MPI_DOUBLE, r, 1,
+                 comm, MPI_STATUS_IGNORE);
+      }
+    } else {
+      long long range[2] = {lo, hi};
+      MPI_Send(range, 2, MPI_LONG_LONG, 0, 0, comm);
+      MPI_Send(pn, static_cast<int>(n), MPI_DOUBLE, 0, 1, comm);
     }
+    CHK(VecRestoreArrayRead(natural, &pn));
   } catch (...) {
-    destroy();
+    VecDestroy(&natural);
+    VecDestroy(&g);
     throw;
   }
-  destroy();
+  VecDestroy(&natural);
   return out;
 }
 

@@ -46,6 +46,15 @@ struct Result {
   std::string options;  // the options database text in effect (design, then command line)
 };
 
+/// Bytes per unknown a rank needs for its part of the grid with heatop's default preconditioner
+/// (matrices, multigrid hierarchy, Krylov and smoother vectors, heatop's arrays): measured
+/// 490 B with valgrind's heaptrack on C5 at 121^3 over 2 ranks (docs/scaling.md).
+constexpr double kBytesPerUnknown = 500;
+
+/// The largest of `v` over all ranks (collective).
+double max(double v);
+/// The number of ranks on this rank's machine (that share its memory).
+int ranks_on_this_machine();
 /// Sums `n` values over all ranks, in place (collective).
 void sum(double* v, int n);
 /// Whether `flag` holds on every rank (collective).
