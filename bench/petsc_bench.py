@@ -6,10 +6,11 @@ PETSc; the native solver uses all cores). Records wall time of the whole command
 seconds, CPU seconds of the whole command (user + system, all ranks: on a shared machine the
 steadier number), iterations, peak memory per rank (PETSc: summary.json's peak_rss_MB_per_rank;
 native: the child's maximum resident set), and writes bench/results/petsc.json.
-The default sizes are the largest that keep the 2-rank runs under ~3 GB here (every rank holds
-O(N) whole-grid arrays, ~580 B per unknown per rank): C5 121^3 and C4 193^2 x 53 (docs/petsc.md).
+Every rank holds its own part of the grid (about 500 B per unknown of its part) and rank 0 also
+the gathered field (8 B per unknown); --ranks 1,2,4 measures how the memory per rank shrinks
+(more ranks than cores oversubscribe them: their times mean nothing then, their memory does).
 
-usage: bench/petsc_bench.py BUILD_DIR [--case NAME:DESIGN:NX:NY:NZ ...] [-o JSON]
+usage: bench/petsc_bench.py BUILD_DIR [--case NAME:DESIGN:NX:NY:NZ ...] [--ranks 1,2] [-o JSON]
 """
 import argparse, json, os, resource, subprocess, sys, tempfile, time
 
@@ -34,6 +35,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--case", action="append")
+    ap.add_argument("--ranks", default="1,2", help="PETSc rank counts, comma-separated")
     ap.add_argument("-o", default=os.path.join(HERE, "results", "petsc.json"))
     a = ap.parse_args()
     heatop = os.path.join(a.build, "apps", "heatop", "heatop")
@@ -43,7 +45,7 @@ def main():
         sets = ["--set", "grid.nx=" + nx, "--set", "grid.ny=" + ny]
         if nz != "0":
             sets += ["--set", "grid.nz=" + nz]
-        for ranks in (0, 1, 2):  # 0 = native
+        for ranks in [0] + [int(r) for r in a.ranks.split(",")]:  # 0 = native
             out = tempfile.mkdtemp(prefix="petsc_bench_")
             cmd = [heatop, "solve", os.path.join(ROOT, design), "-o", out] + sets
             env = dict(os.environ)
@@ -65,11 +67,16 @@ def main():
             if ranks:
                 p = sv["petsc"]
                 row.update(setup_seconds=p["setup_seconds"], solve_seconds=p["solve_seconds"],
-                           mg_levels=p["mg_levels"], peak_rss_MB_per_rank=p["peak_rss_MB_per_rank"])
+                           mg_levels=p["mg_levels"], coarse_operators=p.get("coarse_operators"),
+                           local_nodes_max=p["local_nodes_max"],
+                           peak_rss_MB_per_rank=p["peak_rss_MB_per_rank"])
             else:
                 row["peak_rss_MB"] = int(open(out + ".rss").read().split()[-1]) / 1024.0
             mb = row.get("peak_rss_MB") or max(row["peak_rss_MB_per_rank"])
             row["bytes_per_unknown_per_rank"] = round(mb * 2**20 / row["unknowns"])
+            # The largest rank's peak over its own part (the whole grid for native and 1 rank).
+            local = row.get("local_nodes_max") or row["unknowns"]
+            row["bytes_per_local_unknown"] = round(mb * 2**20 / local)
             print(json.dumps(row), flush=True)
             rows.append(row)
             subprocess.run(["rm", "-rf", out, out + ".rss"])

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The performance model of docs/scaling.md: PETSc backend (heatop's PCMG: x/y coarsening by 2,
-Chebyshev(2) on z-line solves, Galerkin coarse operators, BoomerAMG on a coarse grid that stays
-larger than 9 x 9 columns), calibrated on bench/results/petsc.json (1-rank PETSc runs), projected
-to P ranks for an NX x NY x NZ chip.
+Chebyshev(2) on z-line solves, rediscretized (7-point) or Galerkin (27-point) coarse operators as
+the runs report, BoomerAMG on a coarse grid that stays larger than 9 x 9 columns), calibrated on
+bench/results/petsc.json (1-rank PETSc runs), projected to P ranks for an NX x NY x NZ chip.
 
 Calibrated (measured here): seconds per unknown per CG iteration and per unknown of set-up
-(1-rank wall times), bytes per unknown (PETSc 1-rank peak RSS; the native run's RSS is heatop's
-own arrays). Assumed (command-line flags, stated in docs/scaling.md): network latency and
+(1-rank wall times); bytes per unknown of a rank's own part (the largest non-root rank's peak
+RSS over its local nodes in the multi-rank runs; with only 1-rank runs, the 1-rank peak over
+all nodes), plus 8 B per unknown of the whole grid on rank 0 (the gathered field). Assumed (command-line flags, stated in docs/scaling.md): network latency and
 per-rank bandwidth, iterations at scale, the BoomerAMG coarse cycle's cost.
 
 usage: bench/petsc_model.py [--json bench/results/petsc.json] [--ranks 64 1024]
@@ -48,18 +49,27 @@ def main():
             continue
         r, n = p1[0], nat[0]
         N = r["unknowns"]
+        # A rank's own part: the largest non-root rank of the run with the most ranks.
+        multi = [m for m in runs if m["case"] == case and m["backend"] == "petsc" and m["ranks"] > 1]
+        if multi and "local_nodes_max" in multi[-1]:
+            m = max(multi, key=lambda m: m["ranks"])
+            B_local = max(m["peak_rss_MB_per_rank"][1:]) * 2**20 / m["local_nodes_max"]
+        else:
+            B_local = r["peak_rss_MB_per_rank"][0] * 2**20 / N
         cal.append({"case": case, "N": N,
                     "t_it": r["solve_seconds"] / r["iterations"] / N,
                     "t_setup": r["setup_seconds"] / N,
                     "share": r["cpu_seconds"] / r["wall_seconds"],  # the core share it got
                     "B_petsc": (r["peak_rss_MB_per_rank"][0] - n["peak_rss_MB"]) * 2**20 / N,
-                    "B_heatop": n["peak_rss_MB"] * 2**20 / N})
+                    "B_heatop": n["peak_rss_MB"] * 2**20 / N, "B_local": B_local,
+                    "galerkin": r.get("coarse_operators", "galerkin") == "galerkin"})
     print("calibration (1-rank PETSc runs of %s):" % os.path.relpath(a.json, os.path.dirname(HERE)))
     for c in cal:
-        print("  %s N=%d: %.3g us/unknown/iteration, set-up %.3g us/unknown, PETSc %.0f B/unknown,"
-              " heatop's arrays %.0f B/unknown; CPU/wall %.2f" % (c["case"], c["N"], c["t_it"] * 1e6,
-                                                 c["t_setup"] * 1e6, c["B_petsc"], c["B_heatop"],
-                                                 c["share"]))
+        print("  %s N=%d: %.3g us/unknown/iteration, set-up %.3g us/unknown, 1 rank %.0f B/unknown"
+              " (native run %.0f), a rank's own part %.0f B/unknown; coarse operators %s; CPU/wall"
+              " %.2f" % (c["case"], c["N"], c["t_it"] * 1e6, c["t_setup"] * 1e6,
+                         c["B_petsc"] + c["B_heatop"], c["B_heatop"], c["B_local"],
+                         "galerkin" if c["galerkin"] else "rediscretized", c["share"]))
     # The slower case (conservative). "loaded": the wall-clock rates as measured on this shared
     # machine; "dedicated": scaled by the share of a core the run got (CPU seconds / wall
     # seconds of the whole command), i.e. assuming the rates of a core of one's own.
@@ -67,15 +77,16 @@ def main():
     rates = {"loaded": (worst["t_it"], max(c["t_setup"] for c in cal)),
              "dedicated": (worst["t_it"] * worst["share"],
                            max(c["t_setup"] * c["share"] for c in cal))}
-    B = max(c["B_petsc"] + c["B_heatop"] for c in cal)
+    B = max(c["B_local"] for c in cal)
+    galerkin = any(c["galerkin"] for c in cal)
     alpha, beta = a.alpha_us * 1e-6, a.beta_GBs * 1e9
     nx, ny, nz = a.grid
     N = nx * ny * nz
     print("\nprojection: %d x %d x %d = %.3g unknowns, %d iterations (assumed), latency %g us, "
           "%g GB/s per rank (assumed)" % (nx, ny, nz, N, a.iterations, a.alpha_us, a.beta_GBs))
     print("| rates | ranks | unknowns/rank | levels | coarse grid | compute s/it | halo MB/it/rank |"
-          " halo s/it | allreduce s/it | coarse s/it | solve s | set-up s | GB/rank |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          " halo s/it | allreduce s/it | coarse s/it | solve s | set-up s | GB/rank | rank 0 GB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (name, (t_it, t_setup)), P in [(kv, P) for kv in rates.items() for P in a.ranks]:
         px = py = int(round(math.sqrt(P)))
         lx, ly = levels(nx, px), levels(ny, py)
@@ -86,7 +97,7 @@ def main():
         msgs = 0
         for l in range(L):
             mx, my = lx[l] / px, ly[l] / py
-            box = l > 0  # Galerkin levels couple diagonal neighbours
+            box = galerkin and l > 0  # Galerkin levels couple diagonal neighbours
             face = 2 * (mx + my) + (4 if box else 0)  # ghost columns sent per exchange
             ex = 5 + (1 if l == 0 else 0) + (2 if l > 0 else 0)  # Chebyshev 2+2, residual, CG
             # (l == 0), restriction + interpolation (l > 0)
@@ -100,8 +111,9 @@ def main():
         solve = a.iterations * per_it
         setup = t_setup * local + 5 * coarse
         print("| %s | %d | %.3g | %d | %d x %d x %d | %.3g | %.3g | %.2g | %.2g | %.2g | %.3g | %.3g |"
-              " %.3g |" % (name, P, local, L, lx[L - 1], ly[L - 1], nz, compute, halo_bytes / 1e6, halo,
-                           allreduce, coarse, solve, setup, B * local / 1e9))
+              " %.3g | %.3g |" % (name, P, local, L, lx[L - 1], ly[L - 1], nz, compute,
+                                  halo_bytes / 1e6, halo, allreduce, coarse, solve, setup,
+                                  B * local / 1e9, (B * local + 8 * N) / 1e9))
 
 
 if __name__ == "__main__":

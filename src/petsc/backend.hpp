@@ -47,8 +47,9 @@ struct Result {
 };
 
 /// Bytes per unknown a rank needs for its part of the grid with heatop's default preconditioner
-/// (matrices, multigrid hierarchy, Krylov and smoother vectors, heatop's arrays): measured
-/// 490 B with valgrind's heaptrack on C5 at 121^3 over 2 ranks (docs/scaling.md).
+/// (matrices, multigrid hierarchy, Krylov and smoother vectors, heatop's arrays): the non-root
+/// rank's peak RSS per unknown of its part was 498-500 B in 2-rank runs of C5 201^3 and
+/// C4 513^2 x 53 (bench/results/petsc_large.json).
 constexpr double kBytesPerUnknown = 500;
 
 /// The largest of `v` over all ranks (collective).
