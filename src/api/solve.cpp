@@ -161,7 +161,7 @@ SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
         static_cast<double>(model::available_memory_bytes()) / petsc::ranks_on_this_machine();
     const double worst = petsc::max(avail > 0 ? need / avail : 0.0);
     if (worst > 1) {
-      char buf[256];
+      char buf[512];
       std::snprintf(buf, sizeof buf,
                     "grid too large for this MPI run: %.4g nodes on %d ranks; a rank needs up to "
                     "%.2f times its share of its machine's available memory (about %.0f B per "

@@ -372,78 +372,77 @@ fv::Box Distribution::ghosted() const { return impl_->ghosted; }
 int Distribution::ranks_x() const { return impl_->ranks_x; }
 int Distribution::ranks_y() const { return impl_->ranks_y; }
 
+namespace {
+
+// A PETSc vector destroyed on every path.
+struct OwnedVec {
+  Vec v = nullptr;
+  ~OwnedVec() { VecDestroy(&v); }
+};
+
+// A global vector of the DMDA holding this rank's part `x` (n values).
+void global_from(DM da, const double* x, std::size_t n, OwnedVec* g) {
+  CHK(DMCreateGlobalVector(da, &g->v));
+  PetscScalar* pg = nullptr;
+  CHK(VecGetArray(g->v, &pg));
+  std::copy(x, x + n, pg);
+  CHK(VecRestoreArray(g->v, &pg));
+}
+
+}  // namespace
+
 std::vector<double> Distribution::with_ghosts(const double* x) const {
   DM da = impl_->da;
-  Vec g = nullptr, l = nullptr;
+  OwnedVec g, l;
+  global_from(da, x, impl_->owned.size(), &g);
+  CHK(DMCreateLocalVector(da, &l.v));
+  CHK(VecSet(l.v, 0.0));
+  CHK(DMGlobalToLocalBegin(da, g.v, INSERT_VALUES, l.v));
+  CHK(DMGlobalToLocalEnd(da, g.v, INSERT_VALUES, l.v));
   std::vector<double> out(impl_->ghosted.size(), 0.0);
-  try {
-    CHK(DMCreateGlobalVector(da, &g));
-    CHK(DMCreateLocalVector(da, &l));
-    PetscScalar* pg = nullptr;
-    CHK(VecGetArray(g, &pg));
-    std::copy(x, x + impl_->owned.size(), pg);
-    CHK(VecRestoreArray(g, &pg));
-    CHK(VecSet(l, 0.0));
-    CHK(DMGlobalToLocalBegin(da, g, INSERT_VALUES, l));
-    CHK(DMGlobalToLocalEnd(da, g, INSERT_VALUES, l));
-    const PetscScalar* pl = nullptr;
-    CHK(VecGetArrayRead(l, &pl));
-    std::copy(pl, pl + out.size(), out.data());
-    CHK(VecRestoreArrayRead(l, &pl));
-  } catch (...) {
-    VecDestroy(&l);
-    VecDestroy(&g);
-    throw;
-  }
-  VecDestroy(&l);
-  VecDestroy(&g);
+  const PetscScalar* pl = nullptr;
+  CHK(VecGetArrayRead(l.v, &pl));
+  std::copy(pl, pl + out.size(), out.data());
+  CHK(VecRestoreArrayRead(l.v, &pl));
   return out;
 }
 
 std::vector<double> Distribution::gather(const double* x) const {
   DM da = impl_->da;
-  Vec g = nullptr, natural = nullptr;
-  std::vector<double> out;
-  try {
-    CHK(DMCreateGlobalVector(da, &g));
-    PetscScalar* pg = nullptr;
-    CHK(VecGetArray(g, &pg));
-    std::copy(x, x + impl_->owned.size(), pg);
-    CHK(VecRestoreArray(g, &pg));
+  OwnedVec natural;
+  {
     // The DMDA's natural ordering is heatop's node order, and each rank holds one contiguous
-    // range of it: rank 0 receives the ranges one after the other straight into the result
-    // (one whole-field array on rank 0; counts per rank, offsets in 64 bits).
-    CHK(DMDACreateNaturalVector(da, &natural));
-    CHK(DMDAGlobalToNaturalBegin(da, g, INSERT_VALUES, natural));
-    CHK(DMDAGlobalToNaturalEnd(da, g, INSERT_VALUES, natural));
-    CHK(VecDestroy(&g));
-    PetscInt n = 0, lo = 0, hi = 0;
-    CHK(VecGetLocalSize(natural, &n));
-    CHK(VecGetOwnershipRange(natural, &lo, &hi));
-    const PetscScalar* pn = nullptr;
-    CHK(VecGetArrayRead(natural, &pn));
-    const MPI_Comm comm = PETSC_COMM_WORLD;
-    if (rank() == 0) {
-      out.resize(static_cast<std::size_t>(impl_->nx) * impl_->ny * impl_->nz);
-      std::copy(pn, pn + n, out.begin() + lo);
-      for (int r = 1; r < size(); ++r) {
-        long long range[2] = {0, 0};
-        MPI_Recv(range, 2, MPI_LONG_LONG, r, 0, comm, MPI_STATUS_IGNORE);
-        MPI_Recv(out.data() + range[0], static_cast<int>(range[1] - range[0]), MPI_DOUBLE, r, 1,
-                 comm, MPI_STATUS_IGNORE);
-      }
-    } else {
-      long long range[2] = {lo, hi};
-      MPI_Send(range, 2, MPI_LONG_LONG, 0, 0, comm);
-      MPI_Send(pn, static_cast<int>(n), MPI_DOUBLE, 0, 1, comm);
-    }
-    CHK(VecRestoreArrayRead(natural, &pn));
-  } catch (...) {
-    VecDestroy(&natural);
-    VecDestroy(&g);
-    throw;
+    // range of it.
+    OwnedVec g;
+    global_from(da, x, impl_->owned.size(), &g);
+    CHK(DMDACreateNaturalVector(da, &natural.v));
+    CHK(DMDAGlobalToNaturalBegin(da, g.v, INSERT_VALUES, natural.v));
+    CHK(DMDAGlobalToNaturalEnd(da, g.v, INSERT_VALUES, natural.v));
   }
-  VecDestroy(&natural);
+  // Rank 0 receives the ranges one after the other straight into the result (one whole-field
+  // array on rank 0; counts per rank, offsets in 64 bits).
+  PetscInt n = 0, lo = 0, hi = 0;
+  CHK(VecGetLocalSize(natural.v, &n));
+  CHK(VecGetOwnershipRange(natural.v, &lo, &hi));
+  const PetscScalar* pn = nullptr;
+  CHK(VecGetArrayRead(natural.v, &pn));
+  const MPI_Comm comm = PETSC_COMM_WORLD;
+  std::vector<double> out;
+  if (rank() == 0) {
+    out.resize(static_cast<std::size_t>(impl_->nx) * impl_->ny * impl_->nz);
+    std::copy(pn, pn + n, out.begin() + lo);
+    for (int r = 1; r < size(); ++r) {
+      long long range[2] = {0, 0};
+      MPI_Recv(range, 2, MPI_LONG_LONG, r, 0, comm, MPI_STATUS_IGNORE);
+      MPI_Recv(out.data() + range[0], static_cast<int>(range[1] - range[0]), MPI_DOUBLE, r, 1, comm,
+               MPI_STATUS_IGNORE);
+    }
+  } else {
+    long long range[2] = {lo, hi};
+    MPI_Send(range, 2, MPI_LONG_LONG, 0, 0, comm);
+    MPI_Send(pn, static_cast<int>(n), MPI_DOUBLE, 0, 1, comm);
+  }
+  CHK(VecRestoreArrayRead(natural.v, &pn));
   return out;
 }
 
