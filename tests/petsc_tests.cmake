@@ -10,10 +10,18 @@ if(TARGET heatop_petsc)
   set_tests_properties(petsc.two_ranks PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
 
   # The command line on 2 ranks: same output files as a native run, PETSc options passed through.
+  # The ranks write the folder together (the field is not gathered), VTK file and probes too;
+  # with --export the field is gathered on rank 0 for the HotSpot layout.
   set(_c1 ${HEATOP_EXAMPLES}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11)
   add_test(NAME petsc.cli_two_ranks
            COMMAND ${CMAKE_COMMAND} -DHEATOP=$<TARGET_FILE:heatop> "-DMPIRUN=${HEATOP_MPIRUN}"
-                   "-DDESIGN=${_c1}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/petsc_cli
+                   "-DDESIGN=${_c1};--fields;all;--probe;${HEATOP_TEST_DATA}/petsc/c1_probes.csv"
+                   -DOUT=${CMAKE_CURRENT_BINARY_DIR}/petsc_cli
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/petsc_cli_test.cmake)
+  add_test(NAME petsc.cli_two_ranks_export
+           COMMAND ${CMAKE_COMMAND} -DHEATOP=$<TARGET_FILE:heatop> "-DMPIRUN=${HEATOP_MPIRUN}"
+                   "-DDESIGN=${HEATOP_EXAMPLES}/c4_stack.yaml;--set;grid.nx=33;--set;grid.ny=33;--export;hotspot"
+                   -DOUT=${CMAKE_CURRENT_BINARY_DIR}/petsc_cli_export
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/petsc_cli_test.cmake)
   # More ranks than z columns: a clear error, exit code 2.
   set(_expect ${CMAKE_CURRENT_SOURCE_DIR}/petsc_expect_error.cmake)
@@ -38,7 +46,7 @@ if(TARGET heatop_petsc)
                    -DNO_PATH=${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large
                    "-DCMD=${HEATOP_MPIRUN};$<TARGET_FILE:heatop>;solve;${HEATOP_EXAMPLES}/c4_stack.yaml;--set;grid.nx=16385;--set;grid.ny=16385;-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large;--set;solver.backend=petsc"
                    -P ${_expect})
-  set_tests_properties(petsc.cli_two_ranks petsc.more_ranks_than_columns petsc.native_on_two_ranks
+  set_tests_properties(petsc.cli_two_ranks petsc.cli_two_ranks_export petsc.more_ranks_than_columns petsc.native_on_two_ranks
                        petsc.too_large_for_the_ranks
                        PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
 endif()

@@ -162,6 +162,32 @@ TEST_F(IoTest, NpyReadsFortranOrderAndOtherDtypes) {
   EXPECT_EQ(read_npy(path("v2.npy")).data, (std::vector<double>{7.5}));
 }
 
+// Reading a few values of a large field (the report's top plane) gives what read_npy gives, in
+// C order also for a Fortran-order file.
+TEST_F(IoTest, NpyReadsValuesAtIndices) {
+  std::vector<double> v;
+  for (int n = 0; n < 24; ++n) v.push_back(n * 1.5 - 3);
+  write_npy(path("c.npy"), {2, 3, 4}, v);
+  std::vector<std::size_t> shape;
+  EXPECT_TRUE(read_npy_at(path("c.npy"), {}, &shape).empty());
+  EXPECT_EQ(shape, (std::vector<std::size_t>{2, 3, 4}));
+  EXPECT_EQ(read_npy_at(path("c.npy"), {23, 0, 7}), (std::vector<double>{v[23], v[0], v[7]}));
+  std::vector<double> f3;  // (i, j, k) = 100 i + 10 j + k, stored in Fortran order
+  for (int k = 0; k < 4; ++k)
+    for (int j = 0; j < 3; ++j)
+      for (int i = 0; i < 2; ++i) f3.push_back(100 * i + 10 * j + k);
+  write("f3.npy",
+        npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", le_payload(f3)));
+  EXPECT_EQ(read_npy_at(path("f3.npy"), {(1 * 3 + 2) * 4 + 3, 5}), (std::vector<double>{123, 11}));
+  try {
+    read_npy_at(path("c.npy"), {24});
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("index 24 is outside its 24 values"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(IoTest, NpyErrors) {
   expect_throw_with<std::runtime_error>([&] { read_npy(path("missing.npy")); },
                                         {"missing.npy", "not found"});
@@ -330,6 +356,37 @@ TEST_F(IoTest, VtrCoordinatesAndOrder) {
   ASSERT_EQ(zs.size(), 4u);
   EXPECT_DOUBLE_EQ(zs[3], 0.4);
   expect_x_fastest(data_array(xml, "error"), 4, 3, 4);
+}
+
+// A field written plane by plane (as the ranks of an MPI run hand it over) is the same file as
+// the whole field written at once: ImageData on uniform axes, RectilinearGrid otherwise.
+TEST_F(IoTest, VtkFromPlanesEqualsTheWholeField) {
+  for (bool uniform : {true, false}) {
+    Field3D f = uniform ? index_field({0, 1e-4, 2e-4, 3e-4}, {0, 2e-4, 4e-4}, {0, 5e-5})
+                        : index_field({0, 1e-4, 3e-4, 1e-3}, {0, 2e-4, 1e-3}, {0, 5e-5, 1e-4});
+    f.name = "T";
+    const std::string whole = path(uniform ? "w.vti" : "w.vtr"),
+                      planes = path(uniform ? "p.vti" : "p.vtr");
+    if (uniform)
+      write_vti(whole, f);
+    else
+      write_vtr(whole, f);
+    int calls = 0;
+    write_vtk_planes(planes, "T", f.x, f.y, f.z, [&](int k) {
+      ++calls;
+      std::vector<double> p;
+      for (std::size_t j = 0; j < f.ny(); ++j)
+        for (std::size_t i = 0; i < f.nx(); ++i) p.push_back(f.at(i, j, k));
+      return p;
+    });
+    EXPECT_EQ(calls, static_cast<int>(f.nz()));
+    EXPECT_EQ(read_all(planes), read_all(whole)) << (uniform ? "vti" : "vtr");
+  }
+  // A plane of the wrong size is an error, not a file with a wrong byte count.
+  const Field3D f = index_field({0, 1e-4}, {0, 1e-4}, {0, 1e-4});
+  EXPECT_THROW(write_vtk_planes(path("bad.vti"), "T", f.x, f.y, f.z,
+                                [](int) { return std::vector<double>(3, 0.0); }),
+               std::runtime_error);
 }
 
 // --- PNG ------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -174,6 +177,71 @@ TEST(Petsc, BadOptionValueIsAnError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("no_such_pc"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// With the field left on the ranks (gather_field false), the ranks write the results folder
+// together (T.npy by MPI-IO, VTK and pictures plane by plane and probes through rank 0) and
+// it equals the folder of the same solve gathered on rank 0, file for file.
+void expect_parts_write_what_the_gathered_field_writes(const interop::DesignSource& src,
+                                                       const std::string& name) {
+  const io::LoadedDesign d = with_backend(load(src), solve::Backend::petsc);
+  api::SolveRequest req;
+  const api::SolveResult gathered = api::solve_design(d, req);
+  req.gather_field = false;
+  const api::SolveResult parts = api::solve_design(d, req);
+  ASSERT_TRUE(parts.parts);
+  EXPECT_TRUE(parts.field.values.empty());  // no rank holds the whole field
+  api::RunInfo info;
+  info.design_path = src.path;
+  info.probes = {{0.3e-3, 0.6e-3, 0.1e-3}, {0.0, 0.0, 0.0}, {0.7e-3, 0.2e-3, 0.05e-3}};
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
+  std::optional<io::OutputDir> out_parts, out_gathered;
+  if (parts.root) {
+    std::filesystem::remove_all(dir);
+    out_parts.emplace((dir / "parts").string());
+  }
+  api::write_solve_results(parts.root ? &*out_parts : nullptr, parts, d, info);
+  if (!gathered.root) return;
+  out_gathered.emplace((dir / "gathered").string());
+  api::write_solve_results(&*out_gathered, gathered, d, info);
+  EXPECT_EQ(parts.void_nodes, gathered.void_nodes);
+  EXPECT_EQ(parts.stats.t_max, gathered.stats.t_max);
+  EXPECT_EQ(parts.stats.hotspot_node, gathered.stats.hotspot_node);
+  EXPECT_NEAR(parts.stats.t_mean, gathered.stats.t_mean, 1e-12 * gathered.stats.t_mean);
+  int compared = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "gathered")) {
+    const std::string f = e.path().filename().string();
+    ASSERT_TRUE(std::filesystem::exists(dir / "parts" / f)) << f << " missing";
+    if (f == "summary.json" || f == "manifest.json" || f == "report.html") continue;  // times
+    EXPECT_EQ(read_all(dir / "parts" / f), read_all(e.path())) << f << " differs";
+    ++compared;
+  }
+  std::printf("%s: %d files equal, T_max %.6f K, %zu void nodes\n", name.c_str(), compared,
+              parts.stats.t_max, parts.void_nodes);
+  EXPECT_GE(compared, 5);  // T.npy, T.vti or T.vtr, top.png, probes.csv, design.yaml
+}
+
+}  // namespace
+
+TEST(Petsc, PartsWriteWhatTheGatheredFieldWrites) {
+  expect_parts_write_what_the_gathered_field_writes(
+      {kEx + "/c1_surface.yaml", "", "", "", "", {"grid.nx=33", "grid.ny=29", "grid.nz=11"}},
+      "parts_c1");
+  // Layers with footprints (void nodes) on a non-uniform grid (T.vtr), a layer picture.
+  expect_parts_write_what_the_gathered_field_writes({kHs + "/example2/example.config",
+                                                     kHs + "/example2/ev6.flp",
+                                                     kHs + "/example2/gcc.ptrace",
+                                                     "",
+                                                     kHs + "/example2/example.materials",
+                                                     {}},
+                                                    "parts_ev6");
 }
 
 int main(int argc, char** argv) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "field/field.hpp"
+#include "field/stats.hpp"
 #include "fv/system.hpp"
 #include "io/power_files.hpp"
 #include "io/probes.hpp"
@@ -464,6 +465,46 @@ TEST(Energy, PartsOfTheGridAddUpToTheWhole) {
     EXPECT_NEAR(out[f], whole.heat_out[f], 1e-12 * whole.power_in) << model::face_name(f);
   EXPECT_NEAR(sum.rel_mismatch, whole.rel_mismatch, 1e-10);
   EXPECT_THROW(fv::discretize(d, g, fv::Box{0, g.nx() + 1, 0, g.ny(), nz}), std::invalid_argument);
+}
+
+// The statistics of a field spread over parts (MPI ranks) combine to those of the whole field,
+// whatever the order of the parts: the hot spot on a tie is the first node in the grid's order.
+TEST(Energy, StatisticsOfPartsCombineToTheWhole) {
+  const model::Design d = two_layer_design(15, 11);
+  const model::Grid g = model::build_grid(d);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(300, 320);
+  std::vector<double> t(g.size());
+  for (double& v : t) v = u(rng);
+  for (std::size_t n = 0; n < t.size(); n += 7) t[n] = NAN;  // void nodes
+  t[g.index(9, 2, 1)] = t[g.index(3, 8, 2)] = 330;           // a tie across parts
+  const field::Field3D f{g.x, g.y, g.z, t, "T", "K"};
+  const field::FieldStats whole = field::field_stats(f, g, d);
+  const int nz = g.nz(), ci[3] = {0, 5, g.nx()}, cj[3] = {0, 6, g.ny()};
+  std::vector<field::PartStats> parts;
+  for (int a = 1; a >= 0; --a)  // the later columns first
+    for (int b = 1; b >= 0; --b) {
+      const fv::Box part{ci[a], ci[a + 1], cj[b], cj[b + 1], nz};
+      std::vector<double> v(part.size());
+      for (int i = part.i0; i < part.i1; ++i)
+        for (int j = part.j0; j < part.j1; ++j)
+          for (int k = 0; k < nz; ++k) v[part.index(i, j, k)] = t[g.index(i, j, k)];
+      const field::PartStats p =
+          field::part_stats(v.data(), part.i0, part.i1, part.j0, part.j1, g, d);
+      parts.push_back(field::PartStats::from_doubles(p.as_doubles().data(), d.layers.size()));
+    }
+  const field::FieldStats sum = field::combine_stats(parts, g, d);
+  EXPECT_EQ(whole.t_max, 330.0);
+  EXPECT_EQ(whole.hotspot_node, (std::array<int, 3>{3, 8, 2}));
+  EXPECT_EQ(sum.hotspot_node, whole.hotspot_node);
+  EXPECT_EQ(sum.t_max, whole.t_max);
+  EXPECT_EQ(sum.t_min, whole.t_min);
+  EXPECT_NEAR(sum.t_mean, whole.t_mean, 1e-12 * whole.t_mean);
+  ASSERT_EQ(sum.layers.size(), whole.layers.size());
+  for (std::size_t l = 0; l < whole.layers.size(); ++l) {
+    EXPECT_EQ(sum.layers[l].t_max, whole.layers[l].t_max);
+    EXPECT_EQ(sum.layers[l].t_min, whole.layers[l].t_min);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

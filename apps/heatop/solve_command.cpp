@@ -69,10 +69,17 @@ int run_solve(const SolveArgs& args, const std::string& command_line) {
     return 0;
   }
 
-  const api::SolveResult r = api::solve_design(loaded, {args.threads, {}, args.petsc_options});
+  // On several ranks every rank keeps its part of the field and the ranks write the results
+  // together (T.npy with MPI-IO, planes and probes through rank 0), so no process holds the
+  // whole field; the HotSpot / 3D-ICE exports need it gathered on rank 0.
+  const bool gather = args.ranks <= 1 || !args.export_format.empty();
+  const api::SolveResult r =
+      api::solve_design(loaded, {args.threads, {}, args.petsc_options, gather});
+  if (!r.root && !r.parts) return r.converged() ? 0 : 3;
+  if (r.root)
+    for (const auto& w : r.warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
+  api::write_solve_results(out ? &*out : nullptr, r, loaded, info);
   if (!r.root) return r.converged() ? 0 : 3;
-  for (const auto& w : r.warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
-  api::write_solve_results(*out, r, loaded, info);
   std::printf("%s\n", api::solve_line(r, loaded.design.name, args.output).c_str());
   if (!r.converged()) {
     std::fprintf(stderr,

@@ -87,61 +87,86 @@ void add_field_summary(const FieldStats& st, const model::Grid& grid, std::size_
                {"layout", "T[i][j][k], i along x, k along z (fastest)"}};
 }
 
-FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
-                               const model::Grid& grid, const field::Field3D& field, json& s) {
+FieldStats WholeField::stats(const model::Grid& grid, const model::Design& d) const {
+  return field::field_stats(f_, grid, d);
+}
+
+std::vector<double> WholeField::plane_maxima() const {
+  return field::plane_maxima(f_.values.data(), 0, static_cast<int>(f_.nx()), 0,
+                             static_cast<int>(f_.ny()), static_cast<int>(f_.nz()));
+}
+
+std::vector<double> WholeField::plane(int k) const { return field::plane(f_, k); }
+
+std::vector<double> WholeField::probes(const std::vector<io::Probe>& probes) const {
+  std::vector<double> t;
+  for (const auto& p : probes) t.push_back(io::interpolate_trilinear(f_, p.x_m, p.y_m, p.z_m));
+  return t;
+}
+
+void WholeField::write_npy(const std::string& path) const {
+  io::write_npy(path, {f_.nx(), f_.ny(), f_.nz()}, f_.values);
+}
+
+void WholeField::write_vtk(const std::string& path) const {
+  if (io::is_uniform(f_.x) && io::is_uniform(f_.y) && io::is_uniform(f_.z))
+    io::write_vti(path, f_);
+  else
+    io::write_vtr(path, f_);
+}
+
+FieldStats write_field_results(io::OutputDir* out, const ResultContext& ctx,
+                               const model::Grid& grid, const FieldReader& field, json& s) {
   const model::Design& d = ctx.loaded->design;
-  const FieldStats st = field::field_stats(field, grid, d);
-  add_field_summary(st, grid, ctx.void_nodes, s);
-  s["design"] = d.name;
+  const bool root = field.root();
+  const FieldStats st = field.stats(grid, d);
+  if (root) {
+    add_field_summary(st, grid, ctx.void_nodes, s);
+    s["design"] = d.name;
+  }
+  // A file of the folder (its path matters on the root only).
+  auto file = [&](const std::string& name) { return root ? out->file(name) : std::string(); };
+  auto picture = [&](const std::string& name, const std::string& title,
+                     const std::vector<double>& p) {
+    if (!root) return;
+    plot::HeatmapOptions o;
+    o.title = title;
+    plot::write_heatmap_png(out->file(name), grid.x, grid.y, p, o);
+  };
 
   // Files.
-  if (ctx.field_files != FieldFiles::none)
-    io::write_npy(out.file("T.npy"), {field.nx(), field.ny(), field.nz()}, field.values);
+  if (ctx.field_files != FieldFiles::none) field.write_npy(file("T.npy"));
   const bool uniform = io::is_uniform(grid.x) && io::is_uniform(grid.y) && io::is_uniform(grid.z);
-  if (ctx.field_files == FieldFiles::all) {
-    if (uniform)
-      io::write_vti(out.file("T.vti"), field);
-    else
-      io::write_vtr(out.file("T.vtr"), field);
-  }
-  {
-    plot::HeatmapOptions o;
-    o.title = d.name + ": top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)";
-    plot::write_heatmap_png(out.file("top.png"), grid.x, grid.y, field::plane(field, grid.nz() - 1),
-                            o);
-  }
-  if (d.faces[model::kBottom].type == model::BcType::kPower) {
-    plot::HeatmapOptions o;
-    o.title = d.name + ": bottom surface (z = 0)";
-    plot::write_heatmap_png(out.file("bottom.png"), grid.x, grid.y, field::plane(field, 0), o);
-  }
+  if (ctx.field_files == FieldFiles::all) field.write_vtk(file(uniform ? "T.vti" : "T.vtr"));
+  picture("top.png", d.name + ": top surface (z = " + fmt("%.3f", grid.z.back() * 1e3) + " mm)",
+          field.plane(grid.nz() - 1));
+  if (d.faces[model::kBottom].type == model::BcType::kPower)
+    picture("bottom.png", d.name + ": bottom surface (z = 0)", field.plane(0));
+  std::vector<double> maxima;
   for (std::size_t l = 0; l < d.layers.size(); ++l) {
     if (d.layers[l].power.empty()) continue;
-    // The plane of the layer that holds its hottest node.
     const auto [k0, k1] = field::layer_nodes(grid, static_cast<int>(l));
+    if (k0 < 0) continue;
+    if (maxima.empty()) maxima = field.plane_maxima();
+    // The plane of the layer that holds its hottest node (the lowest, on a tie).
     int kbest = k0;
     double best = -1e300;
     for (int k = k0; k <= k1; ++k)
-      for (int i = 0; i < grid.nx(); ++i)
-        for (int j = 0; j < grid.ny(); ++j)
-          if (field.at(i, j, k) > best) {
-            best = field.at(i, j, k);
-            kbest = k;
-          }
-    plot::HeatmapOptions o;
-    o.title = d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) +
-              " mm)";
-    plot::write_heatmap_png(out.file("layer_" + d.layers[l].name + ".png"), grid.x, grid.y,
-                            field::plane(field, kbest), o);
+      if (maxima[k] > best) {
+        best = maxima[k];
+        kbest = k;
+      }
+    picture("layer_" + d.layers[l].name + ".png",
+            d.name + ": layer " + d.layers[l].name + " (z = " + fmt("%.3f", grid.z[kbest] * 1e3) +
+                " mm)",
+            field.plane(kbest));
   }
   if (!ctx.probes.empty()) {
-    std::vector<double> pt;
-    for (const auto& p : ctx.probes)
-      pt.push_back(io::interpolate_trilinear(field, p.x_m, p.y_m, p.z_m));
-    io::write_probes_csv(out.file("probes.csv"), ctx.probes, pt);
+    const std::vector<double> pt = field.probes(ctx.probes);
+    if (root) io::write_probes_csv(out->file("probes.csv"), ctx.probes, pt);
   }
-  {
-    std::ofstream(out.file("design.yaml")) << io::to_yaml(ctx.loaded->effective);
+  if (root) {
+    std::ofstream(out->file("design.yaml")) << io::to_yaml(ctx.loaded->effective);
     json m;
     m["heatop_version"] = HEATOP_VERSION;
     m["command_line"] = ctx.command_line;
@@ -150,9 +175,14 @@ FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
     m["overrides"] = ctx.overrides;
     m["effective_design_yaml"] = io::to_yaml(ctx.loaded->effective);
     m["threads"] = omp_get_max_threads();
-    std::ofstream(out.file("manifest.json")) << m.dump(2) << "\n";
+    std::ofstream(out->file("manifest.json")) << m.dump(2) << "\n";
   }
   return st;
+}
+
+FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
+                               const model::Grid& grid, const field::Field3D& field, json& s) {
+  return write_field_results(&out, ctx, grid, WholeField(field), s);
 }
 
 }  // namespace heatop::api

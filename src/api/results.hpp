@@ -56,9 +56,52 @@ void add_field_summary(const FieldStats& st, const model::Grid& grid, std::size_
 /// Peak resident memory of this process so far, bytes (getrusage); 0 if unknown.
 std::size_t peak_memory_bytes();
 
+/// A temperature field as write_field_results reads it: whole in this process (WholeField), or
+/// spread over the ranks of an MPI run, each holding its own columns (the PETSc backend's
+/// result). Every call is collective over the ranks that share the field; what it returns is
+/// meaningful on root() only. NaN values (void nodes) are skipped in the statistics.
+class FieldReader {
+ public:
+  virtual ~FieldReader() = default;
+  /// Whether this process writes the files (and gets the values below).
+  virtual bool root() const = 0;
+  virtual FieldStats stats(const model::Grid& grid, const model::Design& d) const = 0;
+  /// The largest value of every node plane k.
+  virtual std::vector<double> plane_maxima() const = 0;
+  /// The whole x-y plane at node plane k, row-major in (i, j).
+  virtual std::vector<double> plane(int k) const = 0;
+  /// The field at each probe (trilinear interpolation).
+  virtual std::vector<double> probes(const std::vector<io::Probe>& probes) const = 0;
+  /// Writes T.npy (shape nx, ny, nz) at `path` (the root's path; other ranks pass any).
+  virtual void write_npy(const std::string& path) const = 0;
+  /// Writes the VTK file: ImageData on uniform axes, else RectilinearGrid.
+  virtual void write_vtk(const std::string& path) const = 0;
+};
+
+/// A field held whole in this process.
+class WholeField : public FieldReader {
+ public:
+  explicit WholeField(const field::Field3D& f) : f_(f) {}
+  bool root() const override { return true; }
+  FieldStats stats(const model::Grid& grid, const model::Design& d) const override;
+  std::vector<double> plane_maxima() const override;
+  std::vector<double> plane(int k) const override;
+  std::vector<double> probes(const std::vector<io::Probe>& probes) const override;
+  void write_npy(const std::string& path) const override;
+  void write_vtk(const std::string& path) const override;
+
+ private:
+  const field::Field3D& f_;
+};
+
 /// Computes the field statistics, adds them to `summary` (add_field_summary) and writes T.npy,
-/// T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and manifest.json into `out`. NaN values
-/// (void nodes) are skipped in the statistics.
+/// T.vti or T.vtr, the PNG maps, probes.csv, design.yaml and manifest.json into `out`.
+/// Collective over the ranks that share `field`; `out` is used on its root() only (other
+/// ranks may pass null). Returns the statistics on the root.
+FieldStats write_field_results(io::OutputDir* out, const ResultContext& ctx,
+                               const model::Grid& grid, const FieldReader& field,
+                               nlohmann::json& summary);
+/// The same for a field held whole in this process.
 FieldStats write_field_results(io::OutputDir& out, const ResultContext& ctx,
                                const model::Grid& grid, const field::Field3D& field,
                                nlohmann::json& summary);

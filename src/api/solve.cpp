@@ -8,10 +8,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 #include "api/parallel.hpp"
 #include "interop/export_formats.hpp"
+#include "io/probes.hpp"
+#include "io/vtk.hpp"
 #include "solve/fv_solver.hpp"
 #include "solve/solver.hpp"
 #ifdef HEATOP_HAVE_PETSC
@@ -47,27 +50,25 @@ std::runtime_error not_finite(const solve::SolveReport& report) {
                             "); check the design's values");
 }
 
-// Everything after the solve and the energy balance, on the whole field: void masking,
-// statistics, summary.
-SolveResult describe(const io::LoadedDesign& loaded, const model::Grid& grid,
-                     const fv::LayeredOperator& op, std::vector<double> t,
-                     const solve::SolveReport& report, const fv::EnergyBalance& balance) {
-  const model::Design& d = loaded.design;
-  SolveResult r;
-  r.grid = grid;
-  r.report = report;
-  r.balance = balance;
-  // Nodes in void regions (outside every layer footprint around them) carry no temperature.
+// Nodes in void regions (outside every layer footprint around them) carry no temperature:
+// NaN in `t` over the columns of `part`. Returns their number.
+std::size_t mask_void_nodes(const fv::LayeredOperator& op, const fv::Box& part, double* t) {
+  std::size_t n = 0;
   if (op.has_footprints())
-    for (int i = 0; i < grid.nx(); ++i)
-      for (int j = 0; j < grid.ny(); ++j)
-        for (int k = 0; k < grid.nz(); ++k)
+    for (int i = part.i0; i < part.i1; ++i)
+      for (int j = part.j0; j < part.j1; ++j)
+        for (int k = 0; k < part.nz; ++k)
           if (!op.node_active(i, j, k)) {
-            t[grid.index(i, j, k)] = NAN;
-            ++r.void_nodes;
+            t[part.index(i, j, k)] = NAN;
+            ++n;
           }
-  r.field = field::Field3D{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
-  r.stats = field::field_stats(r.field, grid, d);
+  return n;
+}
+
+// The summary of a solve whose statistics, void nodes and energy balance are known.
+void describe(const io::LoadedDesign& loaded, SolveResult& r) {
+  const model::Design& d = loaded.design;
+  const model::Grid& grid = r.grid;
   r.tolerance = loaded.solver.options.rel_tol;
   r.threads = omp_get_max_threads();
   json& s = r.summary;
@@ -91,6 +92,21 @@ SolveResult describe(const io::LoadedDesign& loaded, const model::Grid& grid,
   const std::size_t peak = peak_memory_bytes();
   s["memory"] = {{"peak_rss_MiB", static_cast<double>(peak) / (1024.0 * 1024.0)},
                  {"bytes_per_node", static_cast<double>(peak) / static_cast<double>(grid.size())}};
+}
+
+// Everything after the solve and the energy balance, on the whole field: void masking,
+// statistics, summary.
+SolveResult describe(const io::LoadedDesign& loaded, const model::Grid& grid,
+                     const fv::LayeredOperator& op, std::vector<double> t,
+                     const solve::SolveReport& report, const fv::EnergyBalance& balance) {
+  SolveResult r;
+  r.grid = grid;
+  r.report = report;
+  r.balance = balance;
+  r.void_nodes = mask_void_nodes(op, op.box(), t.data());
+  r.field = field::Field3D{grid.x, grid.y, grid.z, std::move(t), "T", "K"};
+  r.stats = field::field_stats(r.field, grid, loaded.design);
+  describe(loaded, r);
   return r;
 }
 
@@ -143,10 +159,123 @@ std::string difference(const io::LoadedDesign& a, const io::LoadedDesign& b) {
 namespace {
 
 #ifdef HEATOP_HAVE_PETSC
+// A field spread over the MPI ranks, each holding the columns of its part (the PETSc
+// backend's solution, when it is not gathered): what write_field_results reads, with one plane
+// (or a few columns) at a time on rank 0.
+class RankParts : public FieldReader {
+ public:
+  RankParts(const model::Grid& grid, const fv::Box& part, std::vector<double> values)
+      : grid_(grid), part_(part), values_(std::move(values)) {
+    const std::vector<double> mine{static_cast<double>(part.i0), static_cast<double>(part.i1),
+                                   static_cast<double>(part.j0), static_cast<double>(part.j1)};
+    for (const auto& b : petsc::gather_to_root(mine))
+      parts_.push_back({static_cast<int>(b[0]), static_cast<int>(b[1]), static_cast<int>(b[2]),
+                        static_cast<int>(b[3]), part.nz});
+  }
+  bool root() const override { return petsc::rank() == 0; }
+
+  FieldStats stats(const model::Grid& grid, const model::Design& d) const override {
+    const field::PartStats mine =
+        field::part_stats(values_.data(), part_.i0, part_.i1, part_.j0, part_.j1, grid, d);
+    std::vector<field::PartStats> all;
+    for (const auto& v : petsc::gather_to_root(mine.as_doubles()))
+      all.push_back(field::PartStats::from_doubles(v.data(), d.layers.size()));
+    return root() ? field::combine_stats(all, grid, d) : FieldStats{};
+  }
+
+  std::vector<double> plane_maxima() const override {
+    std::vector<double> m(grid_.nz(), -1e300);
+    for (const auto& v : petsc::gather_to_root(field::plane_maxima(
+             values_.data(), part_.i0, part_.i1, part_.j0, part_.j1, grid_.nz())))
+      for (std::size_t k = 0; k < m.size(); ++k) m[k] = std::max(m[k], v[k]);
+    return m;
+  }
+
+  std::vector<double> plane(int k) const override {
+    std::vector<double> mine(part_.columns());
+    for (std::size_t c = 0; c < mine.size(); ++c) mine[c] = values_[c * part_.nz + k];
+    const auto got = petsc::gather_to_root(mine);
+    std::vector<double> p;
+    if (!root()) return p;
+    const int ny = grid_.ny();
+    p.assign(static_cast<std::size_t>(grid_.nx()) * ny, 0.0);
+    for (std::size_t r = 0; r < got.size(); ++r) {
+      const fv::Box& b = parts_[r];
+      std::size_t c = 0;
+      for (int i = b.i0; i < b.i1; ++i)
+        for (int j = b.j0; j < b.j1; ++j) p[static_cast<std::size_t>(i) * ny + j] = got[r][c++];
+    }
+    return p;
+  }
+
+  std::vector<double> probes(const std::vector<io::Probe>& probes) const override {
+    // A probe reads columns i, i + 1 and j, j + 1: their owners send them (0 elsewhere), and
+    // rank 0 interpolates on those four columns as on the whole field.
+    const int nz = grid_.nz();
+    std::vector<std::array<std::size_t, 2>> cells;
+    std::vector<double> mine(probes.size() * 4 * nz, 0.0);
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+      cells.push_back(io::probe_columns(grid_.x, grid_.y, grid_.z, "T", probes[p]));
+      for (int c = 0; c < 4; ++c) {
+        const int i = static_cast<int>(cells[p][0]) + c / 2,
+                  j = static_cast<int>(cells[p][1]) + c % 2;
+        if (!part_.contains(i, j)) continue;
+        std::copy_n(values_.data() + part_.index(i, j, 0), nz, mine.data() + (p * 4 + c) * nz);
+      }
+    }
+    const auto got = petsc::gather_to_root(mine);
+    std::vector<double> t;
+    if (!root()) return t;
+    for (std::size_t q = 1; q < got.size(); ++q)
+      for (std::size_t v = 0; v < mine.size(); ++v) mine[v] += got[q][v];
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+      const auto [i, j] = cells[p];
+      const std::size_t i1 = std::min<std::size_t>(i + 1, grid_.nx() - 1),
+                        j1 = std::min<std::size_t>(j + 1, grid_.ny() - 1);
+      field::Field3D cell{
+          {grid_.x[i], grid_.x[i1]},
+          {grid_.y[j], grid_.y[j1]},
+          grid_.z,
+          std::vector<double>(mine.begin() + p * 4 * nz, mine.begin() + (p + 1) * 4 * nz),
+          "T",
+          "K"};
+      t.push_back(io::interpolate_trilinear(cell, probes[p].x_m, probes[p].y_m, probes[p].z_m));
+    }
+    return t;
+  }
+
+  void write_npy(const std::string& path) const override {
+    petsc::write_npy_parts(path, grid_.nx(), grid_.ny(), grid_.nz(), part_, values_.data());
+  }
+
+  void write_vtk(const std::string& path) const override {
+    // Plane by plane through rank 0, x fastest as VTK orders points.
+    const int nx = grid_.nx(), ny = grid_.ny();
+    const io::PlaneSource planes = [&](int k) {
+      const std::vector<double> p = plane(k);
+      std::vector<double> xf(p.size());
+      for (int i = 0; i < nx; ++i)
+        for (int j = 0; j < ny; ++j)
+          xf[static_cast<std::size_t>(j) * nx + i] = p[static_cast<std::size_t>(i) * ny + j];
+      return xf;
+    };
+    if (root())
+      io::write_vtk_planes(path, "T", grid_.x, grid_.y, grid_.z, planes);
+    else
+      for (int k = 0; k < grid_.nz(); ++k) plane(k);
+  }
+
+ private:
+  model::Grid grid_;
+  fv::Box part_;
+  std::vector<double> values_;
+  std::vector<fv::Box> parts_;  // every rank's, on rank 0
+};
+
 // The PETSc backend on every rank: each rank discretizes and holds its own columns only (the
 // operator is 1D factors, or per-node links for layers with footprints), PETSc solves on the
-// distributed DMDA, the ranks add up their shares of the energy balance, and rank 0 gathers
-// the field and does everything after that.
+// distributed DMDA, the ranks add up their shares of the energy balance; then rank 0 gathers
+// the field (SolveRequest::gather_field), or every rank keeps its part (RankParts).
 SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
                         const SolveRequest& req) {
   petsc::initialize();
@@ -193,16 +322,32 @@ SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
   petsc::sum(share.data(), 7);
   const fv::EnergyBalance balance =
       fv::energy_balance(share[6], {share[0], share[1], share[2], share[3], share[4], share[5]});
-  std::vector<double> whole = dist.gather(t.data());
-  if (petsc::rank() != 0) {
-    SolveResult r;
+  SolveResult r;
+  if (req.gather_field) {
+    std::vector<double> whole = dist.gather(t.data());
+    if (petsc::rank() != 0) {
+      r.grid = grid;
+      r.report = pr.report;
+      r.balance = balance;
+      r.root = false;
+      return r;
+    }
+    r = describe(loaded, grid, *sys.op, std::move(whole), pr.report, balance);
+  } else {
+    // Every rank keeps its columns; the statistics are combined on rank 0.
     r.grid = grid;
     r.report = pr.report;
     r.balance = balance;
-    r.root = false;
-    return r;
+    double voids = static_cast<double>(mask_void_nodes(*sys.op, part, t.data()));
+    petsc::sum(&voids, 1);
+    r.void_nodes = static_cast<std::size_t>(voids);
+    auto parts = std::make_shared<RankParts>(grid, part, std::move(t));
+    r.stats = parts->stats(grid, loaded.design);
+    r.parts = std::move(parts);
+    r.root = petsc::rank() == 0;
+    if (!r.root) return r;
+    describe(loaded, r);
   }
-  SolveResult r = describe(loaded, grid, *sys.op, std::move(whole), pr.report, balance);
   json p = {{"ranks", pr.ranks},
             {"process_grid", {pr.ranks_x, pr.ranks_y}},
             {"ksp_type", pr.report.method},
@@ -287,16 +432,24 @@ std::vector<SolveResult> solve_designs(const std::vector<io::LoadedDesign>& desi
   return out;
 }
 
-void write_solve_results(io::OutputDir& out, const SolveResult& r, const io::LoadedDesign& loaded,
+void write_solve_results(io::OutputDir* out, const SolveResult& r, const io::LoadedDesign& loaded,
                          const RunInfo& info) {
   json s = r.summary;
   ResultContext ctx{&loaded,     info.design_path, info.overrides,  info.command_line,
                     info.probes, r.void_nodes,     info.field_files};
-  write_field_results(out, ctx, r.grid, r.field, s);
-  if (!info.export_format.empty())  // HotSpot / 3D-ICE layouts (interop/export_formats.hpp)
-    interop::write_exports(info.export_format, loaded.design, r.grid, r.field.values,
-                           [&](const std::string& name) { return out.file(name); });
-  finish_results(out, s);
+  if (r.parts) {
+    if (!info.export_format.empty())  // refused before the solve by the CLI; a library caller
+      throw std::invalid_argument(    // asks for the gathered field (gather_field)
+          "--export needs the whole field on rank 0: solve with SolveRequest::gather_field");
+    write_field_results(out, ctx, r.grid, *r.parts, s);  // collective
+    if (!r.parts->root()) return;
+  } else {
+    write_field_results(*out, ctx, r.grid, r.field, s);
+    if (!info.export_format.empty())  // HotSpot / 3D-ICE layouts (interop/export_formats.hpp)
+      interop::write_exports(info.export_format, loaded.design, r.grid, r.field.values,
+                             [&](const std::string& name) { return out->file(name); });
+  }
+  finish_results(*out, s);
 }
 
 std::string solve_line(const SolveResult& r, const std::string& name, const std::string& output) {

@@ -3,6 +3,7 @@
 // initial guess (model::reference_temperature), solve, NaN check, energy balance, void-node
 // masking, statistics and the summary. The CLI and the Python module are shells over this.
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct SolveRequest {
   /// PETSc options from the command line ("-ksp_monitor -pc_type hypre"), after the design's
   /// solver.petsc_options; solver.backend petsc only.
   std::string petsc_options;
+  /// PETSc on several ranks: true gathers the field on rank 0 (SolveResult::field); false
+  /// leaves every rank its own columns (SolveResult::parts), so no process holds the whole
+  /// field, and write_solve_results writes collectively.
+  bool gather_field = true;
 };
 
 struct SolveResult {
@@ -40,6 +45,9 @@ struct SolveResult {
   /// Whether this process holds the result (rank 0 of an MPI run of the PETSc backend, or any
   /// native run). On other ranks only `report` is filled and nothing is to be written.
   bool root = true;
+  /// Set when the field stays spread over MPI ranks (SolveRequest::gather_field false):
+  /// `field` is then empty and write_solve_results reads this, on every rank.
+  std::shared_ptr<const FieldReader> parts;
   /// Warnings for the user (e.g. PETSc options that were never used); also in the summary.
   std::vector<std::string> warnings;
   bool converged() const { return report.converged; }
@@ -71,8 +79,11 @@ struct RunInfo {
 };
 
 /// Writes the results folder of a solve (summary.json, T.npy, T.vti/.vtr, PNG maps, probes.csv,
-/// design.yaml, manifest.json, exports) into `out` and commits it.
-void write_solve_results(io::OutputDir& out, const SolveResult& result,
+/// design.yaml, manifest.json, exports) into `out` and commits it. A result whose field is
+/// spread over MPI ranks (SolveResult::parts) is written collectively: every rank calls this,
+/// and only rank 0's `out` is used (the others may pass null); T.npy is written by all ranks
+/// with MPI-IO. Exports need the gathered field.
+void write_solve_results(io::OutputDir* out, const SolveResult& result,
                          const io::LoadedDesign& loaded, const RunInfo& info);
 
 /// The one-line report `heatop solve` prints.

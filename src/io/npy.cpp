@@ -205,28 +205,7 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
     throw std::invalid_argument("npy file '" + path + "': shape " + shape_literal(shape) +
                                 " holds " + std::to_string(n) + " values but " +
                                 std::to_string(data.size()) + " were given");
-  std::string dict =
-      "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape_literal(shape) + ", }";
-  // Version 1.0 stores the header length in 2 bytes, 2.0 in 4.
-  int major = 1;
-  std::size_t prefix = kMagicLen + 2 + 2;
-  std::size_t total = (prefix + dict.size() + 1 + kAlign - 1) / kAlign * kAlign;
-  if (total - prefix > 0xffff) {
-    major = 2;
-    prefix = kMagicLen + 2 + 4;
-    total = (prefix + dict.size() + 1 + kAlign - 1) / kAlign * kAlign;
-  }
-  const std::size_t header_len = total - prefix;
-  dict.append(header_len - dict.size() - 1, ' ');
-  dict.push_back('\n');
-
-  std::string head(kMagic, kMagicLen);
-  head.push_back(static_cast<char>(major));
-  head.push_back(0);
-  for (int b = 0; b < (major == 1 ? 2 : 4); ++b)
-    head.push_back(static_cast<char>((header_len >> (8 * b)) & 0xff));
-  head += dict;
-
+  const std::string head = npy_header(shape);
   std::ofstream out(path, std::ios::binary);
   if (!out) throw npy_error(path, "cannot open for writing");
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
@@ -249,25 +228,40 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
   if (!out) throw npy_error(path, "write failed (disk full or no permission?)");
 }
 
-NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw npy_error(path, "file not found or not readable");
-  const std::vector<unsigned char> buf((std::istreambuf_iterator<char>(in)),
-                                       std::istreambuf_iterator<char>());
-  if (buf.size() < kMagicLen + 4 || std::memcmp(buf.data(), kMagic, kMagicLen) != 0)
+namespace {
+
+// Where a .npy file's values are and how to read them.
+struct Layout {
+  std::vector<std::size_t> shape;
+  char kind = 'f';
+  int bytes = 8;
+  bool fortran = false;
+  std::size_t offset = 0;  // of the first value
+  std::size_t n = 0;       // values
+};
+
+// Reads and checks the header of the open file `in` of `size` bytes.
+Layout read_layout(std::ifstream& in, std::size_t size, const std::string& path) {
+  unsigned char lead[kMagicLen + 6] = {};
+  in.read(reinterpret_cast<char*>(lead), sizeof lead);
+  const std::size_t got = static_cast<std::size_t>(in.gcount());
+  if (got < kMagicLen + 4 || std::memcmp(lead, kMagic, kMagicLen) != 0)
     throw npy_error(path, "not a .npy file (bad magic string; expected \\x93NUMPY)");
-  const int major = buf[kMagicLen];
+  const int major = lead[kMagicLen];
   if (major < 1 || major > 3)
     throw npy_error(path, "unsupported format version " + std::to_string(major) + "." +
-                              std::to_string(buf[kMagicLen + 1]) + " (supported: 1.0, 2.0, 3.0)");
+                              std::to_string(lead[kMagicLen + 1]) + " (supported: 1.0, 2.0, 3.0)");
   const int len_bytes = major == 1 ? 2 : 4;
   const std::size_t prefix = kMagicLen + 2 + len_bytes;
-  if (buf.size() < prefix) throw npy_error(path, "truncated header");
-  const std::size_t header_len = load_le(&buf[kMagicLen + 2], len_bytes);
-  if (buf.size() < prefix + header_len)
+  if (got < prefix) throw npy_error(path, "truncated header");
+  const std::size_t header_len = load_le(&lead[kMagicLen + 2], len_bytes);
+  if (size < prefix + header_len)
     throw npy_error(path, "truncated header: it declares " + std::to_string(header_len) +
-                              " bytes but the file holds " + std::to_string(buf.size() - prefix));
-  const std::string text(buf.begin() + prefix, buf.begin() + prefix + header_len);
+                              " bytes but the file holds " + std::to_string(size - prefix));
+  std::string text(header_len, ' ');
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(prefix));
+  in.read(text.data(), static_cast<std::streamsize>(header_len));
   const Header h = HeaderParser(text, path).parse();
 
   const std::string& d = h.descr;
@@ -278,22 +272,103 @@ NpyArray read_npy(const std::string& path) {
     throw npy_error(path, "unsupported dtype '" + d +
                               "'; supported: '<f8', '<f4', '<i4', '<i8' (convert with "
                               "array.astype('<f8'))");
-  const char kind = d[1];
-  const int bytes = d[2] - '0';
-
-  NpyArray a;
-  a.shape = h.shape;
-  const std::size_t n = product(a.shape, path);
-  const std::size_t have = buf.size() - prefix - header_len;
-  if (n > have / static_cast<std::size_t>(bytes))
-    throw npy_error(path, "truncated data: shape " + shape_literal(a.shape) + " of '" + d +
-                              "' needs " + std::to_string(n * bytes) + " bytes, found " +
+  Layout l;
+  l.kind = d[1];
+  l.bytes = d[2] - '0';
+  l.shape = h.shape;
+  l.fortran = h.fortran_order && h.shape.size() > 1;
+  l.offset = prefix + header_len;
+  l.n = product(l.shape, path);
+  const std::size_t have = size - l.offset;
+  if (l.n > have / static_cast<std::size_t>(l.bytes))
+    throw npy_error(path, "truncated data: shape " + shape_literal(l.shape) + " of '" + d +
+                              "' needs " + std::to_string(l.n * l.bytes) + " bytes, found " +
                               std::to_string(have));
-  a.data.resize(n);
-  const unsigned char* p = buf.data() + prefix + header_len;
-  for (std::size_t v = 0; v < n; ++v) a.data[v] = decode(p + v * bytes, kind, bytes);
-  if (h.fortran_order && a.shape.size() > 1) a.data = fortran_to_c(a.data, a.shape);
+  return l;
+}
+
+std::ifstream open_npy(const std::string& path, std::size_t* size) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw npy_error(path, "file not found or not readable");
+  *size = static_cast<std::size_t>(in.tellg());
+  in.seekg(0);
+  return in;
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  std::size_t size = 0;
+  std::ifstream in = open_npy(path, &size);
+  const Layout l = read_layout(in, size, path);
+  std::vector<unsigned char> buf(l.n * l.bytes);
+  in.seekg(static_cast<std::streamoff>(l.offset));
+  in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+  if (static_cast<std::size_t>(in.gcount()) != buf.size()) throw npy_error(path, "read failed");
+  NpyArray a;
+  a.shape = l.shape;
+  a.data.resize(l.n);
+  for (std::size_t v = 0; v < l.n; ++v) a.data[v] = decode(&buf[v * l.bytes], l.kind, l.bytes);
+  if (l.fortran) a.data = fortran_to_c(a.data, a.shape);
   return a;
+}
+
+std::vector<double> read_npy_at(const std::string& path, const std::vector<std::size_t>& at,
+                                std::vector<std::size_t>* shape) {
+  std::size_t size = 0;
+  std::ifstream in = open_npy(path, &size);
+  const Layout l = read_layout(in, size, path);
+  if (shape) *shape = l.shape;
+  std::vector<double> out;
+  out.reserve(at.size());
+  unsigned char b[8];
+  for (std::size_t c : at) {
+    if (c >= l.n)
+      throw npy_error(path, "index " + std::to_string(c) + " is outside its " +
+                                std::to_string(l.n) + " values");
+    std::size_t f = c;
+    if (l.fortran) {  // C-order index to the file's Fortran order
+      f = 0;
+      std::size_t stride = 1, rest = c;
+      std::vector<std::size_t> idx(l.shape.size());
+      for (std::size_t d = l.shape.size(); d-- > 0;) {
+        idx[d] = rest % l.shape[d];
+        rest /= l.shape[d];
+      }
+      for (std::size_t d = 0; d < l.shape.size(); ++d) {
+        f += idx[d] * stride;
+        stride *= l.shape[d];
+      }
+    }
+    in.seekg(static_cast<std::streamoff>(l.offset + f * l.bytes));
+    in.read(reinterpret_cast<char*>(b), l.bytes);
+    if (in.gcount() != l.bytes) throw npy_error(path, "read failed");
+    out.push_back(decode(b, l.kind, l.bytes));
+  }
+  return out;
+}
+
+std::string npy_header(const std::vector<std::size_t>& shape) {
+  std::string dict =
+      "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape_literal(shape) + ", }";
+  // Version 1.0 stores the header length in 2 bytes, 2.0 in 4.
+  int major = 1;
+  std::size_t prefix = kMagicLen + 2 + 2;
+  std::size_t total = (prefix + dict.size() + 1 + kAlign - 1) / kAlign * kAlign;
+  if (total - prefix > 0xffff) {
+    major = 2;
+    prefix = kMagicLen + 2 + 4;
+    total = (prefix + dict.size() + 1 + kAlign - 1) / kAlign * kAlign;
+  }
+  const std::size_t header_len = total - prefix;
+  dict.append(header_len - dict.size() - 1, ' ');
+  dict.push_back('\n');
+  std::string head(kMagic, kMagicLen);
+  head.push_back(static_cast<char>(major));
+  head.push_back(0);
+  for (int b = 0; b < (major == 1 ? 2 : 4); ++b)
+    head.push_back(static_cast<char>((header_len >> (8 * b)) & 0xff));
+  return head + dict;
 }
 
 }  // namespace heatop::io

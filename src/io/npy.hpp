@@ -30,4 +30,13 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
 /// ones) and truncated data.
 NpyArray read_npy(const std::string& path);
 
+/// Reads only the values at the C-order flat indices `at` of a .npy file (e.g. a sampled plane
+/// of a large field), and its shape into `shape` if given. Errors as for read_npy, and an index
+/// outside the array.
+std::vector<double> read_npy_at(const std::string& path, const std::vector<std::size_t>& at,
+                                std::vector<std::size_t>* shape = nullptr);
+
+/// The header write_npy writes for a '<f8' C-order array of `shape` (the values follow it).
+std::string npy_header(const std::vector<std::size_t>& shape);
+
 }  // namespace heatop::io

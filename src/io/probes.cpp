@@ -35,11 +35,11 @@ std::string fmt_mm(double m) {
 
 // Locates v on the increasing axis: cell index lo and weight t of node lo + 1.
 void locate(const std::vector<double>& a, double v, const char* name, std::size_t* lo, double* t,
-            const Field3D& f, double x, double y, double z) {
+            const std::string& field_name, double x, double y, double z) {
   const double slack = kDomainSlack * std::max(a.back() - a.front(), std::abs(a.front()));
   if (!(v >= a.front() - slack && v <= a.back() + slack)) {
     throw std::invalid_argument("probe at (" + fmt_mm(x) + ", " + fmt_mm(y) + ", " + fmt_mm(z) +
-                                ") mm lies outside the " + "domain of field '" + f.name +
+                                ") mm lies outside the " + "domain of field '" + field_name +
                                 "': " + name + " must be in [" + fmt_mm(a.front()) + ", " +
                                 fmt_mm(a.back()) + "] mm");
   }
@@ -117,9 +117,9 @@ double interpolate_trilinear(const Field3D& f, double x, double y, double z) {
                                 "' has an empty grid or a values size that does not match it");
   std::size_t i, j, k;
   double tx, ty, tz;
-  locate(f.x, x, "x", &i, &tx, f, x, y, z);
-  locate(f.y, y, "y", &j, &ty, f, x, y, z);
-  locate(f.z, z, "z", &k, &tz, f, x, y, z);
+  locate(f.x, x, "x", &i, &tx, f.name, x, y, z);
+  locate(f.y, y, "y", &j, &ty, f.name, x, y, z);
+  locate(f.z, z, "z", &k, &tz, f.name, x, y, z);
   // Corner weights; an axis with one node has weight 0 on the (absent) upper node.
   double sum = 0;
   for (int di = 0; di < 2; ++di) {
@@ -136,6 +136,17 @@ double interpolate_trilinear(const Field3D& f, double x, double y, double z) {
     }
   }
   return sum;
+}
+
+std::array<std::size_t, 2> probe_columns(const std::vector<double>& x, const std::vector<double>& y,
+                                         const std::vector<double>& z,
+                                         const std::string& field_name, const Probe& p) {
+  std::size_t i, j, k;
+  double t;
+  locate(x, p.x_m, "x", &i, &t, field_name, p.x_m, p.y_m, p.z_m);
+  locate(y, p.y_m, "y", &j, &t, field_name, p.x_m, p.y_m, p.z_m);
+  locate(z, p.z_m, "z", &k, &t, field_name, p.x_m, p.y_m, p.z_m);
+  return {i, j};
 }
 
 void write_probes_csv(const std::string& path, const std::vector<Probe>& probes,

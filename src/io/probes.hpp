@@ -10,6 +10,7 @@
 //   name,x_mm,y_mm,z_mm
 //   centre,0.5,0.5,0.05
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ std::vector<Probe> read_probes_csv(const std::string& path);
 /// out throw std::invalid_argument with the point and the domain in mm. An axis with a single
 /// node accepts only that coordinate (within the same slack).
 double interpolate_trilinear(const Field3D& f, double x, double y, double z);
+
+/// The lower x and y node of the cell interpolate_trilinear reads for probe `p` on a field with
+/// these axes: it reads columns i and i + 1 (if there is one) and j, j + 1. Throws as
+/// interpolate_trilinear does when p's x or y lies outside the axes.
+std::array<std::size_t, 2> probe_columns(const std::vector<double>& x, const std::vector<double>& y,
+                                         const std::vector<double>& z,
+                                         const std::string& field_name, const Probe& p);
 
 /// Writes `x_mm,y_mm,z_mm,T_K` rows (%.6f each). Throws std::invalid_argument if the sizes
 /// differ and std::runtime_error if the file cannot be written.

@@ -8,6 +8,7 @@
 // appended data (Float64, little-endian, each after a UInt64 byte count), as ParaView's own
 // writer stores them: no 4 GiB limit, and no base64 to encode at full-chip sizes.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,16 @@ void write_vti(const std::string& path, const Field3D& f);
 /// Writes `f` as VTK RectilinearGrid (.vtr), which allows any increasing coordinates per axis.
 /// Errors as for write_vti.
 void write_vtr(const std::string& path, const Field3D& f);
+
+/// Plane k (0 = bottom) of a field, x fastest: value (i, j) at [j * nx + i].
+using PlaneSource = std::function<std::vector<double>(int k)>;
+
+/// Writes a field given plane by plane (one plane in memory at a time): ImageData (.vti) when
+/// x, y and z are uniform, else RectilinearGrid (.vtr); `path` should end accordingly. The
+/// file equals what write_vti / write_vtr write for the same values. Errors as for write_vti;
+/// std::runtime_error if a plane has the wrong size.
+void write_vtk_planes(const std::string& path, const std::string& field_name,
+                      const std::vector<double>& x, const std::vector<double>& y,
+                      const std::vector<double>& z, const PlaneSource& planes);
 
 }  // namespace heatop::io

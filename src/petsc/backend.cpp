@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "io/npy.hpp"
+
 namespace heatop::petsc {
 
 namespace {
@@ -316,6 +318,72 @@ bool all(bool flag) {
   int in = flag ? 1 : 0, out = 0;
   MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD);
   return out != 0;
+}
+
+std::vector<std::vector<double>> gather_to_root(const std::vector<double>& v) {
+  std::vector<std::vector<double>> out;
+  const MPI_Comm comm = PETSC_COMM_WORLD;
+  if (rank() == 0) {
+    out.push_back(v);
+    for (int r = 1; r < size(); ++r) {
+      long long n = 0;
+      MPI_Recv(&n, 1, MPI_LONG_LONG, r, 2, comm, MPI_STATUS_IGNORE);
+      out.emplace_back(static_cast<std::size_t>(n));
+      MPI_Recv(out.back().data(), static_cast<int>(n), MPI_DOUBLE, r, 3, comm, MPI_STATUS_IGNORE);
+    }
+  } else {
+    const long long n = static_cast<long long>(v.size());
+    MPI_Send(&n, 1, MPI_LONG_LONG, 0, 2, comm);
+    MPI_Send(v.data(), static_cast<int>(n), MPI_DOUBLE, 0, 3, comm);
+  }
+  return out;
+}
+
+void broadcast(std::string& s) {
+  if (size() == 1) return;
+  long long n = static_cast<long long>(s.size());
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, PETSC_COMM_WORLD);
+  s.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(s.data(), static_cast<int>(n), MPI_CHAR, 0, PETSC_COMM_WORLD);
+}
+
+void write_npy_parts(const std::string& path, int nx, int ny, int nz, const fv::Box& part,
+                     const double* values) {
+  const MPI_Comm comm = PETSC_COMM_WORLD;
+  std::string file = path;
+  broadcast(file);
+  const std::string head = io::npy_header(
+      {static_cast<std::size_t>(nx), static_cast<std::size_t>(ny), static_cast<std::size_t>(nz)});
+  MPI_File fh;
+  // Rank 0 creates (and truncates) the file; the others open it after.
+  int err = MPI_SUCCESS;
+  if (rank() == 0) {
+    err = MPI_File_open(MPI_COMM_SELF, file.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY,
+                        MPI_INFO_NULL, &fh);
+    if (err == MPI_SUCCESS) {
+      MPI_File_set_size(fh, 0);
+      err = MPI_File_write_at(fh, 0, head.data(), static_cast<int>(head.size()), MPI_CHAR,
+                              MPI_STATUS_IGNORE);
+      MPI_File_close(&fh);
+    }
+  }
+  if (!all(err == MPI_SUCCESS) ||
+      MPI_File_open(comm, file.c_str(), MPI_MODE_WRONLY, MPI_INFO_NULL, &fh) != MPI_SUCCESS)
+    throw std::runtime_error("npy file '" + file + "': cannot open for writing (MPI-IO)");
+  // This rank's block of the (nx, ny, nz) array, as a file view after the header.
+  const int sizes[3] = {nx, ny, nz}, sub[3] = {part.i1 - part.i0, part.j1 - part.j0, nz},
+            start[3] = {part.i0, part.j0, 0};
+  MPI_Datatype block;
+  MPI_Type_create_subarray(3, sizes, sub, start, MPI_ORDER_C, MPI_DOUBLE, &block);
+  MPI_Type_commit(&block);
+  MPI_File_set_view(fh, static_cast<MPI_Offset>(head.size()), MPI_DOUBLE, block, "native",
+                    MPI_INFO_NULL);
+  err =
+      MPI_File_write_all(fh, values, static_cast<int>(part.size()), MPI_DOUBLE, MPI_STATUS_IGNORE);
+  MPI_Type_free(&block);
+  MPI_File_close(&fh);
+  if (!all(err == MPI_SUCCESS))
+    throw std::runtime_error("npy file '" + file + "': write failed (MPI-IO)");
 }
 
 struct Distribution::Impl {

@@ -60,6 +60,16 @@ int ranks_on_this_machine();
 void sum(double* v, int n);
 /// Whether `flag` holds on every rank (collective).
 bool all(bool flag);
+/// Every rank's `v`, in rank order, on rank 0; empty on the others (collective).
+std::vector<std::vector<double>> gather_to_root(const std::vector<double>& v);
+/// Rank 0's `s` on every rank (collective).
+void broadcast(std::string& s);
+/// Writes a '<f8' C-order array of shape (nx, ny, nz) to the .npy file `path` (rank 0's
+/// path), each rank its block of columns `part` (values over it, z fastest) with MPI-IO
+/// (collective; the ranks must see the same file system). Throws std::runtime_error naming the
+/// file when it cannot be written.
+void write_npy_parts(const std::string& path, int nx, int ny, int nz, const fv::Box& part,
+                     const double* values);
 
 /// How a grid's z columns are spread over the ranks of PETSC_COMM_WORLD: a PETSc DMDA split in
 /// x and y only, so every z column lies whole on one rank. Creating one is collective (and

@@ -251,11 +251,13 @@ std::pair<double, double> die_size_mm(const fs::path& yaml) {
 }
 
 std::string top_surface_json(const fs::path& dir) {
-  const io::NpyArray a = io::read_npy((dir / "T.npy").string());
-  if (a.shape.size() != 3 || a.shape[0] < 2 || a.shape[1] < 2 || a.shape[2] < 1)
-    throw std::runtime_error("report: '" + (dir / "T.npy").string() +
-                             "' is not a 3D field (nx x ny x nz)");
-  const std::size_t nx = a.shape[0], ny = a.shape[1], nz = a.shape[2];
+  // Only the sampled nodes of the top plane are read: the field may be gigabytes.
+  const std::string npy = (dir / "T.npy").string();
+  std::vector<std::size_t> shape;
+  io::read_npy_at(npy, {}, &shape);
+  if (shape.size() != 3 || shape[0] < 2 || shape[1] < 2 || shape[2] < 1)
+    throw std::runtime_error("report: '" + npy + "' is not a 3D field (nx x ny x nz)");
+  const std::size_t nx = shape[0], ny = shape[1], nz = shape[2];
   auto [lx, ly] = fs::exists(dir / "design.yaml") ? die_size_mm(dir / "design.yaml")
                                                   : std::pair<double, double>{0.0, 0.0};
   const bool mm = lx > 0 && ly > 0;
@@ -278,13 +280,14 @@ std::string top_surface_json(const fs::path& dir) {
   o << "],\"j\":[";
   for (std::size_t b = 0; b < iy.size(); ++b) o << (b ? "," : "") << iy[b];
   o << "],\"T\":[";
-  bool first = true;
+  std::vector<std::size_t> at;
   for (std::size_t i : ix)
-    for (std::size_t j : iy) {
-      const double v = a.data[(i * ny + j) * nz + nz - 1];
-      o << (first ? "" : ",") << (std::isfinite(v) ? fmt("%.9g", v) : std::string("null"));
-      first = false;
-    }
+    for (std::size_t j : iy) at.push_back((i * ny + j) * nz + nz - 1);
+  const std::vector<double> top = io::read_npy_at(npy, at);
+  for (std::size_t q = 0; q < top.size(); ++q) {
+    const double v = top[q];
+    o << (q ? "," : "") << (std::isfinite(v) ? fmt("%.9g", v) : std::string("null"));
+  }
   o << "]}";
   return o.str();
 }
