@@ -7,7 +7,9 @@ bench/results/petsc.json (1-rank PETSc runs), projected to P ranks for an NX x N
 Calibrated (measured here): seconds per unknown per CG iteration and per unknown of set-up
 (1-rank wall times); bytes per unknown of a rank's own part (the largest non-root rank's peak
 RSS over its local nodes in the multi-rank runs; with only 1-rank runs, the 1-rank peak over
-all nodes), plus 8 B per unknown of the whole grid on rank 0 (the gathered field). Assumed (command-line flags, stated in docs/scaling.md): network latency and
+all nodes). Rank 0 also holds the x-y planes it writes through (3 planes of nx * ny doubles):
+`heatop solve` on several ranks does not gather the field (only --export does: 8 B per unknown
+of the whole grid more on rank 0). Assumed (command-line flags, stated in docs/scaling.md): network latency and
 per-rank bandwidth, iterations at scale, the BoomerAMG coarse cycle's cost.
 
 usage: bench/petsc_model.py [--json bench/results/petsc.json] [--ranks 64 1024]
@@ -113,7 +115,7 @@ def main():
         print("| %s | %d | %.3g | %d | %d x %d x %d | %.3g | %.3g | %.2g | %.2g | %.2g | %.3g | %.3g |"
               " %.3g | %.3g |" % (name, P, local, L, lx[L - 1], ly[L - 1], nz, compute,
                                   halo_bytes / 1e6, halo, allreduce, coarse, solve, setup,
-                                  B * local / 1e9, (B * local + 8 * N) / 1e9))
+                                  B * local / 1e9, (B * local + 24 * nx * ny) / 1e9))
 
 
 if __name__ == "__main__":

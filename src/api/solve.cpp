@@ -281,11 +281,14 @@ SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
   petsc::initialize();
   {
     // Each rank's memory, before anything of the grid's size exists: its part (an even share
-    // of the columns), and on rank 0 the gathered field; against its share of its machine's
-    // available memory (the ranks on one machine share it).
+    // of the columns), and on rank 0 the gathered field (gather_field) or the x-y planes it
+    // writes through; against its share of its machine's available memory (the ranks on one
+    // machine share it).
     const double columns = std::ceil(static_cast<double>(grid.nx()) * grid.ny() / petsc::size());
-    const double need = petsc::kBytesPerUnknown * columns * grid.nz() +
-                        (petsc::rank() == 0 ? 8.0 * static_cast<double>(grid.size()) : 0.0);
+    const double root_extra =
+        req.gather_field ? 8.0 * static_cast<double>(grid.size()) : 24.0 * grid.nx() * grid.ny();
+    const double need =
+        petsc::kBytesPerUnknown * columns * grid.nz() + (petsc::rank() == 0 ? root_extra : 0.0);
     const double avail =
         static_cast<double>(model::available_memory_bytes()) / petsc::ranks_on_this_machine();
     const double worst = petsc::max(avail > 0 ? need / avail : 0.0);
@@ -294,8 +297,8 @@ SolveResult solve_petsc(const io::LoadedDesign& loaded, const model::Grid& grid,
       std::snprintf(buf, sizeof buf,
                     "grid too large for this MPI run: %.4g nodes on %d ranks; a rank needs up to "
                     "%.2f times its share of its machine's available memory (about %.0f B per "
-                    "node of its part, and 8 B per node of the whole grid on rank 0). Use more "
-                    "machines, or reduce grid.nx, grid.ny or grid.nz.",
+                    "node of its part; rank 0 also holds x-y planes, or the whole field when it "
+                    "is gathered). Use more machines, or reduce grid.nx, grid.ny or grid.nz.",
                     static_cast<double>(grid.size()), petsc::size(), worst,
                     petsc::kBytesPerUnknown);
       throw std::invalid_argument(buf);
