@@ -158,6 +158,7 @@ struct AccuracyArgs {
   std::string model_dir, anchors = std::string(HEATOP_EXAMPLES_DIR) + "/../tests/data/celsius",
                          device = "cpu";
   int heldout = 100, nx = 101, ny = 101, nz = 51;
+  double anchor_scale = 1;  // the Celsius maps' watts times this (C2 places them at 0.1)
 };
 
 json summarize(const std::vector<ErrorMetrics>& v) {
@@ -202,6 +203,7 @@ json bench_accuracy(const AccuracyArgs& a) {
   json r{{"benchmark", "8b accuracy vs FV, 8d inference"},
          {"model", a.model_dir},
          {"grid", {a.nx, a.ny, a.nz}},
+         {"anchor_scale", a.anchor_scale},
          {"trained_steps", m->info().value("step", 0L)}};
   // 8d: inference time per design, batch 1 and batch 64 (after one warm-up call).
   {
@@ -232,6 +234,7 @@ json bench_accuracy(const AccuracyArgs& a) {
   for (const auto& n : names) {
     InputValues v;
     v.maps = {io::read_power_map(n)};
+    for (double& w : v.maps[0].tile_watts) w *= a.anchor_scale;
     v.htc = {0};
     cel.push_back(v);
   }
@@ -350,11 +353,21 @@ int main(int argc, char** argv) {
   app.add_option("--accuracy", acc.model_dir, "8b instead of 8a: evaluate this trained model");
   app.add_option("--anchors", acc.anchors, "folder of Celsius maps (8b)");
   app.add_option("--heldout", acc.heldout, "held-out GRF and block maps each (8b)");
+  std::vector<int> grid;
+  app.add_option("--grid", grid, "FV grid nx ny nz of the comparison (8b; default 101 101 51)")
+      ->expected(3);
+  app.add_option("--anchor-scale", acc.anchor_scale,
+                 "multiply the Celsius maps' watts (8b; C2's example design uses 0.1)");
   std::vector<std::string> interface_models;
   app.add_option("--interfaces", interface_models,
                  "C2: compare these trained models near the layer interfaces");
   app.add_option("--json", out, "JSON output file");
   CLI11_PARSE(app, argc, argv);
+  if (grid.size() == 3) {
+    acc.nx = grid[0];
+    acc.ny = grid[1];
+    acc.nz = grid[2];
+  }
   try {
     json r;
     if (!interface_models.empty()) {

@@ -5,6 +5,12 @@ target_include_directories(test_operator_config PRIVATE ${PROJECT_SOURCE_DIR}/sr
 target_link_libraries(test_operator_config heatop_io heatop_model yaml-cpp GTest::gtest_main)
 gtest_discover_tests(test_operator_config PROPERTIES LABELS io)
 
+# The stack's depth functions (the `stack` z trunk): plain C++ as well.
+add_executable(test_stack_basis test_stack_basis.cpp ${PROJECT_SOURCE_DIR}/src/surrogate/stack_basis.cpp)
+target_include_directories(test_stack_basis PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(test_stack_basis GTest::gtest_main)
+gtest_discover_tests(test_stack_basis PROPERTIES LABELS surrogate)
+
 # Neural-operator surrogate tests (issue 3); only with LibTorch.
 if(TARGET heatop_surrogate)
   add_executable(test_surrogate test_surrogate.cpp)

@@ -129,7 +129,7 @@ TEST(Names, ParseErrorsNameTheKeyTheTextAndTheValidNames) {
   EXPECT_EQ(error_of([] { parse(solve::kPreconditionerNames, "ilu", "solver.preconditioner"); }),
             "solver.preconditioner: unknown value 'ilu'; valid: multigrid, jacobi, none");
   EXPECT_EQ(error_of([] { parse(surrogate::kCoreNames, "tt", "network.core"); }),
-            "network.core: unknown core 'tt'; valid: cp, tucker");
+            "network.core: unknown core 'tt'; valid: cp, tucker, modal");
   EXPECT_EQ(
       error_of([] { parse(surrogate::kPowerResidualNames, "tiles", "training.power_residual"); }),
       "training.power_residual: 'tiles' is not valid; use cells, modes or points");
@@ -162,6 +162,7 @@ TEST(Names, SurrogateDocsListTheConfigurationNames) {
        entry("inputs[i].generator.type", kGeneratorTypeNames),
        entry("network.model", kNetworkModelNames), entry("network.core", kCoreNames),
        entry("network.branch.type", kBranchTypeNames),
+       entry("network.branch.init", kBranchInitNames),
        entry("network.branch.activation", kBranchActivationNames),
        entry("network.trunk.type", kTrunkTypeNames),
        entry("network.resistance_coordinate", kResistanceCoordinateNames),

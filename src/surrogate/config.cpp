@@ -191,8 +191,9 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
       r.named(n, "resistance_coordinate", w, kResistanceCoordinateNames, net.resistance_coordinate);
   net.dtype = r.named(n, "dtype", w, kDTypeNames, net.dtype);
   if (const YAML::Node b = n["branch"]) {
-    r.keys(b, "network.branch", {"type", "widths", "activation"});
+    r.keys(b, "network.branch", {"type", "widths", "activation", "init"});
     net.branch_type = r.named(b, "type", "network.branch", kBranchTypeNames, net.branch_type);
+    net.branch_init = r.named(b, "init", "network.branch", kBranchInitNames, net.branch_init);
     net.branch_activation =
         r.named(b, "activation", "network.branch", kBranchActivationNames, net.branch_activation);
     if (b["widths"]) {
@@ -216,6 +217,7 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
     tc.grid = r.integer(t, "grid", tw, tc.grid);
     tc.modes = r.integer(t, "modes", tw, tc.modes);
     r.range(t, "rates", tw, tc.rate_min, tc.rate_max);
+    tc.rates_given = static_cast<bool>(t["rates"]);
     tc.fourier_features = r.integer(t, "fourier_features", tw, tc.fourier_features);
     tc.fourier_scale = r.num(t, "fourier_scale", tw, tc.fourier_scale);
   };
@@ -318,6 +320,8 @@ double trunk_parameters(const TrunkConfig& t, double in, double out) {
       return out * t.modes;
     case TrunkType::exponential:
       return out * (2.0 * t.modes + 2);
+    case TrunkType::stack:
+      return out * 3.0 * (t.modes + 1);  // one powered layer
   }
   return 0;
 }
@@ -325,7 +329,8 @@ double trunk_parameters(const TrunkConfig& t, double in, double out) {
 }  // namespace
 
 void TrunkConfig::validate() const {
-  const bool basis = type == TrunkType::cosine || type == TrunkType::exponential;
+  const bool basis =
+      type == TrunkType::cosine || type == TrunkType::exponential || type == TrunkType::stack;
   check(basis || !widths.empty(),
         "network.trunk.widths: give at least one hidden width, e.g. [32, 32]");
   check(!basis || (modes >= 1 && modes <= 512),
@@ -333,6 +338,10 @@ void TrunkConfig::validate() const {
   check(type != TrunkType::exponential || (rate_min > 0 && rate_max >= rate_min && rate_max <= 200),
         "network.trunk.rates: [" + short_number(rate_min) + ", " + short_number(rate_max) +
             "] must satisfy 0 < min <= max <= 200");
+  check(type != TrunkType::stack || !rates_given ||
+            (rate_min > 0 && rate_max >= rate_min && rate_max <= 1e4),
+        "network.trunk_z.rates: [" + short_number(rate_min) + ", " + short_number(rate_max) +
+            "] must satisfy 0 < min <= max <= 10000 (lateral wavenumbers per die width)");
   for (int w : widths)
     check(w >= 1 && w <= 4096, "network.trunk.widths: " + std::to_string(w) + " is not in 1..4096");
   check(type != TrunkType::chebykan || (degree >= 1 && degree <= 32),
@@ -349,7 +358,10 @@ std::string NetworkConfig::describe() const {
   std::string d = heatop::name(kNetworkModelNames, model) + std::string(" DeepONet, ");
   d += separate_trunk_z && trunk_z.type != trunk.type ? xy + " x/y and " + z + " z trunks"
                                                       : xy + " trunks";
-  if (core == Core::tucker)
+  if (core == Core::modal)
+    d += ", modal core (" + std::to_string(trunk.modes) + "x" + std::to_string(trunk.modes) +
+         " modes, each with its own depth functions)";
+  else if (core == Core::tucker)
     d += ", tucker core " + std::to_string(tucker_ranks[0]) + "x" +
          std::to_string(tucker_ranks[1]) + "x" + std::to_string(tucker_ranks[2]);
   else
@@ -435,8 +447,13 @@ void OperatorConfig::validate() const {
                 network.tucker_ranks[2] <=
             65536,
         "network.tucker_ranks: the core Rx*Ry*Rz must be <= 65536");
-  check(network.branch_type == BranchType::mlp || network.core == Core::tucker,
-        "network.branch.type: separable needs network.core: tucker");
+  check(network.branch_type == BranchType::mlp || network.core != Core::cp,
+        "network.branch.type: separable needs network.core: tucker or modal");
+  check(network.core != Core::modal ||
+            (network.model == NetworkModel::separable && network.trunk.type == TrunkType::cosine &&
+             network.trunk_z.type == TrunkType::stack),
+        "network.core: modal needs network.model: separable, trunk type cosine and trunk_z type "
+        "stack (each cosine mode gets the stack's depth functions at its own wavenumber)");
   for (int w : network.branch_widths)
     check(w >= 1 && w <= 8192,
           "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");
@@ -457,11 +474,15 @@ void OperatorConfig::validate() const {
                                 "; reduce network.rank, network.branch.widths, "
                                 "network.trunk.widths or inputs[].sensors");
   }
+  check(network.trunk.type != TrunkType::stack,
+        "network.trunk.type: stack is a depth basis computed from the design's layers; use it as "
+        "network.trunk_z (with a lateral trunk such as cosine)");
   check(!network.separate_trunk_z || network.model == NetworkModel::separable,
         "network.trunk_z: a separate z trunk needs network.model: separable");
   for (const TrunkConfig* t : {&network.trunk, &network.trunk_z})
     check(network.model == NetworkModel::separable ||
-              (t->type != TrunkType::cosine && t->type != TrunkType::exponential),
+              (t->type != TrunkType::cosine && t->type != TrunkType::exponential &&
+               t->type != TrunkType::stack),
           "network.trunk.type: " + std::string(heatop::name(kTrunkTypeNames, t->type)) +
               " is an axis basis; it needs network.model: separable");
   check(delta_T_K > 0, "normalisation.delta_T_K must be > 0");

@@ -5,16 +5,18 @@
 // the valid keys at that place. Options with a closed set of values are enums with one name
 // table each (model/names.hpp): the files, the checkpoints and the docs tables use the names.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "model/names.hpp"
+#include "surrogate/stack_basis.hpp"
 
 namespace heatop::surrogate {
 
 /// network.trunk.type: the functions of an axis trunk (trunks.hpp).
-enum class TrunkType { mlp, fourier_mlp, chebykan, bspline_kan, cosine, exponential };
-inline constexpr NameTable<TrunkType, 6> kTrunkTypeNames{
+enum class TrunkType { mlp, fourier_mlp, chebykan, bspline_kan, cosine, exponential, stack };
+inline constexpr NameTable<TrunkType, 7> kTrunkTypeNames{
     {{TrunkType::mlp, "mlp", "tanh MLP on ξ (`widths`)"},
      {TrunkType::fourier_mlp, "fourier-mlp",
       "tanh MLP on [ξ, sin πbξ, cos πbξ] with fixed random frequencies b (`fourier_features`, "
@@ -29,7 +31,14 @@ inline constexpr NameTable<TrunkType, 6> kTrunkTypeNames{
       "fixed modes cos(kπ(ξ+1)/2)/(1 + kπ/2), k = 0 … `modes`−1; separable models only"},
      {TrunkType::exponential, "exponential",
       "fixed functions 1, ξ, e^(−m_j(1−ξ))/(1+m_j) and e^(−m_j(1+ξ))/(1+m_j) for `modes` decay "
-      "`rates` m_j; separable models only"}},
+      "`rates` m_j; separable models only"},
+     {TrunkType::stack, "stack",
+      "z only: the depth profiles of the design's own stack (stack_basis.hpp) for lateral "
+      "wavenumber 0 and `modes` geometric `rates` (per die width; default: the lateral cosine "
+      "modes' range): per rate the solutions that are 1 at the bottom or top face, and one per "
+      "powered layer for a unit source in it, each exact in every layer with T and flux "
+      "continuous across interfaces; (modes + 1)·(2 + powered layers) functions. Under core "
+      "`modal`: these functions at every cosine mode's own wavenumber instead"}},
     "unknown trunk type '{got}'; valid types: {valid}"};
 
 /// An axis trunk (trunks.hpp).
@@ -40,9 +49,16 @@ struct TrunkConfig {
   int grid = 8;                          // bspline-kan: intervals on [-1, 1]
   int modes = 24;                        // cosine: cos(k pi (xi + 1) / 2), k = 0 .. modes - 1;
                                          // exponential: number of decay rates
-  double rate_min = 0.5, rate_max = 32;  // exponential: geometric decay rates in 1/xi units
-  int fourier_features = 16;             // fourier-mlp: number of frequencies
-  double fourier_scale = 2.0;            // fourier-mlp: standard deviation of the frequencies
+  double rate_min = 0.5, rate_max = 32;  // exponential: geometric decay rates in 1/xi units;
+                                         // stack: lateral wavenumbers per die width
+  bool rates_given = false;              // `rates` was in the file (stack: else from the design)
+  /// stack: the design's stack in the trunk coordinate, set by the model from its Problem.
+  std::shared_ptr<const StackProfile> stack;
+  /// stack under a modal core: the wavenumber of every lateral mode (a, b), a-major, set by the
+  /// model; the trunk then gives each mode its own functions.
+  std::vector<double> modal_rates;
+  int fourier_features = 16;   // fourier-mlp: number of frequencies
+  double fourier_scale = 2.0;  // fourier-mlp: standard deviation of the frequencies
   /// Throws std::invalid_argument naming the bad key and the valid values.
   void validate() const;
 };
@@ -136,12 +152,17 @@ inline constexpr NameTable<NetworkModel, 2> kNetworkModelNames{
     "unknown model '{got}'; valid: {valid}"};
 
 /// network.core: how a separable model combines its axis trunks.
-enum class Core { cp, tucker };
-inline constexpr NameTable<Core, 2> kCoreNames{
+enum class Core { cp, tucker, modal };
+inline constexpr NameTable<Core, 3> kCoreNames{
     {{Core::cp, "cp", "u = Σ_r β_r X_r Y_r Z_r, r = 1 … `rank` (DeepOHeat-v1)"},
      {Core::tucker, "tucker",
       "u = Σ_abc β_abc X_a Y_b Z_c with a, b, c up to `tucker_ranks` [Rx, Ry, Rz]; the branch "
-      "nets output the Rx·Ry·Rz core (separable models only)"}},
+      "nets output the Rx·Ry·Rz core (separable models only)"},
+     {Core::modal, "modal",
+      "u = Σ_abk β_abk X_a Y_b Z_abk: cosine x/y modes a, b and, for each mode, its own depth "
+      "functions k from the `stack` z trunk at that mode's wavenumber — every mode's profile "
+      "exact; the core is modes × modes × (2 + powered layers), derived from the design "
+      "(`tucker_ranks` is not used)"}},
     "unknown core '{got}'; valid: {valid}"};
 
 /// network.branch.type: the branch net of a power-map input (HTC inputs always use an mlp).
@@ -149,10 +170,21 @@ enum class BranchType { mlp, separable };
 inline constexpr NameTable<BranchType, 2> kBranchTypeNames{
     {{BranchType::mlp, "mlp", "an MLP on the sensors (`widths`, `activation`)"},
      {BranchType::separable, "separable",
-      "core `tucker` only: β_abc = D_abc·(A Q Bᵀ)_ab with Q the sensor grid and A [Rx × sx], "
+      "core `tucker` or `modal`: β_abc = D_abc·(A Q Bᵀ)_ab with Q the sensor grid and A [Rx × sx], "
       "B [Ry × sy], D [Rx × Ry × Rz] learned (a learned separable transform of the map, a "
       "learned DCT say, and a per-mode depth weighting) — linear in the power, a few thousand "
       "parameters"}},
+    "'{got}' is not valid; use {either}"};
+
+/// network.branch.init: how the separable branch's sensor transforms A and B start.
+enum class BranchInit { random, cosine };
+inline constexpr NameTable<BranchInit, 2> kBranchInitNames{
+    {{BranchInit::random, "random", "A and B Gaussian, scaled by 1/√sensors"},
+     {BranchInit::cosine, "cosine",
+      "row a of A is the a-th cosine mode's mean over each sensor's tile (cells layout) or its "
+      "value at each sensor node times the trapezoid weight (nodes layout): the branch starts "
+      "as the map's cosine transform, the modes of the lateral cosine trunk, and training "
+      "refines it and learns D"}},
     "'{got}' is not valid; use {either}"};
 
 /// network.branch.activation of the mlp branches.
@@ -187,13 +219,14 @@ struct NetworkConfig {
   BranchActivation branch_activation = BranchActivation::tanh;
   /// Branch of a power-map input (HTC inputs always use an mlp branch).
   BranchType branch_type = BranchType::mlp;
+  BranchInit branch_init = BranchInit::random;
   /// Outputs of the axis-a trunk and of the branch nets.
-  int trunk_outputs(int axis) const { return core == Core::tucker ? tucker_ranks[axis] : rank; }
+  int trunk_outputs(int axis) const { return core != Core::cp ? tucker_ranks[axis] : rank; }
   /// "separable DeepONet, mlp trunks, cp rank 64" or "separable DeepONet, cosine x/y and mlp z
   /// trunks, tucker core 20x20x10, separable branch": for messages and summaries.
   std::string describe() const;
   int branch_outputs() const {
-    return core == Core::tucker ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
+    return core != Core::cp ? tucker_ranks[0] * tucker_ranks[1] * tucker_ranks[2] : rank;
   }
   TrunkConfig trunk;    // every axis (the joint trunk of a pointwise model)
   TrunkConfig trunk_z;  // the z axis of a separable model (= trunk unless given)

@@ -23,9 +23,39 @@ BranchNet::BranchNet(int in, const std::vector<int>& widths, int out, bool linea
   }
 }
 
-BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz) : sx_(sx), sy_(sy) {
-  a_ = register_parameter("a", torch::randn({rx, sx}) / std::sqrt(static_cast<double>(sx)));
-  b_ = register_parameter("b", torch::randn({ry, sy}) / std::sqrt(static_cast<double>(sy)));
+namespace {
+
+// [r, s]: row k the k-th cosine mode cos(k pi x) on [0, 1], as the mean over each of s tiles or
+// as the value at each of s nodes times its trapezoid weight.
+torch::Tensor cosine_transform(int r, int s, bool cells) {
+  torch::Tensor t = torch::zeros({r, s}, torch::kFloat64);
+  for (int k = 0; k < r; ++k)
+    for (int c = 0; c < s; ++c) {
+      double v;
+      if (cells) {
+        const double x0 = double(c) / s, x1 = double(c + 1) / s;
+        v = k == 0 ? 1.0 / s : (std::sin(k * M_PI * x1) - std::sin(k * M_PI * x0)) / (k * M_PI);
+      } else {
+        const double w = (c == 0 || c == s - 1 ? 0.5 : 1.0) / (s - 1);
+        v = w * std::cos(k * M_PI * c / (s - 1.0));
+      }
+      t[k][c] = v;
+    }
+  return t.to(torch::kFloat32);
+}
+
+}  // namespace
+
+BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine, bool cells)
+    : sx_(sx), sy_(sy) {
+  // A learned transform starting as the cosine one trains faster than a fixed one: A and B can
+  // grow, so D reaches its values in fewer Adam steps of a given size.
+  a_ =
+      register_parameter("a", cosine ? cosine_transform(rx, sx, cells)
+                                     : torch::randn({rx, sx}) / std::sqrt(static_cast<double>(sx)));
+  b_ =
+      register_parameter("b", cosine ? cosine_transform(ry, sy, cells)
+                                     : torch::randn({ry, sy}) / std::sqrt(static_cast<double>(sy)));
   // D starts at zero: the zero field (A and B still receive gradients through D's).
   d_ = register_parameter("d", torch::zeros({rx, ry, rz}));
 }
@@ -52,7 +82,8 @@ OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>
     branches_.push_back(register_module(
         "branch" + std::to_string(i),
         sep ? std::make_shared<BranchNet>(in.sx, in.sy, cfg.tucker_ranks[0], cfg.tucker_ranks[1],
-                                          cfg.tucker_ranks[2])
+                                          cfg.tucker_ranks[2],
+                                          cfg.branch_init == BranchInit::cosine, in.cells)
             : std::make_shared<BranchNet>(in.dim(), cfg.branch_widths, rank_,
                                           cfg.branch_activation == BranchActivation::linear)));
   }
@@ -88,8 +119,21 @@ torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
   return t.permute({0, 3, 2, 1});
 }
 
+torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
+                             const torch::Tensor& b, const torch::Tensor& c) {
+  const int64_t bs = core.size(0), ra = core.size(1), rb = core.size(2), k = core.size(3),
+                nc = c.size(0);
+  // W[B, nc, Ra, Rb] = sum_k G[B, a, b, k] C[l, a, b, k]
+  const torch::Tensor w =
+      (core.unsqueeze(1) * c.view({1, nc, ra, rb, k})).sum(-1).view({bs, nc, ra, rb});
+  torch::Tensor t = torch::matmul(w, b.t());    // [B, nc, Ra, nb]
+  t = torch::matmul(t.transpose(2, 3), a.t());  // [B, nc, nb, na]
+  return t.permute({0, 3, 2, 1});
+}
+
 torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,
                        const torch::Tensor& z) {
+  if (s.modal) return modal_contract(s.beta, x, y, z);
   return s.tucker ? tucker_contract(s.beta, x, y, z) : separable_contract(s.beta, x, y, z);
 }
 

@@ -31,14 +31,17 @@ struct SeparableFactors {
   torch::Tensor beta;
   Taylor x, y, z;
   bool tucker = false;
+  /// Modal core: beta [B, Rx, Ry, K], z [n, Rx * Ry * K] (each mode's own depth functions).
+  bool modal = false;
 };
 
 /// The shape of one input: a power map read on an sx x sy sensor grid, or a vector of sx
 /// values (sy = 0; an HTC is one value).
 struct InputShape {
   InputShape(int n) : sx(n), sy(0) {}  // NOLINT: a plain vector input
-  InputShape(int x, int y) : sx(x), sy(y) {}
+  InputShape(int x, int y, bool c = false) : sx(x), sy(y), cells(c) {}
   int sx, sy;
+  bool cells = false;  // sensors at tile centres (SensorLayout::cells), else nodes
   int dim() const { return sy > 0 ? sx * sy : sx; }
 };
 
@@ -47,8 +50,9 @@ class BranchNet : public torch::nn::Module {
   /// An MLP (tanh, or linear throughout) from `in` inputs to `out` outputs.
   BranchNet(int in, const std::vector<int>& widths, int out, bool linear = false);
   /// The separable branch (NetworkConfig::branch_type) of a sensor grid sx x sy onto a
-  /// Tucker core rx x ry x rz.
-  BranchNet(int sx, int sy, int rx, int ry, int rz);
+  /// Tucker core rx x ry x rz; `cosine`: A and B start as the cosine transform of the sensor
+  /// grid (tile means for `cells` sensors, trapezoid-weighted node values otherwise).
+  BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine = false, bool cells = false);
   torch::Tensor forward(const torch::Tensor& x);  // [B, in] -> [B, out]
 
  private:
@@ -88,7 +92,7 @@ class SeparableDeepONet : public OperatorNet {
 
  private:
   std::shared_ptr<Trunk> trunks_[3];
-  bool tucker_;
+  bool tucker_, modal_;
   int core_[3];
 };
 
@@ -114,7 +118,12 @@ torch::Tensor separable_contract(const torch::Tensor& beta, const torch::Tensor&
 torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
                               const torch::Tensor& b, const torch::Tensor& c);
 
-/// Either contraction, as the factors say.
+/// Modal contraction sum_abk G[b,a,b',k] A[i,a] B[j,b'] C[l,(a,b',k)] -> [B, na, nb, nc]: each
+/// mode's depth functions weighted by its core entries, then two batched GEMMs.
+torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
+                             const torch::Tensor& b, const torch::Tensor& c);
+
+/// The contraction the factors call for (cp, Tucker or modal).
 torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,
                        const torch::Tensor& z);
 

@@ -199,16 +199,15 @@ class GridSource : public FieldSource {
 class SeparableSource : public FieldSource {
  public:
   SeparableSource(const torch::Tensor& beta, const Taylor& x, const Taylor& y, const Taylor& z,
-                  bool tucker)
-      : beta_(beta), x_(x), y_(y), z_(z), tucker_(tucker) {}
+                  bool tucker, bool modal)
+      : beta_(beta), x_(x), y_(y), z_(z), tucker_(tucker), modal_(modal) {}
   torch::Tensor pde(const torch::Tensor& kxy, const torch::Tensor& kz, const torch::Tensor& mask,
                     const torch::Tensor& source) const override {
     if (tucker_) {
       // Three Tucker contractions in the [nx, ny, B, nz] layout of the cp path.
       const torch::Tensor zk = z_.v * (kxy * mask).view({-1, 1});
-      torch::Tensor res = tucker_contract(beta_, x_.d2, y_.v, zk) +
-                          tucker_contract(beta_, x_.v, y_.d2, zk) +
-                          tucker_contract(beta_, x_.v, y_.v, z_.d2 * (kz * mask).view({-1, 1}));
+      torch::Tensor res = core(x_.d2, y_.v, zk) + core(x_.v, y_.d2, zk) +
+                          core(x_.v, y_.v, z_.d2 * (kz * mask).view({-1, 1}));
       if (source.defined()) res = res + source * mask.view({1, 1, 1, -1});
       return res.permute({1, 2, 0, 3});
     }
@@ -241,10 +240,7 @@ class SeparableSource : public FieldSource {
     return q.reshape({q.size(0), -1}).t();
   }
   torch::Tensor uz_plane(int k) const override {
-    if (tucker_)
-      return tucker_contract(beta_, x_.v, y_.v, z_.d1.narrow(0, k, 1))
-          .reshape({beta_.size(0), -1})
-          .t();
+    if (tucker_) return core(x_.v, y_.v, z_.d1.narrow(0, k, 1)).reshape({beta_.size(0), -1}).t();
     return torch::mm((x_.v.unsqueeze(1) * y_.v.unsqueeze(0)).reshape({-1, beta_.size(1)}),
                      (beta_ * z_.d1[k]).t());
   }
@@ -262,18 +258,22 @@ class SeparableSource : public FieldSource {
     if (tucker_) {
       // The face's row of the normal axis, full tensors along the other two: [B, na * nc].
       const torch::Tensor row = (derivative ? n.d1 : n.v).narrow(0, i, 1);
-      const torch::Tensor t = axis == 0   ? tucker_contract(beta_, row, y_.v, z_.v)
-                              : axis == 1 ? tucker_contract(beta_, x_.v, row, z_.v)
-                                          : tucker_contract(beta_, x_.v, y_.v, row);
+      const torch::Tensor t = axis == 0   ? core(row, y_.v, z_.v)
+                              : axis == 1 ? core(x_.v, row, z_.v)
+                                          : core(x_.v, y_.v, row);
       return t.reshape({beta_.size(0), -1}).t();
     }
     const torch::Tensor w = beta_ * (derivative ? n.d1[i] : n.v[i]);  // [B, R]
     const torch::Tensor ac = (a.v.unsqueeze(1) * c.v.unsqueeze(0)).reshape({-1, beta_.size(1)});
     return torch::mm(ac, w.t());
   }
+  // The Tucker or modal contraction of beta with three axis factors.
+  torch::Tensor core(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) const {
+    return modal_ ? modal_contract(beta_, a, b, c) : tucker_contract(beta_, a, b, c);
+  }
   torch::Tensor beta_;
   Taylor x_, y_, z_;
-  bool tucker_;
+  bool tucker_, modal_;
 };
 
 }  // namespace
@@ -289,9 +289,9 @@ LossValue PhysicsLoss::evaluate(const SeparableFactors& s, const PhysicsBatch& b
     const torch::Tensor cc = c.view({-1, 1});
     return Taylor{t.v, t.d1 * cc, t.d2 * cc * cc};
   };
-  return assemble(
-      SeparableSource(s.beta, phys(s.x, dxi_[0]), phys(s.y, dxi_[1]), phys(s.z, dxi_[2]), s.tucker),
-      batch, cells);
+  return assemble(SeparableSource(s.beta, phys(s.x, dxi_[0]), phys(s.y, dxi_[1]),
+                                  phys(s.z, dxi_[2]), s.tucker, s.modal),
+                  batch, cells);
 }
 
 LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batch,

@@ -127,6 +127,10 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
   for (const auto& l : base.layers) jumps |= !close(l.k_z, base.layers.front().k_z);
   const ResistanceCoordinate rc = cfg.network.resistance_coordinate;
   resistance_ = rc == ResistanceCoordinate::on || (rc == ResistanceCoordinate::automatic && jumps);
+  if (cfg.network.trunk_z.type == TrunkType::stack && jumps && !resistance_)
+    throw std::invalid_argument(
+        "network.trunk_z: the stack trunk on a stack whose k_z jumps needs "
+        "network.resistance_coordinate auto or on (its functions' flux is continuous there)");
 
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
     const InputConfig& in = cfg.inputs[i];
@@ -272,6 +276,37 @@ AxisMap Problem::z_axis(const model::Grid& grid) const {
     a.dxi.push_back(2 * L / (base_.layers[node_layer(grid, k)].k_z * total));
   }
   return a;
+}
+
+StackProfile Problem::stack_profile() const {
+  // One z node per interface (and face) of a grid whose every layer has one cell.
+  model::Grid g;
+  g.z.push_back(0);
+  for (std::size_t l = 0; l < base_.layers.size(); ++l) {
+    g.z.push_back(g.z.back() + base_.layers[l].thickness);
+    g.cell_layer.push_back(static_cast<int>(l));
+  }
+  const AxisMap a = z_axis(g);
+  StackProfile s;
+  s.xi = a.xi;
+  s.xi.front() = -1;
+  s.xi.back() = 1;
+  for (std::size_t l = 0; l < base_.layers.size(); ++l) {
+    const model::Layer& L = base_.layers[l];
+    const double dxi = a.dxi[l];  // d xi / d z^ in layer l
+    s.c.push_back(std::sqrt(L.k_xy / L.k_z) / dxi);
+    s.w.push_back(L.k_z / norm_.k_ref_W_per_mK * dxi);
+    bool powered = !L.power.empty();
+    for (int in : input_layer_) powered |= in == static_cast<int>(l);
+    if (powered) s.sources.push_back(static_cast<int>(l));
+  }
+  // The lateral modes' wavenumbers per die width L: pi L / max(Lx, Ly) .. the highest mode.
+  const TrunkConfig& t = cfg_.network.trunk;
+  const int m = t.type == TrunkType::cosine ? t.modes : 20;
+  const double L = norm_.length_m;
+  s.rate_min = M_PI * L / std::max(base_.lx, base_.ly);
+  s.rate_max = std::max(s.rate_min, M_PI * L * std::hypot((m - 1) / base_.lx, (m - 1) / base_.ly));
+  return s;
 }
 
 model::Design Problem::design_with(const InputValues& v) const {

@@ -67,6 +67,10 @@ class Problem {
   AxisMap x_axis(const std::vector<double>& x_m) const;
   AxisMap y_axis(const std::vector<double>& y_m) const;
   AxisMap z_axis(const model::Grid& grid) const;
+  /// The stack in the z trunk coordinate, for the `stack` trunk: interface positions, each
+  /// layer's rate factor and flux weight, the layers that carry volumetric power (inputs or
+  /// fixed maps), and the lateral wavenumbers (per die width) of the lateral trunk's modes.
+  StackProfile stack_profile() const;
   /// Layer of z node k: the cell above it, the cell below for the top node.
   static int node_layer(const model::Grid& grid, int k);
 

@@ -6,12 +6,13 @@ namespace heatop::surrogate {
 
 SeparableDeepONet::SeparableDeepONet(const NetworkConfig& cfg,
                                      const std::vector<InputShape>& input_dims)
-    : OperatorNet(cfg, input_dims), tucker_(cfg.core == Core::tucker) {
+    : OperatorNet(cfg, input_dims), tucker_(cfg.core != Core::cp), modal_(cfg.core == Core::modal) {
   const char* names[3] = {"trunk_x", "trunk_y", "trunk_z"};
+  for (int a = 0; a < 3; ++a) core_[a] = cfg.trunk_outputs(a);
   for (int a = 0; a < 3; ++a) {
-    core_[a] = cfg.trunk_outputs(a);
-    trunks_[a] =
-        register_module(names[a], make_trunk(a == 2 ? cfg.trunk_z : cfg.trunk, 1, core_[a]));
+    // A modal core's z trunk has the depth functions of every (x, y) mode pair.
+    const int out = a == 2 && modal_ ? core_[0] * core_[1] * core_[2] : core_[a];
+    trunks_[a] = register_module(names[a], make_trunk(a == 2 ? cfg.trunk_z : cfg.trunk, 1, out));
   }
 }
 
@@ -20,9 +21,12 @@ SeparableFactors SeparableDeepONet::factors(const std::vector<torch::Tensor>& in
                                             const torch::Tensor& xi_z, bool derivatives) {
   torch::Tensor beta = coefficients(inputs);
   if (tucker_) beta = beta.view({beta.size(0), core_[0], core_[1], core_[2]});
-  return {beta, trunks_[0]->taylor(xi_x.reshape({-1, 1}), derivatives),
+  return {beta,
+          trunks_[0]->taylor(xi_x.reshape({-1, 1}), derivatives),
           trunks_[1]->taylor(xi_y.reshape({-1, 1}), derivatives),
-          trunks_[2]->taylor(xi_z.reshape({-1, 1}), derivatives), tucker_};
+          trunks_[2]->taylor(xi_z.reshape({-1, 1}), derivatives),
+          tucker_,
+          modal_};
 }
 
 GridFields SeparableDeepONet::fields(const std::vector<torch::Tensor>& inputs,

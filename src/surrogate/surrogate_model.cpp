@@ -33,7 +33,9 @@ namespace {
 std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
   std::vector<InputShape> d;
   for (const auto& in : cfg.inputs)
-    d.push_back(in.type == InputType::htc ? InputShape(1) : InputShape(in.sensors_x, in.sensors_y));
+    d.push_back(in.type == InputType::htc ? InputShape(1)
+                                          : InputShape(in.sensors_x, in.sensors_y,
+                                                       in.sensor_layout == SensorLayout::cells));
   return d;
 }
 
@@ -45,7 +47,22 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
   to_.device = device;
   to_.dtype = cfg.network.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32;
   torch::manual_seed(cfg.training.seed);
-  net_ = make_operator_net(cfg.network, input_dims(cfg));
+  NetworkConfig net = cfg.network;
+  if (net.trunk_z.type == TrunkType::stack) {
+    const StackProfile sp = problem_->stack_profile();
+    net.trunk_z.stack = std::make_shared<const StackProfile>(sp);
+    if (net.core == Core::modal) {
+      // Every cosine mode (a, b) gets the stack's functions at its own wavenumber.
+      const int m = net.trunk.modes;
+      const double L = problem_->norm().length_m;
+      for (int a = 0; a < m; ++a)
+        for (int b = 0; b < m; ++b)
+          net.trunk_z.modal_rates.push_back(M_PI * L * std::hypot(a / base.lx, b / base.ly));
+      net.tucker_ranks[0] = net.tucker_ranks[1] = m;
+      net.tucker_ranks[2] = 2 + static_cast<int>(sp.sources.size());
+    }
+  }
+  net_ = make_operator_net(net, input_dims(cfg));
   net_->to(device);
 }
 

@@ -1,6 +1,7 @@
 // MLP and Fourier-feature MLP trunks.
 
 #include <cmath>
+#include <mutex>
 
 #include "surrogate/trunks.hpp"
 
@@ -147,7 +148,87 @@ class ExponentialTrunk : public Trunk {
   torch::Tensor rates_, scale_, mix_;
 };
 
+// The depth functions of the design's stack (stack_basis.hpp), computed in double precision on
+// the host and handed over in the model's dtype and device; optionally mixed by a learnable
+// matrix.
+class StackTrunk : public Trunk {
+ public:
+  StackTrunk(const TrunkConfig& cfg, int in, int out)
+      : Trunk(in, out),
+        basis_(*cfg.stack, !cfg.modal_rates.empty() ? cfg.modal_rates
+                           : cfg.rates_given        ? StackBasis::geometric_rates(
+                                                   [&] {
+                                                     StackProfile p = *cfg.stack;
+                                                     p.rate_min = cfg.rate_min;
+                                                     p.rate_max = cfg.rate_max;
+                                                     return p;
+                                                   }(),
+                                                   cfg.modes)
+                                             : StackBasis::geometric_rates(*cfg.stack, cfg.modes)) {
+    TORCH_CHECK(in == 1, "the stack trunk is an axis basis (one input)");
+    // A buffer, so that the basis's size is part of the checkpoint and a model can only load
+    // the state of one built on the same stack.
+    rates_ = register_buffer("function_rates", torch::empty({basis_.size()}, torch::kFloat64));
+    for (int f = 0; f < basis_.size(); ++f) rates_[f] = basis_.rate(f);
+    TORCH_CHECK(cfg.modal_rates.empty() || out == basis_.size(),
+                "a modal stack trunk gives every mode its own functions: no mixing");
+    if (out != basis_.size())
+      mix_ = register_parameter("mix", torch::randn({out, basis_.size()}) /
+                                           std::sqrt(static_cast<double>(basis_.size())));
+  }
+
+  Taylor taylor(const torch::Tensor& x, bool derivatives) override {
+    const torch::Tensor xc = x.detach().to(torch::kCPU, torch::kFloat64).contiguous().view({-1});
+    std::vector<double> pts(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
+    Taylor h;
+    {
+      // Predictions ask for the same nodes call after call: keep the last evaluation. (Training
+      // threads call this concurrently, hence the lock.)
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (pts == cache_points_ && cache_.v.dtype() == x.dtype() &&
+          cache_.v.device() == x.device() && (!derivatives || cache_.has_derivatives()))
+        h = cache_;
+    }
+    if (!h.v.defined()) {
+      std::vector<double> v, d1, d2;
+      basis_.evaluate(pts, v, d1, d2);
+      const auto n = static_cast<int64_t>(pts.size()), m = static_cast<int64_t>(basis_.size());
+      auto tensor = [&](std::vector<double>& a) {
+        return torch::from_blob(a.data(), {n, m}, torch::kFloat64).to(x.options(), false, true);
+      };
+      h.v = tensor(v);
+      if (derivatives) {
+        h.d1 = tensor(d1);
+        h.d2 = tensor(d2);
+      }
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      cache_points_ = std::move(pts);
+      cache_ = h;
+    }
+    if (!derivatives) h = Taylor{h.v, {}, {}};
+    if (mix_.defined()) h = linear(h, mix_, {});
+    return h;
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) override { return taylor(x, false).v; }
+
+ private:
+  StackBasis basis_;
+  torch::Tensor rates_, mix_;
+  std::mutex cache_mutex_;
+  std::vector<double> cache_points_;
+  Taylor cache_;
+};
+
 }  // namespace
+
+std::shared_ptr<Trunk> make_stack_trunk(const TrunkConfig& cfg, int in, int out) {
+  if (!cfg.stack)
+    throw std::invalid_argument(
+        "network.trunk_z: the stack trunk is computed from a design's layers; build the model "
+        "through its design (SurrogateModel), not from a configuration alone");
+  return std::make_shared<StackTrunk>(cfg, in, out);
+}
 
 std::shared_ptr<Trunk> make_exponential_trunk(const TrunkConfig& cfg, int in, int out) {
   return std::make_shared<ExponentialTrunk>(cfg, in, out);

@@ -16,6 +16,8 @@ std::shared_ptr<Trunk> make_trunk(const TrunkConfig& cfg, int in, int out) {
       return make_cosine_trunk(cfg, in, out);
     case TrunkType::exponential:
       return make_exponential_trunk(cfg, in, out);
+    case TrunkType::stack:
+      return make_stack_trunk(cfg, in, out);
     case TrunkType::bspline_kan:
       break;
   }

@@ -16,6 +16,9 @@
 //                of an axis between two adiabatic walls (no parameters when out == modes;
 //                otherwise a learnable linear map to `out` functions). heatop's spectral trunk
 //                for the lateral axes.
+//   exponential  fixed functions 1, xi and decaying exponentials from both ends (depth)
+//   stack        the depth functions of the design's own layered stack (stack_basis.hpp); needs
+//                TrunkConfig::stack, which SurrogateModel fills in from its Problem
 
 #include <torch/torch.h>
 
@@ -53,5 +56,6 @@ std::shared_ptr<Trunk> make_chebykan_trunk(const TrunkConfig& cfg, int in, int o
 std::shared_ptr<Trunk> make_bspline_kan_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_cosine_trunk(const TrunkConfig& cfg, int in, int out);
 std::shared_ptr<Trunk> make_exponential_trunk(const TrunkConfig& cfg, int in, int out);
+std::shared_ptr<Trunk> make_stack_trunk(const TrunkConfig& cfg, int in, int out);
 
 }  // namespace heatop::surrogate

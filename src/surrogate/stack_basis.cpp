@@ -1,0 +1,178 @@
+// Depth functions computed from a layered stack (stack_basis.hpp).
+
+#include "surrogate/stack_basis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace heatop::surrogate {
+
+namespace {
+
+// The shape functions of one layer of width D at t = xi - xi_bottom, u = xi_top - xi with rate
+// rho: a = sinh(rho u) / sinh(rho D) (1 at the bottom, 0 at the top), b = sinh(rho t) /
+// sinh(rho D), and the bubble B = (1 - a - b) / rho^2 (B'' = rho^2 B - 1, B = 0 at both ends),
+// written with exponentials of non-positive arguments and expm1 so that neither large nor small
+// rho D loses precision; rho = 0 gives the linear and quadratic limits.
+struct Shape {
+  double a, a1, b, b1, B, B1;
+};
+
+Shape shape(double rho, double t, double u, double D) {
+  if (rho == 0) return {u / D, -1 / D, t / D, 1 / D, t * u / 2, (u - t) / 2};
+  const double E = -std::expm1(-2 * rho * D), et = std::exp(-rho * t), eu = std::exp(-rho * u);
+  const double den = 1 + std::exp(-rho * D), mt = std::expm1(-rho * t), mu = std::expm1(-rho * u);
+  return {et * -std::expm1(-2 * rho * u) / E, -rho * et * (1 + eu * eu) / E,
+          eu * -std::expm1(-2 * rho * t) / E, rho * eu * (1 + et * et) / E,
+          mt * mu / (rho * rho * den),        (mt - mu) / (rho * den)};
+}
+
+// rho coth(rho D), rho csch(rho D) and tanh(rho D / 2) / rho: the end fluxes of a, b and B.
+void end_fluxes(double rho, double D, double& K, double& S, double& tau) {
+  if (rho == 0) {
+    K = S = 1 / D;
+    tau = D / 2;
+    return;
+  }
+  const double E = -std::expm1(-2 * rho * D), e = std::exp(-rho * D);
+  K = rho * (1 + e * e) / E;
+  S = rho * 2 * e / E;
+  tau = -std::expm1(-rho * D) / (rho * (1 + e));
+}
+
+}  // namespace
+
+void StackProfile::validate() const {
+  const std::size_t L = c.size();
+  if (L == 0 || xi.size() != L + 1 || w.size() != L)
+    throw std::invalid_argument("stack basis: " + std::to_string(xi.size()) + " interfaces, " +
+                                std::to_string(c.size()) + " rate factors and " +
+                                std::to_string(w.size()) +
+                                " flux weights do not describe one stack");
+  for (std::size_t j = 0; j < L; ++j) {
+    if (!(xi[j + 1] > xi[j]))
+      throw std::invalid_argument("stack basis: layer " + std::to_string(j) +
+                                  " has no thickness in the trunk coordinate");
+    if (!(c[j] >= 0) || !(w[j] > 0))
+      throw std::invalid_argument("stack basis: layer " + std::to_string(j) +
+                                  " has a negative rate factor or a non-positive flux weight");
+  }
+  for (int s : sources)
+    if (s < 0 || s >= static_cast<int>(L))
+      throw std::invalid_argument("stack basis: source layer " + std::to_string(s) +
+                                  " is not a layer of the stack");
+}
+
+std::vector<double> StackBasis::geometric_rates(const StackProfile& p, int count) {
+  std::vector<double> r{0.0};
+  for (int j = 0; j < count; ++j)
+    r.push_back(count == 1 ? p.rate_min
+                           : p.rate_min * std::pow(p.rate_max / p.rate_min,
+                                                   static_cast<double>(j) / (count - 1)));
+  return r;
+}
+
+StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates) : p_(p) {
+  p_.validate();
+  for (double r : rates)
+    if (!(r >= 0) || !std::isfinite(r))
+      throw std::invalid_argument("stack basis: rates must be finite and >= 0");
+  const int L = static_cast<int>(p_.c.size());
+  for (double rate : rates) {
+    // Per layer: the end fluxes of the shape functions, times the flux weight.
+    std::vector<double> K(L), S(L), tau(L);
+    for (int j = 0; j < L; ++j) {
+      end_fluxes(rate * p_.c[j], p_.xi[j + 1] - p_.xi[j], K[j], S[j], tau[j]);
+      K[j] *= p_.w[j];
+      S[j] *= p_.w[j];
+      tau[j] *= p_.w[j];
+    }
+    const int kinds = 2 + static_cast<int>(p_.sources.size());
+    for (int kind = 0; kind < kinds; ++kind) {
+      Function f;
+      f.rate = rate;
+      f.kind = kind;
+      f.source_layer = kind >= 2 ? p_.sources[kind - 2] : -1;
+      f.h.assign(L + 1, 0.0);
+      if (kind == 0) f.h[0] = 1;
+      if (kind == 1) f.h[L] = 1;
+      // Continuity of w Z_xi at interfaces 1 .. L-1: a diagonally dominant tridiagonal system
+      // -S_{i-1} h_{i-1} + (K_{i-1} + K_i) h_i - S_i h_{i+1} = (source flux), Thomas algorithm.
+      const int n = L - 1;
+      if (n > 0) {
+        std::vector<double> lo(n), di(n), up(n), rhs(n, 0.0);
+        for (int i = 1; i <= n; ++i) {
+          lo[i - 1] = -S[i - 1];
+          di[i - 1] = K[i - 1] + K[i];
+          up[i - 1] = -S[i];
+          if (f.source_layer >= 0 && (i == f.source_layer || i == f.source_layer + 1))
+            rhs[i - 1] += tau[f.source_layer];
+        }
+        rhs[0] += S[0] * f.h[0];
+        rhs[n - 1] += S[L - 1] * f.h[L];
+        for (int i = 1; i < n; ++i) {
+          const double m = lo[i] / di[i - 1];
+          di[i] -= m * up[i - 1];
+          rhs[i] -= m * rhs[i - 1];
+        }
+        f.h[n] = rhs[n - 1] / di[n - 1];
+        for (int i = n - 2; i >= 0; --i) f.h[i + 1] = (rhs[i] - up[i] * f.h[i + 2]) / di[i];
+      }
+      // Scale: homogeneous functions to a peak of 1 / (1 + rate / 2), as the lateral cosine
+      // modes (whose rate in their own trunk coordinate is rate / 2), so that a unit change of
+      // any coefficient moves the flux by about as much; source functions to a peak of 1.
+      // A homogeneous function peaks at its own face (1): Z'' = rho^2 Z has no interior maximum.
+      double peak = kind < 2 ? 1 : 0;
+      for (int k = 0; kind >= 2 && k <= 2000; ++k) {
+        double v, d1, d2;
+        point(f, -1 + k / 1000.0, v, d1, d2);
+        peak = std::max(peak, std::abs(v));
+      }
+      for (double x : p_.xi) {
+        if (kind < 2) break;
+        double v, d1, d2;
+        point(f, x, v, d1, d2);
+        peak = std::max(peak, std::abs(v));
+      }
+      f.scale = (kind < 2 ? 1 / (1 + rate / 2) : 1.0) / peak;
+      fn_.push_back(f);
+    }
+  }
+}
+
+void StackBasis::point(const Function& f, double x, double& v, double& d1, double& d2) const {
+  const int L = static_cast<int>(p_.c.size());
+  int j = static_cast<int>(std::upper_bound(p_.xi.begin(), p_.xi.end(), x) - p_.xi.begin()) - 1;
+  j = std::clamp(j, 0, L - 1);
+  const double rho = f.rate * p_.c[j], D = p_.xi[j + 1] - p_.xi[j];
+  const double t = std::clamp(x - p_.xi[j], 0.0, D), u = std::clamp(p_.xi[j + 1] - x, 0.0, D);
+  const Shape s = shape(rho, t, u, D);
+  v = f.h[j] * s.a + f.h[j + 1] * s.b;
+  d1 = f.h[j] * s.a1 + f.h[j + 1] * s.b1;
+  d2 = rho * rho * v;
+  if (j == f.source_layer) {
+    v += s.B;
+    d1 += s.B1;
+    d2 += rho * rho * s.B - 1;
+  }
+}
+
+void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>& v,
+                          std::vector<double>& d1, std::vector<double>& d2) const {
+  const std::size_t n = points.size(), m = fn_.size();
+  v.assign(n * m, 0.0);
+  d1.assign(n * m, 0.0);
+  d2.assign(n * m, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t f = 0; f < m; ++f) {
+      double a, b, c;
+      point(fn_[f], points[i], a, b, c);
+      v[i * m + f] = a * fn_[f].scale;
+      d1[i * m + f] = b * fn_[f].scale;
+      d2[i * m + f] = c * fn_[f].scale;
+    }
+}
+
+}  // namespace heatop::surrogate
