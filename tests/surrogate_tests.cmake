@@ -5,6 +5,15 @@ target_include_directories(test_operator_config PRIVATE ${PROJECT_SOURCE_DIR}/sr
 target_link_libraries(test_operator_config heatop_io heatop_model yaml-cpp GTest::gtest_main)
 gtest_discover_tests(test_operator_config PROPERTIES LABELS io)
 
+# Configurations built from a design (heatop train DESIGN --input ...): plain C++ as well.
+add_executable(test_auto_config test_auto_config.cpp
+               ${PROJECT_SOURCE_DIR}/src/surrogate/auto_config.cpp
+               ${PROJECT_SOURCE_DIR}/src/surrogate/config.cpp)
+target_include_directories(test_auto_config PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(test_auto_config heatop_io heatop_model yaml-cpp GTest::gtest_main)
+target_compile_definitions(test_auto_config PRIVATE HEATOP_EXAMPLES_DIR="${HEATOP_EXAMPLES}")
+gtest_discover_tests(test_auto_config PROPERTIES LABELS io)
+
 # The stack's depth functions (the `stack` z trunk): plain C++ as well.
 add_executable(test_stack_basis test_stack_basis.cpp ${PROJECT_SOURCE_DIR}/src/surrogate/stack_basis.cpp)
 target_include_directories(test_stack_basis PRIVATE ${PROJECT_SOURCE_DIR}/src)
@@ -62,6 +71,15 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "rm -rf m; ${_h} train tiny.yaml -o m; \
      test -f m/model.hnop; test -f m/train_log.csv; test -f m/validation.csv"
     FIXTURES_SETUP surrogate_cli_model)
+  # train DESIGN --input: the configuration is built from the stack and written to the folder.
+  surrogate_cli_step(train_auto
+    "rm -rf ma; ${_h} train ${_ex}/c2_volumetric.yaml --input layer:active -o ma \
+       --set training.steps=3 --set training.functions_per_step=2 --set training.validate_every=0 \
+       --set 'training.collocation=[9, 9, 12]'; \
+     test -f ma/model.hnop; grep -q 'core: modal' ma/config.yaml; grep -q 'type: stack' ma/config.yaml; \
+     ! ${_h} train ${_ex}/c2_volumetric.yaml -o mb 2> err.txt; grep -q 'is a design file' err.txt; \
+     test ! -e mb"
+    FIXTURES_REQUIRED surrogate_cli_model)
   surrogate_cli_step(resume
     "rm -rf m_resume; cp -r m m_resume; ${_h} train tiny.yaml -o m_resume --resume; \
      test -f m_resume/model.hnop")

@@ -15,6 +15,7 @@
 #include "io/output_dir.hpp"
 #include "io/probes.hpp"
 #include "io/progress.hpp"
+#include "surrogate/auto_config.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/drivers.hpp"
 #include "surrogate/surrogate_model.hpp"
@@ -37,6 +38,7 @@ struct SurrogateArgs {
   // train
   std::string config, train_output;
   std::vector<std::string> train_overrides;  // --set key=value on the configuration
+  std::vector<std::string> train_inputs;     // --input: config is a design, built from it
   bool resume = false;
   // predict
   std::string model, design, predict_output, probe_file;
@@ -59,7 +61,7 @@ std::string fmt(const char* f, double v) {
 }
 
 int run_train(const SurrogateArgs& a, const std::string& cmd) {
-  sg::OperatorConfig cfg = sg::load_operator_config(a.config, a.train_overrides);
+  sg::OperatorConfig cfg = sg::training_config(a.config, a.train_inputs, a.train_overrides);
   sg::TrainOptions opt;
   opt.out_dir = a.train_output;
   opt.resume = a.resume;
@@ -148,7 +150,14 @@ int run_eval(const SurrogateArgs& a, const std::string& cmd) {
 void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.train =
       app.add_subcommand("train", "Train a physics-informed neural operator (docs/surrogate.md)");
-  a.train->add_option("config", a.config, "operator configuration (YAML)")->required();
+  a.train
+      ->add_option("config", a.config,
+                   "operator configuration (YAML), or a design file with --input")
+      ->required();
+  a.train->add_option("--input", a.train_inputs,
+                      "what varies: top, bottom or layer:NAME (a power map); the first argument "
+                      "is then a design and the configuration is built from its stack and "
+                      "written to the model folder (config.yaml)");
   a.train->add_option("-o,--output", a.train_output, "model folder")->required();
   a.train->add_flag("--resume", a.resume, "continue the model in the folder from its checkpoint");
   a.train->add_option("--set", a.train_overrides,

@@ -1,0 +1,33 @@
+#pragma once
+// An operator configuration built from a design and the names of what varies
+// (`heatop train DESIGN --input top|bottom|layer:NAME -o DIR`): the modal spectral form whose
+// depth functions come from the design's own stack, generators scaled to the design's power
+// density and die size, and the training schedule that reaches C1 and C2's targets. The result is
+// YAML text for parse_operator_config, so it is checked like a hand-written file, `--set`
+// overrides apply to it, and the trainer writes it next to the model (config.yaml).
+// No LibTorch here.
+
+#include <string>
+#include <vector>
+
+#include "model/design.hpp"
+#include "surrogate/config.hpp"
+
+namespace heatop::surrogate {
+
+/// The configuration for `design` (read from `design_path`, written into the YAML as given) with
+/// one power-map input per target ("top", "bottom" or "layer:NAME"). Throws
+/// std::invalid_argument naming the problem: no target, an unknown target, a target twice, a face
+/// that is not a power face, a layer the design does not have, or more than one power-map input
+/// (the rise is the sum of each input's response, which the operator's product of branch outputs
+/// does not represent).
+std::string auto_operator_config(const model::Design& design, const std::string& design_path,
+                                 const std::vector<std::string>& targets);
+
+/// What `heatop train PATH [--input T ...] [--set k=v ...]` trains: with inputs, PATH is a design
+/// and the configuration is auto_operator_config's; without, PATH is an operator configuration
+/// (a design file there is an error that says to name the inputs). Overrides apply either way.
+OperatorConfig training_config(const std::string& path, const std::vector<std::string>& inputs,
+                               const std::vector<std::string>& overrides);
+
+}  // namespace heatop::surrogate

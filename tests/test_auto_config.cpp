@@ -1,0 +1,83 @@
+// Operator configurations built from a design (surrogate/auto_config.hpp), without LibTorch: what
+// the stack and the design's power give, and the refusals.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "io/design_file.hpp"
+#include "surrogate/auto_config.hpp"
+
+using namespace heatop;
+using namespace heatop::surrogate;
+
+namespace {
+
+const std::string kExamples = HEATOP_EXAMPLES_DIR;
+
+std::string refusal(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+}  // namespace
+
+TEST(AutoConfig, C2LayerInputGivesTheModalFormScaledToTheDesign) {
+  const std::string path = kExamples + "/c2_volumetric.yaml";
+  const OperatorConfig c = training_config(path, {"layer:active"}, {});
+  ASSERT_EQ(c.inputs.size(), 1u);
+  const InputConfig& in = c.inputs[0];
+  EXPECT_EQ(in.target, "layer:active");
+  EXPECT_EQ(in.sensor_layout, SensorLayout::cells);
+  // The design's own 20 x 20 tile map.
+  EXPECT_EQ(in.sensors_x, 20);
+  EXPECT_EQ(in.generator.tiles_x, 20);
+  // 0.1716 W over 1 mm^2: the GRF mean, blocks and noise up to 6x.
+  const double watts = io::load_design(path).design.layers[1].power.total();
+  EXPECT_NEAR(in.generator.grf.mean_W_per_mm2, watts, 1e-3 * watts);
+  EXPECT_NEAR(in.generator.blocks.density_max_W_per_mm2, 6 * watts, 1e-2 * watts);
+  EXPECT_EQ(c.network.core, Core::modal);
+  EXPECT_EQ(c.network.trunk.type, TrunkType::cosine);
+  EXPECT_EQ(c.network.trunk_z.type, TrunkType::stack);
+  EXPECT_EQ(c.network.branch_init, BranchInit::cosine);
+  // 1D resistance from the active layer to both convective faces (h = 3750): about 25 K.
+  EXPECT_NEAR(c.delta_T_K, 25, 1);
+  // Overrides apply to the built configuration.
+  const OperatorConfig o = training_config(path, {"layer:active"}, {"training.steps=7"});
+  EXPECT_EQ(o.training.steps, 7);
+  EXPECT_NE(o.yaml.find("core: modal"), std::string::npos);
+}
+
+TEST(AutoConfig, C1TopFaceInput) {
+  const OperatorConfig c = training_config(kExamples + "/c1_surface.yaml", {"top"}, {});
+  EXPECT_EQ(c.inputs[0].target, "top");
+  EXPECT_EQ(c.network.core, Core::modal);
+  EXPECT_GT(c.delta_T_K, 1);
+}
+
+TEST(AutoConfig, RefusalsNameTheProblem) {
+  const std::string c2 = kExamples + "/c2_volumetric.yaml";
+  EXPECT_NE(refusal([&] { training_config(c2, {}, {}); }).find("is a design file"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] {
+              training_config(c2, {"layer:nope"}, {});
+            }).find("no layer 'nope'; its layers are substrate, active, top"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] { training_config(c2, {"top"}, {}); }).find("not 'power'"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] { training_config(c2, {"side"}, {}); }).find("use top, bottom or layer"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] {
+              training_config(c2, {"layer:active", "layer:top"}, {});
+            }).find("one power-map input"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal([&] { training_config(c2, {"layer:active"}, {"training.stepz=3"}); }).find("stepz"),
+      std::string::npos);
+}
