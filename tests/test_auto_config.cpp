@@ -61,6 +61,18 @@ TEST(AutoConfig, C1TopFaceInput) {
   EXPECT_GT(c.delta_T_K, 1);
 }
 
+// Two powered dies: one input each, their responses added.
+TEST(AutoConfig, TwoDiesOfC4AreSummedInputs) {
+  const OperatorConfig c =
+      training_config(kExamples + "/c4_stack.yaml", {"layer:die1", "layer:die2"}, {});
+  ASSERT_EQ(c.inputs.size(), 2u);
+  EXPECT_EQ(c.network.combine, Combine::sum);
+  // 20 W and 30 W over 100 mm^2.
+  EXPECT_NEAR(c.inputs[0].generator.grf.mean_W_per_mm2, 0.2, 1e-6);
+  EXPECT_NEAR(c.inputs[1].generator.grf.mean_W_per_mm2, 0.3, 1e-6);
+  EXPECT_NEAR(c.inputs[0].generator.grf.length_scale_mm, 1.5, 1e-9);
+}
+
 TEST(AutoConfig, RefusalsNameTheProblem) {
   const std::string c2 = kExamples + "/c2_volumetric.yaml";
   EXPECT_NE(refusal([&] { training_config(c2, {}, {}); }).find("is a design file"),
@@ -74,8 +86,8 @@ TEST(AutoConfig, RefusalsNameTheProblem) {
   EXPECT_NE(refusal([&] { training_config(c2, {"side"}, {}); }).find("use top, bottom or layer"),
             std::string::npos);
   EXPECT_NE(refusal([&] {
-              training_config(c2, {"layer:active", "layer:top"}, {});
-            }).find("one power-map input"),
+              training_config(c2, {"layer:active", "layer:active"}, {});
+            }).find("given twice"),
             std::string::npos);
   EXPECT_NE(
       refusal([&] { training_config(c2, {"layer:active"}, {"training.stepz=3"}); }).find("stepz"),

@@ -131,6 +131,26 @@ TEST(StackBasis, OneLayerGivesTheHyperbolicFunctions) {
   }
 }
 
+// With source strengths given, a source function is the solution for that source strength (times
+// the rate's extra factor) instead of being scaled to a peak of 1.
+TEST(StackBasis, SourceStrengthSetsTheSourceFunctionsScale) {
+  StackProfile p = four_layers();
+  p.source_strength = {3.0, 0.5};
+  const StackBasis b(p, {0, 30}, {1.0, 7.0});
+  for (int f = 0; f < b.size(); ++f) {
+    if (b.kind(f) < 2) continue;
+    const int s = b.kind(f) - 2, layer = p.sources[s];
+    const double want = p.source_strength[s] * (b.rate(f) == 0 ? 1.0 : 7.0);
+    EXPECT_NEAR(b.scale(f), want, 1e-12 * want);
+    const double x = 0.5 * (p.xi[layer] + p.xi[layer + 1]), rho = b.rate(f) * p.c[layer];
+    const Point v = eval(b, x)[f];
+    EXPECT_NEAR(v.d2 - rho * rho * v.v, -want, 1e-9 * want * (1 + rho * rho));
+  }
+  p.source_strength = {1.0};
+  EXPECT_THROW(StackBasis(p, {0.0}), std::invalid_argument);
+  EXPECT_THROW(StackBasis(four_layers(), {0.0, 1.0}, {1.0}), std::invalid_argument);
+}
+
 TEST(StackBasis, SteepRatesStayFinite) {
   // rho D up to 2e5: no overflow, the far face untouched.
   StackProfile p = four_layers();

@@ -1033,25 +1033,27 @@ TEST(PhysicsLoss, ZeroForTheExactLayeredSolutionOfC2) {
     ct.replace(ct.find("c1_surface.yaml"), 15, "c2_volumetric.yaml");
     ct.replace(ct.find("target: top"), 11, "target: 'layer:active'");
     const Problem pc(d, parse(ct));
-    EXPECT_EQ(volume_cells(pc).layer, 1);
+    ASSERT_EQ(volume_cells(pc).size(), 1u);
+    EXPECT_EQ(volume_cells(pc)[0].layer, 1);
     const PhysicsLoss lc(pc, grid, to);
-    ASSERT_TRUE(lc.has_volume_cells());
+    ASSERT_EQ(lc.volume_layers(), 1);
     const PhysicsBatch bc = physics_batch(pc, grid, {v}, to);
-    ASSERT_TRUE(bc.source_cells.defined());
+    ASSERT_EQ(bc.source_cells.size(), 1u);
     int kact = -1;
     for (int k = 1; k + 1 < grid.nz(); ++k)
       if (Problem::node_layer(grid, k) == 1 && grid.cell_layer[k - 1] == 1) kact = k;
     ASSERT_GE(kact, 0);
-    const int64_t nqx = lc.volume_xi(0).numel(), nqy = lc.volume_xi(1).numel(),
-                  nk = lc.volume_z().numel();
+    const int64_t nqx = lc.volume_xi(0, 0).numel(), nqy = lc.volume_xi(0, 1).numel(),
+                  nk = lc.volume_z(0).numel();
     CellFields vcells;
-    vcells.volume.uxx = torch::zeros({1, nqx, nqy, nk}, opt);
-    vcells.volume.uyy = torch::zeros({1, nqx, nqy, nk}, opt);
-    vcells.volume.uzz =
+    vcells.volume.resize(1);
+    vcells.volume[0].uxx = torch::zeros({1, nqx, nqy, nk}, opt);
+    vcells.volume[0].uyy = torch::zeros({1, nqx, nqy, nk}, opt);
+    vcells.volume[0].uzz =
         torch::full({1, nqx, nqy, nk}, uzz[kact] / (zm.dxi[kact] * zm.dxi[kact]), opt);
     const LossValue lcv = lc.evaluate_physical(f, bc, vcells);
     EXPECT_LT(lcv.total.item<double>(), 1e-20) << form;
-    vcells.volume.uzz = vcells.volume.uzz * 2;  // twice the curvature: the cell term sees it
+    vcells.volume[0].uzz = vcells.volume[0].uzz * 2;  // twice the curvature: the cell term sees it
     doubled[form] = lc.evaluate_physical(f, bc, vcells).terms.at("pde");
     EXPECT_GT(doubled[form], 1e-3) << form;
     EXPECT_THROW(lc.evaluate_physical(f, bc), std::logic_error);

@@ -16,11 +16,10 @@
 namespace heatop::surrogate {
 
 /// The configuration for `design` (read from `design_path`, written into the YAML as given) with
-/// one power-map input per target ("top", "bottom" or "layer:NAME"). Throws
-/// std::invalid_argument naming the problem: no target, an unknown target, a target twice, a face
-/// that is not a power face, a layer the design does not have, or more than one power-map input
-/// (the rise is the sum of each input's response, which the operator's product of branch outputs
-/// does not represent).
+/// one power-map input per target ("top", "bottom" or "layer:NAME"); several inputs are combined
+/// by sum (their rises superpose). Throws std::invalid_argument naming the problem: no target, an
+/// unknown target, a target twice, a face that is not a power face, or a layer the design does
+/// not have.
 std::string auto_operator_config(const model::Design& design, const std::string& design_path,
                                  const std::vector<std::string>& targets);
 

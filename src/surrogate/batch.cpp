@@ -129,18 +129,15 @@ std::array<int, 2> flux_cells(const Problem& p, int face) {
   return {0, 0};
 }
 
-VolumeCells volume_cells(const Problem& p) {
-  VolumeCells v;
+std::vector<VolumeCells> volume_cells(const Problem& p) {
+  std::vector<VolumeCells> out;
   const auto& cfg = p.config();
-  if (cfg.training.power_residual == PowerResidual::points) return v;
+  if (cfg.training.power_residual == PowerResidual::points) return out;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
-    if (cfg.inputs[i].type == InputType::power_map && p.input_layer(i) >= 0) {
-      v.layer = p.input_layer(i);
-      v.cx = cfg.inputs[i].generator.tiles_x;
-      v.cy = cfg.inputs[i].generator.tiles_y;
-      break;
-    }
-  return v;
+    if (cfg.inputs[i].type == InputType::power_map && p.input_layer(i) >= 0)
+      out.push_back(
+          {p.input_layer(i), cfg.inputs[i].generator.tiles_x, cfg.inputs[i].generator.tiles_y});
+  return out;
 }
 
 std::vector<double> sensor_nodes(int n, double length_m) {
@@ -248,18 +245,20 @@ PhysicsBatch physics_batch(const Problem& p, const model::Grid& grid,
       std::any_of(layer_map.begin(), layer_map.end(), [](int i) { return i >= 0; }) ? b : 1;
   std::vector<double> src(static_cast<std::size_t>(bs * nx * ny * nz), 0.0);
   const double scale = nm.length_m * nm.length_m / (nm.k_ref_W_per_mK * nm.delta_T_K);
-  const VolumeCells vc = volume_cells(p);
-  if (vc.layer >= 0) {
+  const std::vector<VolumeCells> vcs = volume_cells(p);
+  std::vector<bool> averaged(base.layers.size(), false);
+  for (const VolumeCells& vc : vcs) {
     std::vector<double> c;
     const double t = base.layers[vc.layer].thickness;
     for (const auto& s : batch)
       for (double d : cell_density(s.maps[layer_map[vc.layer]], base.lx, base.ly, vc.cx, vc.cy))
         c.push_back(d / t * scale);
-    pb.source_cells = to_tensor(c, {b, vc.cx, vc.cy}, to);
+    pb.source_cells.push_back(to_tensor(c, {b, vc.cx, vc.cy}, to));
+    averaged[vc.layer] = true;
   }
   for (std::size_t l = 0; l < base.layers.size(); ++l) {
     if (layer_map[l] < 0 && base.layers[l].power.empty()) continue;
-    if (static_cast<int>(l) == vc.layer) continue;  // averaged over tiles instead
+    if (averaged[l]) continue;  // averaged over tiles instead
     std::vector<int> ks;
     for (int k = 0; k < nz; ++k) {
       const bool iface = k > 0 && k + 1 < nz && grid.cell_layer[k - 1] != grid.cell_layer[k];

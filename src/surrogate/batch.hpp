@@ -43,19 +43,19 @@ struct PhysicsBatch {
   /// training.power_residual = cells: mean flux over each cell of flux_cells(face),
   /// [B or 1, cx, cy] (undefined where the face's power enters pointwise).
   std::array<torch::Tensor, 6> q_cells;
-  /// training.power_residual = cells and a power-map input drives a layer (volume_cells): the
-  /// layer's non-dimensional source averaged over each tile, [B, cx, cy]; that layer's point
-  /// source is then left out of `source`.
-  torch::Tensor source_cells;
+  /// training.power_residual = cells or modes and power-map inputs drive layers
+  /// (volume_cells): per such layer, in volume_cells' order, its non-dimensional source averaged
+  /// over each tile, [B, cx, cy]; those layers' point sources are then left out of `source`.
+  std::vector<torch::Tensor> source_cells;
 };
 
-/// The layer (and its tile grid) whose volumetric source is averaged over tiles when
-/// training.power_residual is `cells` or `modes`: the first layer driven by a power-map input;
-/// layer -1 when there is none.
+/// A layer (and its tile grid) whose volumetric source is averaged over tiles.
 struct VolumeCells {
   int layer = -1, cx = 0, cy = 0;
 };
-VolumeCells volume_cells(const Problem& p);
+/// The layers driven by power-map inputs, in input order, when training.power_residual is
+/// `cells` or `modes` (none for `points`).
+std::vector<VolumeCells> volume_cells(const Problem& p);
 
 /// The cell grid (cx, cy) over which the power residual of a top or bottom face is averaged
 /// (or, for `modes`, whose Gauss points it is projected from) when training.power_residual is

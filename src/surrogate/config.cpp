@@ -178,11 +178,12 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
 void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   const std::string w = "network";
   r.keys(n, w,
-         {"model", "rank", "core", "tucker_ranks", "branch", "trunk", "trunk_z",
+         {"model", "rank", "core", "tucker_ranks", "branch", "combine", "trunk", "trunk_z",
           "resistance_coordinate", "dtype"});
   net.model = r.named(n, "model", w, kNetworkModelNames, net.model);
   net.rank = r.integer(n, "rank", w, net.rank);
   net.core = r.named(n, "core", w, kCoreNames, net.core);
+  net.combine = r.named(n, "combine", w, kCombineNames, net.combine);
   if (n["tucker_ranks"]) {
     const std::vector<int> tr = r.ints(n, "tucker_ranks", w, 3);
     for (int a = 0; a < 3; ++a) net.tucker_ranks[a] = tr[a];
@@ -474,6 +475,10 @@ void OperatorConfig::validate() const {
                                 "; reduce network.rank, network.branch.widths, "
                                 "network.trunk.widths or inputs[].sensors");
   }
+  for (const InputConfig& in : inputs)
+    check(network.combine == Combine::product || in.type == InputType::power_map,
+          "network.combine: sum adds the responses of power maps; input '" + in.name +
+              "' is not a power map (use product)");
   check(network.trunk.type != TrunkType::stack,
         "network.trunk.type: stack is a depth basis computed from the design's layers; use it as "
         "network.trunk_z (with a lateral trunk such as cosine)");

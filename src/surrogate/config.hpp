@@ -57,6 +57,10 @@ struct TrunkConfig {
   /// stack under a modal core: the wavenumber of every lateral mode (a, b), a-major, set by the
   /// model; the trunk then gives each mode its own functions.
   std::vector<double> modal_rates;
+  /// With modal_rates: a factor on each mode's source functions, so that a unit map mode needs
+  /// a coefficient of about 1 (the lateral trunks' 1/(1 + k pi/2) and the cosine transform's
+  /// normalisation undone).
+  std::vector<double> modal_source_scale;
   int fourier_features = 16;   // fourier-mlp: number of frequencies
   double fourier_scale = 2.0;  // fourier-mlp: standard deviation of the frequencies
   /// Throws std::invalid_argument naming the bad key and the valid values.
@@ -187,6 +191,17 @@ inline constexpr NameTable<BranchInit, 2> kBranchInitNames{
       "refines it and learns D"}},
     "'{got}' is not valid; use {either}"};
 
+/// network.combine: how the branch outputs of several inputs make one set of coefficients.
+enum class Combine { product, sum };
+inline constexpr NameTable<Combine, 2> kCombineNames{
+    {{Combine::product, "product",
+      "β = Π_i β_i, elementwise (MIONet): for inputs that act together, such as a power map and "
+      "a heat-transfer coefficient"},
+     {Combine::sum, "sum",
+      "β = Σ_i β_i: power maps only; the rise of several power maps is the sum of each one's "
+      "(superposition), which a product cannot represent"}},
+    "'{got}' is not valid; use {either}"};
+
 /// network.branch.activation of the mlp branches.
 enum class BranchActivation { tanh, linear };
 inline constexpr NameTable<BranchActivation, 2> kBranchActivationNames{
@@ -220,6 +235,7 @@ struct NetworkConfig {
   /// Branch of a power-map input (HTC inputs always use an mlp branch).
   BranchType branch_type = BranchType::mlp;
   BranchInit branch_init = BranchInit::random;
+  Combine combine = Combine::product;
   /// Outputs of the axis-a trunk and of the branch nets.
   int trunk_outputs(int axis) const { return core != Core::cp ? tucker_ranks[axis] : rank; }
   /// "separable DeepONet, mlp trunks, cp rank 64" or "separable DeepONet, cosine x/y and mlp z

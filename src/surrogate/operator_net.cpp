@@ -75,7 +75,7 @@ torch::Tensor BranchNet::forward(const torch::Tensor& x) {
 }
 
 OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& inputs)
-    : rank_(cfg.branch_outputs()) {
+    : rank_(cfg.branch_outputs()), sum_(cfg.combine == Combine::sum) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const InputShape& in = inputs[i];
     const bool sep = cfg.branch_type == BranchType::separable && in.sy > 0;
@@ -93,7 +93,8 @@ torch::Tensor OperatorNet::coefficients(const std::vector<torch::Tensor>& inputs
   TORCH_CHECK(inputs.size() == branches_.size(), "expected ", branches_.size(),
               " input tensors, got ", inputs.size());
   torch::Tensor beta = branches_[0]->forward(inputs[0]);
-  for (std::size_t i = 1; i < inputs.size(); ++i) beta = beta * branches_[i]->forward(inputs[i]);
+  for (std::size_t i = 1; i < inputs.size(); ++i)
+    beta = sum_ ? beta + branches_[i]->forward(inputs[i]) : beta * branches_[i]->forward(inputs[i]);
   return beta;
 }
 

@@ -2,7 +2,8 @@
 // DeepONet models of the temperature field u(x, y, z) for a design's inputs.
 //
 // Branch nets (tanh MLPs) read each input function (a power map at its sensor nodes, or a
-// scaled HTC); their R outputs are multiplied elementwise (MIONet), giving beta [B, R].
+// scaled HTC); their R outputs are multiplied elementwise (MIONet) or added (network.combine),
+// giving beta [B, R].
 //   separable  one trunk per axis, u[b,i,j,k] = sum_r beta[b,r] X[i,r] Y[j,r] Z[k,r], evaluated
 //              as GEMMs; derivatives on the whole grid by Taylor-mode trunks (N per axis).
 //   pointwise  one trunk on (x, y, z) jointly, u[b,p] = sum_r beta[b,r] T(p)[r] for every
@@ -75,7 +76,8 @@ class OperatorNet : public torch::nn::Module {
 
  protected:
   OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
-  int rank_;  // branch outputs (R, or Rx*Ry*Rz for a Tucker core)
+  int rank_;          // branch outputs (R, or Rx*Ry*Rz for a Tucker core)
+  bool sum_ = false;  // NetworkConfig::combine
   std::vector<std::shared_ptr<BranchNet>> branches_;
 };
 

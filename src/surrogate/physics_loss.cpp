@@ -34,19 +34,20 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
       interfaces_.push_back(k);
     }
   }
-  // A source layer averaged over tiles: its nodes leave the pointwise PDE term.
-  const VolumeCells vc = volume_cells(p);
-  std::vector<double> vz, vkxy, vkz, vdz;
-  if (vc.layer >= 0) {
-    const std::vector<double> zxi = p.z_axis(grid).xi, zdxi = p.z_axis(grid).dxi;
-    for (int k = 1; k + 1 < nz; ++k)
-      if (mask[k] != 0 && Problem::node_layer(grid, k) == vc.layer) {
-        mask[k] = 0;
-        vz.push_back(zxi[k]);
-        vkxy.push_back(kxy[k]);
-        vkz.push_back(kz[k]);
-        vdz.push_back(zdxi[k]);
-      }
+  // Source layers averaged over tiles: their nodes leave the pointwise PDE term.
+  const std::vector<VolumeCells> vcs = volume_cells(p);
+  std::vector<std::array<std::vector<double>, 4>> vnodes(vcs.size());  // z, kxy, kz, dz
+  {
+    const AxisMap zm = p.z_axis(grid);
+    for (std::size_t v = 0; v < vcs.size(); ++v)
+      for (int k = 1; k + 1 < nz; ++k)
+        if (mask[k] != 0 && Problem::node_layer(grid, k) == vcs[v].layer) {
+          mask[k] = 0;
+          vnodes[v][0].push_back(zm.xi[k]);
+          vnodes[v][1].push_back(kxy[k]);
+          vnodes[v][2].push_back(kz[k]);
+          vnodes[v][3].push_back(zm.dxi[k]);
+        }
   }
   kxy_ = vec(kxy, to);
   kz_ = vec(kz, to);
@@ -99,17 +100,23 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
     pts = vec(pv, to).view({k_modes, cells * nq});
     tiles = vec(tv, to).view({k_modes, cells});
   };
-  if (!vz.empty()) {
-    quadrature(0, vc.cx, vol_xi_[0], vol_avg_[0]);
-    quadrature(1, vc.cy, vol_xi_[1], vol_avg_[1]);
+  for (std::size_t v = 0; v < vcs.size(); ++v) {
+    if (vnodes[v][0].empty()) continue;
+    Volume vol;
+    quadrature(0, vcs[v].cx, vol.xi[0], vol.avg[0]);
+    quadrature(1, vcs[v].cy, vol.xi[1], vol.avg[1]);
     if (tc.power_residual == PowerResidual::modes)
       for (int a = 0; a < 2; ++a)
-        projection(a, a == 0 ? vc.cx : vc.cy, vol_proj_[a], vol_tile_proj_[a]);
-    vol_z_ = vec(vz, to);
-    vol_kxy_ = vec(vkxy, to);
-    vol_kz_ = vec(vkz, to);
-    vol_dz_ = vec(vdz, to);
+        projection(a, a == 0 ? vcs[v].cx : vcs[v].cy, vol.proj[a], vol.tile_proj[a]);
+    vol.z = vec(vnodes[v][0], to);
+    vol.kxy = vec(vnodes[v][1], to);
+    vol.kz = vec(vnodes[v][2], to);
+    vol.dz = vec(vnodes[v][3], to);
+    vol_.push_back(vol);
   }
+  if (vol_.size() != vcs.size())
+    throw std::invalid_argument(
+        "a powered layer has no interior collocation node; raise training.collocation's z count");
   for (int face = 0; face < model::kNumFaces; ++face) {
     const std::array<int, 2> cells = flux_cells(p, face);
     if (cells[0] <= 0) continue;
@@ -308,30 +315,31 @@ LossValue PhysicsLoss::assemble(const FieldSource& src, const PhysicsBatch& batc
   const double active = pde_mask_.sum().item<double>();
   add("pde", src.pde(kxy_, kz_, pde_mask_, batch.source), double(b) * nx * ny * active);
 
-  if (has_volume_cells()) {
-    // Tile means of k_xy (u_xx + u_yy) + k_z u_zz at every node of the source layer, plus the
+  for (std::size_t v = 0; v < vol_.size(); ++v) {
+    // Tile means of k_xy (u_xx + u_yy) + k_z u_zz at every node of source layer v, plus the
     // tile's mean source: one residual per tile and node.
-    const GridFields& g = cells.volume;
-    if (!g.uzz.defined())
+    const Volume& vol = vol_[v];
+    if (cells.volume.size() <= v || !cells.volume[v].uzz.defined())
       throw std::logic_error(
           "PhysicsLoss: the fields at the source layer's tiles were not evaluated");
+    const GridFields& g = cells.volume[v];
+    const torch::Tensor& source = batch.source_cells.at(v);
     const double cx = dxi_[0][0].item<double>(), cy = dxi_[1][0].item<double>();
-    const torch::Tensor dz2 = (vol_dz_ * vol_dz_).view({1, 1, 1, -1});
-    torch::Tensor r = vol_kxy_.view({1, 1, 1, -1}) * (g.uxx * (cx * cx) + g.uyy * (cy * cy)) +
-                      vol_kz_.view({1, 1, 1, -1}) * g.uzz * dz2;  // [B, nqx, nqy, nk]
-    if (vol_proj_[0].defined()) {
+    const torch::Tensor dz2 = (vol.dz * vol.dz).view({1, 1, 1, -1});
+    torch::Tensor r = vol.kxy.view({1, 1, 1, -1}) * (g.uxx * (cx * cx) + g.uyy * (cy * cy)) +
+                      vol.kz.view({1, 1, 1, -1}) * g.uzz * dz2;  // [B, nqx, nqy, nk]
+    if (vol.proj[0].defined()) {
       // Galerkin, as for power faces: cosine coefficients per node [B, nk, K, K].
-      r = torch::matmul(torch::matmul(vol_proj_[0], r.permute({0, 3, 1, 2})), vol_proj_[1].t()) +
-          torch::matmul(torch::matmul(vol_tile_proj_[0], batch.source_cells), vol_tile_proj_[1].t())
-              .unsqueeze(1);
+      r = torch::matmul(torch::matmul(vol.proj[0], r.permute({0, 3, 1, 2})), vol.proj[1].t()) +
+          torch::matmul(torch::matmul(vol.tile_proj[0], source), vol.tile_proj[1].t()).unsqueeze(1);
       // Scaled by sqrt(cx cy) so that the sum of squares weighs as much against the pointwise
       // PDE nodes as the cx cy tile means of `cells` do (Parseval: sum of coefficients^2 is
       // the mean square, sum of tile means^2 about cx cy times it).
-      const double tiles = double(batch.source_cells.size(1) * batch.source_cells.size(2));
+      const double tiles = double(source.size(1) * source.size(2));
       add("pde", r * std::sqrt(tiles), double(r.size(0) * r.size(1)) * tiles);
     } else {
-      r = torch::matmul(torch::matmul(vol_avg_[0], r.permute({0, 3, 1, 2})), vol_avg_[1].t());
-      r = r + batch.source_cells.unsqueeze(1);  // [B, nk, cx, cy]
+      r = torch::matmul(torch::matmul(vol.avg[0], r.permute({0, 3, 1, 2})), vol.avg[1].t());
+      r = r + source.unsqueeze(1);  // [B, nk, cx, cy]
       add("pde", r, double(r.numel()));
     }
   }

@@ -30,12 +30,12 @@ class FieldSource;  // physics_loss.cpp: where residuals read the field from
 
 /// Fields for the tile-averaged residuals, derivatives in trunk coordinates:
 /// face[f] on the quadrature points of a face's power cells (PhysicsLoss::cell_xi),
-/// [B, nqx, nqy, 1], u undefined for faces without cells; `volume` on the quadrature points of
-/// the source layer's tiles at its z nodes (volume_xi, volume_z), [B, nqx, nqy, nk], with
+/// [B, nqx, nqy, 1], u undefined for faces without cells; `volume[v]` on the quadrature points of
+/// source layer v's tiles at its z nodes (volume_xi, volume_z), [B, nqx, nqy, nk], with
 /// second derivatives.
 struct CellFields {
   std::array<GridFields, 6> face;
-  GridFields volume;
+  std::vector<GridFields> volume;
   GridFields& operator[](int f) { return face[f]; }
   const GridFields& operator[](int f) const { return face[f]; }
 };
@@ -64,11 +64,12 @@ class PhysicsLoss {
   bool has_cells(int face) const { return cell_xi_[face][0].defined(); }
   const torch::Tensor& cell_xi(int face, int axis) const { return cell_xi_[face][axis]; }
   int64_t face_node(int face) const { return face == model::kTop ? grid_.nz() - 1 : 0; }
-  /// The source layer whose PDE residual is averaged over tiles (batch.hpp volume_cells): the
-  /// quadrature trunk coordinates along x and y and the trunk z coordinates of its nodes.
-  bool has_volume_cells() const { return vol_z_.defined(); }
-  const torch::Tensor& volume_xi(int axis) const { return vol_xi_[axis]; }
-  const torch::Tensor& volume_z() const { return vol_z_; }
+  /// The source layers whose PDE residual is averaged over tiles (batch.hpp volume_cells): for
+  /// each, the quadrature trunk coordinates along x and y and the trunk z coordinates of its
+  /// nodes.
+  int volume_layers() const { return static_cast<int>(vol_.size()); }
+  const torch::Tensor& volume_xi(int v, int axis) const { return vol_[v].xi[axis]; }
+  const torch::Tensor& volume_z(int v) const { return vol_[v].z; }
   /// Loss of a separable model straight from its factors (trunk coordinates): the PDE residual
   /// as one GEMM of rank 2R, boundary residuals from face planes only. Same value as the
   /// grid path (tested), at a fraction of the work.
@@ -95,8 +96,11 @@ class PhysicsLoss {
   /// power_residual modes: the Galerkin projection of point values [K, cells * nq] and of
   /// tile values [K, cells] onto K cosine modes per axis.
   std::array<std::array<torch::Tensor, 2>, 6> mode_proj_, tile_proj_;
-  torch::Tensor vol_proj_[2], vol_tile_proj_[2];  // the same for a source layer's tiles
-  torch::Tensor vol_xi_[2], vol_avg_[2], vol_z_, vol_kxy_, vol_kz_, vol_dz_;  // [nk] per node
+  struct Volume {
+    torch::Tensor proj[2], tile_proj[2];          // as mode_proj_, tile_proj_ for the layer's tiles
+    torch::Tensor xi[2], avg[2], z, kxy, kz, dz;  // [nk] per node
+  };
+  std::vector<Volume> vol_;  // per source layer averaged over tiles
   std::vector<std::string> names_;
   LossWeights w_;
 };

@@ -298,7 +298,13 @@ StackProfile Problem::stack_profile() const {
     s.w.push_back(L.k_z / norm_.k_ref_W_per_mK * dxi);
     bool powered = !L.power.empty();
     for (int in : input_layer_) powered |= in == static_cast<int>(l);
-    if (powered) s.sources.push_back(static_cast<int>(l));
+    if (powered) {
+      s.sources.push_back(static_cast<int>(l));
+      // A unit input (areal density q_ref through the layer) is q^_v = L / t; in xi units the
+      // equation's source is q^_v / (k^_z (d xi / d z^)^2).
+      s.source_strength.push_back(norm_.length_m / L.thickness /
+                                  (L.k_z / norm_.k_ref_W_per_mK * dxi * dxi));
+    }
   }
   // The lateral modes' wavenumbers per die width L: pi L / max(Lx, Ly) .. the highest mode.
   const TrunkConfig& t = cfg_.network.trunk;

@@ -59,6 +59,8 @@ void StackProfile::validate() const {
       throw std::invalid_argument("stack basis: layer " + std::to_string(j) +
                                   " has a negative rate factor or a non-positive flux weight");
   }
+  if (!source_strength.empty() && source_strength.size() != sources.size())
+    throw std::invalid_argument("stack basis: one source strength per source layer");
   for (int s : sources)
     if (s < 0 || s >= static_cast<int>(L))
       throw std::invalid_argument("stack basis: source layer " + std::to_string(s) +
@@ -74,13 +76,18 @@ std::vector<double> StackBasis::geometric_rates(const StackProfile& p, int count
   return r;
 }
 
-StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates) : p_(p) {
+StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates,
+                       const std::vector<double>& source_scale)
+    : p_(p) {
   p_.validate();
+  if (!source_scale.empty() && source_scale.size() != rates.size())
+    throw std::invalid_argument("stack basis: one source scale per rate");
   for (double r : rates)
     if (!(r >= 0) || !std::isfinite(r))
       throw std::invalid_argument("stack basis: rates must be finite and >= 0");
   const int L = static_cast<int>(p_.c.size());
-  for (double rate : rates) {
+  for (std::size_t ri = 0; ri < rates.size(); ++ri) {
+    const double rate = rates[ri];
     // Per layer: the end fluxes of the shape functions, times the flux weight.
     std::vector<double> K(L), S(L), tau(L);
     for (int j = 0; j < L; ++j) {
@@ -137,6 +144,8 @@ StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates) 
         peak = std::max(peak, std::abs(v));
       }
       f.scale = (kind < 2 ? 1 / (1 + rate / 2) : 1.0) / peak;
+      if (kind >= 2 && !p_.source_strength.empty())
+        f.scale = p_.source_strength[kind - 2] * (source_scale.empty() ? 1.0 : source_scale[ri]);
       fn_.push_back(f);
     }
   }

@@ -33,6 +33,11 @@ struct StackProfile {
   std::vector<double> c;     // per layer: rho_j = l c_j
   std::vector<double> w;     // per layer: w_j Z_xi is continuous across interfaces
   std::vector<int> sources;  // layers with a source function (volumetric power)
+  /// Per source (optional): the source strength, in the trunk coordinate, of a unit input (the
+  /// design's q_ref of areal power spread through the layer). Given, a source function is that
+  /// solution times this strength (its coefficient is then about 1 whatever the layer);
+  /// otherwise it is scaled to a peak of 1.
+  std::vector<double> source_strength;
   double rate_min = 0, rate_max = 0;  // the lateral wavenumbers the depth rates should cover
   /// Throws std::invalid_argument when sizes, order or signs are inconsistent.
   void validate() const;
@@ -42,7 +47,9 @@ class StackBasis {
  public:
   /// The functions for `rates` (lateral wavenumbers per die width, >= 0), in that order, each
   /// rate's kinds together: bottom, top, then one source function per p.sources.
-  StackBasis(const StackProfile& p, const std::vector<double>& rates);
+  /// `source_scale` (optional, one per rate): a further factor on that rate's source functions.
+  StackBasis(const StackProfile& p, const std::vector<double>& rates,
+             const std::vector<double>& source_scale = {});
   /// 0 and `count` geometric rates from p.rate_min to p.rate_max.
   static std::vector<double> geometric_rates(const StackProfile& p, int count);
 

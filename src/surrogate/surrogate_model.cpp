@@ -56,8 +56,11 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
       const int m = net.trunk.modes;
       const double L = problem_->norm().length_m;
       for (int a = 0; a < m; ++a)
-        for (int b = 0; b < m; ++b)
+        for (int b = 0; b < m; ++b) {
           net.trunk_z.modal_rates.push_back(M_PI * L * std::hypot(a / base.lx, b / base.ly));
+          net.trunk_z.modal_source_scale.push_back((1 + a * M_PI / 2) * (1 + b * M_PI / 2) *
+                                                   (a > 0 ? 2 : 1) * (b > 0 ? 2 : 1));
+        }
       net.tucker_ranks[0] = net.tucker_ranks[1] = m;
       net.tucker_ranks[2] = 2 + static_cast<int>(sp.sources.size());
     }

@@ -128,16 +128,18 @@ LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch&
       cells[f] = net.fields(batch.branch, loss.cell_xi(f, 0), loss.cell_xi(f, 1), zf, true);
     }
   }
-  if (loss.has_volume_cells()) {
+  cells.volume.resize(loss.volume_layers());
+  for (int v = 0; v < loss.volume_layers(); ++v) {
+    GridFields& g = cells.volume[v];
     if (sep) {
-      const SeparableFactors c =
-          sep->factors(batch.branch, loss.volume_xi(0), loss.volume_xi(1), loss.volume_z(), true);
-      cells.volume.uxx = contract(c, c.x.d2, c.y.v, c.z.v);
-      cells.volume.uyy = contract(c, c.x.v, c.y.d2, c.z.v);
-      cells.volume.uzz = contract(c, c.x.v, c.y.v, c.z.d2);
+      const SeparableFactors c = sep->factors(batch.branch, loss.volume_xi(v, 0),
+                                              loss.volume_xi(v, 1), loss.volume_z(v), true);
+      g.uxx = contract(c, c.x.d2, c.y.v, c.z.v);
+      g.uyy = contract(c, c.x.v, c.y.d2, c.z.v);
+      g.uzz = contract(c, c.x.v, c.y.v, c.z.d2);
     } else {
-      cells.volume =
-          net.fields(batch.branch, loss.volume_xi(0), loss.volume_xi(1), loss.volume_z(), true);
+      g = net.fields(batch.branch, loss.volume_xi(v, 0), loss.volume_xi(v, 1), loss.volume_z(v),
+                     true);
     }
   }
   if (auto* s = sep)

@@ -1,7 +1,6 @@
 // MLP and Fourier-feature MLP trunks.
 
 #include <cmath>
-#include <mutex>
 
 #include "surrogate/trunks.hpp"
 
@@ -148,23 +147,24 @@ class ExponentialTrunk : public Trunk {
   torch::Tensor rates_, scale_, mix_;
 };
 
+// The rates of a stack trunk: every mode's own (modal core), or geometric ones.
+std::vector<double> rates_for(const TrunkConfig& cfg) {
+  if (!cfg.modal_rates.empty()) return cfg.modal_rates;
+  StackProfile p = *cfg.stack;
+  if (cfg.rates_given) {
+    p.rate_min = cfg.rate_min;
+    p.rate_max = cfg.rate_max;
+  }
+  return StackBasis::geometric_rates(p, cfg.modes);
+}
+
 // The depth functions of the design's stack (stack_basis.hpp), computed in double precision on
 // the host and handed over in the model's dtype and device; optionally mixed by a learnable
 // matrix.
 class StackTrunk : public Trunk {
  public:
   StackTrunk(const TrunkConfig& cfg, int in, int out)
-      : Trunk(in, out),
-        basis_(*cfg.stack, !cfg.modal_rates.empty() ? cfg.modal_rates
-                           : cfg.rates_given        ? StackBasis::geometric_rates(
-                                                   [&] {
-                                                     StackProfile p = *cfg.stack;
-                                                     p.rate_min = cfg.rate_min;
-                                                     p.rate_max = cfg.rate_max;
-                                                     return p;
-                                                   }(),
-                                                   cfg.modes)
-                                             : StackBasis::geometric_rates(*cfg.stack, cfg.modes)) {
+      : Trunk(in, out), basis_(*cfg.stack, rates_for(cfg), cfg.modal_source_scale) {
     TORCH_CHECK(in == 1, "the stack trunk is an axis basis (one input)");
     // A buffer, so that the basis's size is part of the checkpoint and a model can only load
     // the state of one built on the same stack.
@@ -179,33 +179,19 @@ class StackTrunk : public Trunk {
 
   Taylor taylor(const torch::Tensor& x, bool derivatives) override {
     const torch::Tensor xc = x.detach().to(torch::kCPU, torch::kFloat64).contiguous().view({-1});
-    std::vector<double> pts(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
+    const std::vector<double> pts(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
+    std::vector<double> v, d1, d2;
+    basis_.evaluate(pts, v, d1, d2);
+    const auto n = static_cast<int64_t>(pts.size()), m = static_cast<int64_t>(basis_.size());
+    auto tensor = [&](std::vector<double>& a) {
+      return torch::from_blob(a.data(), {n, m}, torch::kFloat64).to(x.options(), false, true);
+    };
     Taylor h;
-    {
-      // Predictions ask for the same nodes call after call: keep the last evaluation. (Training
-      // threads call this concurrently, hence the lock.)
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      if (pts == cache_points_ && cache_.v.dtype() == x.dtype() &&
-          cache_.v.device() == x.device() && (!derivatives || cache_.has_derivatives()))
-        h = cache_;
+    h.v = tensor(v);
+    if (derivatives) {
+      h.d1 = tensor(d1);
+      h.d2 = tensor(d2);
     }
-    if (!h.v.defined()) {
-      std::vector<double> v, d1, d2;
-      basis_.evaluate(pts, v, d1, d2);
-      const auto n = static_cast<int64_t>(pts.size()), m = static_cast<int64_t>(basis_.size());
-      auto tensor = [&](std::vector<double>& a) {
-        return torch::from_blob(a.data(), {n, m}, torch::kFloat64).to(x.options(), false, true);
-      };
-      h.v = tensor(v);
-      if (derivatives) {
-        h.d1 = tensor(d1);
-        h.d2 = tensor(d2);
-      }
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      cache_points_ = std::move(pts);
-      cache_ = h;
-    }
-    if (!derivatives) h = Taylor{h.v, {}, {}};
     if (mix_.defined()) h = linear(h, mix_, {});
     return h;
   }
@@ -215,9 +201,6 @@ class StackTrunk : public Trunk {
  private:
   StackBasis basis_;
   torch::Tensor rates_, mix_;
-  std::mutex cache_mutex_;
-  std::vector<double> cache_points_;
-  Taylor cache_;
 };
 
 }  // namespace
