@@ -231,11 +231,16 @@ json bench_accuracy(const AccuracyArgs& a) {
   for (const auto& e : fs::directory_iterator(a.anchors))
     if (e.path().extension() == ".txt") names.push_back(e.path().string());
   std::sort(names.begin(), names.end());
-  for (const auto& n : names) {
+  // A model of several power-map inputs (the dies of a package) gets map i in input 0, map i + 1
+  // in input 1, and so on (cyclically): every map in every input once.
+  const std::size_t n_in = m->config().inputs.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
     InputValues v;
-    v.maps = {io::read_power_map(n)};
-    for (double& w : v.maps[0].tile_watts) w *= a.anchor_scale;
-    v.htc = {0};
+    for (std::size_t j = 0; j < n_in; ++j) {
+      v.maps.push_back(io::read_power_map(names[(i + j) % names.size()]));
+      for (double& w : v.maps.back().tile_watts) w *= a.anchor_scale;
+    }
+    v.htc.assign(n_in, 0.0);
     cel.push_back(v);
   }
   std::vector<ErrorMetrics> ce;
@@ -247,18 +252,17 @@ json bench_accuracy(const AccuracyArgs& a) {
   for (const std::string kind : {"grf", "blocks"}) {
     OperatorConfig cfg = m->config();
     std::vector<InputValues> ins;
-    PowerMapGenerator gen(
-        [&] {
-          GeneratorConfig g = cfg.inputs[0].generator;
-          g.type = parse(kGeneratorTypeNames, kind, "generator.type");
-          return g;
-        }(),
-        p.base().lx, p.base().ly);
+    std::vector<PowerMapGenerator> gens;
+    for (const InputConfig& in : cfg.inputs) {
+      GeneratorConfig g = in.generator;
+      g.type = parse(kGeneratorTypeNames, kind, "generator.type");
+      gens.emplace_back(g, p.base().lx, p.base().ly);
+    }
     for (int i = 0; i < a.heldout; ++i) {
       std::mt19937_64 rng(stream_seed(987654321, 0, i));
       InputValues v;
-      v.maps = {gen.sample(rng)};
-      v.htc = {0};
+      for (auto& gen : gens) v.maps.push_back(gen.sample(rng));  // one map per input
+      v.htc.assign(gens.size(), 0.0);
       ins.push_back(v);
     }
     std::vector<ErrorMetrics> e;

@@ -34,13 +34,15 @@ PhysicsLoss::PhysicsLoss(const Problem& p, const model::Grid& grid, const Tensor
       interfaces_.push_back(k);
     }
   }
-  // Source layers averaged over tiles: their nodes leave the pointwise PDE term.
+  // Source layers averaged over tiles: their nodes leave the pointwise PDE term, face nodes
+  // included (a source layer at the bottom or top of the stack: the PDE holds there too, and
+  // without its source a pointwise residual there could never vanish).
   const std::vector<VolumeCells> vcs = volume_cells(p);
   std::vector<std::array<std::vector<double>, 4>> vnodes(vcs.size());  // z, kxy, kz, dz
   {
     const AxisMap zm = p.z_axis(grid);
     for (std::size_t v = 0; v < vcs.size(); ++v)
-      for (int k = 1; k + 1 < nz; ++k)
+      for (int k = 0; k < nz; ++k)
         if (mask[k] != 0 && Problem::node_layer(grid, k) == vcs[v].layer) {
           mask[k] = 0;
           vnodes[v][0].push_back(zm.xi[k]);
