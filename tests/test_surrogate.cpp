@@ -14,9 +14,9 @@
 
 #include "io/design_file.hpp"
 #include "model/grid.hpp"
+#include "surrogate/auto_config.hpp"
 #include "surrogate/batch.hpp"
 #include "surrogate/checkpoint.hpp"
-#include "surrogate/auto_config.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/evaluation.hpp"
 #include "surrogate/generators.hpp"
@@ -1227,8 +1227,8 @@ TEST(Trainer, ShortModalRunOnC2ReachesUnderOnePercent) {
 // training stalled at 21 % before this was so).
 TEST(PhysicsLoss, EverySourceLayerIsAveragedOverTilesFaceNodesIncluded) {
   const std::string path = kExamples + "/c4_stack.yaml";
-  const OperatorConfig cfg = training_config(path, {"layer:die1", "layer:die2"},
-                                             {"training.collocation=[9, 9, 12]"});
+  const OperatorConfig cfg =
+      training_config(path, {"layer:die1", "layer:die2"}, {"training.collocation=[9, 9, 12]"});
   const model::Design d = io::load_design(path).design;
   SurrogateModel m(cfg, d, torch::kCPU);
   EXPECT_EQ(cfg.network.combine, Combine::sum);
@@ -1237,8 +1237,8 @@ TEST(PhysicsLoss, EverySourceLayerIsAveragedOverTilesFaceNodesIncluded) {
   ASSERT_EQ(loss.volume_layers(), 2);
   const torch::Tensor z0 = loss.volume_z(0).to(torch::kFloat64);
   EXPECT_NEAR(z0.min().item<double>(), -1.0, 1e-6);  // die1 starts at the bottom face
-  const PhysicsBatch batch = physics_batch(m.problem(), grid, draw_inputs(m.problem(), 3, 0, 2),
-                                           m.tensor_options());
+  const PhysicsBatch batch =
+      physics_batch(m.problem(), grid, draw_inputs(m.problem(), 3, 0, 2), m.tensor_options());
   ASSERT_EQ(batch.source_cells.size(), 2u);
   // The two branches add: the zero map in one input leaves the other's field.
   auto& net = dynamic_cast<SeparableDeepONet&>(m.net());
