@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <random>
 
 #include "io/design_file.hpp"
@@ -283,6 +284,89 @@ json bench_accuracy(const AccuracyArgs& a) {
   return r;
 }
 
+// A model with heat-transfer-coefficient inputs over its trained range: every pair of the h
+// values below (the range's ends and four points between, geometric) on each face input, with
+// the base design's own power maps and with held-out GRF maps; errors against FV on the grid,
+// reported per h pair and summarised by the smaller h of the pair.
+json bench_htc(const AccuracyArgs& a) {
+  const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
+  const Problem& p = m->problem();
+  const OperatorConfig& cfg = m->config();
+  std::vector<std::size_t> htc;
+  for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
+    if (cfg.inputs[i].type == InputType::htc) htc.push_back(i);
+  if (htc.size() != 2)
+    throw std::invalid_argument("--htc-grid needs a model with two htc inputs (top and bottom)");
+  const double lo = cfg.inputs[htc[0]].htc_min_W_per_m2K, hi = cfg.inputs[htc[0]].htc_max_W_per_m2K;
+  std::vector<double> hs;
+  for (int k = 0; k < 6; ++k) hs.push_back(lo * std::pow(hi / lo, k / 5.0));
+  model::Design base = p.base();
+  base.grid = model::GridSpec{};
+  base.grid.nx = a.nx;
+  base.grid.ny = a.ny;
+  base.grid.nz = a.nz;
+  for (auto& l : base.layers) l.cells = 0;
+  const model::Grid grid = model::build_grid(base);
+  const double ta = p.norm().t_amb_K;
+  const InputValues own = p.inputs_of(p.base());
+  std::vector<PowerMapGenerator> gens;
+  for (const InputConfig& in : cfg.inputs) {
+    GeneratorConfig g = in.generator;
+    g.type = GeneratorType::grf;
+    gens.emplace_back(g, p.base().lx, p.base().ly);
+  }
+  json r{{"benchmark", "htc inputs over the trained range"},
+         {"model", a.model_dir},
+         {"grid", {a.nx, a.ny, a.nz}},
+         {"trained_steps", m->info().value("step", 0L)},
+         {"pairs", json::array()}};
+  std::printf("\nhtc grid: %s vs FV at %dx%dx%d (own map and %d GRF maps per pair)\n",
+              a.model_dir.c_str(), a.nx, a.ny, a.nz, a.heldout);
+  std::printf("%10s %10s %14s %11s\n", "h top", "h bottom", "mean relL2 %", "max|dT| K");
+  std::map<int, std::vector<ErrorMetrics>> bins;  // by the smaller h: 0 low, 1 mid, 2 high third
+  std::vector<ErrorMetrics> all;
+  for (double ht : hs)
+    for (double hb : hs) {
+      std::vector<InputValues> ins;
+      for (int i = 0; i <= a.heldout; ++i) {
+        InputValues v = own;
+        if (i > 0) {
+          std::mt19937_64 rng(stream_seed(987654321, 2, i));
+          for (std::size_t j = 0; j < cfg.inputs.size(); ++j)
+            if (cfg.inputs[j].type == InputType::power_map) v.maps[j] = gens[j].sample(rng);
+        }
+        v.htc[htc[0]] = cfg.inputs[htc[0]].target == "top" ? ht : hb;
+        v.htc[htc[1]] = cfg.inputs[htc[1]].target == "top" ? ht : hb;
+        ins.push_back(v);
+      }
+      const auto pred = m->predict(ins, grid, 8);
+      std::vector<ErrorMetrics> e;
+      for (std::size_t i = 0; i < ins.size(); ++i)
+        e.push_back(compare(pred[i].values, fv_reference(p.design_with(ins[i]), grid).values, ta));
+      const json sm = summarize(e);
+      r["pairs"].push_back({{"h_top", ht}, {"h_bottom", hb}, {"errors", sm}});
+      std::printf("%10.0f %10.0f %14.3f %11.3f\n", ht, hb, 100 * sm["mean_rel_l2_rise"].get<double>(),
+                  sm["max_abs_K"].get<double>());
+      const double hmin = std::min(ht, hb);
+      auto& bin = bins[hmin < hs[2] ? 0 : hmin < hs[4] ? 1 : 2];
+      bin.insert(bin.end(), e.begin(), e.end());
+      all.insert(all.end(), e.begin(), e.end());
+    }
+  r["all"] = summarize(all);
+  const char* bin_names[3] = {"smaller h < h[2]", "h[2] <= smaller h < h[4]", "smaller h >= h[4]"};
+  for (const auto& [k, e] : bins) {
+    r["by_smaller_h"][bin_names[k]] = summarize(e);
+    std::printf("%-26s mean %.3f %%, worst %.3f %%, max |dT| %.3f K\n", bin_names[k],
+                100 * summarize(e)["mean_rel_l2_rise"].get<double>(),
+                100 * summarize(e)["max_rel_l2_rise"].get<double>(),
+                summarize(e)["max_abs_K"].get<double>());
+  }
+  std::printf("all pairs: mean %.3f %%, worst %.3f %%, max |dT| %.3f K\n",
+              100 * r["all"]["mean_rel_l2_rise"].get<double>(),
+              100 * r["all"]["max_rel_l2_rise"].get<double>(), r["all"]["max_abs_K"].get<double>());
+  return r;
+}
+
 // C2 interface comparison: error near the layer interfaces against FV for several models
 // (e.g. trained with and without the thermal-resistance coordinate) on the same held-out maps.
 json bench_interfaces(const std::vector<std::string>& dirs, int count, const std::string& device) {
@@ -360,6 +444,9 @@ int main(int argc, char** argv) {
   std::vector<int> grid;
   app.add_option("--grid", grid, "FV grid nx ny nz of the comparison (8b; default 101 101 51)")
       ->expected(3);
+  bool htc_grid = false;
+  app.add_flag("--htc-grid", htc_grid,
+               "with --accuracy: a model with top and bottom htc inputs over its h range");
   app.add_option("--anchor-scale", acc.anchor_scale,
                  "multiply the Celsius maps' watts (8b; C2's example design uses 0.1)");
   std::vector<std::string> interface_models;
@@ -378,7 +465,7 @@ int main(int argc, char** argv) {
       r = bench_interfaces(interface_models, acc.heldout, s.device);
     } else if (!acc.model_dir.empty()) {
       acc.device = s.device;
-      r = bench_accuracy(acc);
+      r = htc_grid ? bench_htc(acc) : bench_accuracy(acc);
     } else {
       r = bench_training(s);
     }
