@@ -20,8 +20,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "io/design_file.hpp"
@@ -345,8 +345,8 @@ json bench_htc(const AccuracyArgs& a) {
         e.push_back(compare(pred[i].values, fv_reference(p.design_with(ins[i]), grid).values, ta));
       const json sm = summarize(e);
       r["pairs"].push_back({{"h_top", ht}, {"h_bottom", hb}, {"errors", sm}});
-      std::printf("%10.0f %10.0f %14.3f %11.3f\n", ht, hb, 100 * sm["mean_rel_l2_rise"].get<double>(),
-                  sm["max_abs_K"].get<double>());
+      std::printf("%10.0f %10.0f %14.3f %11.3f\n", ht, hb,
+                  100 * sm["mean_rel_l2_rise"].get<double>(), sm["max_abs_K"].get<double>());
       const double hmin = std::min(ht, hb);
       auto& bin = bins[hmin < hs[2] ? 0 : hmin < hs[4] ? 1 : 2];
       bin.insert(bin.end(), e.begin(), e.end());
