@@ -177,16 +177,21 @@ json summarize(const std::vector<ErrorMetrics>& v) {
           {"max_abs_peak_err_K", peak}};
 }
 
-json bench_accuracy(const AccuracyArgs& a) {
-  const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
-  const Problem& p = m->problem();
+// The uniform nx x ny x nz grid of the comparison (layers get cells in proportion to thickness).
+model::Grid comparison_grid(const Problem& p, const AccuracyArgs& a) {
   model::Design base = p.base();
   base.grid = model::GridSpec{};
   base.grid.nx = a.nx;
   base.grid.ny = a.ny;
   base.grid.nz = a.nz;
   for (auto& l : base.layers) l.cells = 0;
-  const model::Grid grid = model::build_grid(base);
+  return model::build_grid(base);
+}
+
+json bench_accuracy(const AccuracyArgs& a) {
+  const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
+  const Problem& p = m->problem();
+  const model::Grid grid = comparison_grid(p, a);
   const double ta = p.norm().t_amb_K;
   auto run = [&](const std::vector<InputValues>& ins, std::vector<ErrorMetrics>& out, json& rows,
                  const std::vector<std::string>& names) {
@@ -300,13 +305,7 @@ json bench_htc(const AccuracyArgs& a) {
   const double lo = cfg.inputs[htc[0]].htc_min_W_per_m2K, hi = cfg.inputs[htc[0]].htc_max_W_per_m2K;
   std::vector<double> hs;
   for (int k = 0; k < 6; ++k) hs.push_back(lo * std::pow(hi / lo, k / 5.0));
-  model::Design base = p.base();
-  base.grid = model::GridSpec{};
-  base.grid.nx = a.nx;
-  base.grid.ny = a.ny;
-  base.grid.nz = a.nz;
-  for (auto& l : base.layers) l.cells = 0;
-  const model::Grid grid = model::build_grid(base);
+  const model::Grid grid = comparison_grid(p, a);
   const double ta = p.norm().t_amb_K;
   const InputValues own = p.inputs_of(p.base());
   std::vector<PowerMapGenerator> gens;
