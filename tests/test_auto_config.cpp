@@ -46,6 +46,11 @@ TEST(AutoConfig, C2LayerInputGivesTheModalFormScaledToTheDesign) {
   EXPECT_EQ(c.network.trunk.type, TrunkType::cosine);
   EXPECT_EQ(c.network.trunk_z.type, TrunkType::stack);
   EXPECT_EQ(c.network.branch_init, BranchInit::cosine);
+  // The modal core's size for the checks: 30 x 30 modes x 3 functions; the parameters are the
+  // separable branch's A (30 x 20), B (30 x 20) and D (30 x 30 x 3), nothing for the trunks.
+  EXPECT_EQ(c.network.tucker_ranks[0], 30);
+  EXPECT_EQ(c.network.tucker_ranks[2], 3);
+  EXPECT_EQ(c.estimated_parameters(), 30 * 20 * 2 + 30 * 30 * 3);
   // 1D resistance from the active layer to both convective faces (h = 3750): about 25 K.
   EXPECT_NEAR(c.delta_T_K, 25, 1);
   // Overrides apply to the built configuration.

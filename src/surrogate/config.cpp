@@ -229,6 +229,13 @@ void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
     parse_trunk(t, "network.trunk_z", net.trunk_z);
     net.separate_trunk_z = true;
   }
+  // A modal core's size follows from the lateral modes (and, per mode, bottom, top and one
+  // source function per powered layer: the model sets the last from the design; 3 here, one
+  // powered layer, for the size checks and the memory estimate).
+  if (net.core == Core::modal) {
+    net.tucker_ranks[0] = net.tucker_ranks[1] = net.trunk.modes;
+    net.tucker_ranks[2] = 3;
+  }
 }
 
 void parse_training(const Reader& r, const YAML::Node& n, TrainingConfig& t) {
@@ -317,12 +324,13 @@ double trunk_parameters(const TrunkConfig& t, double in, double out) {
       return dense_parameters(in, t.widths, out, t.degree + 1.0);
     case TrunkType::bspline_kan:
       return dense_parameters(in, t.widths, out, t.grid + 4.0);
+    // Fixed bases: a learnable mixing matrix only when the output count differs.
     case TrunkType::cosine:
-      return out * t.modes;
+      return out == t.modes ? 0 : out * t.modes;
     case TrunkType::exponential:
-      return out * (2.0 * t.modes + 2);
+      return out == 2.0 * t.modes + 2 ? 0 : out * (2.0 * t.modes + 2);
     case TrunkType::stack:
-      return out * 3.0 * (t.modes + 1);  // one powered layer
+      return out == 3.0 * (t.modes + 1) ? 0 : out * 3.0 * (t.modes + 1);  // one powered layer
   }
   return 0;
 }
@@ -388,11 +396,14 @@ double OperatorConfig::estimated_parameters() const {
           in.type == InputType::htc ? 1.0 : static_cast<double>(in.sensors_x) * in.sensors_y,
           n.branch_widths, n.branch_outputs());
   }
-  if (n.model == NetworkModel::separable)
+  if (n.model == NetworkModel::separable) {
     for (int a = 0; a < 3; ++a)
-      p += trunk_parameters(a == 2 ? n.trunk_z : n.trunk, 1, n.trunk_outputs(a));
-  else
+      // (A modal core's stack trunk has no mixing matrix: every mode uses its own functions.)
+      if (!(a == 2 && n.core == Core::modal))
+        p += trunk_parameters(a == 2 ? n.trunk_z : n.trunk, 1, n.trunk_outputs(a));
+  } else {
     p += trunk_parameters(n.trunk, 3, n.rank);
+  }
   return p;
 }
 

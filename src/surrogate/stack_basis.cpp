@@ -129,23 +129,25 @@ StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates,
       }
       // Scale: homogeneous functions to a peak of 1 / (1 + rate / 2), as the lateral cosine
       // modes (whose rate in their own trunk coordinate is rate / 2), so that a unit change of
-      // any coefficient moves the flux by about as much; source functions to a peak of 1.
-      // A homogeneous function peaks at its own face (1): Z'' = rho^2 Z has no interior maximum.
-      double peak = kind < 2 ? 1 : 0;
-      for (int k = 0; kind >= 2 && k <= 2000; ++k) {
-        double v, d1, d2;
-        point(f, -1 + k / 1000.0, v, d1, d2);
-        peak = std::max(peak, std::abs(v));
-      }
-      for (double x : p_.xi) {
-        if (kind < 2) break;
-        double v, d1, d2;
-        point(f, x, v, d1, d2);
-        peak = std::max(peak, std::abs(v));
-      }
-      f.scale = (kind < 2 ? 1 / (1 + rate / 2) : 1.0) / peak;
-      if (kind >= 2 && !p_.source_strength.empty())
+      // any coefficient moves the flux by about as much; they peak at their own face (1):
+      // Z'' = rho^2 Z has no interior maximum. Source functions: the given strength, or else a
+      // peak of 1 (found by sampling).
+      if (kind < 2) {
+        f.scale = 1 / (1 + rate / 2);
+      } else if (!p_.source_strength.empty()) {
         f.scale = p_.source_strength[kind - 2] * (source_scale.empty() ? 1.0 : source_scale[ri]);
+      } else {
+        double peak = 0, v, d1, d2;
+        for (int k = 0; k <= 2000; ++k) {
+          point(f, -1 + k / 1000.0, v, d1, d2);
+          peak = std::max(peak, std::abs(v));
+        }
+        for (double x : p_.xi) {
+          point(f, x, v, d1, d2);
+          peak = std::max(peak, std::abs(v));
+        }
+        f.scale = 1 / peak;
+      }
       fn_.push_back(f);
     }
   }
