@@ -123,13 +123,14 @@ torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
 torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
                              const torch::Tensor& b, const torch::Tensor& c) {
   const int64_t bs = core.size(0), ra = core.size(1), rb = core.size(2), k = core.size(3),
-                nc = c.size(0);
-  // W[B, nc, Ra, Rb] = sum_k G[B, a, b, k] C[l, a, b, k]
+                na = a.size(0), nb = b.size(0), nc = c.size(0);
+  // W[B, Ra, Rb, nc] = sum_k G[B, a, b, k] C[l, a, b, k]
   const torch::Tensor w =
-      (core.unsqueeze(1) * c.view({1, nc, ra, rb, k})).sum(-1).view({bs, nc, ra, rb});
-  torch::Tensor t = torch::matmul(w, b.t());    // [B, nc, Ra, nb]
-  t = torch::matmul(t.transpose(2, 3), a.t());  // [B, nc, nb, na]
-  return t.permute({0, 3, 2, 1});
+      (core.unsqueeze(3) * c.view({nc, ra, rb, k}).permute({1, 2, 0, 3}).unsqueeze(0)).sum(-1);
+  const torch::Tensor t = torch::matmul(b, w).contiguous();  // [B, Ra, nb, nc]
+  // The largest GEMM (over Ra) comes last and writes [B, na, nb, nc] where it belongs. A bmm, not
+  // a broadcast matmul: that one computes the transpose and copies the whole field once more.
+  return torch::bmm(a.expand({bs, na, ra}), t.view({bs, ra, nb * nc})).view({bs, na, nb, nc});
 }
 
 torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,

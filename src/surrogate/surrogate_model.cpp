@@ -105,11 +105,23 @@ std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValue
     const std::vector<InputValues> chunk(inputs.begin() + s,
                                          inputs.begin() + std::min(inputs.size(), s + batch));
     const GridFields f = net_->fields(branch_inputs(p, chunk, to_), xx, yy, zz, false);
-    const torch::Tensor t = (f.u.to(torch::kCPU, torch::kFloat64) * dt + ta).contiguous();
+    // One pass from the network's values to kelvin, straight into each field's storage.
+    torch::Tensor t = f.u.to(torch::kCPU).contiguous();
+    if (t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat64);
+    const auto n = static_cast<int64_t>(grid.size());
+    auto kelvin = [&](const auto* d, std::vector<double>& v) {
+      at::parallel_for(0, n, 1 << 16, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) v[i] = static_cast<double>(d[i]) * dt + ta;
+      });
+    };
     for (std::size_t b = 0; b < chunk.size(); ++b) {
-      const double* d = t[b].data_ptr<double>();
-      out.push_back(field::Field3D{grid.x, grid.y, grid.z, std::vector<double>(d, d + grid.size()),
-                                   "T", "K"});
+      std::vector<double> v(grid.size());
+      const torch::Tensor tb = t[static_cast<int64_t>(b)];
+      if (tb.scalar_type() == torch::kFloat32)
+        kelvin(tb.data_ptr<float>(), v);
+      else
+        kelvin(tb.data_ptr<double>(), v);
+      out.push_back(field::Field3D{grid.x, grid.y, grid.z, std::move(v), "T", "K"});
     }
   }
   net_->train();

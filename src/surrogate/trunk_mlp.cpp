@@ -1,6 +1,8 @@
 // MLP and Fourier-feature MLP trunks.
 
 #include <cmath>
+#include <list>
+#include <mutex>
 
 #include "surrogate/trunks.hpp"
 
@@ -179,19 +181,8 @@ class StackTrunk : public Trunk {
 
   Taylor taylor(const torch::Tensor& x, bool derivatives) override {
     const torch::Tensor xc = x.detach().to(torch::kCPU, torch::kFloat64).contiguous().view({-1});
-    const std::vector<double> pts(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
-    std::vector<double> v, d1, d2;
-    basis_.evaluate(pts, v, d1, d2);
-    const auto n = static_cast<int64_t>(pts.size()), m = static_cast<int64_t>(basis_.size());
-    auto tensor = [&](std::vector<double>& a) {
-      return torch::from_blob(a.data(), {n, m}, torch::kFloat64).to(x.options(), false, true);
-    };
-    Taylor h;
-    h.v = tensor(v);
-    if (derivatives) {
-      h.d1 = tensor(d1);
-      h.d2 = tensor(d2);
-    }
+    std::vector<double> pts(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
+    Taylor h = cached(std::move(pts), x.options(), derivatives);
     if (mix_.defined()) h = linear(h, mix_, {});
     return h;
   }
@@ -199,8 +190,45 @@ class StackTrunk : public Trunk {
   torch::Tensor forward(const torch::Tensor& x) override { return taylor(x, false).v; }
 
  private:
+  // The functions at a set of points depend on nothing that trains, so the last few point sets'
+  // values are kept (prediction asks for the same grid again and again; training for its
+  // collocation planes). Entries are keyed by the exact points, dtype and device, and handed out
+  // as clones, so no caller's in-place change can reach a later call. Training's shares call
+  // from several threads, hence the lock.
+  struct Entry {
+    std::vector<double> points;
+    torch::TensorOptions options;
+    Taylor values;
+  };
+
+  Taylor cached(std::vector<double> pts, const torch::TensorOptions& opt, bool derivatives) {
+    auto clone = [derivatives](const Taylor& t) {
+      return derivatives ? Taylor{t.v.clone(), t.d1.clone(), t.d2.clone()}
+                         : Taylor{t.v.clone(), {}, {}};
+    };
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it)
+      if (it->points == pts && it->options.dtype() == opt.dtype() &&
+          it->options.device() == opt.device()) {
+        cache_.splice(cache_.begin(), cache_, it);
+        return clone(cache_.front().values);
+      }
+    std::vector<double> v, d1, d2;
+    basis_.evaluate(pts, v, d1, d2);
+    const auto n = static_cast<int64_t>(pts.size()), m = static_cast<int64_t>(basis_.size());
+    auto tensor = [&](std::vector<double>& a) {
+      return torch::from_blob(a.data(), {n, m}, torch::kFloat64).to(opt, false, true);
+    };
+    cache_.push_front(Entry{std::move(pts), opt, Taylor{tensor(v), tensor(d1), tensor(d2)}});
+    if (cache_.size() > kCacheEntries) cache_.pop_back();
+    return clone(cache_.front().values);
+  }
+
+  static constexpr std::size_t kCacheEntries = 8;
   StackBasis basis_;
   torch::Tensor rates_, mix_;
+  std::mutex cache_mutex_;
+  std::list<Entry> cache_;
 };
 
 }  // namespace
