@@ -1204,6 +1204,33 @@ TEST(StackTrunk, ModalModelSolvesThePassiveLayersWithContinuousFlux) {
   }
 }
 
+// The stack trunk keeps its last point sets' values: a repeated call gives the same values as a
+// fresh trunk, a caller's in-place change of what it got does not reach the next call, and other
+// points (or a point set in between) get their own values.
+TEST(StackTrunk, CachedValuesMatchAFreshTrunkAndSurviveInPlaceChanges) {
+  const OperatorConfig cfg = parse(c2_modal_config(4, "{steps: 1}"));
+  const model::Design d = io::load_design(kExamples + "/c2_volumetric.yaml").design;
+  SurrogateModel m1(cfg, d, torch::kCPU), m2(cfg, d, torch::kCPU);
+  Trunk& t1 = dynamic_cast<SeparableDeepONet&>(m1.net()).trunk(2);
+  Trunk& t2 = dynamic_cast<SeparableDeepONet&>(m2.net()).trunk(2);
+  const torch::Tensor za = torch::linspace(-1.0, 1.0, 9).view({-1, 1}),
+                      zb = torch::linspace(-0.5, 0.7, 6).view({-1, 1});
+  Taylor first = t1.taylor(za, true);
+  const Taylor fresh_a = t2.taylor(za, true), fresh_b = t2.taylor(zb, false);
+  first.v.mul_(0.0);  // the caller's own copy
+  first.d2.add_(1.0);
+  (void)t1.taylor(zb, true);  // another point set in between
+  const Taylor again = t1.taylor(za, true);
+  EXPECT_TRUE(torch::equal(again.v, fresh_a.v));
+  EXPECT_TRUE(torch::equal(again.d1, fresh_a.d1));
+  EXPECT_TRUE(torch::equal(again.d2, fresh_a.d2));
+  EXPECT_GT(max_abs(again.v), 0.1);
+  const Taylor b = t1.taylor(zb, false);
+  EXPECT_FALSE(b.has_derivatives());
+  EXPECT_TRUE(torch::equal(b.v, fresh_b.v));
+  EXPECT_EQ(b.v.size(0), 6);
+}
+
 // A short run of the shipped C2 recipe's form (12 modes here) reaches well under 1 % against FV.
 TEST(Trainer, ShortModalRunOnC2ReachesUnderOnePercent) {
   const OperatorConfig cfg = parse(c2_modal_config(
