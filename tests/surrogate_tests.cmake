@@ -115,7 +115,12 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "rm -rf p; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
      grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \
      grep -q '\"est_max_error_K\"' p/summary.json; grep -q '\"trusted\"' p/summary.json; \
-     test -f p/error.png; test -f p/error.vti")
+     grep -q '\"estimate\": \"coarse\"' p/summary.json; \
+     test -f p/error.png; test -f p/error.vti; \
+     rm -rf pv; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 --estimate vcycles -o pv; \
+     grep -q '\"estimate\": \"vcycles\"' pv/summary.json; cmp p/T.npy pv/T.npy; \
+     rm -rf pe err.txt; if ${_h} predict m ${_ex}/c1_surface.yaml --estimate exact -o pe 2> err.txt; then exit 1; fi; \
+     grep -q 'estimate' err.txt; test ! -e pe")
   surrogate_cli_step(eval
     "${_h} eval m --design ${_ex}/c1_surface.yaml --maps ${_ex}/maps/map_c1.txt --grid 21x21x11 > eval.txt; \
      grep -q 'mean rel. L2' eval.txt")

@@ -80,11 +80,13 @@ TEST(Trust, EstimateOfAnExactFieldIsZeroAndTrusted) {
 TEST(Trust, EstimatedMaxErrorTracksTheTrueError) {
   const auto sys = fv::discretize(c1_design(41));
   const auto t = solve_fv(sys);
+  trust::ConfidenceOptions o;
+  o.method = trust::ErrorEstimate::vcycles;
   for (double amp : {0.3, 1.0, 3.0}) {
     for (double noise : {0.0, 0.05}) {
       const auto p = perturb(sys, t, amp, noise, 7);
       const double truth = max_abs_diff(p, t);
-      const auto c = trust::estimate_confidence(sys, p);
+      const auto c = trust::estimate_confidence(sys, p, o);
       std::cout << "bump " << amp << " K, noise " << noise << " K: true max " << truth
                 << " K, estimated " << c.est_max_error_K << " K\n";
       EXPECT_NEAR(c.est_max_error_K, truth, 0.05 * truth) << "amp " << amp << " noise " << noise;
@@ -93,6 +95,53 @@ TEST(Trust, EstimatedMaxErrorTracksTheTrueError) {
       const std::size_t centre = g.index(g.nx() * 2 / 5, g.ny() / 2, g.nz() / 2);
       EXPECT_LT(c.error_field[centre], 0.0);
     }
+  }
+}
+
+// The default, cheap estimate (the multigrid's coarse-grid correction) recovers the smooth part
+// of the error: a smooth bump to within 25 % low and never above, noise barely at all; the
+// residual it reports is the V-cycle estimate's, and it agrees with that one's error field
+// where the error is large.
+TEST(Trust, CoarseEstimateRecoversTheSmoothError) {
+  const auto sys = fv::discretize(c1_design(65));
+  const auto t = solve_fv(sys);
+  trust::ConfidenceOptions cycles;
+  cycles.method = trust::ErrorEstimate::vcycles;
+  for (double amp : {0.3, 3.0}) {
+    const auto p = perturb(sys, t, amp, 0.0, 3);
+    const double truth = max_abs_diff(p, t);
+    const auto c = trust::estimate_confidence(sys, p);
+    const auto v = trust::estimate_confidence(sys, p, cycles);
+    std::cout << "bump " << amp << " K: true max " << truth << " K, coarse " << c.est_max_error_K
+              << " K, V-cycles " << v.est_max_error_K << " K\n";
+    EXPECT_EQ(c.method, trust::ErrorEstimate::coarse);
+    EXPECT_GT(c.est_max_error_K, 0.75 * truth);
+    EXPECT_LT(c.est_max_error_K, 1.0 * truth);
+    EXPECT_NEAR(c.rel_residual, v.rel_residual, 1e-12 * v.rel_residual);
+    EXPECT_NEAR(c.est_max_at_m[0], v.est_max_at_m[0], 0.05e-3);
+    EXPECT_NEAR(c.est_max_at_m[1], v.est_max_at_m[1], 0.05e-3);
+    EXPECT_EQ(c.error_field.size(), t.size());
+  }
+  // White noise is what the coarse levels cannot see: the estimate is then far below the truth
+  // (what the V-cycles add), so a prediction with such noise is not what it is for.
+  const auto noisy = perturb(sys, t, 0.0, 0.3, 5);
+  const auto cn = trust::estimate_confidence(sys, noisy);
+  const auto vn = trust::estimate_confidence(sys, noisy, cycles);
+  EXPECT_LT(cn.est_max_error_K, vn.est_max_error_K);
+}
+
+// A NaN anywhere in the field is the maximum error: score 0, not trusted (both estimates).
+TEST(Trust, NanFieldIsNeverTrusted) {
+  const auto sys = fv::discretize(c1_design(33));
+  auto t = solve_fv(sys);
+  t[t.size() / 3] = NAN;
+  for (auto m : {trust::ErrorEstimate::coarse, trust::ErrorEstimate::vcycles}) {
+    trust::ConfidenceOptions o;
+    o.method = m;
+    const auto c = trust::estimate_confidence(sys, t, o);
+    EXPECT_FALSE(c.trusted) << name(trust::kErrorEstimateNames, m);
+    EXPECT_FALSE(c.est_max_error_K <= 1e300) << name(trust::kErrorEstimateNames, m);
+    EXPECT_EQ(c.score, 0.0);
   }
 }
 

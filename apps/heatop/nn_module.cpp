@@ -46,6 +46,7 @@ struct SurrogateArgs {
   double tol_K = 0.5;   // confidence tolerance; with refine, the refinement target
   bool refine = false;  // refine the prediction by a warm-started FV solve
   std::string refine_method = "cg";
+  std::string estimate = "coarse";
   // eval
   std::string eval_model, eval_design, grid = "101x101x51", eval_output;
   std::vector<std::string> maps;
@@ -119,8 +120,8 @@ int run_predict(const SurrogateArgs& a, const std::string& cmd) {
   const io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
   api::RunInfo info{a.design, a.overrides, cmd, {}, {}};
   if (!a.probe_file.empty()) info.probes = io::read_probes_csv(a.probe_file);
-  const sg::PredictResult r =
-      sg::predict_design(*model, loaded, {a.model, a.device, a.tol_K, a.refine, a.refine_method});
+  const sg::PredictResult r = sg::predict_design(
+      *model, loaded, {a.model, a.device, a.tol_K, a.refine, a.refine_method, a.estimate});
   if (r.refinement) std::printf("%s\n", sg::refinement_line(r).c_str());
   sg::write_predict_results(out, r, loaded, info);
   std::printf("%s\n", sg::predict_line(r, loaded.design.name, a.predict_output).c_str());
@@ -187,6 +188,12 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
           "--method", a.refine_method,
           "refinement solver: " + heatop::join_names(heatop::trust::kRefineMethodNames, " or "))
       ->check(CLI::IsMember(heatop::names(heatop::trust::kRefineMethodNames)));
+  a.predict
+      ->add_option(
+          "--estimate", a.estimate,
+          "error estimate: " + heatop::join_names(heatop::trust::kErrorEstimateNames, " or ") +
+              " (docs/trust.md)")
+      ->check(CLI::IsMember(heatop::names(heatop::trust::kErrorEstimateNames)));
 
   a.eval = app.add_subcommand("eval", "Compare a trained operator with FV solutions map by map");
   a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();

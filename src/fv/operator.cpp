@@ -499,14 +499,17 @@ bool LayeredOperator::is_fixed(int i, int j, int k, double* t) const {
 void LayeredOperator::add_boundary_rhs(double* b, const Box& part) const {
   // Convective faces: h A T_amb.
   for (int i = part.i0; i < part.i1; ++i)
-    for (int j = part.j0; j < part.j1; ++j)
-      for (int k = 0; k < nz_; ++k) {
-        if (i != 0 && i != nx_ - 1 && j != 0 && j != ny_ - 1 && k != 0 && k != nz_ - 1) continue;
+    for (int j = part.j0; j < part.j1; ++j) {
+      // Inside the side faces only the bottom and top nodes of the column lie on a face.
+      const bool side = i == 0 || i == nx_ - 1 || j == 0 || j == ny_ - 1;
+      const int step = side ? 1 : std::max(1, nz_ - 1);
+      for (int k = 0; k < nz_; k += step) {
         double s = 0;
         for (int f = 0; f < 6; ++f)
           if (bc_[f].h > 0) s += bc_[f].h * bc_[f].t_amb * face_area(f, i, j, k);
         b[part.index(i, j, k)] += s;
       }
+    }
   bool any_fixed = false;
   for (const auto& f : bc_) any_fixed = any_fixed || f.fixed;
   if (!any_fixed) return;

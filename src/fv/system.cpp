@@ -211,8 +211,12 @@ void set_power(System& sys, const model::Design& d) {
 
 void System::compose_rhs() {
   rhs.resize(power.size());
+  if (fixed_node.empty()) {
+    for (std::size_t i = 0; i < rhs.size(); ++i) rhs[i] = power[i] + boundary_rhs[i];
+    return;
+  }
   for (std::size_t i = 0; i < rhs.size(); ++i)
-    rhs[i] = !fixed_node.empty() && fixed_node[i] ? boundary_rhs[i] : power[i] + boundary_rhs[i];
+    rhs[i] = fixed_node[i] ? boundary_rhs[i] : power[i] + boundary_rhs[i];
 }
 
 EnergyBalance energy_balance(const System& sys, const std::vector<double>& t) {

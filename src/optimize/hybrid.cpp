@@ -96,6 +96,9 @@ class NewBestChecks : public CheckStrategy {
     const fv::System& sys = c_.fv.system_for_design(d);
     trust::ConfidenceOptions co;
     co.tolerance_K = c_.opt.tolerance_K;
+    // V-cycles, not the coarse estimate: with the hierarchy already built they cost a fraction
+    // of a solve, and `corrected` uses T + e as the FV field, which needs e to a few digits.
+    co.method = trust::ErrorEstimate::vcycles;
     const auto conf = trust::estimate_confidence(sys, field, co, c_.fv.solver().multigrid());
     ++c_.counters.estimates;
     c_.counters.max_est_error_K = std::max(c_.counters.max_est_error_K, conf.est_max_error_K);

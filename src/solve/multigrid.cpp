@@ -484,6 +484,90 @@ void Multigrid::smooth(std::size_t l, int sweeps, bool forward, bool zero_start)
   }
 }
 
+void Multigrid::restrict_residual(std::size_t l, double* row_r2, double* row_b2) const {
+  Level& L = *levels_[l];
+  const auto& o = *L.op;
+  const std::size_t n = o.size();
+  // Restriction (the transpose of bilinear interpolation) of r = b - A x, one coarse x row at
+  // a time: coarse row I gathers the fine rows of tx.contrib[I], an ascending range that shares
+  // at most its first row with row I - 1's. Each thread computes those fine residual rows into
+  // a ring of L.ring_rows rows, so the fine residual is never stored whole.
+  Level& C = *levels_[l + 1];
+  const auto& co = *C.op;
+  const int cnx = co.nx(), cny = co.ny(), nz = o.nz();
+  double* cb = C.b_store.data();
+  const std::size_t row = static_cast<std::size_t>(o.ny()) * nz;
+#pragma omp parallel if (n >= fv::kMinParallelNodes)
+  {
+    std::vector<double> ring(L.ring_rows * row);
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int I0 = static_cast<int>(static_cast<long>(cnx) * t / nt);
+    const int I1 = static_cast<int>(static_cast<long>(cnx) * (t + 1) / nt);
+    int last = -1;  // the highest fine row in the ring
+    auto slot = [&](int i) {
+      return ring.data() + static_cast<std::size_t>(i % L.ring_rows) * row;
+    };
+    for (int I = I0; I < I1; ++I) {
+      for (const auto& [i, wi] : L.tx.contrib[I])
+        if (i > last) {
+          const double* bi = L.b + o.index(i, 0, 0);
+          o.residual_row(i, L.b, L.x, slot(i));
+          // Squared norms per fine row: a row two threads both compute gets the same value.
+          if (row_r2) {
+            const double* ri = slot(i);
+            double sr = 0, sb = 0;
+#pragma omp simd reduction(+ : sr, sb)
+            for (std::size_t q = 0; q < row; ++q) sr += ri[q] * ri[q], sb += bi[q] * bi[q];
+            row_r2[i] = sr;
+            row_b2[i] = sb;
+          }
+          last = i;
+        }
+      for (int J = 0; J < cny; ++J) {
+        double* dst = cb + co.index(I, J, 0);
+        std::fill(dst, dst + nz, 0.0);
+        for (const auto& [i, wi] : L.tx.contrib[I]) {
+          const double* src_row = slot(i);
+          for (const auto& [j, wj] : L.ty.contrib[J]) {
+            const double w = wi * wj;
+            const double* src = src_row + static_cast<std::size_t>(j) * nz;
+#pragma omp simd
+            for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
+          }
+        }
+      }
+    }
+  }
+}
+
+void Multigrid::prolong(std::size_t l, bool assign) const {
+  Level& L = *levels_[l];
+  const auto& o = *L.op;
+  const Level& C = *levels_[l + 1];
+  const auto& co = *C.op;
+  const int nz = o.nz();
+  // Prolongation: x += P x_coarse (x = P x_coarse when assign).
+  const int nx = o.nx(), ny = o.ny();
+#pragma omp parallel for if (o.size() >= fv::kMinParallelNodes) schedule(static)
+  for (int i = 0; i < nx; ++i)
+    for (int j = 0; j < ny; ++j) {
+      double* dst = L.x + o.index(i, j, 0);
+      if (assign) std::fill(dst, dst + nz, 0.0);
+      const int ci[2] = {L.tx.c0[i], L.tx.c1[i]};
+      const double wi[2] = {L.tx.w0[i], 1.0 - L.tx.w0[i]};
+      const int cj[2] = {L.ty.c0[j], L.ty.c1[j]};
+      const double wj[2] = {L.ty.w0[j], 1.0 - L.ty.w0[j]};
+      for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b) {
+          const double w = wi[a] * wj[b];
+          if (w == 0) continue;
+          const double* src = C.x + co.index(ci[a], cj[b], 0);
+#pragma omp simd
+          for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
+        }
+    }
+}
+
 void Multigrid::vcycle(std::size_t l) const {
   Level& L = *levels_[l];
   const auto& o = *L.op;
@@ -516,66 +600,9 @@ void Multigrid::vcycle(std::size_t l) const {
   }
   if (opt_.pre_smooth == 0) std::memset(L.x, 0, n * sizeof(double));
   smooth(l, opt_.pre_smooth, true, true);
-  // Restriction (the transpose of bilinear interpolation) of r = b - A x, one coarse x row at
-  // a time: coarse row I gathers the fine rows of tx.contrib[I], an ascending range that shares
-  // at most its first row with row I - 1's. Each thread computes those fine residual rows into
-  // a ring of L.ring_rows rows, so the fine residual is never stored whole.
-  Level& C = *levels_[l + 1];
-  const auto& co = *C.op;
-  const int cnx = co.nx(), cny = co.ny(), nz = o.nz();
-  double* cb = C.b_store.data();
-  const std::size_t row = static_cast<std::size_t>(o.ny()) * nz;
-#pragma omp parallel if (n >= fv::kMinParallelNodes)
-  {
-    std::vector<double> ring(L.ring_rows * row);
-    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const int I0 = static_cast<int>(static_cast<long>(cnx) * t / nt);
-    const int I1 = static_cast<int>(static_cast<long>(cnx) * (t + 1) / nt);
-    int last = -1;  // the highest fine row in the ring
-    auto slot = [&](int i) {
-      return ring.data() + static_cast<std::size_t>(i % L.ring_rows) * row;
-    };
-    for (int I = I0; I < I1; ++I) {
-      for (const auto& [i, wi] : L.tx.contrib[I])
-        if (i > last) {
-          o.residual_row(i, L.b, L.x, slot(i));
-          last = i;
-        }
-      for (int J = 0; J < cny; ++J) {
-        double* dst = cb + co.index(I, J, 0);
-        std::fill(dst, dst + nz, 0.0);
-        for (const auto& [i, wi] : L.tx.contrib[I]) {
-          const double* src_row = slot(i);
-          for (const auto& [j, wj] : L.ty.contrib[J]) {
-            const double w = wi * wj;
-            const double* src = src_row + static_cast<std::size_t>(j) * nz;
-#pragma omp simd
-            for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
-          }
-        }
-      }
-    }
-  }
+  restrict_residual(l, nullptr, nullptr);
   vcycle(l + 1);
-  // Prolongation: x += P x_coarse.
-  const int nx = o.nx(), ny = o.ny();
-#pragma omp parallel for if (o.size() >= fv::kMinParallelNodes) schedule(static)
-  for (int i = 0; i < nx; ++i)
-    for (int j = 0; j < ny; ++j) {
-      double* dst = L.x + o.index(i, j, 0);
-      const int ci[2] = {L.tx.c0[i], L.tx.c1[i]};
-      const double wi[2] = {L.tx.w0[i], 1.0 - L.tx.w0[i]};
-      const int cj[2] = {L.ty.c0[j], L.ty.c1[j]};
-      const double wj[2] = {L.ty.w0[j], 1.0 - L.ty.w0[j]};
-      for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b) {
-          const double w = wi[a] * wj[b];
-          if (w == 0) continue;
-          const double* src = C.x + co.index(ci[a], cj[b], 0);
-#pragma omp simd
-          for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
-        }
-    }
+  prolong(l, false);
   smooth(l, opt_.post_smooth, false, false);
 }
 
@@ -584,6 +611,36 @@ void Multigrid::apply(const double* r, double* z) const {
   f.b = r;
   f.x = z;
   vcycle(0);
+}
+
+double Multigrid::coarse_correction(const double* b, const double* x, double* z,
+                                    double* rel_residual) const {
+  Level& f = *levels_[0];
+  const auto& o = *f.op;
+  const std::size_t n = o.size();
+  f.b = b;
+  f.x = const_cast<double*>(x);  // read only: the restriction computes b - A x row by row
+  double r2 = 0, b2 = 0;
+  if (levels_.size() == 1) {  // the coarsest level is solved exactly
+    std::vector<double> r(n);
+    o.residual(b, x, r.data());
+    r2 = dot(n, r.data(), r.data());
+    b2 = dot(n, b, b);
+    f.b = r.data();
+    f.x = z;
+    vcycle(0);
+  } else {
+    std::vector<double> row_r2(o.nx()), row_b2(o.nx());
+    restrict_residual(0, row_r2.data(), row_b2.data());
+    for (int i = 0; i < o.nx(); ++i) r2 += row_r2[i], b2 += row_b2[i];
+    vcycle(1);
+    f.x = z;
+    prolong(0, true);
+  }
+  f.b = nullptr;
+  f.x = nullptr;
+  if (rel_residual) *rel_residual = std::sqrt(r2) / (b2 > 0 ? std::sqrt(b2) : 1.0);
+  return std::sqrt(r2);
 }
 
 SolveReport Multigrid::solve(const double* b, double* x, const SolveOptions& opt) const {

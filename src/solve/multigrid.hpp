@@ -65,6 +65,13 @@ class Multigrid : public Preconditioner {
     return heatop::name(kPreconditionerNames, PreconditionerKind::multigrid);
   }
 
+  /// The coarse part of a V-cycle on A e = b - A x from e = 0, without the finest level's
+  /// smoothing: z = P V(R (b - A x)), with V the cycle of the next level. About a quarter of
+  /// apply()'s work, and the residual is never stored: it is restricted row by row. Returns
+  /// ||b - A x||; with rel_residual, also ||b - A x|| / ||b|| (1 for b = 0 as denominator).
+  double coarse_correction(const double* b, const double* x, double* z,
+                           double* rel_residual = nullptr) const;
+
   /// Stand-alone solver: V-cycles on A x = b from the given x.
   SolveReport solve(const double* b, double* x, const SolveOptions& opt) const;
 
@@ -79,6 +86,11 @@ class Multigrid : public Preconditioner {
  private:
   struct Level;
   void vcycle(std::size_t l) const;
+  /// Level l + 1's right-hand side: the restriction of level l's residual b - A x. With row_r2
+  /// and row_b2 (nx values each), also the squared norms of the residual and of b per x row.
+  void restrict_residual(std::size_t l, double* row_r2, double* row_b2) const;
+  /// Level l's x += P (level l + 1's x); x = P (...) when assign.
+  void prolong(std::size_t l, bool assign) const;
   /// Red-black z-line sweeps; zero_start: the level's x is taken as 0 (and need not be set).
   void smooth(std::size_t l, int sweeps, bool forward, bool zero_start) const;
   void relax_row(std::size_t l, int i, int colour, bool zero_start, double* work) const;

@@ -103,6 +103,7 @@ json confidence_json(const trust::Confidence& c, double seconds) {
           {"rel_residual", c.rel_residual},
           {"tolerance_K", c.tolerance_K},
           {"trusted", c.trusted},
+          {"estimate", name(trust::kErrorEstimateNames, c.method)},
           {"seconds", seconds},
           {"score_function", "1 / (1 + (est_max_error_K / tolerance_K)^2)"}};
 }
@@ -114,6 +115,9 @@ PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& load
   solve::SolverConfig refine_cfg;
   if (req.refine)
     refine_cfg.method = parse(trust::kRefineMethodNames, req.refine_method, "--method");
+  trust::ConfidenceOptions co;
+  co.tolerance_K = req.tolerance_K;
+  co.method = parse(trust::kErrorEstimateNames, req.estimate, "--estimate");
   PredictResult r;
   r.grid = model::build_grid(d);
   const auto t0 = std::chrono::steady_clock::now();
@@ -123,11 +127,10 @@ PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& load
   }
   r.seconds = seconds_since(t0);
 
-  // Trust layer: the error of the prediction in kelvin, estimated with the FV operator.
-  const fv::System sys = fv::discretize(d, r.grid);
-  trust::ConfidenceOptions co;
-  co.tolerance_K = req.tolerance_K;
+  // Trust layer: the error of the prediction in kelvin, estimated with the FV operator. Its
+  // time includes the discretization, which the check is the first to need.
   const auto t1 = std::chrono::steady_clock::now();
+  const fv::System sys = fv::discretize(d, r.grid);
   r.prediction_confidence = trust::estimate_confidence(sys, r.field.values, co);
   r.confidence_seconds = seconds_since(t1);
   json& s = r.summary;

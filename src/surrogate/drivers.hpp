@@ -56,6 +56,7 @@ struct PredictRequest {
   double tolerance_K = 0.5;          // confidence tolerance; with refine, the refinement target
   bool refine = false;               // refine the prediction by a warm-started FV solve
   std::string refine_method = "cg";  // a name of trust::kRefineMethodNames
+  std::string estimate = "coarse";   // a name of trust::kErrorEstimateNames
 };
 
 struct Refinement {

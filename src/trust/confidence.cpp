@@ -34,36 +34,90 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
                                 " values but the grid has " + std::to_string(n) + " nodes");
   Confidence c;
   c.tolerance_K = opt.tolerance_K;
-  std::vector<double> r(n), e(n, 0.0), d(n), ar(n);
-  op.residual(sys.rhs.data(), t.data(), r.data());
-  const double bn = solve::norm2(n, sys.rhs.data());
-  c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
-  // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
+  c.method = opt.method;
+  std::vector<double> e(n, 0.0);
   std::unique_ptr<solve::Multigrid> own;
   if (!reuse) own = std::make_unique<solve::Multigrid>(op);
   const solve::Multigrid& mg = reuse ? *reuse : *own;
-  for (int it = 0; it < opt.cycles; ++it) {
-    op.residual(r.data(), e.data(), ar.data());
-    mg.apply(ar.data(), d.data());
-    for (std::size_t p = 0; p < n; ++p) e[p] += d[p];
+  if (opt.method == ErrorEstimate::coarse) {
+    // The smooth part of e, which is what decides the max error of a smooth prediction: the
+    // next level's V-cycle on the restricted residual, interpolated (no fine-level sweeps).
+    mg.coarse_correction(sys.rhs.data(), t.data(), e.data(), &c.rel_residual);
+  } else {
+    // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
+    std::vector<double> r(n), d(n), ar(n);
+    op.residual(sys.rhs.data(), t.data(), r.data());
+    const double bn = solve::norm2(n, sys.rhs.data());
+    c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
+    for (int it = 0; it < opt.cycles; ++it) {
+      op.residual(r.data(), e.data(), ar.data());
+      mg.apply(ar.data(), d.data());
+      for (std::size_t p = 0; p < n; ++p) e[p] += d[p];
+    }
   }
-  double emax = -1, esum = 0;
-  std::size_t count = 0, pmax = 0;
-  for (int i = 0; i < op.nx(); ++i)
+  // Max and mean of |e| over material nodes, per x plane in parallel and then combined in plane
+  // order, so the result does not depend on the thread count. A NaN is kept as the maximum.
+  struct Plane {
+    double max = -1, sum = 0;
+    std::size_t at = 0, count = 0;
+  };
+  std::vector<Plane> planes(op.nx());
+  const bool all_active = !op.has_footprints();
+  const std::size_t nyz = static_cast<std::size_t>(op.ny()) * op.nz();
+#pragma omp parallel for if (n >= fv::kMinParallelNodes) schedule(static)
+  for (int i = 0; i < op.nx(); ++i) {
+    Plane& pl = planes[i];
+    const std::size_t p0 = static_cast<std::size_t>(i) * nyz;
+    if (all_active) {  // every node is material: vector passes, the location found after
+      double sum = 0, mx = 0;
+#pragma omp simd reduction(+ : sum) reduction(max : mx)
+      for (std::size_t q = 0; q < nyz; ++q) {
+        const double a = std::abs(e[p0 + q]);
+        sum += a;
+        mx = std::max(mx, a);
+      }
+      pl.sum = sum;
+      pl.count = nyz;
+      if (std::isnan(sum)) {  // a NaN (the sum carries it): report the first
+        for (std::size_t q = 0; q < nyz; ++q)
+          if (std::isnan(e[p0 + q])) {
+            pl.max = e[p0 + q];
+            pl.at = p0 + q;
+            break;
+          }
+      } else {
+        pl.max = mx;
+        for (std::size_t q = 0; q < nyz; ++q)
+          if (std::abs(e[p0 + q]) == mx) {
+            pl.at = p0 + q;
+            break;
+          }
+      }
+      continue;
+    }
     for (int j = 0; j < op.ny(); ++j)
       for (int k = 0; k < op.nz(); ++k) {
         if (!op.node_active(i, j, k)) continue;
         const std::size_t p = op.index(i, j, k);
         const double a = std::abs(e[p]);
-        if (!(a <= emax)) {  // also catches NaN
-          emax = a;
-          pmax = p;
-          c.est_max_at_m = {op.x()[i], op.y()[j], op.z()[k]};
-        }
-        esum += a;
-        ++count;
+        if (a > pl.max || (std::isnan(a) && !std::isnan(pl.max))) pl.max = a, pl.at = p;
+        pl.sum += a;
+        ++pl.count;
       }
-  (void)pmax;
+  }
+  double emax = -1, esum = 0;
+  std::size_t count = 0, pmax = 0;
+  for (const Plane& pl : planes) {
+    if (pl.count && (pl.max > emax || (std::isnan(pl.max) && !std::isnan(emax))))
+      emax = pl.max, pmax = pl.at;
+    esum += pl.sum;
+    count += pl.count;
+  }
+  if (count) {
+    const int i = static_cast<int>(pmax / nyz), j = static_cast<int>(pmax % nyz / op.nz()),
+              k = static_cast<int>(pmax % op.nz());
+    c.est_max_at_m = {op.x()[i], op.y()[j], op.z()[k]};
+  }
   c.est_max_error_K = emax;
   c.est_mean_error_K = count ? esum / count : 0.0;
   c.score = confidence_score(emax, opt.tolerance_K);
@@ -113,6 +167,7 @@ RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& 
   RefineToErrorResult r;
   ConfidenceOptions co;
   co.tolerance_K = tol_K;
+  co.method = ErrorEstimate::vcycles;  // it decides when to stop: the accurate estimate
   double est = estimate_confidence(sys, t, co).est_max_error_K;
   double rel = 1e-4;
   while (!(est <= tol_K) && rel >= 1e-12) {
