@@ -13,6 +13,7 @@
 #include "model/names.hpp"
 #include "solve/solver.hpp"
 #include "surrogate/config.hpp"
+#include "trust/confidence.hpp"
 
 using namespace heatop;
 
@@ -169,6 +170,10 @@ TEST(Names, SurrogateDocsListTheConfigurationNames) {
        entry("network.dtype", kDTypeNames),
        entry("training.collocation_sampling", kCollocationSamplingNames),
        entry("training.power_residual", kPowerResidualNames), entry("device", kDeviceNames)});
+}
+
+TEST(Names, TrustDocsListTheErrorEstimates) {
+  expect_doc_matches("trust.md", {entry("--estimate", trust::kErrorEstimateNames)});
 }
 
 // The markdown parser of this test: a marked table's body rows, and nothing past its end.
