@@ -12,6 +12,7 @@
 
 #include "api/optimize.hpp"
 #include "fv/system.hpp"
+#include "io/output_dir.hpp"
 #include "optimize/annealing.hpp"
 #include "optimize/fv_objective.hpp"
 #include "optimize/hybrid.hpp"
@@ -143,6 +144,91 @@ TEST(Placement, PowerMapConservesBlockPower) {
   for (double w : prob.power_map(p).tile_watts) total += w;
   for (const auto& b : prob.blocks) expect += b.power;
   EXPECT_NEAR(total, expect, 1e-12);
+}
+
+// Two dies (layers "lower" and "upper"): blocks on different dies may lie over one another,
+// blocks on the same die may not; each die gets the power of its own blocks.
+model::Design two_die_chip() {
+  model::Design d = chip();
+  d.faces[model::kTop].type = model::BcType::kConvective;
+  d.faces[model::kTop].h = 1e4;
+  d.faces[model::kTop].power = {};
+  d.layers[0].name = "lower";
+  d.layers[0].thickness = 0.1e-3;
+  model::Layer gap = d.layers[0], upper = d.layers[0];
+  gap.name = "gap";
+  gap.k_xy = gap.k_z = 1;
+  upper.name = "upper";
+  d.layers.push_back(gap);
+  d.layers.push_back(upper);
+  d.grid.nx = d.grid.ny = 11;
+  d.grid.nz = 9;
+  return d;
+}
+
+TEST(Placement, BlocksOnTwoDiesShareTilesButNotWithinADie) {
+  PlacementProblem prob;
+  prob.design = two_die_chip();
+  prob.power_face = "lower";
+  prob.tiles_x = prob.tiles_y = 6;
+  for (int b = 0; b < 4; ++b) {
+    BlockSpec s;
+    s.name = "B" + std::to_string(b);
+    s.w = s.h = 3;
+    s.power = 0.5 + b;
+    s.face = b < 2 ? "" : "upper";  // B0, B1 on the default (lower), B2, B3 on upper
+    prob.blocks.push_back(s);
+  }
+  prob.validate();
+  EXPECT_EQ(prob.faces(), (std::vector<std::string>{"lower", "upper"}));
+  const Placement start = prob.corner_packed();
+  ASSERT_TRUE(prob.feasible(start));
+  // Each die packs from its own corner.
+  EXPECT_EQ(start.x[0], 0);
+  EXPECT_EQ(start.y[0], 0);
+  EXPECT_EQ(start.x[2], 0);
+  EXPECT_EQ(start.y[2], 0);
+  Placement p = start;
+  p.x[3] = p.x[0] = 3;
+  p.y[3] = p.y[0] = 3;  // B0 (lower) under B3 (upper): allowed
+  p.x[1] = p.y[1] = 0;
+  p.x[2] = 0;
+  p.y[2] = 3;
+  std::string why;
+  EXPECT_TRUE(prob.feasible(p, &why)) << why;
+  Placement q = p;
+  q.x[1] = q.y[1] = 2;  // B1 over B0 on the lower die
+  EXPECT_FALSE(prob.feasible(q, &why));
+  EXPECT_NE(why.find("'B0' and 'B1' overlap"), std::string::npos) << why;
+  // Power per die, and into the right layers.
+  double lower = 0, upper = 0;
+  for (double w : prob.power_map(p, "lower").tile_watts) lower += w;
+  for (double w : prob.power_map(p, "upper").tile_watts) upper += w;
+  EXPECT_NEAR(lower, 0.5 + 1.5, 1e-12);
+  EXPECT_NEAR(upper, 2.5 + 3.5, 1e-12);
+  const model::Design d = prob.design_for(p);
+  EXPECT_TRUE(d.layers[1].power.empty());
+  double in_lower = 0;
+  for (double w : d.layers[0].power.tile_watts) in_lower += w;
+  EXPECT_NEAR(in_lower, 2.0, 1e-12);
+  // The search keeps both dies' constraints.
+  AnnealingOptions o;
+  o.evaluations = 200;
+  o.population = 4;
+  const auto res = anneal(prob, start, centroid_objective(prob), o);
+  EXPECT_TRUE(prob.feasible(res.best, &why)) << why;
+  // A die's own area limit, named.
+  prob.blocks.push_back(prob.blocks[2]);
+  prob.blocks.back().name = "B4";
+  prob.blocks.back().w = 5;
+  prob.blocks.back().h = 4;  // 9 + 9 + 20 tiles on the upper die's 36
+  try {
+    prob.validate();
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the blocks on upper cover 38 tiles"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Placement, TinyFvOptimizationImprovesOnCornerStart) {
@@ -401,6 +487,56 @@ TEST(ProblemFile, UnknownKeyAndMissingDesign) {
   const auto g =
       write_file("nodesign.yaml", "tiles: [4, 4]\nblocks:\n  - {size_tiles: [1, 1], power_W: 1}\n");
   EXPECT_THROW(load_problem(g), std::invalid_argument);
+}
+
+TEST(ProblemFile, BlockPowerFaceMustBeASurfaceOrALayer) {
+  const auto f = write_file(
+      "face.yaml",
+      problem_text("  - {name: A, size_tiles: [2, 2], power_W: 1}\n"
+                   "  - {name: B, size_tiles: [2, 2], power_W: 1, power_face: attic}\n"));
+  try {
+    load_problem(f);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("blocks[1].power_face"), std::string::npos) << m;
+    EXPECT_NE(m.find("got 'attic'"), std::string::npos) << m;
+  }
+  const auto g = write_file(
+      "face_ok.yaml", problem_text("  - {name: A, size_tiles: [2, 2], power_W: 1}\n"
+                                   "  - {name: B, size_tiles: [2, 2], power_W: 1, power_face: "
+                                   "die}\n"));
+  const auto lp = load_problem(g);
+  EXPECT_EQ(lp.problem.face_of(0), "top");
+  EXPECT_EQ(lp.problem.face_of(1), "die");
+}
+
+// The C4 example (blocks in both dies) through the library's optimize call on a small grid: one
+// floorplan per die, the placement's faces, a peak inside a die.
+TEST(OptimizePlacement, TwoDieProblemWritesAFloorplanPerDie) {
+  api::OptimizeRequest req;
+  req.problem = std::string(HEATOP_EXAMPLES) + "/c4_placement.yaml";
+  req.overrides = {"optimizer.evaluations=16", "optimizer.eval_grid=[21, 21, 14]",
+                   "verify_grid=[21, 21, 14]"};
+  req.fd_only = true;
+  api::OptimizeResult r = api::optimize_placement(req);
+  const auto& prob = r.problem.problem;
+  EXPECT_TRUE(prob.feasible(r.best));
+  EXPECT_LE(r.final_peak_K, r.start_peak_K + 1e-9);
+  int die2 = 0;
+  for (const auto& b : r.placement) die2 += b.at("power_face") == "die2";
+  EXPECT_EQ(die2, 4);
+  const fs::path dir = fs::temp_directory_path() / ("heatop_opt_c4_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  {
+    io::OutputDir out(dir.string());
+    api::write_optimize_results(out, r, "test");  // commits the folder
+  }
+  for (const char* f : {"floorplan_die1.png", "floorplan_die2.png", "floorplan_start_die1.png",
+                        "floorplan_start_die2.png", "temperature.png", "placement.json"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  EXPECT_FALSE(fs::exists(dir / "floorplan.png"));
+  fs::remove_all(dir);
 }
 
 // A design file that is missing is reported with the problem file and its `design` key.

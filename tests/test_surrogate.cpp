@@ -1247,6 +1247,17 @@ TEST(Trainer, ShortModalRunOnC2ReachesUnderOnePercent) {
               r.seconds, 100 * r.validation[0].mean_rel_l2, r.validation[0].max_abs_K);
   EXPECT_LT(r.validation[0].mean_rel_l2, 0.01);
   EXPECT_LT(r.validation[0].max_abs_K, 0.5);
+  // Peak-only answers evaluate the powered layer's nodes only (the maximum principle in the
+  // passive layers): the same peaks as the whole field's.
+  const auto m = SurrogateModel::load(o.out_dir, torch::kCPU);
+  const auto ins = draw_inputs(m->problem(), 77, 0, 6);
+  const model::Grid g = m->problem().grid(21, 21, 40);
+  const auto fields = m->predict(ins, g, 3);
+  const auto peaks = m->predict_peaks(ins, g, 4);
+  ASSERT_EQ(peaks.size(), ins.size());
+  for (std::size_t i = 0; i < ins.size(); ++i)
+    EXPECT_NEAR(peaks[i], *std::max_element(fields[i].values.begin(), fields[i].values.end()), 1e-4)
+        << i;
 }
 
 // Two dies as inputs (C4): each die's source is averaged over tiles, the bottom die's face node

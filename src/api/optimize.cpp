@@ -29,6 +29,7 @@ json placement_json(const PlacementProblem& prob, const Placement& p) {
                       {"size_tiles", {r.w, r.h}},
                       {"rotated", static_cast<bool>(p.rotated[b])},
                       {"fixed", prob.blocks[b].fixed},
+                      {"power_face", prob.face_of(b)},
                       {"x_mm", r.x * tx * 1e3},
                       {"y_mm", r.y * ty * 1e3},
                       {"w_mm", r.w * tx * 1e3},
@@ -38,12 +39,15 @@ json placement_json(const PlacementProblem& prob, const Placement& p) {
   return blocks;
 }
 
-std::vector<plot::FloorplanRect> floorplan(const PlacementProblem& prob, const Placement& p) {
+// The blocks on one power face (all of them when face is empty) and the keep-out zones.
+std::vector<plot::FloorplanRect> floorplan(const PlacementProblem& prob, const Placement& p,
+                                           const std::string& face) {
   std::vector<plot::FloorplanRect> rects;
   const double tx = prob.design.lx / prob.tiles_x, ty = prob.design.ly / prob.tiles_y;
   for (const auto& k : prob.keep_out)
     rects.push_back({"keep-out", k.x * tx, k.y * ty, k.w * tx, k.h * ty, 0, true, false});
   for (std::size_t b = 0; b < prob.blocks.size(); ++b) {
+    if (!face.empty() && prob.face_of(b) != face) continue;
     const auto r = prob.rect(p, b);
     rects.push_back({prob.blocks[b].name, r.x * tx, r.y * ty, r.w * tx, r.h * ty,
                      prob.blocks[b].power, false, prob.blocks[b].fixed});
@@ -51,12 +55,21 @@ std::vector<plot::FloorplanRect> floorplan(const PlacementProblem& prob, const P
   return rects;
 }
 
-// The top surface temperature map of a field on the verification grid.
-std::vector<double> top_plane(const model::Grid& g, const std::vector<double>& t) {
+// The z plane of a field on the verification grid: the top surface when every block's power
+// enters a surface, else the plane that holds the maximum (inside a powered layer).
+int shown_plane(const PlacementProblem& prob, const model::Grid& g, const std::vector<double>& t) {
+  bool surface = true;
+  for (const auto& f : prob.faces()) surface = surface && (f == "top" || f == "bottom");
+  if (surface) return g.nz() - 1;
+  const std::size_t at = std::max_element(t.begin(), t.end()) - t.begin();
+  return static_cast<int>(at % g.nz());
+}
+
+std::vector<double> z_plane(const model::Grid& g, const std::vector<double>& t, int k) {
   std::vector<double> p(static_cast<std::size_t>(g.nx()) * g.ny());
   for (int i = 0; i < g.nx(); ++i)
     for (int j = 0; j < g.ny(); ++j)
-      p[static_cast<std::size_t>(i) * g.ny() + j] = t[g.index(i, j, g.nz() - 1)];
+      p[static_cast<std::size_t>(i) * g.ny() + j] = t[g.index(i, j, k)];
   return p;
 }
 
@@ -187,15 +200,28 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
 
 void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::string& cmd) {
   const PlacementProblem& prob = r.problem.problem;
-  plot::write_floorplan_png(out.file("floorplan_start.png"), prob.design.lx, prob.design.ly,
-                            floorplan(prob, r.start), prob.name + ": corner-packed start");
-  plot::write_floorplan_png(out.file("floorplan.png"), prob.design.lx, prob.design.ly,
-                            floorplan(prob, r.best), prob.name + ": optimized placement");
+  // One floorplan per power face when blocks sit on several (the dies of a stack).
+  const std::vector<std::string> faces = prob.faces();
+  for (const std::string& face : faces) {
+    const std::string suffix = faces.size() > 1 ? "_" + face : "",
+                      on = faces.size() > 1 ? " (" + face + ")" : "";
+    plot::write_floorplan_png(out.file("floorplan_start" + suffix + ".png"), prob.design.lx,
+                              prob.design.ly, floorplan(prob, r.start, face),
+                              prob.name + ": corner-packed start" + on);
+    plot::write_floorplan_png(out.file("floorplan" + suffix + ".png"), prob.design.lx,
+                              prob.design.ly, floorplan(prob, r.best, face),
+                              prob.name + ": optimized placement" + on);
+  }
   {
+    const int k = shown_plane(prob, r.verify_grid, r.final_field);
     plot::HeatmapOptions o;
-    o.title = prob.name + ": top surface, optimized placement (FV)";
+    char where[96];
+    std::snprintf(where, sizeof where, "plane z = %.3f mm (holds the peak)",
+                  r.verify_grid.z[k] * 1e3);
+    o.title = prob.name + ": " + (k == r.verify_grid.nz() - 1 ? "top surface" : where) +
+              ", optimized placement (FV)";
     plot::write_heatmap_png(out.file("temperature.png"), r.verify_grid.x, r.verify_grid.y,
-                            top_plane(r.verify_grid, r.final_field), o);
+                            z_plane(r.verify_grid, r.final_field, k), o);
   }
   {
     plot::Series by_eval{"best peak", {}, {}}, by_time{"best peak", {}, {}};

@@ -1,7 +1,9 @@
 #include "optimize/placement.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace heatop::optimize {
@@ -11,7 +13,7 @@ void PlacementProblem::validate() const {
   if (tiles_x < 1 || tiles_y < 1)
     throw std::invalid_argument("tiles: the tile grid must be at least 1 x 1");
   if (blocks.empty()) throw std::invalid_argument("blocks: a placement problem needs blocks");
-  long area = 0;
+  std::map<std::string, long> area;
   for (const auto& b : blocks) {
     const std::string w = "block '" + b.name + "'";
     if (b.w < 1 || b.h < 1)
@@ -25,7 +27,7 @@ void PlacementProblem::validate() const {
                                   " x " + std::to_string(tiles_y) + " tiles)");
     if (!std::isfinite(b.power) || b.power < 0)
       throw std::invalid_argument(w + ": power_W must be finite and >= 0");
-    area += static_cast<long>(b.w) * b.h;
+    area[b.face.empty() ? power_face : b.face] += static_cast<long>(b.w) * b.h;
   }
   long blocked = 0;
   for (const auto& k : keep_out) {
@@ -34,10 +36,12 @@ void PlacementProblem::validate() const {
                                   std::to_string(k.y) + ") must lie inside the die");
     blocked += static_cast<long>(k.w) * k.h;
   }
-  if (area > static_cast<long>(tiles_x) * tiles_y - blocked)
-    throw std::invalid_argument(
-        "the blocks cover " + std::to_string(area) + " tiles but the die has only " +
-        std::to_string(static_cast<long>(tiles_x) * tiles_y - blocked) + " free tiles");
+  for (const auto& [face, a] : area)
+    if (a > static_cast<long>(tiles_x) * tiles_y - blocked)
+      throw std::invalid_argument("the blocks" + (area.size() > 1 ? " on " + face : std::string()) +
+                                  " cover " + std::to_string(a) + " tiles but the die has only " +
+                                  std::to_string(static_cast<long>(tiles_x) * tiles_y - blocked) +
+                                  " free tiles");
   for (std::size_t a = 0; a < blocks.size(); ++a) {
     if (!blocks[a].fixed) continue;
     const TileRect ra{blocks[a].at_x, blocks[a].at_y, blocks[a].w, blocks[a].h};
@@ -48,13 +52,24 @@ void PlacementProblem::validate() const {
         throw std::invalid_argument("fixed block '" + blocks[a].name +
                                     "' overlaps a keep-out zone");
     for (std::size_t b = a + 1; b < blocks.size(); ++b) {
-      if (!blocks[b].fixed) continue;
+      if (!blocks[b].fixed || face_of(a) != face_of(b)) continue;
       const TileRect rb{blocks[b].at_x, blocks[b].at_y, blocks[b].w, blocks[b].h};
       if (ra.overlaps(rb))
         throw std::invalid_argument("fixed blocks '" + blocks[a].name + "' and '" + blocks[b].name +
                                     "' overlap");
     }
   }
+}
+
+const std::string& PlacementProblem::face_of(std::size_t b) const {
+  return blocks[b].face.empty() ? power_face : blocks[b].face;
+}
+
+std::vector<std::string> PlacementProblem::faces() const {
+  std::vector<std::string> f;
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+    if (std::find(f.begin(), f.end(), face_of(b)) == f.end()) f.push_back(face_of(b));
+  return f;
 }
 
 TileRect PlacementProblem::rect(const Placement& p, std::size_t b) const {
@@ -80,7 +95,7 @@ bool PlacementProblem::feasible(const Placement& p, std::string* why) const {
     for (const auto& k : keep_out)
       if (r.overlaps(k)) return fail("block '" + blocks[a].name + "' in a keep-out zone");
     for (std::size_t b = a + 1; b < blocks.size(); ++b)
-      if (r.overlaps(rect(p, b)))
+      if (face_of(a) == face_of(b) && r.overlaps(rect(p, b)))
         return fail("blocks '" + blocks[a].name + "' and '" + blocks[b].name + "' overlap");
   }
   return true;
@@ -99,9 +114,14 @@ Placement PlacementProblem::corner_packed() const {
     }
   // Shelf packing from (0, 0): left to right, next shelf above the tallest block so far; a
   // block that does not fit a free spot is placed by scanning for the first feasible tile.
-  int cx = 0, cy = 0, shelf = 0;
+  // One shelf state per face: blocks of different faces do not compete for tiles.
+  std::map<std::string, std::array<int, 3>> shelves;
   for (std::size_t b = 0; b < n; ++b) {
     if (blocks[b].fixed) continue;
+    auto& [cx, cy, shelf] = shelves[face_of(b)];
+    auto clash = [&](std::size_t o, const TileRect& r) {
+      return face_of(o) == face_of(b) && r.overlaps(rect(p, o));
+    };
     bool placed = false;
     for (int attempt = 0; attempt < 2 && !placed; ++attempt) {
       if (cx + blocks[b].w > tiles_x) {
@@ -116,9 +136,9 @@ Placement PlacementProblem::corner_packed() const {
       const TileRect r = rect(trial, b);
       if (r.x + r.w > tiles_x || r.y + r.h > tiles_y) ok = false;
       for (std::size_t o = 0; ok && o < b; ++o)
-        if (r.overlaps(rect(p, o))) ok = false;
+        if (clash(o, r)) ok = false;
       for (std::size_t o = b + 1; ok && o < n; ++o)
-        if (blocks[o].fixed && r.overlaps(rect(p, o))) ok = false;
+        if (blocks[o].fixed && clash(o, r)) ok = false;
       for (const auto& k : keep_out)
         if (ok && r.overlaps(k)) ok = false;
       if (ok) {
@@ -137,7 +157,7 @@ Placement PlacementProblem::corner_packed() const {
           const TileRect r = rect(p, b);
           bool ok = r.x + r.w <= tiles_x && r.y + r.h <= tiles_y;
           for (std::size_t o = 0; ok && o < n; ++o)
-            if (o != b && (o < b || blocks[o].fixed) && r.overlaps(rect(p, o))) ok = false;
+            if (o != b && (o < b || blocks[o].fixed) && clash(o, r)) ok = false;
           for (const auto& k : keep_out)
             if (ok && r.overlaps(k)) ok = false;
           placed = ok;
@@ -150,13 +170,14 @@ Placement PlacementProblem::corner_packed() const {
   return p;
 }
 
-model::PowerMap PlacementProblem::power_map(const Placement& p) const {
+model::PowerMap PlacementProblem::power_map(const Placement& p, const std::string& face) const {
   model::PowerMap m;
   m.rows = tiles_y;
   m.cols = tiles_x;
   m.tile_watts.assign(static_cast<std::size_t>(tiles_x) * tiles_y, 0.0);
   m.source = "placement";
   for (std::size_t b = 0; b < blocks.size(); ++b) {
+    if (!face.empty() && face_of(b) != face) continue;
     const TileRect r = rect(p, b);
     const double per_tile = blocks[b].power / (r.w * r.h);
     for (int y = r.y; y < r.y + r.h; ++y)
@@ -168,14 +189,16 @@ model::PowerMap PlacementProblem::power_map(const Placement& p) const {
 
 model::Design PlacementProblem::design_for(const Placement& p) const {
   model::Design d = design;
-  const model::PowerMap m = power_map(p);
-  if (power_face == "top" || power_face == "bottom") {
-    auto& f = d.faces[power_face == "top" ? model::kTop : model::kBottom];
-    f.type = model::BcType::kPower;
-    f.power = m;
-  } else {
-    for (auto& l : d.layers)
-      if (l.name == power_face) l.power = m;
+  for (const std::string& face : faces()) {
+    const model::PowerMap m = power_map(p, face);
+    if (face == "top" || face == "bottom") {
+      auto& f = d.faces[face == "top" ? model::kTop : model::kBottom];
+      f.type = model::BcType::kPower;
+      f.power = m;
+    } else {
+      for (auto& l : d.layers)
+        if (l.name == face) l.power = m;
+    }
   }
   return d;
 }

@@ -13,6 +13,7 @@ namespace heatop::optimize {
 
 struct BlockSpec {
   std::string name;
+  std::string face;    // where its power enters: "top", "bottom" or a layer name (a die)
   int w = 1, h = 1;    // size in tiles (unrotated)
   double power = 0;    // W, spread uniformly over the block's tiles
   bool fixed = false;  // fixed blocks keep `at`
@@ -35,7 +36,8 @@ struct Placement {
 struct PlacementProblem {
   std::string name = "placement";
   model::Design design;            // chip and stack; the blocks' power enters through `power_face`
-  std::string power_face = "top";  // "top", "bottom" or a layer name (volumetric)
+  std::string power_face = "top";  // "top", "bottom" or a layer name (volumetric): the default
+                                   // of blocks[i].face
   int tiles_x = 20, tiles_y = 20;  // tile grid over the die
   std::vector<BlockSpec> blocks;
   std::vector<TileRect> keep_out;
@@ -48,9 +50,15 @@ struct PlacementProblem {
   bool feasible(const Placement& p, std::string* why = nullptr) const;
   /// The naive start: fixed blocks in place, movable blocks packed in rows from tile (0, 0).
   Placement corner_packed() const;
-  /// The tile power map (W per tile, rows = y) of a placement.
-  model::PowerMap power_map(const Placement& p) const;
-  /// The design with the placement's power applied on power_face.
+  /// Block b's power face (its own, or power_face).
+  const std::string& face_of(std::size_t b) const;
+  /// The distinct power faces of the blocks, in block order. Blocks on different faces (two
+  /// dies of a stack) never overlap one another; keep-out zones hold on every face.
+  std::vector<std::string> faces() const;
+  /// The tile power map (W per tile, rows = y) of the placement's blocks on `face` (all blocks
+  /// when face is empty).
+  model::PowerMap power_map(const Placement& p, const std::string& face = {}) const;
+  /// The design with each face's blocks' power applied on that face (replacing its own).
   model::Design design_for(const Placement& p) const;
 };
 

@@ -73,12 +73,14 @@ LoadedProblem load_problem(const std::string& path, const std::vector<std::strin
   } catch (const std::exception& e) {
     c.fail(root["design"], "design", e.what());
   }
+  auto check_face = [&](const YAML::Node& n, const std::string& key, const std::string& face) {
+    bool ok = face == "top" || face == "bottom";
+    for (const auto& l : p.design.layers) ok = ok || l.name == face;
+    if (!ok)
+      c.fail(n, key, "must be top, bottom or a layer name of the design, got '" + face + "'");
+  };
   p.power_face = get_str(c, root, "power_face", "", "top");
-  bool face_ok = p.power_face == "top" || p.power_face == "bottom";
-  for (const auto& l : p.design.layers) face_ok = face_ok || l.name == p.power_face;
-  if (!face_ok)
-    c.fail(root["power_face"], "power_face",
-           "must be top, bottom or a layer name of the design, got '" + p.power_face + "'");
+  check_face(root["power_face"], "power_face", p.power_face);
   std::tie(p.tiles_x, p.tiles_y) = int_pair(c, root["tiles"], "tiles");
   const std::string obj = get_str(c, root, "objective", "", "peak_temperature");
   if (obj != "peak_temperature")
@@ -91,9 +93,12 @@ LoadedProblem load_problem(const std::string& path, const std::vector<std::strin
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const std::string w = "blocks[" + std::to_string(b) + "]";
     const YAML::Node n = blocks[b];
-    check_keys(c, n, w, {"name", "size_tiles", "power_W", "rotatable", "fixed_at_tile"});
+    check_keys(c, n, w,
+               {"name", "size_tiles", "power_W", "rotatable", "fixed_at_tile", "power_face"});
     BlockSpec s;
     s.name = get_str(c, n, "name", w, "B" + std::to_string(b + 1));
+    s.face = get_str(c, n, "power_face", w, p.power_face);
+    check_face(n["power_face"], w + ".power_face", s.face);
     std::tie(s.w, s.h) = int_pair(c, n["size_tiles"], w + ".size_tiles");
     s.power = get_num(c, n, "power_W", w, 0, true);
     s.rotatable = get_bool(c, n, "rotatable", w, true);

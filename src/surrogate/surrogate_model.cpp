@@ -134,31 +134,42 @@ std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>
   net_->eval();
   const Problem& p = *problem_;
   const model::Design& d = p.base();
-  // Volumetric power anywhere (fixed or an input) puts the maximum possibly inside.
-  bool volumetric = false;
-  for (const auto& l : d.layers) volumetric |= !l.power.empty();
-  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) volumetric |= p.input_layer(i) >= 0;
-  std::vector<int> planes;  // z node indices; side faces never receive power in this model
-  if (!volumetric) {
-    for (int f : {model::kBottom, model::kTop}) {
-      const model::BcType t = d.faces[f].type;
-      if (t == model::BcType::kPower || t == model::BcType::kFixed)
-        planes.push_back(f == model::kTop ? grid.nz() - 1 : 0);
-    }
-    for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
-      if (d.faces[f].type == model::BcType::kFixed || d.faces[f].type == model::BcType::kPower)
-        planes.clear(), volumetric = true;  // a side face may hold it: evaluate everything
+  // Where the maximum can be. Outside the powered layers the material holds no source, so the
+  // maximum of T there lies on that region's boundary (maximum principle for div(k grad T) = 0
+  // with piecewise constant k): on a powered layer's nodes or on a face that receives power or
+  // holds a fixed temperature (a convective or adiabatic face cannot hold it, Hopf's lemma).
+  std::vector<char> powered(d.layers.size(), 0);
+  for (std::size_t l = 0; l < d.layers.size(); ++l) powered[l] = !d.layers[l].power.empty();
+  for (std::size_t i = 0; i < p.config().inputs.size(); ++i)
+    if (p.input_layer(i) >= 0) powered[p.input_layer(i)] = 1;
+  std::vector<char> keep(grid.nz(), 0);  // z nodes to evaluate
+  double z0 = 0;
+  for (std::size_t l = 0; l < d.layers.size(); ++l) {
+    const double z1 = z0 + d.layers[l].thickness, tol = 1e-9 * (z1 - z0);
+    if (powered[l])
+      for (int k = 0; k < grid.nz(); ++k)
+        if (grid.z[k] >= z0 - tol && grid.z[k] <= z1 + tol) keep[k] = 1;
+    z0 = z1;
   }
+  for (int f : {model::kBottom, model::kTop}) {
+    const model::BcType t = d.faces[f].type;
+    if (t == model::BcType::kPower || t == model::BcType::kFixed)
+      keep[f == model::kTop ? grid.nz() - 1 : 0] = 1;
+  }
+  for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
+    if (d.faces[f].type == model::BcType::kFixed || d.faces[f].type == model::BcType::kPower)
+      std::fill(keep.begin(), keep.end(), 1);  // a side face may hold it: evaluate everything
+  std::vector<int> planes;
+  for (int k = 0; k < grid.nz(); ++k)
+    if (keep[k]) planes.push_back(k);
   auto axis = [&](const std::vector<double>& xi) {
     return torch::tensor(xi, torch::kFloat64).to(to_.options());
   };
   const torch::Tensor xx = axis(p.x_axis(grid.x).xi), yy = axis(p.y_axis(grid.y).xi);
   const std::vector<double> zall = p.z_axis(grid).xi;
   std::vector<double> zsel;
-  if (planes.empty())
-    zsel = zall;
-  else
-    for (int k : planes) zsel.push_back(zall[k]);
+  for (int k : planes) zsel.push_back(zall[k]);
+  if (zsel.empty()) zsel = zall;  // no power anywhere: every node
   const torch::Tensor zz = axis(zsel);
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   std::vector<double> out;

@@ -49,10 +49,11 @@ class SurrogateModel {
   /// std::invalid_argument when the design is not of the model's family.
   field::Field3D predict(const model::Design& d, const model::Grid& grid);
   /// The peak temperature (K) of each design on `grid`, without forming full fields where the
-  /// physics allows: with no volumetric power, the maximum of T lies on a face that receives
-  /// power or holds a fixed temperature (maximum principle; Hopf's lemma rules out adiabatic
-  /// faces and convective faces above ambient), so only those node planes are evaluated.
-  /// Otherwise the whole grid is evaluated (on the device, no copy).
+  /// physics allows: the maximum of T lies on a powered layer's nodes or on a face that
+  /// receives power or holds a fixed temperature (maximum principle in the source-free layers;
+  /// Hopf's lemma rules out adiabatic faces and convective faces above ambient), so only those
+  /// node planes are evaluated (on the device, no copy); all of them when a side face holds
+  /// power or a fixed temperature.
   std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
                                     int batch = 64);
 
