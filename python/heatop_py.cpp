@@ -358,6 +358,7 @@ py::dict confidence_dict(const trust::Confidence& c) {
   d["rel_residual"] = c.rel_residual;
   d["tolerance_K"] = c.tolerance_K;
   d["trusted"] = c.trusted;
+  d["estimate"] = name(trust::kErrorEstimateNames, c.method);
   return d;
 }
 
@@ -715,7 +716,11 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
   m.def(
       "estimate_error",
       [](const PyDesign& d, const DoubleArray& t, double tol_K,
-         const std::optional<DoubleArray>& power, const std::string& target) {
+         const std::optional<DoubleArray>& power, const std::string& target,
+         const std::string& estimate) {
+        trust::ConfidenceOptions co;
+        co.tolerance_K = tol_K;
+        co.method = parse(trust::kErrorEstimateNames, estimate, "estimate");
         const model::Design design = with_power(d, power, target);
         const model::Grid g = design_grid(design);
         const double* p = field_data(t, g, "estimate_error");
@@ -724,8 +729,6 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         {
           py::gil_scoped_release nogil;
           const fv::System sys = fv::discretize(design, g);
-          trust::ConfidenceOptions co;
-          co.tolerance_K = tol_K;
           c = trust::estimate_confidence(sys, v, co);
         }
         py::dict out = confidence_dict(c);
@@ -733,9 +736,10 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         return out;
       },
       py::arg("design"), py::arg("T"), py::arg("tol_K") = 0.5, py::arg("power") = py::none(),
-      py::arg("power_target") = "top",
+      py::arg("power_target") = "top", py::arg("estimate") = "coarse",
       "The error of a temperature field against the FV solution, estimated in kelvin "
-      "(docs/trust.md): est_max_error_K, score, trusted, error (T_fv - T estimated).");
+      "(docs/trust.md; estimate 'coarse' or 'vcycles'): est_max_error_K, score, trusted, "
+      "estimate, error (T_fv - T estimated).");
   m.def("refine", &refine_field, py::arg("design"), py::arg("T"), py::arg("tol_K") = 0.01,
         py::arg("power") = py::none(), py::arg("power_target") = "top",
         "Refines a field by warm-started FV solves until its estimated max error is <= tol_K; "

@@ -50,6 +50,13 @@ def test_predict_batch_with_error_estimates(model_dir):
         e = heatop.estimate_error(d, T[b], power=maps[b])
         assert e["est_max_error_K"] == pytest.approx(err[b], rel=1e-9)
         assert e["error"].shape == (21, 21, 11)
+        assert e["estimate"] == "coarse"
+        # the V-cycle estimate: the discrete error to a fraction of a percent
+        v = heatop.estimate_error(d, T[b], power=maps[b], estimate="vcycles")
+        assert v["estimate"] == "vcycles"
+        assert v["est_max_error_K"] == pytest.approx(true, rel=0.01)
+    with pytest.raises(ValueError, match="estimate must be coarse or vcycles, got 'exact'"):
+        heatop.estimate_error(d, T[0], power=maps[0], estimate="exact")
     # one map: one field and one estimate
     t1, e1 = s.predict(maps[0], design=d)
     assert t1.shape == (21, 21, 11)
