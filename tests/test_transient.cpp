@@ -25,6 +25,7 @@
 #include "fv/system.hpp"
 #include "io/design_file.hpp"
 #include "io/npy.hpp"
+#include "transient/simulation.hpp"
 #include "transient/stepper.hpp"
 #include "transient/trace.hpp"
 
@@ -206,6 +207,59 @@ TEST(Transient, LongRunReachesSteadyState) {
   EXPECT_LE(d, 1e-6);
   EXPECT_LE(s.max_balance_rel, 1e-8);
   EXPECT_LT(s.accepted, 2000);
+}
+
+// A stop asked for at every step ends the run at the first one; a stop on the step that lands
+// on a breakpoint comes after that breakpoint's snapshot and the step's samples, so a run
+// interrupted there still has every output up to the time it reached.
+TEST(Transient, StopComesAfterTheOutputsOfTheInstantReached) {
+  const io::LoadedDesign ld = stack_design();
+  const model::Grid grid = model::build_grid(ld.design);
+  fv::System sys = fv::discretize(ld.design, grid);
+  transient::StepperOptions opt;
+  opt.tol = 0;
+  opt.dt = 1e-3;
+  for (const int stop_after : {1, 2, 3, 4, 5}) {
+    transient::Stepper st(sys, fv::capacity_per_area(ld.design, grid), ld.solver, opt);
+    st.set_state(0.0, std::vector<double>(grid.size(), 300.0));
+    transient::Schedule sc;
+    sc.t0 = 0;
+    sc.t_end = 0.01;
+    sc.breakpoints = {2e-3, 4e-3};
+    sc.samples = {1e-3, 2e-3, 2.5e-3, 3e-3, 4e-3};
+    std::vector<double> steps, samples, breaks;
+    transient::SimulationCallbacks cb;
+    cb.on_step = [&](const transient::StepInfo& s) { steps.push_back(s.t); };
+    cb.on_sample = [&](double t, const std::vector<double>&) { samples.push_back(t); };
+    cb.on_breakpoint = [&](double t) { breaks.push_back(t); };
+    cb.stop = [&] { return static_cast<int>(steps.size()) >= stop_after; };
+    EXPECT_FALSE(transient::simulate(st, sc, cb)) << stop_after;
+    ASSERT_EQ(static_cast<int>(steps.size()), stop_after);
+    const double reached = steps.back();
+    EXPECT_NEAR(st.time(), reached, 1e-15);
+    // Every breakpoint and sample up to the time reached, none after it.
+    std::size_t nb = 0, ns = 0;
+    for (double b : sc.breakpoints) nb += b <= reached + 1e-12;
+    for (double t : sc.samples) ns += t <= reached + 1e-12;
+    EXPECT_EQ(breaks.size(), nb) << "stopped at t = " << reached;
+    EXPECT_EQ(samples.size(), ns) << "stopped at t = " << reached;
+  }
+  // Without a stop the run reaches t_end and says so.
+  transient::Stepper st(sys, fv::capacity_per_area(ld.design, grid), ld.solver, opt);
+  st.set_state(0.0, std::vector<double>(grid.size(), 300.0));
+  transient::Schedule sc;
+  sc.t_end = 0.005;
+  sc.breakpoints = {2e-3};
+  EXPECT_TRUE(transient::simulate(st, sc, {}));
+  EXPECT_NEAR(st.time(), 0.005, 1e-15);
+  // A stop asked on the last step still reaches t_end: the run is complete.
+  transient::SimulationCallbacks always;
+  always.stop = [] { return true; };
+  sc.t0 = 0.005;
+  sc.t_end = 0.006;
+  sc.breakpoints = {0.006};
+  EXPECT_TRUE(transient::simulate(st, sc, always));
+  EXPECT_NEAR(st.time(), 0.006, 1e-15);
 }
 
 TEST(Transient, HeatCapacityIsValidated) {
@@ -903,8 +957,11 @@ TEST_F(TransientCli, InterruptedRunLeavesItsFinishedPart) {
     EXPECT_NEAR(std::stod(last.substr(0, last.find(','))), reached, 1e-9);
     std::ifstream pin(out / "probes.csv");
     EXPECT_EQ(std::count(std::istreambuf_iterator<char>(pin), {}, '\n'), rows + 1);
-    // The snapshots so far (every 1e-4 s up to the time reached), each file readable.
+    // The snapshots so far: every 1e-4 s up to the time reached (a stop on the step that
+    // lands on a snapshot time comes after that snapshot), each file readable.
     ASSERT_GE(s["snapshots"].size(), 3u);
+    EXPECT_EQ(s["snapshots"].size(), static_cast<std::size_t>(std::floor(reached / 1e-4 + 1e-6)))
+        << "reached " << reached;
     for (const auto& sn : s["snapshots"]) {
       EXPECT_LE(sn["t_s"].get<double>(), reached + 1e-12);
       EXPECT_TRUE(fs::exists(out / sn["npy"].get<std::string>()));

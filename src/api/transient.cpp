@@ -36,9 +36,6 @@ std::string g(double v, const char* f = "%.9g") {
   return buf;
 }
 
-// Thrown from the step callback when TransientRequest::stop says so.
-struct StopRequested {};
-
 bool is_stk(const std::string& p) {
   std::string e = fs::path(p).extension().string();
   for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -455,18 +452,18 @@ TransientResult run_transient(const io::LoadedDesign& loaded, const TransientReq
     step_its.push_back(s.iterations);
     record(s.t, &s);
     if (req.progress) req.progress(s.t, p.t_end, st.stats().accepted);
-    if (req.stop && req.stop()) throw StopRequested();
   };
+  cb.stop = req.stop;
   cb.on_sample = on_sample;
   cb.on_breakpoint = [&](double t) { snapshot(t); };
   // Stopped early (a stop request, or an error in a step): everything written so far stays, the
   // state of the last accepted step is the final field, and the summary says so.
   try {
-    transient::simulate(st, sched, cb);
-  } catch (const StopRequested&) {
-    res.complete = false;
-    res.stopped_by_request = true;
-    res.stop_reason = "stopped on request (interrupt or termination signal)";
+    if (!transient::simulate(st, sched, cb)) {
+      res.complete = false;
+      res.stopped_by_request = true;
+      res.stop_reason = "stopped on request (interrupt or termination signal)";
+    }
   } catch (const std::exception& e) {
     res.complete = false;
     res.stop_reason = e.what();

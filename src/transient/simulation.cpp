@@ -26,7 +26,11 @@ std::vector<double> every(double t0, double t_end, double step) {
   return unique_times(out);
 }
 
-void simulate(Stepper& st, const Schedule& sc, const SimulationCallbacks& cb) {
+namespace {
+struct Stopped {};
+}  // namespace
+
+bool simulate(Stepper& st, const Schedule& sc, const SimulationCallbacks& cb) {
   const double eps = 1e-12 * std::max({1.0, std::abs(sc.t0), std::abs(sc.t_end)});
   std::vector<double> stops = sc.breakpoints;
   for (double c : sc.changes)
@@ -45,23 +49,37 @@ void simulate(Stepper& st, const Schedule& sc, const SimulationCallbacks& cb) {
   std::vector<double> buf;
   for (double stop : stops) {
     if (stop > sc.t_end + eps) break;
-    if (stop > st.time() + eps)
-      st.advance_to(stop, [&](const StepInfo& s) {
-        if (cb.on_step) cb.on_step(s);
-        for (; sample < sc.samples.size() && sc.samples[sample] <= s.t + eps; ++sample) {
-          if (!cb.on_sample) continue;
-          if (std::abs(sc.samples[sample] - s.t) <= eps) {
-            cb.on_sample(sc.samples[sample], st.temperature());
-          } else {
-            st.interpolate(sc.samples[sample], buf);
-            cb.on_sample(sc.samples[sample], buf);
-          }
+    const bool on_break = is_break(stop);
+    auto step_done = [&](const StepInfo& s) {
+      if (cb.on_step) cb.on_step(s);
+      for (; sample < sc.samples.size() && sc.samples[sample] <= s.t + eps; ++sample) {
+        if (!cb.on_sample) continue;
+        if (std::abs(sc.samples[sample] - s.t) <= eps) {
+          cb.on_sample(sc.samples[sample], st.temperature());
+        } else {
+          st.interpolate(sc.samples[sample], buf);
+          cb.on_sample(sc.samples[sample], buf);
         }
-      });
-    if (cb.on_breakpoint && is_break(stop)) cb.on_breakpoint(stop);
+      }
+      // A step that ends on a breakpoint is asked after its snapshot, below; the last step
+      // ends the run anyway.
+      const bool ends_here = std::abs(s.t - stop) <= eps;
+      if (ends_here && (on_break || stop >= sc.t_end - eps)) return;
+      if (cb.stop && cb.stop()) throw Stopped();
+    };
+    if (stop > st.time() + eps) {
+      try {
+        st.advance_to(stop, step_done);
+      } catch (const Stopped&) {
+        return false;
+      }
+    }
+    if (cb.on_breakpoint && on_break) cb.on_breakpoint(stop);
+    if (on_break && stop < sc.t_end - eps && cb.stop && cb.stop()) return false;
     for (; change < sc.changes.size() && sc.changes[change] <= stop + eps; ++change)
       if (sc.changes[change] < sc.t_end - eps && cb.power) st.set_power(cb.power(change + 1));
   }
+  return true;
 }
 
 }  // namespace heatop::transient

@@ -32,6 +32,9 @@ struct SimulationCallbacks {
   std::function<void(double, const std::vector<double>&)> on_sample;
   /// When a breakpoint is reached (the stepper holds the state there).
   std::function<void(double)> on_breakpoint;
+  /// Asked once everything at an instant is done (the step's samples and, on a breakpoint, its
+  /// snapshot); true ends the run there.
+  std::function<bool()> stop;
 };
 
 /// Sorted, de-duplicated times (two times within 1e-12 of the larger magnitude are one).
@@ -41,6 +44,8 @@ std::vector<double> unique_times(std::vector<double> t);
 std::vector<double> every(double t0, double t_end, double every);
 
 /// Runs the stepper from its current state (time t0, power of sample 0 already set) to t_end.
-void simulate(Stepper& stepper, const Schedule& schedule, const SimulationCallbacks& callbacks);
+/// Returns false when `callbacks.stop` ended the run before t_end (the stepper holds the state
+/// of the last accepted step, and every output up to it has been delivered).
+bool simulate(Stepper& stepper, const Schedule& schedule, const SimulationCallbacks& callbacks);
 
 }  // namespace heatop::transient
