@@ -1294,3 +1294,169 @@ TEST(PhysicsLoss, EverySourceLayerIsAveragedOverTilesFaceNodesIncluded) {
   EXPECT_LT(max_abs(u(q, q) - u(q, zero) - u(zero, q)), 1e-4 * max_abs(u(q, q)));
   EXPECT_GT(max_abs(u(q, zero)), 0);
 }
+
+namespace {
+
+// A three-layer stack (a powered die on the bottom, a low-k bond, a spreader) with the given
+// bottom and top faces, written to a file so that an operator configuration can name it.
+std::string solved_stack_design(const std::string& name, const std::string& bottom,
+                                const std::string& top) {
+  const std::string path = temp_dir("solved_" + name) + ".yaml";
+  std::ofstream(path) << "name: " << name
+                      << "\n"
+                         "die: {size_mm: [4, 3]}\n"
+                         "layers:\n"
+                         "  - {name: die, thickness_mm: 0.1, k_W_per_mK: 120, cells: 4,\n"
+                         "     power_blocks: [{name: b, x_mm: 0, y_mm: 0, w_mm: 4, h_mm: 3, "
+                         "power_W: 2}]}\n"
+                         "  - {name: bond, thickness_mm: 0.02, k_W_per_mK: 1.5, cells: 2}\n"
+                         "  - {name: spreader, thickness_mm: 0.5, k_W_per_mK: 390, cells: 8}\n"
+                         "bottom: "
+                      << bottom << "\ntop: " << top
+                      << "\n"
+                         "sides: {type: adiabatic}\n"
+                         "grid: {nx: 41, ny: 31}\n";
+  return path;
+}
+
+std::string solved_config(const std::string& design, const std::string& inputs, int modes) {
+  return "design: " + design + "\ninputs:\n" + inputs +
+         "network: {core: modal, modal_core: solved, branch: {type: separable, init: cosine}, "
+         "combine: sum, trunk: {type: cosine, modes: " +
+         std::to_string(modes) +
+         "}, trunk_z: {type: stack}, dtype: float64}\ntraining: {steps: 1}\n";
+}
+
+const std::string kDieInput =
+    "  - {name: p, type: power_map, target: 'layer:die', sensors: [20, 15], sensor_layout: "
+    "cells,\n     generator: {type: mixture, tiles: [20, 15], grf: {mean_W_per_mm2: 0.2, "
+    "std_W_per_mm2: 0.1}, blocks: {density_W_per_mm2: [0.1, 1.0]}}}\n";
+
+}  // namespace
+
+// Uniform power in the die: only the (0, 0) mode is driven, and the solved core must give the 1D
+// closed form: T_top = T_amb + q / h, linear through the spreader and the bond, and a parabola
+// through the die (adiabatic bottom), at any depth, not only at nodes.
+TEST(SolvedCore, UniformPowerGivesTheClosedFormProfile) {
+  const std::string path = solved_stack_design(
+      "uniform", "{type: adiabatic}", "{type: convective, h_W_per_m2K: 5000, T_amb_K: 300}");
+  const OperatorConfig cfg = parse(solved_config(path, kDieInput, 6));
+  const model::Design d = io::load_design(path).design;
+  SurrogateModel m(cfg, d, torch::kCPU);
+  const double q = 2.0 / (4e-3 * 3e-3);  // W/m^2
+  const model::Grid g = m.problem().grid(9, 7, 60);
+  const field::Field3D t = m.predict(d, g);
+  double worst = 0;
+  for (std::size_t i = 0; i < g.x.size(); ++i)
+    for (std::size_t j = 0; j < g.y.size(); ++j)
+      for (std::size_t k = 0; k < g.z.size(); ++k) {
+        const double z = g.z[k], z1 = 0.1e-3, z2 = 0.12e-3, z3 = 0.62e-3;
+        const double top = 300 + q / 5000, bond_top = top + q * (z3 - z2) / 390,
+                     die_top = bond_top + q * (z2 - z1) / 1.5;
+        double exact;
+        if (z >= z2)
+          exact = top + q * (z3 - z) / 390;
+        else if (z >= z1)
+          exact = bond_top + q * (z2 - z) / 1.5;
+        else
+          exact = die_top + q / (120 * z1) * (z1 * z1 - z * z) / 2;
+        worst = std::max(worst, std::abs(t.at(i, j, k) - exact) / (exact - 300));
+      }
+  std::printf("uniform power, solved core: max relative error of the rise %.2e\n", worst);
+  EXPECT_LT(worst, 1e-6);  // float32 constants in the cosine trunk set the floor
+}
+
+// Block and GRF maps against FV, for every kind of face the solved core handles: convective
+// on both sides, an adiabatic or a fixed bottom, and a bottom power face as a second input. The
+// solved model is exact up to its modes and the sensor tiles, so its error against FV falls as
+// the modes grow (at 81 x 61 lateral nodes FV's own error is below the 48-mode model's).
+TEST(SolvedCore, AgreesWithFvForEveryFaceKindAndConvergesWithTheModes) {
+  struct Case {
+    std::string name, bottom, top, inputs;
+    double mean_at_48;  // bound on the mean rel. L2 of the rise with 48 modes
+  };
+  const std::string conv_top = "{type: convective, h_W_per_m2K: 20000, T_amb_K: 310}";
+  const std::vector<Case> cases{
+      {"convective", "{type: convective, h_W_per_m2K: 800, T_amb_K: 310}", conv_top, kDieInput,
+       2e-4},
+      {"adiabatic", "{type: adiabatic}", conv_top, kDieInput, 2e-4},
+      // The fixed bottom takes nearly all the heat: a 0.6 K rise that follows the tiles' edges.
+      {"fixed", "{type: fixed, T_K: 310}", conv_top, kDieInput, 1e-2},
+      {"power_face", "{type: power, power_W: 0.5}", conv_top,
+       kDieInput +
+           "  - {name: f, type: power_map, target: bottom, sensors: [20, 15], sensor_layout: "
+           "cells,\n     generator: {type: mixture, tiles: [20, 15], grf: {mean_W_per_mm2: "
+           "0.05, std_W_per_mm2: 0.03}, blocks: {density_W_per_mm2: [0.02, 0.2]}}}\n",
+       2e-4}};
+  for (const Case& c : cases) {
+    const std::string path = solved_stack_design(c.name, c.bottom, c.top);
+    const model::Design d = io::load_design(path).design;
+    std::map<int, std::pair<double, double>> err;  // modes -> (mean rel. L2, max |dT|)
+    for (const int modes : {24, 48}) {
+      SurrogateModel m(parse(solved_config(path, c.inputs, modes)), d, torch::kCPU);
+      const model::Grid g = m.problem().grid(81, 61, 0);
+      const auto ins = draw_inputs(m.problem(), 5, 0, 6);
+      const auto pred = m.predict(ins, g, 3);
+      double mean = 0, worst = 0;
+      for (std::size_t i = 0; i < ins.size(); ++i) {
+        const field::Field3D ref = fv_reference(m.problem().design_with(ins[i]), g);
+        const ErrorMetrics e = compare(pred[i].values, ref.values, 310);
+        mean += e.rel_l2_rise / ins.size();
+        worst = std::max(worst, e.max_abs_K);
+      }
+      err[modes] = {mean, worst};
+      std::printf("solved core, %s, %d modes: mean rel. L2 of the rise %.4f %%, max |dT| %.4f K\n",
+                  c.name.c_str(), modes, 100 * mean, worst);
+    }
+    EXPECT_LT(err[48].first, c.mean_at_48) << c.name;
+    EXPECT_LT(err[48].first, 0.5 * err[24].first) << c.name;
+    EXPECT_LT(err[48].second, 0.5 * err[24].second) << c.name;
+  }
+}
+
+// What the solved core cannot model is refused by name, before anything is built.
+TEST(SolvedCore, RefusesWhatItCannotModel) {
+  const std::string conv = "{type: convective, h_W_per_m2K: 2000, T_amb_K: 300}";
+  auto build = [&](const std::string& bottom, const std::string& top, const std::string& inputs) {
+    return error_of([&] {
+      const std::string path = solved_stack_design("refuse", bottom, top);
+      const OperatorConfig cfg = parse(solved_config(path, inputs, 4));
+      SurrogateModel m(cfg, io::load_design(path).design, torch::kCPU);
+    });
+  };
+  EXPECT_NE(build("{type: convective, h_W_per_m2K: 500, T_amb_K: 290}", conv, kDieInput)
+                .find("ambient temperatures differ"),
+            std::string::npos);
+  EXPECT_NE(build("{type: fixed, T_K: 330}", conv, kDieInput).find("fixed at another temperature"),
+            std::string::npos);
+  EXPECT_NE(build("{type: power, power_W: 1}", conv, kDieInput)
+                .find("bottom face carries power that is not an input"),
+            std::string::npos);
+  // (Two adiabatic faces: the design itself is refused before the core, "no heat path".)
+  EXPECT_NE(build("{type: adiabatic}", "{type: adiabatic}", kDieInput).find("no heat path"),
+            std::string::npos);
+  const std::string htc = "  - {name: h, type: htc, target: top, range_W_per_m2K: [1000, 5000]}\n";
+  EXPECT_NE(build("{type: adiabatic}", conv, kDieInput + htc).find("power-map inputs only"),
+            std::string::npos);
+  {
+    const std::string path = solved_stack_design("random_init", "{type: adiabatic}", conv);
+    std::string text = solved_config(path, kDieInput, 4);
+    text.replace(text.find("init: cosine"), 12, "init: random");
+    EXPECT_NE(error_of([&] { parse(text); }).find("init: cosine"), std::string::npos);
+  }
+  // A layer whose power is not an input: the spreader carries some here.
+  const std::string path = solved_stack_design("fixedpower", "{type: adiabatic}", conv);
+  {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text.replace(text.find("cells: 8}"), 9,
+                 "cells: 8, power_blocks: [{name: s, x_mm: 0, y_mm: 0, w_mm: 1, h_mm: 1, "
+                 "power_W: 0.1}]}");
+    std::ofstream(path) << text;
+  }
+  EXPECT_NE(error_of([&] {
+              SurrogateModel m(parse(solved_config(path, kDieInput, 4)),
+                               io::load_design(path).design, torch::kCPU);
+            }).find("layer 'spreader' carries power that is not an input"),
+            std::string::npos);
+}

@@ -88,12 +88,16 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     info += ") lr " + fmt("%.2e", p.lr) + last_val;
     bar->update(p.step - first, info);
   };
-  std::printf(
-      "training %s (%s; %d steps x %d functions, collocation %dx%dx%d) on %s -> "
-      "%s\n",
-      a.config.c_str(), cfg.network.describe().c_str(), cfg.training.steps,
-      cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
-      cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
+  if (cfg.network.modal_core == sg::ModalCore::solved)
+    std::printf("building %s (%s; nothing to train) on %s -> %s\n", a.config.c_str(),
+                cfg.network.describe().c_str(), opt.device.str().c_str(), a.train_output.c_str());
+  else
+    std::printf(
+        "training %s (%s; %d steps x %d functions, collocation %dx%dx%d) on %s -> "
+        "%s\n",
+        a.config.c_str(), cfg.network.describe().c_str(), cfg.training.steps,
+        cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
+        cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
   const sg::TrainReport r = sg::train(cfg, opt);
   if (bar)
     bar->finish("step " + std::to_string(r.step) + " loss " + fmt("%.3e", r.loss) + last_val);
@@ -101,8 +105,11 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     std::fprintf(stderr, "heatop: error: %s\n", r.message.c_str());
     return 4;
   }
-  std::printf("%s after %ld steps (%ld this run) in %.1f s: loss %.3e", r.reason.c_str(), r.step,
-              r.step - r.start_step, r.seconds, r.loss);
+  if (r.reason == "solved")
+    std::printf("solved from the stack in %.1f s", r.seconds);
+  else
+    std::printf("%s after %ld steps (%ld this run) in %.1f s: loss %.3e", r.reason.c_str(), r.step,
+                r.step - r.start_step, r.seconds, r.loss);
   if (!r.validation.empty())
     std::printf(" | validation vs FV: mean rel. L2 of the rise %.2f%%, max |dT| %.3f K",
                 100 * r.validation.back().mean_rel_l2, r.validation.back().max_abs_K);

@@ -178,11 +178,12 @@ void parse_generator(const Reader& r, const YAML::Node& n, const std::string& w,
 void parse_network(const Reader& r, const YAML::Node& n, NetworkConfig& net) {
   const std::string w = "network";
   r.keys(n, w,
-         {"model", "rank", "core", "tucker_ranks", "branch", "combine", "trunk", "trunk_z",
-          "resistance_coordinate", "dtype"});
+         {"model", "rank", "core", "modal_core", "tucker_ranks", "branch", "combine", "trunk",
+          "trunk_z", "resistance_coordinate", "dtype"});
   net.model = r.named(n, "model", w, kNetworkModelNames, net.model);
   net.rank = r.integer(n, "rank", w, net.rank);
   net.core = r.named(n, "core", w, kCoreNames, net.core);
+  net.modal_core = r.named(n, "modal_core", w, kModalCoreNames, net.modal_core);
   net.combine = r.named(n, "combine", w, kCombineNames, net.combine);
   if (n["tucker_ranks"]) {
     const std::vector<int> tr = r.ints(n, "tucker_ranks", w, 3);
@@ -369,7 +370,8 @@ std::string NetworkConfig::describe() const {
                                                       : xy + " trunks";
   if (core == Core::modal)
     d += ", modal core (" + std::to_string(trunk.modes) + "x" + std::to_string(trunk.modes) +
-         " modes, each with its own depth functions)";
+         " modes, each with its own depth functions" +
+         (modal_core == ModalCore::solved ? std::string(", solved from the stack") : "") + ")";
   else if (core == Core::tucker)
     d += ", tucker core " + std::to_string(tucker_ranks[0]) + "x" +
          std::to_string(tucker_ranks[1]) + "x" + std::to_string(tucker_ranks[2]);
@@ -466,6 +468,19 @@ void OperatorConfig::validate() const {
              network.trunk_z.type == TrunkType::stack),
         "network.core: modal needs network.model: separable, trunk type cosine and trunk_z type "
         "stack (each cosine mode gets the stack's depth functions at its own wavenumber)");
+  if (network.modal_core == ModalCore::solved) {
+    check(network.core == Core::modal, "network.modal_core: solved needs network.core: modal");
+    check(network.branch_type == BranchType::separable && network.branch_init == BranchInit::cosine,
+          "network.modal_core: solved needs network.branch {type: separable, init: cosine} (the "
+          "branch is then the map's cosine transform)");
+    check(inputs.size() < 2 || network.combine == Combine::sum,
+          "network.modal_core: solved needs network.combine: sum (the field is linear in the "
+          "maps)");
+    for (const InputConfig& in : inputs)
+      check(in.type == InputType::power_map,
+            "network.modal_core: solved takes power-map inputs only; input '" + in.name +
+                "' is an htc (its modes are not linear in h)");
+  }
   for (int w : network.branch_widths)
     check(w >= 1 && w <= 8192,
           "network.branch.widths: " + std::to_string(w) + " is not in 1..8192");

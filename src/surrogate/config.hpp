@@ -169,6 +169,18 @@ inline constexpr NameTable<Core, 3> kCoreNames{
       "(`tucker_ranks` is not used)"}},
     "unknown core '{got}'; valid: {valid}"};
 
+/// network.modal_core: where a modal core's per-mode depth weights D come from.
+enum class ModalCore { trained, solved };
+inline constexpr NameTable<ModalCore, 2> kModalCoreNames{
+    {{ModalCore::trained, "trained", "D is learned from the physics loss (training.steps steps)"},
+     {ModalCore::solved, "solved",
+      "D is computed from the stack: every mode's source coefficient is the map's cosine "
+      "coefficient and its two face coefficients solve that mode's bottom and top conditions "
+      "(a 2x2 system), so each retained mode is exact and nothing is trained; needs power-map "
+      "inputs only, the separable branch with cosine init, and a design whose only power is the "
+      "inputs'"}},
+    "'{got}' is not valid; use {either}"};
+
 /// network.branch.type: the branch net of a power-map input (HTC inputs always use an mlp).
 enum class BranchType { mlp, separable };
 inline constexpr NameTable<BranchType, 2> kBranchTypeNames{
@@ -229,6 +241,7 @@ struct NetworkConfig {
   NetworkModel model = NetworkModel::separable;
   int rank = 64;  // R, basis functions per trunk (core cp)
   Core core = Core::cp;
+  ModalCore modal_core = ModalCore::trained;
   int tucker_ranks[3] = {24, 24, 12};
   std::vector<int> branch_widths{128, 128};
   BranchActivation branch_activation = BranchActivation::tanh;

@@ -60,6 +60,14 @@ BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine, bool c
   d_ = register_parameter("d", torch::zeros({rx, ry, rz}));
 }
 
+void BranchNet::fix_core(const torch::Tensor& d) {
+  TORCH_CHECK(d_.defined(), "fix_core: not a separable branch");
+  TORCH_CHECK(d.sizes() == d_.sizes(), "fix_core: D is ", d_.sizes(), ", got ", d.sizes());
+  torch::NoGradGuard ng;
+  d_.copy_(d);
+  for (torch::Tensor* t : {&a_, &b_, &d_}) t->set_requires_grad(false);
+}
+
 torch::Tensor BranchNet::forward(const torch::Tensor& x) {
   if (d_.defined()) {
     const torch::Tensor q = x.view({x.size(0), sx_, sy_});
@@ -130,7 +138,18 @@ torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
   const torch::Tensor t = torch::matmul(b, w).contiguous();  // [B, Ra, nb, nc]
   // The largest GEMM (over Ra) comes last and writes [B, na, nb, nc] where it belongs. A bmm, not
   // a broadcast matmul: that one computes the transpose and copies the whole field once more.
-  return torch::bmm(a.expand({bs, na, ra}), t.view({bs, ra, nb * nc})).view({bs, na, nb, nc});
+  if (at::GradMode::is_enabled())
+    return torch::bmm(a.expand({bs, na, ra}), t.view({bs, ra, nb * nc})).view({bs, na, nb, nc});
+  // Without gradients, one BLAS GEMM per design into its slice of the output: LibTorch's bmm
+  // runs these shapes on one thread, and the BLAS runs its threads faster with A column-major
+  // (measured at 257 x 48 x 13 621: 6.2 ms against 15 ms for the bmm, two threads).
+  const torch::Tensor out = torch::empty({bs, na, nb * nc}, t.options());
+  const torch::Tensor ac = a.t().contiguous().t();
+  for (int64_t i = 0; i < bs; ++i) {
+    torch::Tensor slice = out[i];
+    at::mm_out(slice, ac, t[i].view({ra, nb * nc}));
+  }
+  return out.view({bs, na, nb, nc});
 }
 
 torch::Tensor contract(const SeparableFactors& s, const torch::Tensor& x, const torch::Tensor& y,

@@ -55,6 +55,8 @@ class BranchNet : public torch::nn::Module {
   /// grid (tile means for `cells` sensors, trapezoid-weighted node values otherwise).
   BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine = false, bool cells = false);
   torch::Tensor forward(const torch::Tensor& x);  // [B, in] -> [B, out]
+  /// Separable branch only: D takes these values ([rx, ry, rz]) and A, B and D stop learning.
+  void fix_core(const torch::Tensor& d);
 
  private:
   std::vector<torch::nn::Linear> layers_;
@@ -73,6 +75,7 @@ class OperatorNet : public torch::nn::Module {
                             const torch::Tensor& xi_y, const torch::Tensor& xi_z,
                             bool derivatives) = 0;
   int rank() const { return rank_; }
+  BranchNet& branch(std::size_t i) { return *branches_.at(i); }
 
  protected:
   OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);

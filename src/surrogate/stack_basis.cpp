@@ -186,4 +186,49 @@ void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>
     }
 }
 
+std::vector<double> solved_modal_weights(const StackBasis& basis, const DepthFaceCondition& bottom,
+                                         const DepthFaceCondition& top, int source, int power_face,
+                                         const std::vector<double>& sigma) {
+  const StackProfile& p = basis.profile();
+  const int kinds = basis.kinds(), n = basis.size() / kinds;
+  if (static_cast<int>(sigma.size()) != n)
+    throw std::invalid_argument("solved modal weights: one sigma per rate");
+  if (source >= static_cast<int>(p.sources.size()) ||
+      (source < 0 && power_face != 0 && power_face != 1))
+    throw std::invalid_argument("solved modal weights: no such source or face");
+  std::vector<double> v, d1, d2;
+  basis.evaluate({-1.0, 1.0}, v, d1, d2);
+  const int m = basis.size();
+  const double w0 = p.w.front(), w1 = p.w.back();
+  // Row of face condition c (0 bottom, 1 top) applied to function f.
+  auto row = [&](int c, int f) {
+    const DepthFaceCondition& fc = c == 0 ? bottom : top;
+    const double val = v[c * m + f], der = d1[c * m + f];
+    if (fc.fixed) return val;
+    return c == 0 ? w0 * der - fc.bi * val : w1 * der + fc.bi * val;
+  };
+  std::vector<double> out(static_cast<std::size_t>(m), 0.0);
+  for (int r = 0; r < n; ++r) {
+    const int f0 = r * kinds;
+    double rhs[2] = {0, 0};
+    if (source >= 0) {
+      out[f0 + 2 + source] = 1;
+      for (int c = 0; c < 2; ++c) rhs[c] = -row(c, f0 + 2 + source);
+    } else if (power_face == 0) {
+      rhs[0] = -sigma[r];  // w u_xi - bi u = -q at the bottom
+    } else {
+      rhs[1] = sigma[r];  // w u_xi + bi u = q at the top
+    }
+    const double a = row(0, f0), b = row(0, f0 + 1), c = row(1, f0), d = row(1, f0 + 1);
+    const double det = a * d - b * c;
+    if (!(std::abs(det) > 1e-300) || !std::isfinite(det))
+      throw std::invalid_argument(
+          "solved modal core: mode " + std::to_string(r) +
+          " has no steady state (both faces adiabatic: heat has no way out)");
+    out[f0] = (rhs[0] * d - b * rhs[1]) / det;
+    out[f0 + 1] = (a * rhs[1] - c * rhs[0]) / det;
+  }
+  return out;
+}
+
 }  // namespace heatop::surrogate

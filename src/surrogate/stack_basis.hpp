@@ -82,4 +82,24 @@ class StackBasis {
   std::vector<Function> fn_;
 };
 
+/// A face condition of the depth profiles, in the trunk coordinate: w u_xi - bi u = 0 at the
+/// bottom face and w u_xi + bi u = 0 at the top (heat leaves through h; bi = h L / k_ref, 0 for
+/// an adiabatic face), or u = 0 (`fixed`, at the ambient temperature).
+struct DepthFaceCondition {
+  bool fixed = false;
+  double bi = 0;
+};
+
+/// The weights D (NetworkConfig::modal_core `solved`) that make every mode of a modal core exact
+/// for one power-map input: per rate of `basis` (its rates in mode order), one weight per kind,
+/// so that sum_k D_k Z_k / sigma is that mode's depth profile for a unit cosine coefficient of
+/// the input's power. The input drives either source function `source` (an index into
+/// basis.profile().sources, weight 1: source functions are scaled to the input's strength
+/// times sigma) or, with source = -1, the face `power_face` (0 bottom, 1 top) as a surface flux.
+/// The bottom and top weights then solve the mode's two face conditions, a 2x2 system. Throws
+/// std::invalid_argument when a mode has no steady state (both faces adiabatic).
+std::vector<double> solved_modal_weights(const StackBasis& basis, const DepthFaceCondition& bottom,
+                                         const DepthFaceCondition& top, int source, int power_face,
+                                         const std::vector<double>& sigma);
+
 }  // namespace heatop::surrogate

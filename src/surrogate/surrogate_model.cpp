@@ -2,6 +2,9 @@
 
 #include "surrogate/surrogate_model.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -30,6 +33,16 @@ std::string model_file(const std::string& p) {
 
 namespace {
 
+// LibTorch's first parallel call on a thread sets that thread's OpenMP thread count to LibTorch's
+// default, the physical cores it counts (1 of 2 on a 2-vCPU machine). Made here, under the count
+// heatop runs with (OMP_NUM_THREADS, --threads), so that inference and the finite-volume work
+// after it keep the threads they were given.
+void init_torch_threads() {
+  const int n = omp_get_max_threads();
+  (void)at::get_num_threads();
+  omp_set_num_threads(n);
+}
+
 std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
   std::vector<InputShape> d;
   for (const auto& in : cfg.inputs)
@@ -44,6 +57,7 @@ std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
 SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& base,
                                torch::Device device)
     : problem_(std::make_unique<Problem>(base, cfg)), device_(device) {
+  init_torch_threads();
   to_.device = device;
   to_.dtype = cfg.network.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32;
   torch::manual_seed(cfg.training.seed);
@@ -66,7 +80,73 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
     }
   }
   net_ = make_operator_net(net, input_dims(cfg));
+  if (net.core == Core::modal && net.modal_core == ModalCore::solved) solve_core(net);
   net_->to(device);
+}
+
+void SurrogateModel::solve_core(const NetworkConfig& net) {
+  const Problem& p = *problem_;
+  const model::Design& d = p.base();
+  const Normalisation& nm = p.norm();
+  auto refuse = [&](const std::string& why) {
+    throw std::invalid_argument("network.modal_core: solved: " + why);
+  };
+  for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
+    if (d.faces[f].type != model::BcType::kAdiabatic)
+      refuse(std::string("the ") + model::face_name(f) +
+             " side is not adiabatic (the lateral cosine modes assume adiabatic sides)");
+  auto same_as_ambient = [&](double t) { return std::abs(t - nm.t_amb_K) <= 1e-9 * nm.t_amb_K; };
+  auto face_condition = [&](int f) {
+    const model::Boundary& b = d.faces[f];
+    DepthFaceCondition c;
+    if (b.type == model::BcType::kFixed) {
+      if (!same_as_ambient(b.t_fixed))
+        refuse(std::string("the ") + model::face_name(f) +
+               " face is fixed at another temperature than the ambient (the operator has no "
+               "offset term)");
+      c.fixed = true;
+    } else if (b.type != model::BcType::kAdiabatic && b.h > 0) {
+      if (!same_as_ambient(b.t_amb))
+        refuse("the faces' ambient temperatures differ (the operator has no offset term)");
+      c.bi = b.h * nm.length_m / nm.k_ref_W_per_mK;
+    }
+    return c;
+  };
+  const DepthFaceCondition bottom = face_condition(model::kBottom),
+                           top = face_condition(model::kTop);
+  // The field must be linear in the inputs: no power but theirs.
+  std::vector<bool> input_layer(d.layers.size(), false), input_face(model::kNumFaces, false);
+  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) {
+    if (p.input_layer(i) >= 0) input_layer[p.input_layer(i)] = true;
+    if (p.input_face(i) >= 0) input_face[p.input_face(i)] = true;
+  }
+  for (std::size_t l = 0; l < d.layers.size(); ++l)
+    if (!input_layer[l] && d.layers[l].power.total() != 0)
+      refuse("layer '" + d.layers[l].name +
+             "' carries power that is not an input (the operator has no term for fixed power); "
+             "make it an input or remove it");
+  for (int f : {model::kBottom, model::kTop})
+    if (!input_face[f] && d.faces[f].type == model::BcType::kPower && d.faces[f].power.total() != 0)
+      refuse(std::string("the ") + model::face_name(f) +
+             " face carries power that is not an input; make it an input or remove it");
+  const StackProfile& sp = *net.trunk_z.stack;
+  const StackBasis basis(sp, net.trunk_z.modal_rates, net.trunk_z.modal_source_scale);
+  const int m = net.trunk.modes, kinds = basis.kinds();
+  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) {
+    int source = -1, face = -1;
+    if (p.input_layer(i) >= 0) {
+      const auto it = std::find(sp.sources.begin(), sp.sources.end(), p.input_layer(i));
+      source = static_cast<int>(it - sp.sources.begin());
+    } else {
+      face = p.input_face(i) == model::kBottom ? 0 : 1;
+    }
+    const std::vector<double> w =
+        solved_modal_weights(basis, bottom, top, source, face, net.trunk_z.modal_source_scale);
+    net_->branch(i).fix_core(
+        torch::tensor(w, torch::kFloat64)
+            .view({m, m, kinds})
+            .to(net.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32));
+  }
 }
 
 std::unique_ptr<SurrogateModel> SurrogateModel::load(const std::string& path,
@@ -91,6 +171,7 @@ nlohmann::json SurrogateModel::header(long step) const {
 
 std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,
                                                     const model::Grid& grid, int batch) {
+  init_torch_threads();
   torch::NoGradGuard ng;
   net_->eval();
   const Problem& p = *problem_;
@@ -130,6 +211,7 @@ std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValue
 
 std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>& inputs,
                                                   const model::Grid& grid, int batch) {
+  init_torch_threads();
   torch::NoGradGuard ng;
   net_->eval();
   const Problem& p = *problem_;
@@ -186,7 +268,8 @@ std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>
 }
 
 field::Field3D SurrogateModel::predict(const model::Design& d, const model::Grid& grid) {
-  return predict(std::vector<InputValues>{problem_->inputs_of(d)}, grid, 1).front();
+  // Moved out: a copy of the field would cost as much as the kelvin pass.
+  return std::move(predict(std::vector<InputValues>{problem_->inputs_of(d)}, grid, 1).front());
 }
 
 }  // namespace heatop::surrogate

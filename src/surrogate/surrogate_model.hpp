@@ -58,6 +58,8 @@ class SurrogateModel {
                                     int batch = 64);
 
  private:
+  // network.modal_core solved: every branch's D from the stack (solved_modal_weights).
+  void solve_core(const NetworkConfig& net);
   std::unique_ptr<Problem> problem_;
   std::shared_ptr<OperatorNet> net_;
   torch::Device device_;

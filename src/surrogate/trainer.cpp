@@ -262,6 +262,22 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
     rep.checkpoint = ckpt;
   };
   const std::vector<torch::Tensor> params = net.parameters();
+  bool trainable = false;
+  for (const torch::Tensor& t : params) trainable |= t.requires_grad();
+  if (!trainable) {
+    // A solved core (network.modal_core): nothing to learn. It is checked against FV once, as a
+    // trained model is at its last step, and written.
+    if (!val.inputs.empty()) {
+      rep.validation.push_back(val.run(model, 0));
+      const ValidationRecord& v = rep.validation.back();
+      vlog << v.step << "," << v.mean_rel_l2 << "," << v.max_rel_l2 << "," << v.max_abs_K << "\n";
+      vlog.flush();
+    }
+    save(0);
+    rep.reason = "solved";
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+  }
   std::unique_ptr<PhysicsLoss> fixed_loss;
   double best = INFINITY;
   for (long s = rep.start_step; s < tc.steps; ++s) {

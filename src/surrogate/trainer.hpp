@@ -48,13 +48,13 @@ struct TrainOptions {
 struct TrainReport {
   long start_step = 0, step = 0;  // first step of this run, steps done in total
   int threads = 1;                // threads that shared each step's functions
-  std::string reason;             // done | stopped | nan | diverged
+  std::string reason;             // done | stopped | nan | diverged | solved (nothing to train)
   std::string message;            // for nan / diverged
   double loss = 0, seconds = 0;
   std::map<std::string, double> terms;
   std::vector<ValidationRecord> validation;
   std::string checkpoint;  // path of the last good checkpoint ("" if none)
-  bool ok() const { return reason == "done" || reason == "stopped"; }
+  bool ok() const { return reason == "done" || reason == "stopped" || reason == "solved"; }
 };
 
 /// Trains (or, with opt.resume, continues) the operator of `cfg` into opt.out_dir. Throws
