@@ -292,7 +292,7 @@ json bench_accuracy(const AccuracyArgs& a) {
 // A model with heat-transfer-coefficient inputs over its trained range: every pair of the h
 // values below (the range's ends and four points between, geometric) on each face input, with
 // the base design's own power maps and with held-out GRF maps; errors against FV on the grid,
-// reported per h pair and summarised by the smaller h of the pair.
+// reported per h pair and summarised per decade of the pair's smaller h.
 json bench_htc(const AccuracyArgs& a) {
   const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
   const Problem& p = m->problem();
@@ -322,7 +322,7 @@ json bench_htc(const AccuracyArgs& a) {
   std::printf("\nhtc grid: %s vs FV at %dx%dx%d (own map and %d GRF maps per pair)\n",
               a.model_dir.c_str(), a.nx, a.ny, a.nz, a.heldout);
   std::printf("%10s %10s %14s %11s\n", "h top", "h bottom", "mean relL2 %", "max|dT| K");
-  std::map<int, std::vector<ErrorMetrics>> bins;  // by the smaller h: 0 low, 1 mid, 2 high third
+  std::map<int, std::vector<ErrorMetrics>> bins;  // by the decade of the smaller h above lo
   std::vector<ErrorMetrics> all;
   for (double ht : hs)
     for (double hb : hs) {
@@ -346,16 +346,22 @@ json bench_htc(const AccuracyArgs& a) {
       r["pairs"].push_back({{"h_top", ht}, {"h_bottom", hb}, {"errors", sm}});
       std::printf("%10.0f %10.0f %14.3f %11.3f\n", ht, hb,
                   100 * sm["mean_rel_l2_rise"].get<double>(), sm["max_abs_K"].get<double>());
-      const double hmin = std::min(ht, hb);
-      auto& bin = bins[hmin < hs[2] ? 0 : hmin < hs[4] ? 1 : 2];
+      // The decade of the smaller h, counted from the range's low end; the top end belongs to
+      // the last whole decade.
+      const int decades = std::max(1, static_cast<int>(std::ceil(std::log10(hi / lo) - 1e-9)));
+      const int dec = std::min(
+          decades - 1, static_cast<int>(std::floor(std::log10(std::min(ht, hb) / lo) + 1e-9)));
+      auto& bin = bins[dec];
       bin.insert(bin.end(), e.begin(), e.end());
       all.insert(all.end(), e.begin(), e.end());
     }
   r["all"] = summarize(all);
-  const char* bin_names[3] = {"smaller h < h[2]", "h[2] <= smaller h < h[4]", "smaller h >= h[4]"};
   for (const auto& [k, e] : bins) {
-    r["by_smaller_h"][bin_names[k]] = summarize(e);
-    std::printf("%-26s mean %.3f %%, worst %.3f %%, max |dT| %.3f K\n", bin_names[k],
+    char name[96];
+    std::snprintf(name, sizeof name, "smaller h in [%.0f, %.0f]", lo * std::pow(10.0, k),
+                  std::min(hi, lo * std::pow(10.0, k + 1)));
+    r["by_smaller_h_decade"][name] = summarize(e);
+    std::printf("%-34s mean %.3f %%, worst %.3f %%, max |dT| %.3f K\n", name,
                 100 * summarize(e)["mean_rel_l2_rise"].get<double>(),
                 100 * summarize(e)["max_rel_l2_rise"].get<double>(),
                 summarize(e)["max_abs_K"].get<double>());

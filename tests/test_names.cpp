@@ -162,7 +162,7 @@ TEST(Names, SurrogateDocsListTheConfigurationNames) {
        entry("inputs[i].sensor_layout", kSensorLayoutNames),
        entry("inputs[i].generator.type", kGeneratorTypeNames),
        entry("network.model", kNetworkModelNames), entry("network.core", kCoreNames),
-       entry("network.branch.type", kBranchTypeNames),
+       entry("network.modal_core", kModalCoreNames), entry("network.branch.type", kBranchTypeNames),
        entry("network.branch.init", kBranchInitNames), entry("network.combine", kCombineNames),
        entry("network.branch.activation", kBranchActivationNames),
        entry("network.trunk.type", kTrunkTypeNames),

@@ -15,6 +15,14 @@
 
 namespace heatop::surrogate {
 
+/// Why network.modal_core `solved` cannot model design `d` with these inputs (per layer and per
+/// face: whether an input drives it), or "" when it can: the sides must be adiabatic (the
+/// lateral modes are cosines), every convective face must share the reference temperature and a
+/// fixed face must hold it (the operator has no offset term), and no power may enter but the
+/// inputs' (the field must be linear in them).
+std::string solved_core_obstacle(const model::Design& d, const std::vector<bool>& layer_is_input,
+                                 const std::vector<bool>& face_is_input);
+
 /// The configuration for `design` (read from `design_path`, written into the YAML as given) with
 /// one power-map input per target ("top", "bottom" or "layer:NAME"); several inputs are combined
 /// by sum (their rises superpose). Throws std::invalid_argument naming the problem: no target, an

@@ -473,13 +473,9 @@ void OperatorConfig::validate() const {
     check(network.branch_type == BranchType::separable && network.branch_init == BranchInit::cosine,
           "network.modal_core: solved needs network.branch {type: separable, init: cosine} (the "
           "branch is then the map's cosine transform)");
-    check(inputs.size() < 2 || network.combine == Combine::sum,
-          "network.modal_core: solved needs network.combine: sum (the field is linear in the "
-          "maps)");
-    for (const InputConfig& in : inputs)
-      check(in.type == InputType::power_map,
-            "network.modal_core: solved takes power-map inputs only; input '" + in.name +
-                "' is an htc (its modes are not linear in h)");
+    bool map = false;
+    for (const InputConfig& in : inputs) map |= in.type == InputType::power_map;
+    check(map, "network.modal_core: solved needs at least one power-map input");
   }
   for (int w : network.branch_widths)
     check(w >= 1 && w <= 8192,

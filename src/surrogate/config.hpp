@@ -176,9 +176,9 @@ inline constexpr NameTable<ModalCore, 2> kModalCoreNames{
      {ModalCore::solved, "solved",
       "D is computed from the stack: every mode's source coefficient is the map's cosine "
       "coefficient and its two face coefficients solve that mode's bottom and top conditions "
-      "(a 2x2 system), so each retained mode is exact and nothing is trained; needs power-map "
-      "inputs only, the separable branch with cosine init, and a design whose only power is the "
-      "inputs'"}},
+      "(a 2x2 system; an htc input enters it per design), so each retained mode is exact and "
+      "nothing is trained; the inputs' fields add whatever `combine` says; needs the separable "
+      "branch with cosine init and a design whose only power is the inputs'"}},
     "'{got}' is not valid; use {either}"};
 
 /// network.branch.type: the branch net of a power-map input (HTC inputs always use an mlp).

@@ -60,12 +60,10 @@ BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine, bool c
   d_ = register_parameter("d", torch::zeros({rx, ry, rz}));
 }
 
-void BranchNet::fix_core(const torch::Tensor& d) {
-  TORCH_CHECK(d_.defined(), "fix_core: not a separable branch");
-  TORCH_CHECK(d.sizes() == d_.sizes(), "fix_core: D is ", d_.sizes(), ", got ", d.sizes());
-  torch::NoGradGuard ng;
-  d_.copy_(d);
-  for (torch::Tensor* t : {&a_, &b_, &d_}) t->set_requires_grad(false);
+torch::Tensor BranchNet::transform(const torch::Tensor& x) {
+  TORCH_CHECK(d_.defined(), "transform: not a separable branch");
+  const torch::Tensor q = x.view({x.size(0), sx_, sy_});
+  return torch::matmul(torch::matmul(a_, q), b_.t());  // [B, rx, ry]
 }
 
 torch::Tensor BranchNet::forward(const torch::Tensor& x) {
@@ -97,9 +95,40 @@ OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>
   }
 }
 
+void OperatorNet::set_solved(std::shared_ptr<const SolvedModal> solved) {
+  solved_ = std::move(solved);
+  for (torch::Tensor& t : parameters()) t.set_requires_grad(false);
+}
+
 torch::Tensor OperatorNet::coefficients(const std::vector<torch::Tensor>& inputs) {
   TORCH_CHECK(inputs.size() == branches_.size(), "expected ", branches_.size(),
               " input tensors, got ", inputs.size());
+  if (solved_) {
+    // Per design and mode: the face weights from the mode's 2x2 system (its diagonal moves with
+    // an h input), times the map's cosine coefficient; the source weight is 1.
+    const SolvedModal& s = *solved_;
+    const auto opt = inputs[0].options().dtype(torch::kFloat64);
+    auto on = [&](const torch::Tensor& t) { return t.to(opt).unsqueeze(0); };  // [1, R]
+    const int64_t bs = inputs[0].size(0), nr = s.a0.size(0);
+    torch::Tensor bi[2];
+    for (int f = 0; f < 2; ++f)
+      bi[f] = s.htc_input[f] < 0
+                  ? torch::zeros({bs, 1}, opt)
+                  : (s.htc_mid[f] + s.htc_half[f] * inputs[s.htc_input[f]].to(opt).view({bs, 1})) *
+                        s.bi_per_h;
+    const torch::Tensor a = on(s.a0) - bi[0] * on(s.a1), d = on(s.d0) + bi[1] * on(s.d1),
+                        b = on(s.b), c = on(s.c), det = a * d - b * c;
+    torch::Tensor beta = torch::zeros({bs, nr, s.kinds}, opt);
+    for (const SolvedModal::Drive& dr : s.drives) {
+      const torch::Tensor p =
+          branches_[dr.input]->transform(inputs[dr.input]).to(opt).reshape({bs, nr});
+      const torch::Tensor r0 = on(dr.r0), r1 = on(dr.r1);
+      beta.select(2, 0).add_(p * (r0 * d - b * r1) / det);
+      beta.select(2, 1).add_(p * (a * r1 - c * r0) / det);
+      if (dr.source >= 0) beta.select(2, 2 + dr.source).add_(p);
+    }
+    return beta.to(inputs[0].scalar_type()).reshape({bs, -1});
+  }
   torch::Tensor beta = branches_[0]->forward(inputs[0]);
   for (std::size_t i = 1; i < inputs.size(); ++i)
     beta = sum_ ? beta + branches_[i]->forward(inputs[i]) : beta * branches_[i]->forward(inputs[i]);
@@ -128,14 +157,20 @@ torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
   return t.permute({0, 3, 2, 1});
 }
 
-torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
-                             const torch::Tensor& b, const torch::Tensor& c) {
-  const int64_t bs = core.size(0), ra = core.size(1), rb = core.size(2), k = core.size(3),
-                na = a.size(0), nb = b.size(0), nc = c.size(0);
+torch::Tensor modal_partial(const torch::Tensor& core, const torch::Tensor& b,
+                            const torch::Tensor& c) {
+  const int64_t ra = core.size(1), rb = core.size(2), k = core.size(3), nc = c.size(0);
   // W[B, Ra, Rb, nc] = sum_k G[B, a, b, k] C[l, a, b, k]
   const torch::Tensor w =
       (core.unsqueeze(3) * c.view({nc, ra, rb, k}).permute({1, 2, 0, 3}).unsqueeze(0)).sum(-1);
-  const torch::Tensor t = torch::matmul(b, w).contiguous();  // [B, Ra, nb, nc]
+  return torch::matmul(b, w).contiguous();  // [B, Ra, nb, nc]
+}
+
+torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,
+                             const torch::Tensor& b, const torch::Tensor& c) {
+  const int64_t bs = core.size(0), ra = core.size(1), na = a.size(0), nb = b.size(0),
+                nc = c.size(0);
+  const torch::Tensor t = modal_partial(core, b, c);
   // The largest GEMM (over Ra) comes last and writes [B, na, nb, nc] where it belongs. A bmm, not
   // a broadcast matmul: that one computes the transpose and copies the whole field once more.
   if (at::GradMode::is_enabled())

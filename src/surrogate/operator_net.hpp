@@ -55,14 +55,33 @@ class BranchNet : public torch::nn::Module {
   /// grid (tile means for `cells` sensors, trapezoid-weighted node values otherwise).
   BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine = false, bool cells = false);
   torch::Tensor forward(const torch::Tensor& x);  // [B, in] -> [B, out]
-  /// Separable branch only: D takes these values ([rx, ry, rz]) and A, B and D stop learning.
-  void fix_core(const torch::Tensor& d);
+  /// Separable branch only: the map's transform A Q B^T, [B, rx, ry].
+  torch::Tensor transform(const torch::Tensor& x);
 
  private:
   std::vector<torch::nn::Linear> layers_;
   bool linear_ = false;
   torch::Tensor a_, b_, d_;  // separable branch
   int sx_ = 0, sy_ = 0;
+};
+
+/// A modal core solved from the stack (NetworkConfig::modal_core `solved`): per rate r (mode
+/// (a, b), a-major), the 2x2 system of its bottom and top weights (ModalFaceSystem) and, per
+/// power-map input, its right-hand side. A heat-transfer-coefficient input enters the system's
+/// diagonal, so the weights are computed per design. Tensors are float64 on the CPU.
+struct SolvedModal {
+  int kinds = 0;
+  torch::Tensor a0, a1, b, c, d0, d1;  // [R]
+  struct Drive {
+    std::size_t input = 0;
+    int source = -1;  // source function (kind 2 + source), or -1 for a face input
+    torch::Tensor r0, r1;
+  };
+  std::vector<Drive> drives;
+  /// The input that sets the bottom (0) or top (1) face's h, -1 if none; its branch value x is
+  /// h = mid + half x (batch.hpp's normalisation), its Biot number h * bi_per_h.
+  int htc_input[2] = {-1, -1};
+  double htc_mid[2] = {0, 0}, htc_half[2] = {0, 0}, bi_per_h = 0;
 };
 
 class OperatorNet : public torch::nn::Module {
@@ -76,12 +95,15 @@ class OperatorNet : public torch::nn::Module {
                             bool derivatives) = 0;
   int rank() const { return rank_; }
   BranchNet& branch(std::size_t i) { return *branches_.at(i); }
+  /// From now on the coefficients come from `solved` and no parameter learns.
+  void set_solved(std::shared_ptr<const SolvedModal> solved);
 
  protected:
   OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
   int rank_;          // branch outputs (R, or Rx*Ry*Rz for a Tucker core)
   bool sum_ = false;  // NetworkConfig::combine
   std::vector<std::shared_ptr<BranchNet>> branches_;
+  std::shared_ptr<const SolvedModal> solved_;
 };
 
 class SeparableDeepONet : public OperatorNet {
@@ -123,6 +145,9 @@ torch::Tensor separable_contract(const torch::Tensor& beta, const torch::Tensor&
 torch::Tensor tucker_contract(const torch::Tensor& core, const torch::Tensor& a,
                               const torch::Tensor& b, const torch::Tensor& c);
 
+/// The modal contraction without its last step (over the x modes): [B, Rx, ny, nz].
+torch::Tensor modal_partial(const torch::Tensor& core, const torch::Tensor& y,
+                            const torch::Tensor& z);
 /// Modal contraction sum_abk G[b,a,b',k] A[i,a] B[j,b'] C[l,(a,b',k)] -> [B, na, nb, nc]: each
 /// mode's depth functions weighted by its core entries, then two batched GEMMs.
 torch::Tensor modal_contract(const torch::Tensor& core, const torch::Tensor& a,

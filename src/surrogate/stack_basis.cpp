@@ -186,11 +186,45 @@ void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>
     }
 }
 
-std::vector<double> solved_modal_weights(const StackBasis& basis, const DepthFaceCondition& bottom,
-                                         const DepthFaceCondition& top, int source, int power_face,
-                                         const std::vector<double>& sigma) {
+ModalFaceSystem modal_face_system(const StackBasis& basis, const DepthFaceCondition& bottom,
+                                  const DepthFaceCondition& top) {
   const StackProfile& p = basis.profile();
-  const int kinds = basis.kinds(), n = basis.size() / kinds;
+  const int kinds = basis.kinds(), n = basis.size() / kinds, m = basis.size();
+  std::vector<double> v, d1, d2;
+  basis.evaluate({-1.0, 1.0}, v, d1, d2);
+  const double w[2] = {p.w.front(), p.w.back()};
+  // Condition c (0 bottom, 1 top) applied to function f, and its factor of a further bi.
+  auto row = [&](int c, int f, double& fixed_part, double& bi_part) {
+    const DepthFaceCondition& fc = c == 0 ? bottom : top;
+    const double val = v[c * m + f], der = d1[c * m + f];
+    if (fc.fixed) {
+      fixed_part = val;
+      bi_part = 0;
+    } else {
+      const double sign = c == 0 ? -1 : 1;  // w u_xi - bi u (bottom), w u_xi + bi u (top)
+      fixed_part = w[c] * der + sign * fc.bi * val;
+      bi_part = val;
+    }
+  };
+  ModalFaceSystem s;
+  for (auto* x : {&s.a0, &s.a1, &s.b, &s.c, &s.d0, &s.d1}) x->resize(n);
+  for (int r = 0; r < n; ++r) {
+    const int f0 = r * kinds;
+    double unused;
+    row(0, f0, s.a0[r], s.a1[r]);
+    row(0, f0 + 1, s.b[r], unused);  // the top function is 0 at the bottom face
+    row(1, f0, s.c[r], unused);      // and the bottom function 0 at the top face
+    row(1, f0 + 1, s.d0[r], s.d1[r]);
+  }
+  return s;
+}
+
+void modal_drive(const StackBasis& basis, const DepthFaceCondition& bottom,
+                 const DepthFaceCondition& top, int source, int power_face,
+                 const std::vector<double>& sigma, std::vector<double>& r0,
+                 std::vector<double>& r1) {
+  const StackProfile& p = basis.profile();
+  const int kinds = basis.kinds(), n = basis.size() / kinds, m = basis.size();
   if (static_cast<int>(sigma.size()) != n)
     throw std::invalid_argument("solved modal weights: one sigma per rate");
   if (source >= static_cast<int>(p.sources.size()) ||
@@ -198,37 +232,21 @@ std::vector<double> solved_modal_weights(const StackBasis& basis, const DepthFac
     throw std::invalid_argument("solved modal weights: no such source or face");
   std::vector<double> v, d1, d2;
   basis.evaluate({-1.0, 1.0}, v, d1, d2);
-  const int m = basis.size();
-  const double w0 = p.w.front(), w1 = p.w.back();
-  // Row of face condition c (0 bottom, 1 top) applied to function f.
-  auto row = [&](int c, int f) {
-    const DepthFaceCondition& fc = c == 0 ? bottom : top;
-    const double val = v[c * m + f], der = d1[c * m + f];
-    if (fc.fixed) return val;
-    return c == 0 ? w0 * der - fc.bi * val : w1 * der + fc.bi * val;
-  };
-  std::vector<double> out(static_cast<std::size_t>(m), 0.0);
+  r0.assign(n, 0.0);
+  r1.assign(n, 0.0);
   for (int r = 0; r < n; ++r) {
-    const int f0 = r * kinds;
-    double rhs[2] = {0, 0};
     if (source >= 0) {
-      out[f0 + 2 + source] = 1;
-      for (int c = 0; c < 2; ++c) rhs[c] = -row(c, f0 + 2 + source);
+      // The source function is 0 at both faces: only its flux enters a Robin condition, and
+      // nothing enters a fixed one. Its weight is 1; it moves to the right-hand side.
+      const int f = r * kinds + 2 + source;
+      if (!bottom.fixed) r0[r] = -p.w.front() * d1[f];
+      if (!top.fixed) r1[r] = -p.w.back() * d1[m + f];
     } else if (power_face == 0) {
-      rhs[0] = -sigma[r];  // w u_xi - bi u = -q at the bottom
+      r0[r] = -sigma[r];  // w u_xi - bi u = -q at the bottom
     } else {
-      rhs[1] = sigma[r];  // w u_xi + bi u = q at the top
+      r1[r] = sigma[r];  // w u_xi + bi u = q at the top
     }
-    const double a = row(0, f0), b = row(0, f0 + 1), c = row(1, f0), d = row(1, f0 + 1);
-    const double det = a * d - b * c;
-    if (!(std::abs(det) > 1e-300) || !std::isfinite(det))
-      throw std::invalid_argument(
-          "solved modal core: mode " + std::to_string(r) +
-          " has no steady state (both faces adiabatic: heat has no way out)");
-    out[f0] = (rhs[0] * d - b * rhs[1]) / det;
-    out[f0 + 1] = (a * rhs[1] - c * rhs[0]) / det;
   }
-  return out;
 }
 
 }  // namespace heatop::surrogate

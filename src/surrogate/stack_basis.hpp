@@ -90,16 +90,24 @@ struct DepthFaceCondition {
   double bi = 0;
 };
 
-/// The weights D (NetworkConfig::modal_core `solved`) that make every mode of a modal core exact
-/// for one power-map input: per rate of `basis` (its rates in mode order), one weight per kind,
-/// so that sum_k D_k Z_k / sigma is that mode's depth profile for a unit cosine coefficient of
-/// the input's power. The input drives either source function `source` (an index into
-/// basis.profile().sources, weight 1: source functions are scaled to the input's strength
-/// times sigma) or, with source = -1, the face `power_face` (0 bottom, 1 top) as a surface flux.
-/// The bottom and top weights then solve the mode's two face conditions, a 2x2 system. Throws
-/// std::invalid_argument when a mode has no steady state (both faces adiabatic).
-std::vector<double> solved_modal_weights(const StackBasis& basis, const DepthFaceCondition& bottom,
-                                         const DepthFaceCondition& top, int source, int power_face,
-                                         const std::vector<double>& sigma);
+/// Per rate of a basis, the 2x2 system that the bottom and top weights of a modal core solve
+/// (NetworkConfig::modal_core `solved`): [a b; c d] [D_bottom; D_top] = [r0; r1] with
+/// a = a0 - bi_b a1 and d = d0 + bi_t d1, where bi_b and bi_t are heat-transfer coefficients
+/// (as Biot numbers) on top of the conditions given: inputs of the operator. Fixed faces have
+/// a1 = 0 or d1 = 0.
+struct ModalFaceSystem {
+  std::vector<double> a0, a1, b, c, d0, d1;
+};
+ModalFaceSystem modal_face_system(const StackBasis& basis, const DepthFaceCondition& bottom,
+                                  const DepthFaceCondition& top);
+
+/// The right-hand sides [r0; r1] per rate for one power-map input: it drives source function
+/// `source` (an index into basis.profile().sources; its weight is 1, since source functions are
+/// scaled to the input's strength times sigma) or, with source = -1, the face `power_face` (0
+/// bottom, 1 top) as a surface flux. They do not depend on the faces' heat-transfer coefficients.
+void modal_drive(const StackBasis& basis, const DepthFaceCondition& bottom,
+                 const DepthFaceCondition& top, int source, int power_face,
+                 const std::vector<double>& sigma, std::vector<double>& r0,
+                 std::vector<double>& r1);
 
 }  // namespace heatop::surrogate

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "surrogate/auto_config.hpp"
 #include "surrogate/checkpoint.hpp"
 
 namespace heatop::surrogate {
@@ -87,66 +88,74 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
 void SurrogateModel::solve_core(const NetworkConfig& net) {
   const Problem& p = *problem_;
   const model::Design& d = p.base();
+  const std::vector<InputConfig>& inputs = p.config().inputs;
+  auto face_side = [](int face) { return face == model::kBottom ? 0 : 1; };
+  auto solved = std::make_shared<SolvedModal>();
+  std::vector<bool> layer_in(d.layers.size(), false), face_in(model::kNumFaces, false);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].type == InputType::htc) {
+      const int f = face_side(p.input_face(i));
+      solved->htc_input[f] = static_cast<int>(i);
+      solved->htc_mid[f] = 0.5 * (inputs[i].htc_min_W_per_m2K + inputs[i].htc_max_W_per_m2K);
+      solved->htc_half[f] = 0.5 * (inputs[i].htc_max_W_per_m2K - inputs[i].htc_min_W_per_m2K);
+    } else if (p.input_layer(i) >= 0) {
+      layer_in[p.input_layer(i)] = true;
+    } else {
+      face_in[p.input_face(i)] = true;
+    }
+  }
+  const std::string why = solved_core_obstacle(d, layer_in, face_in);
+  if (!why.empty()) throw std::invalid_argument("network.modal_core: solved: " + why);
   const Normalisation& nm = p.norm();
-  auto refuse = [&](const std::string& why) {
-    throw std::invalid_argument("network.modal_core: solved: " + why);
-  };
-  for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
-    if (d.faces[f].type != model::BcType::kAdiabatic)
-      refuse(std::string("the ") + model::face_name(f) +
-             " side is not adiabatic (the lateral cosine modes assume adiabatic sides)");
-  auto same_as_ambient = [&](double t) { return std::abs(t - nm.t_amb_K) <= 1e-9 * nm.t_amb_K; };
+  solved->bi_per_h = nm.length_m / nm.k_ref_W_per_mK;
+  // The design's own face conditions; a face whose h is an input gets it per design.
   auto face_condition = [&](int f) {
     const model::Boundary& b = d.faces[f];
     DepthFaceCondition c;
-    if (b.type == model::BcType::kFixed) {
-      if (!same_as_ambient(b.t_fixed))
-        refuse(std::string("the ") + model::face_name(f) +
-               " face is fixed at another temperature than the ambient (the operator has no "
-               "offset term)");
-      c.fixed = true;
-    } else if (b.type != model::BcType::kAdiabatic && b.h > 0) {
-      if (!same_as_ambient(b.t_amb))
-        refuse("the faces' ambient temperatures differ (the operator has no offset term)");
-      c.bi = b.h * nm.length_m / nm.k_ref_W_per_mK;
-    }
+    c.fixed = b.type == model::BcType::kFixed;
+    if (!c.fixed && b.type != model::BcType::kAdiabatic && b.h > 0 &&
+        solved->htc_input[face_side(f)] < 0)
+      c.bi = b.h * solved->bi_per_h;
     return c;
   };
   const DepthFaceCondition bottom = face_condition(model::kBottom),
                            top = face_condition(model::kTop);
-  // The field must be linear in the inputs: no power but theirs.
-  std::vector<bool> input_layer(d.layers.size(), false), input_face(model::kNumFaces, false);
-  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) {
-    if (p.input_layer(i) >= 0) input_layer[p.input_layer(i)] = true;
-    if (p.input_face(i) >= 0) input_face[p.input_face(i)] = true;
-  }
-  for (std::size_t l = 0; l < d.layers.size(); ++l)
-    if (!input_layer[l] && d.layers[l].power.total() != 0)
-      refuse("layer '" + d.layers[l].name +
-             "' carries power that is not an input (the operator has no term for fixed power); "
-             "make it an input or remove it");
-  for (int f : {model::kBottom, model::kTop})
-    if (!input_face[f] && d.faces[f].type == model::BcType::kPower && d.faces[f].power.total() != 0)
-      refuse(std::string("the ") + model::face_name(f) +
-             " face carries power that is not an input; make it an input or remove it");
   const StackProfile& sp = *net.trunk_z.stack;
   const StackBasis basis(sp, net.trunk_z.modal_rates, net.trunk_z.modal_source_scale);
-  const int m = net.trunk.modes, kinds = basis.kinds();
-  for (std::size_t i = 0; i < p.config().inputs.size(); ++i) {
-    int source = -1, face = -1;
-    if (p.input_layer(i) >= 0) {
-      const auto it = std::find(sp.sources.begin(), sp.sources.end(), p.input_layer(i));
-      source = static_cast<int>(it - sp.sources.begin());
-    } else {
-      face = p.input_face(i) == model::kBottom ? 0 : 1;
-    }
-    const std::vector<double> w =
-        solved_modal_weights(basis, bottom, top, source, face, net.trunk_z.modal_source_scale);
-    net_->branch(i).fix_core(
-        torch::tensor(w, torch::kFloat64)
-            .view({m, m, kinds})
-            .to(net.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32));
+  const ModalFaceSystem fs = modal_face_system(basis, bottom, top);
+  auto tensor = [](const std::vector<double>& v) { return torch::tensor(v, torch::kFloat64); };
+  solved->kinds = basis.kinds();
+  solved->a0 = tensor(fs.a0);
+  solved->a1 = tensor(fs.a1);
+  solved->b = tensor(fs.b);
+  solved->c = tensor(fs.c);
+  solved->d0 = tensor(fs.d0);
+  solved->d1 = tensor(fs.d1);
+  if (solved->htc_input[0] < 0 && solved->htc_input[1] < 0) {
+    // Fixed conditions: every mode must have a steady state (checked once, here).
+    const torch::Tensor det = solved->a0 * solved->d0 - solved->b * solved->c;
+    if (!(det.abs().min().item<double>() > 1e-300))
+      throw std::invalid_argument(
+          "network.modal_core: solved: a mode has no steady state (both faces adiabatic: heat "
+          "has no way out)");
   }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].type == InputType::htc) continue;
+    SolvedModal::Drive dr;
+    dr.input = i;
+    int face = -1;
+    if (p.input_layer(i) >= 0)
+      dr.source = static_cast<int>(
+          std::find(sp.sources.begin(), sp.sources.end(), p.input_layer(i)) - sp.sources.begin());
+    else
+      face = face_side(p.input_face(i));
+    std::vector<double> r0, r1;
+    modal_drive(basis, bottom, top, dr.source, face, net.trunk_z.modal_source_scale, r0, r1);
+    dr.r0 = tensor(r0);
+    dr.r1 = tensor(r1);
+    solved->drives.push_back(dr);
+  }
+  net_->set_solved(solved);
 }
 
 std::unique_ptr<SurrogateModel> SurrogateModel::load(const std::string& path,
@@ -185,7 +194,50 @@ std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValue
   for (std::size_t s = 0; s < inputs.size(); s += static_cast<std::size_t>(batch)) {
     const std::vector<InputValues> chunk(inputs.begin() + s,
                                          inputs.begin() + std::min(inputs.size(), s + batch));
-    const GridFields f = net_->fields(branch_inputs(p, chunk, to_), xx, yy, zz, false);
+    const std::vector<torch::Tensor> in = branch_inputs(p, chunk, to_);
+    auto* sep = dynamic_cast<SeparableDeepONet*>(net_.get());
+    if (sep && config().network.core == Core::modal && device_.is_cpu()) {
+      // The modal core on the CPU: the last GEMM (over the x modes, the largest) runs in blocks
+      // of x rows that stay in cache, each turned into kelvin in the field's storage at once,
+      // so the whole float field is never written and read back.
+      const SeparableFactors sf = sep->factors(in, xx, yy, zz, false);
+      const torch::Tensor t = modal_partial(sf.beta, sf.y.v, sf.z.v);  // [B, Rx, ny, nz]
+      const torch::Tensor a = sf.x.v.contiguous();                     // [nx, Rx]
+      const int64_t na = a.size(0), ra = a.size(1), plane = t.size(2) * t.size(3), rows = 8;
+      for (std::size_t b = 0; b < chunk.size(); ++b) {
+        std::vector<double> v(grid.size());
+        const torch::Tensor tb = t[static_cast<int64_t>(b)].view({ra, plane});
+        std::exception_ptr err;
+#pragma omp parallel
+        {
+          torch::Tensor buf = torch::empty({rows, plane}, t.options());
+#pragma omp for schedule(static)
+          for (int64_t r0 = 0; r0 < na; r0 += rows) {
+            try {
+              const int64_t n = std::min(rows, na - r0);
+              torch::Tensor blk = buf.narrow(0, 0, n);
+              at::mm_out(blk, a.narrow(0, r0, n), tb);
+              double* dst = v.data() + r0 * plane;
+              if (blk.scalar_type() == torch::kFloat32) {
+                const float* src = blk.data_ptr<float>();
+                for (int64_t e = 0; e < n * plane; ++e)
+                  dst[e] = static_cast<double>(src[e]) * dt + ta;
+              } else {
+                const double* src = blk.data_ptr<double>();
+                for (int64_t e = 0; e < n * plane; ++e) dst[e] = src[e] * dt + ta;
+              }
+            } catch (...) {
+#pragma omp critical
+              err = std::current_exception();
+            }
+          }
+        }
+        if (err) std::rethrow_exception(err);
+        out.push_back(field::Field3D{grid.x, grid.y, grid.z, std::move(v), "T", "K"});
+      }
+      continue;
+    }
+    const GridFields f = net_->fields(in, xx, yy, zz, false);
     // One pass from the network's values to kelvin, straight into each field's storage.
     torch::Tensor t = f.u.to(torch::kCPU).contiguous();
     if (t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat64);
