@@ -46,11 +46,12 @@ TEST(AutoConfig, C2LayerInputGivesTheModalFormScaledToTheDesign) {
   EXPECT_EQ(c.network.trunk.type, TrunkType::cosine);
   EXPECT_EQ(c.network.trunk_z.type, TrunkType::stack);
   EXPECT_EQ(c.network.branch_init, BranchInit::cosine);
-  // The modal core's size for the checks: 30 x 30 modes x 3 functions; the parameters are the
-  // separable branch's A (30 x 20), B (30 x 20) and D (30 x 30 x 3), nothing for the trunks.
-  EXPECT_EQ(c.network.tucker_ranks[0], 30);
+  // C2 meets what the solved core needs: 48 x 48 modes x 3 functions; the parameters are the
+  // separable branch's A (48 x 20), B (48 x 20) and D (48 x 48 x 3), nothing for the trunks.
+  EXPECT_EQ(c.network.modal_core, ModalCore::solved);
+  EXPECT_EQ(c.network.tucker_ranks[0], 48);
   EXPECT_EQ(c.network.tucker_ranks[2], 3);
-  EXPECT_EQ(c.estimated_parameters(), 30 * 20 * 2 + 30 * 30 * 3);
+  EXPECT_EQ(c.estimated_parameters(), 48 * 20 * 2 + 48 * 48 * 3);
   // 1D resistance from the active layer to both convective faces (h = 3750): about 25 K.
   EXPECT_NEAR(c.delta_T_K, 25, 1);
   // Overrides apply to the built configuration.
@@ -64,6 +65,23 @@ TEST(AutoConfig, C1TopFaceInput) {
   EXPECT_EQ(c.inputs[0].target, "top");
   EXPECT_EQ(c.network.core, Core::modal);
   EXPECT_GT(c.delta_T_K, 1);
+}
+
+// A design the solved core cannot model gets the trained core, 30 modes, and a note that says
+// why (heatop train prints it): here the fixed power of a layer that is not an input (C4 with
+// only die 1 varying).
+TEST(AutoConfig, TrainedCoreWhereTheSolvedOneCannotModelTheDesign) {
+  const OperatorConfig c = training_config(kExamples + "/c4_stack.yaml", {"layer:die1"}, {});
+  EXPECT_EQ(c.network.modal_core, ModalCore::trained);
+  EXPECT_EQ(c.network.trunk.modes, 30);
+  EXPECT_NE(c.note.find("layer 'die2' carries power that is not an input"), std::string::npos)
+      << c.note;
+  // Both dies as inputs: solved.
+  const OperatorConfig s =
+      training_config(kExamples + "/c4_stack.yaml", {"layer:die1", "layer:die2"}, {});
+  EXPECT_EQ(s.network.modal_core, ModalCore::solved);
+  EXPECT_EQ(s.network.trunk.modes, 48);
+  EXPECT_EQ(s.note, "");
 }
 
 // Two powered dies: one input each, their responses added.

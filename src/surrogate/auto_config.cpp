@@ -75,7 +75,7 @@ std::string solved_core_obstacle(const model::Design& d, const std::vector<bool>
 }
 
 std::string auto_operator_config(const model::Design& d, const std::string& design_path,
-                                 const std::vector<std::string>& targets) {
+                                 const std::vector<std::string>& targets, std::string* note) {
   if (targets.empty())
     throw std::invalid_argument(
         "name what varies: --input top, --input bottom or --input layer:NAME");
@@ -161,6 +161,8 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   const std::string obstacle = solved_core_obstacle(d, layer_in, face_in);
   const bool solved = obstacle.empty();
   const int modes = solved ? 48 : 30;
+  if (note)
+    *note = solved ? "" : "the operator's core is trained, not solved from the stack: " + obstacle;
   std::ostringstream y;
   y << "# Built by heatop from " << design_path << " for input";
   for (const Input& in : ins) y << " " << in.target;
@@ -196,7 +198,7 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   if (solved)
     y << "  modal_core: solved            # from the stack: the training section is not used\n";
   else
-    y << "  modal_core: trained           # not solved: " << obstacle << "\n";
+    y << "  modal_core: trained\n";
   y << "  branch: {type: separable, init: cosine}\n";
   if (ins.size() > 1) y << "  combine: sum                 # superposition of the inputs' rises\n";
   y << "  trunk: {type: cosine, modes: " << modes << "}\n"
@@ -243,9 +245,12 @@ OperatorConfig training_config(const std::string& path, const std::vector<std::s
   }
   const io::LoadedDesign ld = io::load_design(path);
   const std::string abs = fs::absolute(path).lexically_normal().string();
-  return parse_operator_config(auto_operator_config(ld.design, abs, inputs),
-                               "the configuration built for " + path,
-                               fs::path(abs).parent_path().string(), overrides);
+  std::string note;
+  OperatorConfig c = parse_operator_config(auto_operator_config(ld.design, abs, inputs, &note),
+                                           "the configuration built for " + path,
+                                           fs::path(abs).parent_path().string(), overrides);
+  if (c.network.modal_core == ModalCore::trained) c.note = note;  // unless --set changed it
+  return c;
 }
 
 }  // namespace heatop::surrogate
