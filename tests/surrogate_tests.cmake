@@ -77,6 +77,7 @@ if(TARGET heatop_surrogate AND TARGET heatop)
        --set training.steps=3 --set training.functions_per_step=2 --set training.validate_every=0 \
        --set 'training.collocation=[9, 9, 12]'; \
      test -f ma/model.hnop; grep -q 'core: modal' ma/config.yaml; grep -q 'type: stack' ma/config.yaml; \
+     grep -q 'modal_core: solved' ma/config.yaml; \
      ! ${_h} train ${_ex}/c2_volumetric.yaml -o mb 2> err.txt; grep -q 'is a design file' err.txt; \
      test ! -e mb"
     FIXTURES_REQUIRED surrogate_cli_model)

@@ -67,21 +67,22 @@ TEST(AutoConfig, C1TopFaceInput) {
   EXPECT_GT(c.delta_T_K, 1);
 }
 
-// A design the solved core cannot model gets the trained core, 30 modes, and a note that says
-// why (heatop train prints it): here the fixed power of a layer that is not an input (C4 with
-// only die 1 varying).
-TEST(AutoConfig, TrainedCoreWhereTheSolvedOneCannotModelTheDesign) {
-  const OperatorConfig c = training_config(kExamples + "/c4_stack.yaml", {"layer:die1"}, {});
-  EXPECT_EQ(c.network.modal_core, ModalCore::trained);
-  EXPECT_EQ(c.network.trunk.modes, 30);
-  EXPECT_NE(c.note.find("layer 'die2' carries power that is not an input"), std::string::npos)
-      << c.note;
-  // Both dies as inputs: solved.
+// A design that no modal operator can model is refused with the reason: here the fixed power of
+// a layer that is not an input (C4 with only die 1 varying; the operator has no offset term).
+TEST(AutoConfig, RefusesADesignTheModalCoreCannotModel) {
+  const std::string e =
+      refusal([] { training_config(kExamples + "/c4_stack.yaml", {"layer:die1"}, {}); });
+  EXPECT_NE(e.find("cannot build an operator for this design"), std::string::npos) << e;
+  EXPECT_NE(e.find("layer 'die2' carries power that is not an input"), std::string::npos) << e;
+  // Both dies as inputs: solved, 48 modes; --set can still ask for the trained core.
   const OperatorConfig s =
       training_config(kExamples + "/c4_stack.yaml", {"layer:die1", "layer:die2"}, {});
   EXPECT_EQ(s.network.modal_core, ModalCore::solved);
   EXPECT_EQ(s.network.trunk.modes, 48);
-  EXPECT_EQ(s.note, "");
+  const OperatorConfig t =
+      training_config(kExamples + "/c4_stack.yaml", {"layer:die1", "layer:die2"},
+                      {"network.modal_core=trained", "network.trunk.modes=30"});
+  EXPECT_EQ(t.network.modal_core, ModalCore::trained);
 }
 
 // Two powered dies: one input each, their responses added.

@@ -1266,7 +1266,8 @@ TEST(Trainer, ShortModalRunOnC2ReachesUnderOnePercent) {
 TEST(PhysicsLoss, EverySourceLayerIsAveragedOverTilesFaceNodesIncluded) {
   const std::string path = kExamples + "/c4_stack.yaml";
   const OperatorConfig cfg =
-      training_config(path, {"layer:die1", "layer:die2"}, {"training.collocation=[9, 9, 12]"});
+      training_config(path, {"layer:die1", "layer:die2"},
+                      {"training.collocation=[9, 9, 12]", "network.modal_core=trained"});
   const model::Design d = io::load_design(path).design;
   SurrogateModel m(cfg, d, torch::kCPU);
   EXPECT_EQ(cfg.network.combine, Combine::sum);

@@ -88,7 +88,6 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     info += ") lr " + fmt("%.2e", p.lr) + last_val;
     bar->update(p.step - first, info);
   };
-  if (!cfg.note.empty()) std::printf("note: %s\n", cfg.note.c_str());
   if (cfg.network.modal_core == sg::ModalCore::solved)
     std::printf("building %s (%s; nothing to train) on %s -> %s\n", a.config.c_str(),
                 cfg.network.describe().c_str(), opt.device.str().c_str(), a.train_output.c_str());

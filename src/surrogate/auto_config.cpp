@@ -75,7 +75,7 @@ std::string solved_core_obstacle(const model::Design& d, const std::vector<bool>
 }
 
 std::string auto_operator_config(const model::Design& d, const std::string& design_path,
-                                 const std::vector<std::string>& targets, std::string* note) {
+                                 const std::vector<std::string>& targets) {
   if (targets.empty())
     throw std::invalid_argument(
         "name what varies: --input top, --input bottom or --input layer:NAME");
@@ -150,19 +150,20 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
     rise += in.rho * 1e6 * r;
     ins.push_back(in);
   }
-  // Where the design allows it, the core is solved from the stack (nothing to train, every
-  // mode exact, so more modes cost no training: 48 resolve C4's block edges to 0.3 K); else
-  // it is trained with 30 modes.
+  // The core is solved from the stack: nothing to train, every mode exact, so more modes cost
+  // no training (48 resolve C4's block edges to 0.3 K).
   std::vector<bool> layer_in(d.layers.size(), false), face_in(model::kNumFaces, false);
   for (const Input& in : ins) {
     if (in.layer >= 0) layer_in[in.layer] = true;
     if (in.face >= 0) face_in[in.face] = true;
   }
+  // What the solved core cannot model, the trained modal core cannot either (cosine modes, no
+  // offset term): refused rather than trained into a model that cannot be right.
   const std::string obstacle = solved_core_obstacle(d, layer_in, face_in);
-  const bool solved = obstacle.empty();
-  const int modes = solved ? 48 : 30;
-  if (note)
-    *note = solved ? "" : "the operator's core is trained, not solved from the stack: " + obstacle;
+  if (!obstacle.empty())
+    throw std::invalid_argument("cannot build an operator for this design from its stack: " +
+                                obstacle);
+  const int modes = 48;
   std::ostringstream y;
   y << "# Built by heatop from " << design_path << " for input";
   for (const Input& in : ins) y << " " << in.target;
@@ -194,12 +195,10 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   }
   y << "network:\n"
     << "  model: separable\n"
-    << "  core: modal\n";
-  if (solved)
-    y << "  modal_core: solved            # from the stack: the training section is not used\n";
-  else
-    y << "  modal_core: trained\n";
-  y << "  branch: {type: separable, init: cosine}\n";
+    << "  core: modal\n"
+    << "  modal_core: solved            # from the stack: the training section is used only\n"
+    << "                                # with --set network.modal_core=trained\n"
+    << "  branch: {type: separable, init: cosine}\n";
   if (ins.size() > 1) y << "  combine: sum                 # superposition of the inputs' rises\n";
   y << "  trunk: {type: cosine, modes: " << modes << "}\n"
     << "  trunk_z: {type: stack}\n"
@@ -245,12 +244,9 @@ OperatorConfig training_config(const std::string& path, const std::vector<std::s
   }
   const io::LoadedDesign ld = io::load_design(path);
   const std::string abs = fs::absolute(path).lexically_normal().string();
-  std::string note;
-  OperatorConfig c = parse_operator_config(auto_operator_config(ld.design, abs, inputs, &note),
-                                           "the configuration built for " + path,
-                                           fs::path(abs).parent_path().string(), overrides);
-  if (c.network.modal_core == ModalCore::trained) c.note = note;  // unless --set changed it
-  return c;
+  return parse_operator_config(auto_operator_config(ld.design, abs, inputs),
+                               "the configuration built for " + path,
+                               fs::path(abs).parent_path().string(), overrides);
 }
 
 }  // namespace heatop::surrogate

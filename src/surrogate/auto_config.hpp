@@ -28,11 +28,10 @@ std::string solved_core_obstacle(const model::Design& d, const std::vector<bool>
 /// by sum (their rises superpose). Throws std::invalid_argument naming the problem: no target, an
 /// unknown target, a target twice, a face that is not a power face, or a layer the design does
 /// not have.
-/// `note` (optional) receives what was chosen that a user should know: the trained core, and why
-/// the solved one could not be used.
+/// The core is solved from the stack (48 modes); a design it cannot model (solved_core_obstacle)
+/// is refused with the reason, since a trained modal core could not model it either.
 std::string auto_operator_config(const model::Design& design, const std::string& design_path,
-                                 const std::vector<std::string>& targets,
-                                 std::string* note = nullptr);
+                                 const std::vector<std::string>& targets);
 
 /// What `heatop train PATH [--input T ...] [--set k=v ...]` trains: with inputs, PATH is a design
 /// and the configuration is auto_operator_config's; without, PATH is an operator configuration

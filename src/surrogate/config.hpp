@@ -341,9 +341,6 @@ struct OperatorConfig {
   TrainingConfig training;
   DeviceKind device = DeviceKind::cpu;
   std::string yaml;  // the effective configuration as YAML (for checkpoints, manifests)
-  /// Built from a design (auto_config.hpp): what the builder chose and why, for the user; not
-  /// part of the configuration.
-  std::string note;
 
   /// Throws std::invalid_argument naming the bad key and value; also when training the network
   /// would need more memory than the machine has (estimated_parameters()).
