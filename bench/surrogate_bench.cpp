@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "api/blas_kernels.hpp"
 #include "io/design_file.hpp"
 #include "io/power_files.hpp"
 #include "surrogate/evaluation.hpp"
@@ -435,6 +436,7 @@ json bench_interfaces(const std::vector<std::string>& dirs, int count, const std
 }  // namespace
 
 int main(int argc, char** argv) {
+  heatop::api::rerun_with_blas_kernels(argv);
   CLI::App app{"heatop surrogate benchmarks (issue 3, item 8)"};
   StepArgs s;
   AccuracyArgs acc;

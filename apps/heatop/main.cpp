@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/blas_kernels.hpp"
 #include "api/parallel.hpp"
 #include "api/results.hpp"
 #include "import_command.hpp"
@@ -22,6 +23,15 @@
 #include "transient_command.hpp"
 
 int main(int argc, char** argv) {
+  // The commands that load LibTorch: its matrix products run on OpenBLAS's best kernels for the
+  // CPU (api/blas_kernels.hpp). The others start as they are.
+  if (argc > 1) {
+    const std::string c = argv[1];
+    bool model = false;
+    for (int i = 2; i < argc; ++i) model |= std::string(argv[i]) == "--model";
+    if (c == "train" || c == "predict" || c == "eval" || (c == "optimize" && model))
+      heatop::api::rerun_with_blas_kernels(argv);
+  }
   // `heatop solve`: PETSc's options (-ksp_monitor, -pc_type hypre, -log_view, ...) go to the
   // PETSc backend, not to the argument parser (docs/petsc.md).
   std::vector<std::string> arg_list(argv, argv + argc);

@@ -198,34 +198,38 @@ std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValue
     auto* sep = dynamic_cast<SeparableDeepONet*>(net_.get());
     if (sep && config().network.core == Core::modal && device_.is_cpu()) {
       // The modal core on the CPU: the last GEMM (over the x modes, the largest) runs in blocks
-      // of x rows that stay in cache, each turned into kelvin in the field's storage at once,
-      // so the whole float field is never written and read back.
+      // that stay in cache, each turned into kelvin in the field's storage at once, so the whole
+      // float field is never written and read back.
       const SeparableFactors sf = sep->factors(in, xx, yy, zz, false);
       const torch::Tensor t = modal_partial(sf.beta, sf.y.v, sf.z.v);  // [B, Rx, ny, nz]
       const torch::Tensor a = sf.x.v.contiguous();                     // [nx, Rx]
-      const int64_t na = a.size(0), ra = a.size(1), plane = t.size(2) * t.size(3), rows = 8;
+      // Column blocks of the last GEMM: each packs its slice of t once and writes a cache-sized
+      // [nx, cols] block, which goes into the field's rows at once.
+      const int64_t na = a.size(0), ra = a.size(1), plane = t.size(2) * t.size(3), cols = 256;
       for (std::size_t b = 0; b < chunk.size(); ++b) {
         std::vector<double> v(grid.size());
         const torch::Tensor tb = t[static_cast<int64_t>(b)].view({ra, plane});
         std::exception_ptr err;
 #pragma omp parallel
         {
-          torch::Tensor buf = torch::empty({rows, plane}, t.options());
+          torch::Tensor buf = torch::empty({na * cols}, t.options());
 #pragma omp for schedule(static)
-          for (int64_t r0 = 0; r0 < na; r0 += rows) {
+          for (int64_t c0 = 0; c0 < plane; c0 += cols) {
             try {
-              const int64_t n = std::min(rows, na - r0);
-              torch::Tensor blk = buf.narrow(0, 0, n);
-              at::mm_out(blk, a.narrow(0, r0, n), tb);
-              double* dst = v.data() + r0 * plane;
-              if (blk.scalar_type() == torch::kFloat32) {
-                const float* src = blk.data_ptr<float>();
-                for (int64_t e = 0; e < n * plane; ++e)
-                  dst[e] = static_cast<double>(src[e]) * dt + ta;
-              } else {
-                const double* src = blk.data_ptr<double>();
-                for (int64_t e = 0; e < n * plane; ++e) dst[e] = src[e] * dt + ta;
-              }
+              const int64_t n = std::min(cols, plane - c0);
+              torch::Tensor blk = buf.narrow(0, 0, na * n).view({na, n});
+              at::mm_out(blk, a, tb.narrow(1, c0, n));
+              auto put = [&](const auto* src) {
+                for (int64_t i = 0; i < na; ++i) {
+                  double* dst = v.data() + i * plane + c0;
+                  const auto* s = src + i * n;
+                  for (int64_t q = 0; q < n; ++q) dst[q] = static_cast<double>(s[q]) * dt + ta;
+                }
+              };
+              if (blk.scalar_type() == torch::kFloat32)
+                put(blk.data_ptr<float>());
+              else
+                put(blk.data_ptr<double>());
             } catch (...) {
 #pragma omp critical
               err = std::current_exception();
