@@ -78,7 +78,7 @@ if(TARGET heatop_surrogate AND TARGET heatop)
        --set 'training.collocation=[9, 9, 12]'; \
      test -f ma/model.hnop; grep -q 'core: modal' ma/config.yaml; grep -q 'type: stack' ma/config.yaml; \
      grep -q 'modal_core: solved' ma/config.yaml; \
-     ! ${_h} train ${_ex}/c2_volumetric.yaml -o mb 2> err.txt; grep -q 'is a design file' err.txt; \
+     ! ${_h} train ${_ex}/c2_volumetric.yaml -o mb 2> err_auto.txt; grep -q 'is a design file' err_auto.txt; \
      test ! -e mb"
     FIXTURES_REQUIRED surrogate_cli_model)
   surrogate_cli_step(resume
@@ -90,8 +90,8 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "rm -rf ms mbad; ${_h} train tiny.yaml --set training.steps=3 --set training.validate_every=0 \
        --set training.checkpoint_every=3 -o ms; grep -q 'steps: 3' ms/config.yaml; \
        tail -n 1 ms/train_log.csv | cut -d, -f1 | grep -qx 3; \
-       if ${_h} train tiny.yaml -o ms --resume 2> err.txt; then exit 1; fi; \
-       grep -q 'the configuration differs' err.txt; \
+       if ${_h} train tiny.yaml -o ms --resume 2> err_set.txt; then exit 1; fi; \
+       grep -q 'the configuration differs' err_set.txt; \
        ${_h} train tiny.yaml --set training.steps=3 --set training.validate_every=0 \
        --set training.checkpoint_every=3 -o ms --resume; \
        if ${_h} train tiny.yaml --set training.stepz=3 -o mbad 2> err2.txt; then exit 1; fi; \
@@ -131,14 +131,14 @@ if(TARGET heatop_surrogate AND TARGET heatop)
      test -f p/error.png; test -f p/error.vti; \
      rm -rf pv; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 --estimate vcycles -o pv; \
      grep -q '\"estimate\": \"vcycles\"' pv/summary.json; cmp p/T.npy pv/T.npy; \
-     rm -rf pe err.txt; if ${_h} predict m ${_ex}/c1_surface.yaml --estimate exact -o pe 2> err.txt; then exit 1; fi; \
-     grep -q 'estimate' err.txt; test ! -e pe")
+     rm -rf pe err_estimate.txt; if ${_h} predict m ${_ex}/c1_surface.yaml --estimate exact -o pe 2> err_estimate.txt; then exit 1; fi; \
+     grep -q 'estimate' err_estimate.txt; test ! -e pe")
   surrogate_cli_step(eval
     "${_h} eval m --design ${_ex}/c1_surface.yaml --maps ${_ex}/maps/map_c1.txt --grid 21x21x11 > eval.txt; \
      grep -q 'mean rel. L2' eval.txt")
   surrogate_cli_step(refuse_other_family
-    "rm -rf q err.txt; if ${_h} predict m ${_ex}/c2_volumetric.yaml -o q 2> err.txt; then exit 1; fi; \
-     grep -q 'not of the family' err.txt; test ! -e q")
+    "rm -rf q err_family.txt; if ${_h} predict m ${_ex}/c2_volumetric.yaml -o q 2> err_family.txt; then exit 1; fi; \
+     grep -q 'not of the family' err_family.txt; test ! -e q")
   surrogate_cli_step(refine
     "rm -rf r; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 --refine --tol 0.01 -o r; \
      grep -q '\"reached\": true' r/summary.json; grep -q 'surrogate+fv-refinement' r/summary.json")
