@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "api/blas_kernels.hpp"
 #include "fv/system.hpp"
 #include "model/design.hpp"
 #include "plot/plots.hpp"
@@ -108,6 +109,7 @@ struct Tally {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  heatop::api::rerun_with_blas_kernels(argv);
   const Args args = parse(argc, argv);
   json out;
   out["tolerance_K"] = args.tol;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "api/blas_kernels.hpp"
 #include "optimize/hybrid.hpp"
 #include "optimize/problem_file.hpp"
 #include "surrogate/predictors.hpp"
@@ -47,6 +48,7 @@ double recorded_training_seconds(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  heatop::api::rerun_with_blas_kernels(argv);
   std::string model_dir, problem = std::string(HEATOP_EXAMPLES_DIR) + "/c3_placement.yaml";
   std::string out_path = "bench/results/hybrid.json";
   std::vector<std::string> overrides;
