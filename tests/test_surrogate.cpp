@@ -1493,4 +1493,18 @@ TEST(SolvedCore, RefusesWhatItCannotModel) {
                                io::load_design(path).design, torch::kCPU);
             }).find("layer 'spreader' carries power that is not an input"),
             std::string::npos);
+  // Cooled sides: the lateral cosine modes assume adiabatic ones.
+  const std::string cooled = solved_stack_design("cooled_sides", "{type: adiabatic}", conv);
+  {
+    std::ifstream in(cooled);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text.replace(text.find("sides: {type: adiabatic}"), 24,
+                 "sides: {type: convective, h_W_per_m2K: 100, T_amb_K: 300}");
+    std::ofstream(cooled) << text;
+  }
+  EXPECT_NE(error_of([&] {
+              SurrogateModel m(parse(solved_config(cooled, kDieInput, 4)),
+                               io::load_design(cooled).design, torch::kCPU);
+            }).find("side is not adiabatic"),
+            std::string::npos);
 }
