@@ -8,9 +8,10 @@ PKGS=(build-essential cmake pkg-config git
       pybind11-dev python3-pytest
       # The libFuzzer harnesses (fuzz/, scripts/fuzz.sh): clang and its sanitizer runtimes.
       clang libclang-rt-dev
-      # An optimised BLAS for LibTorch's matrix products: Debian's libtorch links the generic
-      # libblas.so.3, which otherwise resolves to the reference BLAS (5x slower training).
-      libopenblas0-openmp
+      # The BLAS heatop links (the solved modal operator's products) and an optimised one behind
+      # it: Debian's libtorch and heatop link the generic libblas.so.3, which otherwise resolves
+      # to the reference BLAS (5x slower training).
+      libblas-dev libopenblas0-openmp
       # report.html's browser test (tests/report_browser.py): headless Chromium, PIL for the
       # screenshot check.
       chromium python3-pil

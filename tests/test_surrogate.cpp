@@ -23,6 +23,7 @@
 #include "surrogate/operator_net.hpp"
 #include "surrogate/physics_loss.hpp"
 #include "surrogate/problem.hpp"
+#include "surrogate/solved_operator.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
 #include "surrogate/trunks.hpp"
@@ -1448,6 +1449,84 @@ TEST(SolvedCore, HtcInputsAreExactAcrossTheirRange) {
         hs[i][0], hs[i][1], rise, 100 * e.rel_l2_rise, e.max_abs_K);
     EXPECT_LT(e.rel_l2_rise, 5e-4) << i;
     EXPECT_LT(e.max_abs_K, 2e-3 * rise) << i;
+  }
+}
+
+// The solved core is plain linear algebra (solved_operator.hpp): the LibTorch network (its
+// branches' cosine transforms and its modal contraction, the path a GPU takes) and the plain
+// operator give the same field, with an HTC input and with a power map in a layer and on a face;
+// the peak-only answer equals the full field's maximum; and a saved model loads into the plain
+// operator from its header alone, predicting what the LibTorch model predicts.
+TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
+  const std::string path =
+      solved_stack_design("plain", "{type: power, power_W: 0.5, h_W_per_m2K: 300, T_amb_K: 300}",
+                          "{type: convective, h_W_per_m2K: 5000, T_amb_K: 300}");
+  const std::string inputs =
+      kDieInput +
+      "  - {name: f, type: power_map, target: bottom, sensors: [16, 12],\n"
+      "     generator: {type: mixture, tiles: [16, 12], grf: {mean_W_per_mm2: 0.05, "
+      "std_W_per_mm2: 0.03}, blocks: {density_W_per_mm2: [0.02, 0.2]}}}\n"
+      "  - {name: ht, type: htc, target: top, range_W_per_m2K: [1000, 100000]}\n";
+  std::string text = solved_config(path, inputs, 32);
+  text.replace(text.find("combine: sum"), 12, "combine: product");
+  const OperatorConfig cfg = parse(text);
+  ASSERT_TRUE(SolvedOperator::describes(cfg));
+  const model::Design d = io::load_design(path).design;
+  SurrogateModel m(cfg, d, torch::kCPU);
+  const model::Grid g = m.problem().grid(37, 29, 0);
+  std::vector<InputValues> ins = draw_inputs(m.problem(), 21, 0, 3);
+  const double hs[3] = {1000, 100000, 7000};
+  for (std::size_t i = 0; i < ins.size(); ++i) ins[i].htc[2] = hs[i];
+
+  const std::vector<field::Field3D> plain = m.predict(ins, g, 2);  // CPU: the plain operator
+  torch::Tensor net_u;
+  {
+    torch::NoGradGuard ng;
+    const auto to = m.tensor_options();
+    auto axis = [&](const AxisMap& a) { return torch::tensor(a.xi, torch::kFloat64); };
+    net_u = m.net()
+                .fields(branch_inputs(m.problem(), ins, to), axis(m.problem().x_axis(g.x)),
+                        axis(m.problem().y_axis(g.y)), axis(m.problem().z_axis(g)), false)
+                .u.contiguous();
+  }
+  const double dt = m.problem().norm().delta_T_K, ta = m.problem().norm().t_amb_K;
+  const std::vector<double> peaks = m.predict_peaks(ins, g);
+  ASSERT_EQ(plain.size(), ins.size());
+  ASSERT_EQ(peaks.size(), ins.size());
+  for (std::size_t b = 0; b < ins.size(); ++b) {
+    const double* u = net_u[static_cast<int64_t>(b)].data_ptr<double>();
+    double diff = 0, rise = 0, top = -1e300;
+    for (std::size_t n = 0; n < g.size(); ++n) {
+      diff = std::max(diff, std::abs(plain[b].values[n] - (u[n] * dt + ta)));
+      rise = std::max(rise, plain[b].values[n] - 300);
+      top = std::max(top, plain[b].values[n]);
+    }
+    std::printf("solved core %zu (h %g): rise %.3f K, plain vs network %.2e K\n", b, hs[b], rise,
+                diff);
+    EXPECT_GT(rise, 0.1) << b;
+    // The network keeps its fixed bases (cosine transform, lateral rates) in float32 even in a
+    // float64 model: a few 1e-8 of the rise apart.
+    EXPECT_LT(diff, 1e-6 * rise) << b;
+    EXPECT_NEAR(peaks[b], top, 1e-9 * rise) << b;
+  }
+
+  // Saved, then loaded from the header alone.
+  const std::string dir = temp_dir("solved_plain_model");
+  std::filesystem::create_directories(dir);
+  save_checkpoint(model_file(dir), m.header(0), m.net(), nullptr);
+  const std::shared_ptr<const SolvedOperator> op = SolvedOperator::load(dir);
+  const std::vector<field::Field3D> again = op->predict(ins, g);
+  for (std::size_t b = 0; b < ins.size(); ++b) EXPECT_EQ(again[b].values, plain[b].values) << b;
+  // A trained (not solved) configuration is refused by the plain operator, by name.
+  OperatorConfig trained = cfg;
+  trained.network.modal_core = ModalCore::trained;
+  EXPECT_FALSE(SolvedOperator::describes(trained));
+  try {
+    SolvedOperator bad(d, trained);
+    ADD_FAILURE() << "a trained core was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("not a solved modal operator"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,5 +1,6 @@
 // `heatop train | predict | eval` and the optimize --model predictors: forwarded to the
-// neural-operator module, loaded here on first use (nn_module.hpp).
+// neural-operator module, loaded here on first use (nn_module.hpp); a solved model's predictors
+// need no module (surrogate/solved_predictors.hpp).
 
 #include "surrogate_commands.hpp"
 
@@ -15,6 +16,7 @@
 #include <system_error>
 
 #include "nn_module.hpp"
+#include "surrogate/solved_predictors.hpp"
 
 namespace heatop::app {
 
@@ -118,21 +120,26 @@ int run_surrogate_command(const SurrogateCommands& c, int argc, char** argv) {
 }
 
 PredictorFactory surrogate_predictor_factory() {
-#ifdef HEATOP_WITH_TORCH
-  // Loading the module and the model synchronously: loading them in the background while
-  // optimize solves the start placement was measured no faster (2 vCPUs, 1 or 2 OpenMP
-  // threads: LibTorch's start-up competes with the solve for the same cores) and would report
-  // a model of another chip only after that work.
   return [](const std::string& model_dir, const model::Design& design) {
+    // A solved modal model is plain linear algebra: predicted here, without LibTorch.
+    if (surrogate::is_solved_model(model_dir))
+      return surrogate::solved_predictors(model_dir, design);
+#ifdef HEATOP_WITH_TORCH
+    // Loading the module and the model synchronously: loading them in the background while
+    // optimize solves the start placement was measured no faster (2 vCPUs, 1 or 2 OpenMP
+    // threads: LibTorch's start-up competes with the solve for the same cores) and would report
+    // a model of another chip only after that work.
     NnPredictorFactory make;
     char error[1024] = "";
     if (nn_module().predictor_factory(&make, error, sizeof error) != 0)
       throw std::runtime_error(error);
     return make(model_dir, design);
-  };
 #else
-  return {};  // run_optimize explains that this build has no neural-operator module
+    throw std::runtime_error(std::string(kNoModule) +
+                             " for a trained model (it was built without LibTorch); a solved "
+                             "model (network.modal_core: solved) needs no module");
 #endif
+  };
 }
 
 }  // namespace heatop::app

@@ -23,8 +23,9 @@ SurrogateCommands add_surrogate_commands(CLI::App& app);
 /// missing or cannot be loaded.
 int run_surrogate_command(const SurrogateCommands& commands, int argc, char** argv);
 
-/// The predictor `heatop optimize --model DIR` uses: batched surrogate predictions from the
-/// module, which is loaded when the factory is first called. Empty in builds without LibTorch.
+/// The predictor `heatop optimize --model DIR` uses: for a solved modal model the plain
+/// SolvedOperator; for any other model batched predictions from the module, which is loaded
+/// when the factory is first called (an error in builds without LibTorch).
 PredictorFactory surrogate_predictor_factory();
 
 /// Ends a command: when the module was loaded, flushes the standard streams and ends the process

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/grid.hpp"
+#include "surrogate/branch_values.hpp"
 #include "surrogate/problem.hpp"
 
 namespace heatop::surrogate {
@@ -27,10 +28,7 @@ struct TensorOptions {
   }
 };
 
-/// The sensor node coordinates (m) of a power-map input: uniform over the die or the layer.
-std::vector<double> sensor_nodes(int n, double length_m);
-
-/// Branch inputs of a batch of designs: one tensor [B, d_i] per input.
+/// Branch inputs of a batch of designs: one tensor [B, d_i] per input (branch_values).
 std::vector<torch::Tensor> branch_inputs(const Problem& p, const std::vector<InputValues>& batch,
                                          const TensorOptions& to);
 

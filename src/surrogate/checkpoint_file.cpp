@@ -44,6 +44,11 @@ T get(std::istream& in, const std::string& path) {
 
 }  // namespace
 
+std::string model_file(const std::string& p) {
+  namespace fs = std::filesystem;
+  return fs::is_directory(p) ? (fs::path(p) / "model.hnop").string() : p;
+}
+
 std::string checkpoint_bytes(const std::string& header, const std::string& payload) {
   std::string o(kCheckpointMagic, 8);
   put<std::uint32_t>(o, kCheckpointVersion);

@@ -26,6 +26,9 @@ struct CheckpointParts {
   std::string header, payload;
 };
 
+/// Path of the checkpoint inside a model folder (model.hnop), or the path itself for a file.
+std::string model_file(const std::string& dir_or_file);
+
 /// The bytes of a checkpoint file holding `header` (JSON text) and `payload`.
 std::string checkpoint_bytes(const std::string& header, const std::string& payload);
 

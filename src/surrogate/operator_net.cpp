@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "surrogate/branch_values.hpp"
+
 namespace heatop::surrogate {
 
 BranchNet::BranchNet(int in, const std::vector<int>& widths, int out, bool linear)
@@ -25,23 +27,10 @@ BranchNet::BranchNet(int in, const std::vector<int>& widths, int out, bool linea
 
 namespace {
 
-// [r, s]: row k the k-th cosine mode cos(k pi x) on [0, 1], as the mean over each of s tiles or
-// as the value at each of s nodes times its trapezoid weight.
-torch::Tensor cosine_transform(int r, int s, bool cells) {
-  torch::Tensor t = torch::zeros({r, s}, torch::kFloat64);
-  for (int k = 0; k < r; ++k)
-    for (int c = 0; c < s; ++c) {
-      double v;
-      if (cells) {
-        const double x0 = double(c) / s, x1 = double(c + 1) / s;
-        v = k == 0 ? 1.0 / s : (std::sin(k * M_PI * x1) - std::sin(k * M_PI * x0)) / (k * M_PI);
-      } else {
-        const double w = (c == 0 || c == s - 1 ? 0.5 : 1.0) / (s - 1);
-        v = w * std::cos(k * M_PI * c / (s - 1.0));
-      }
-      t[k][c] = v;
-    }
-  return t.to(torch::kFloat32);
+// The cosine transform (solved_operator.hpp) as a float tensor [r, s].
+torch::Tensor cosine_transform_tensor(int r, int s, bool cells) {
+  std::vector<double> t = cosine_transform(r, s, cells);
+  return torch::from_blob(t.data(), {r, s}, torch::kFloat64).to(torch::kFloat32);
 }
 
 }  // namespace
@@ -51,10 +40,10 @@ BranchNet::BranchNet(int sx, int sy, int rx, int ry, int rz, bool cosine, bool c
   // A learned transform starting as the cosine one trains faster than a fixed one: A and B can
   // grow, so D reaches its values in fewer Adam steps of a given size.
   a_ =
-      register_parameter("a", cosine ? cosine_transform(rx, sx, cells)
+      register_parameter("a", cosine ? cosine_transform_tensor(rx, sx, cells)
                                      : torch::randn({rx, sx}) / std::sqrt(static_cast<double>(sx)));
   b_ =
-      register_parameter("b", cosine ? cosine_transform(ry, sy, cells)
+      register_parameter("b", cosine ? cosine_transform_tensor(ry, sy, cells)
                                      : torch::randn({ry, sy}) / std::sqrt(static_cast<double>(sy)));
   // D starts at zero: the zero field (A and B still receive gradients through D's).
   d_ = register_parameter("d", torch::zeros({rx, ry, rz}));
@@ -95,7 +84,7 @@ OperatorNet::OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>
   }
 }
 
-void OperatorNet::set_solved(std::shared_ptr<const SolvedModal> solved) {
+void OperatorNet::set_solved(std::shared_ptr<const SolvedOperator> solved) {
   solved_ = std::move(solved);
   for (torch::Tensor& t : parameters()) t.set_requires_grad(false);
 }
@@ -104,30 +93,31 @@ torch::Tensor OperatorNet::coefficients(const std::vector<torch::Tensor>& inputs
   TORCH_CHECK(inputs.size() == branches_.size(), "expected ", branches_.size(),
               " input tensors, got ", inputs.size());
   if (solved_) {
-    // Per design and mode: the face weights from the mode's 2x2 system (its diagonal moves with
-    // an h input), times the map's cosine coefficient; the source weight is 1.
-    const SolvedModal& s = *solved_;
-    const auto opt = inputs[0].options().dtype(torch::kFloat64);
-    auto on = [&](const torch::Tensor& t) { return t.to(opt).unsqueeze(0); };  // [1, R]
-    const int64_t bs = inputs[0].size(0), nr = s.a0.size(0);
-    torch::Tensor bi[2];
-    for (int f = 0; f < 2; ++f)
-      bi[f] = s.htc_input[f] < 0
-                  ? torch::zeros({bs, 1}, opt)
-                  : (s.htc_mid[f] + s.htc_half[f] * inputs[s.htc_input[f]].to(opt).view({bs, 1})) *
-                        s.bi_per_h;
-    const torch::Tensor a = on(s.a0) - bi[0] * on(s.a1), d = on(s.d0) + bi[1] * on(s.d1),
-                        b = on(s.b), c = on(s.c), det = a * d - b * c;
-    torch::Tensor beta = torch::zeros({bs, nr, s.kinds}, opt);
-    for (const SolvedModal::Drive& dr : s.drives) {
-      const torch::Tensor p =
-          branches_[dr.input]->transform(inputs[dr.input]).to(opt).reshape({bs, nr});
-      const torch::Tensor r0 = on(dr.r0), r1 = on(dr.r1);
-      beta.select(2, 0).add_(p * (r0 * d - b * r1) / det);
-      beta.select(2, 1).add_(p * (a * r1 - c * r0) / det);
-      if (dr.source >= 0) beta.select(2, 2 + dr.source).add_(p);
+    // Per design: each map's cosine coefficients from its branch, then the weights from the
+    // stack (SolvedOperator::weights, on the host in double precision).
+    const SolvedOperator& op = *solved_;
+    const std::vector<InputConfig>& cfg = op.problem().config().inputs;
+    const int64_t bs = inputs[0].size(0), nr = static_cast<int64_t>(op.modes()) * op.modes();
+    std::vector<torch::Tensor> p(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      p[i] = (cfg[i].type == InputType::htc ? inputs[i] : branches_[i]->transform(inputs[i]))
+                 .detach()
+                 .to(torch::kCPU, torch::kFloat64)
+                 .contiguous()
+                 .reshape({bs, -1});
+    torch::Tensor beta = torch::empty({bs, nr * op.kinds()}, torch::kFloat64);
+    std::vector<const double*> ptr(inputs.size(), nullptr);
+    for (int64_t b = 0; b < bs; ++b) {
+      double bi[2] = {0, 0};
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (cfg[i].type != InputType::htc) ptr[i] = p[i].data_ptr<double>() + b * nr;
+      for (int s = 0; s < 2; ++s)
+        if (op.htc_input(s) >= 0)
+          bi[s] =
+              op.biot(htc_of_branch(cfg[op.htc_input(s)], p[op.htc_input(s)][b][0].item<double>()));
+      op.weights(ptr, bi[0], bi[1], beta.data_ptr<double>() + b * nr * op.kinds());
     }
-    return beta.to(inputs[0].scalar_type()).reshape({bs, -1});
+    return beta.to(inputs[0].options());
   }
   torch::Tensor beta = branches_[0]->forward(inputs[0]);
   for (std::size_t i = 1; i < inputs.size(); ++i)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "surrogate/config.hpp"
+#include "surrogate/solved_operator.hpp"
 #include "surrogate/trunks.hpp"
 
 namespace heatop::surrogate {
@@ -65,25 +66,6 @@ class BranchNet : public torch::nn::Module {
   int sx_ = 0, sy_ = 0;
 };
 
-/// A modal core solved from the stack (NetworkConfig::modal_core `solved`): per rate r (mode
-/// (a, b), a-major), the 2x2 system of its bottom and top weights (ModalFaceSystem) and, per
-/// power-map input, its right-hand side. A heat-transfer-coefficient input enters the system's
-/// diagonal, so the weights are computed per design. Tensors are float64 on the CPU.
-struct SolvedModal {
-  int kinds = 0;
-  torch::Tensor a0, a1, b, c, d0, d1;  // [R]
-  struct Drive {
-    std::size_t input = 0;
-    int source = -1;  // source function (kind 2 + source), or -1 for a face input
-    torch::Tensor r0, r1;
-  };
-  std::vector<Drive> drives;
-  /// The input that sets the bottom (0) or top (1) face's h, -1 if none; its branch value x is
-  /// h = mid + half x (batch.hpp's normalisation), its Biot number h * bi_per_h.
-  int htc_input[2] = {-1, -1};
-  double htc_mid[2] = {0, 0}, htc_half[2] = {0, 0}, bi_per_h = 0;
-};
-
 class OperatorNet : public torch::nn::Module {
  public:
   /// beta [B, R]: the product of the branch outputs; inputs[i] is [B, input_dims[i]].
@@ -95,15 +77,16 @@ class OperatorNet : public torch::nn::Module {
                             bool derivatives) = 0;
   int rank() const { return rank_; }
   BranchNet& branch(std::size_t i) { return *branches_.at(i); }
-  /// From now on the coefficients come from `solved` and no parameter learns.
-  void set_solved(std::shared_ptr<const SolvedModal> solved);
+  /// From now on the coefficients come from `solved` (each map's cosine transform by the branch,
+  /// then SolvedOperator::weights) and no parameter learns.
+  void set_solved(std::shared_ptr<const SolvedOperator> solved);
 
  protected:
   OperatorNet(const NetworkConfig& cfg, const std::vector<InputShape>& input_dims);
   int rank_;          // branch outputs (R, or Rx*Ry*Rz for a Tucker core)
   bool sum_ = false;  // NetworkConfig::combine
   std::vector<std::shared_ptr<BranchNet>> branches_;
-  std::shared_ptr<const SolvedModal> solved_;
+  std::shared_ptr<const SolvedOperator> solved_;
 };
 
 class SeparableDeepONet : public OperatorNet {

@@ -11,6 +11,7 @@
 
 #include "surrogate/auto_config.hpp"
 #include "surrogate/checkpoint.hpp"
+#include "surrogate/solved_operator.hpp"
 
 namespace heatop::surrogate {
 
@@ -26,10 +27,6 @@ torch::Device parse_device(const std::string& name) {
     return torch::Device(name);
   }
   throw std::invalid_argument("device '" + name + "' is not valid; use cpu or cuda");
-}
-
-std::string model_file(const std::string& p) {
-  return fs::is_directory(p) ? (fs::path(p) / "model.hnop").string() : p;
 }
 
 namespace {
@@ -69,93 +66,21 @@ SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& b
     if (net.core == Core::modal) {
       // Every cosine mode (a, b) gets the stack's functions at its own wavenumber.
       const int m = net.trunk.modes;
-      const double L = problem_->norm().length_m;
-      for (int a = 0; a < m; ++a)
-        for (int b = 0; b < m; ++b) {
-          net.trunk_z.modal_rates.push_back(M_PI * L * std::hypot(a / base.lx, b / base.ly));
-          net.trunk_z.modal_source_scale.push_back((1 + a * M_PI / 2) * (1 + b * M_PI / 2) *
-                                                   (a > 0 ? 2 : 1) * (b > 0 ? 2 : 1));
-        }
+      const ModalRates mr = modal_rates(*problem_, m);
+      net.trunk_z.modal_rates = mr.rates;
+      net.trunk_z.modal_source_scale = mr.source_scale;
       net.tucker_ranks[0] = net.tucker_ranks[1] = m;
       net.tucker_ranks[2] = 2 + static_cast<int>(sp.sources.size());
     }
   }
   net_ = make_operator_net(net, input_dims(cfg));
-  if (net.core == Core::modal && net.modal_core == ModalCore::solved) solve_core(net);
+  if (SolvedOperator::describes(cfg)) {
+    // Nothing trains: the weights come from the stack (solved_operator.hpp), which also
+    // predicts on the CPU.
+    solved_ = std::make_shared<const SolvedOperator>(base, cfg);
+    net_->set_solved(solved_);
+  }
   net_->to(device);
-}
-
-void SurrogateModel::solve_core(const NetworkConfig& net) {
-  const Problem& p = *problem_;
-  const model::Design& d = p.base();
-  const std::vector<InputConfig>& inputs = p.config().inputs;
-  auto face_side = [](int face) { return face == model::kBottom ? 0 : 1; };
-  auto solved = std::make_shared<SolvedModal>();
-  std::vector<bool> layer_in(d.layers.size(), false), face_in(model::kNumFaces, false);
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].type == InputType::htc) {
-      const int f = face_side(p.input_face(i));
-      solved->htc_input[f] = static_cast<int>(i);
-      solved->htc_mid[f] = 0.5 * (inputs[i].htc_min_W_per_m2K + inputs[i].htc_max_W_per_m2K);
-      solved->htc_half[f] = 0.5 * (inputs[i].htc_max_W_per_m2K - inputs[i].htc_min_W_per_m2K);
-    } else if (p.input_layer(i) >= 0) {
-      layer_in[p.input_layer(i)] = true;
-    } else {
-      face_in[p.input_face(i)] = true;
-    }
-  }
-  const std::string why = solved_core_obstacle(d, layer_in, face_in);
-  if (!why.empty()) throw std::invalid_argument("network.modal_core: solved: " + why);
-  const Normalisation& nm = p.norm();
-  solved->bi_per_h = nm.length_m / nm.k_ref_W_per_mK;
-  // The design's own face conditions; a face whose h is an input gets it per design.
-  auto face_condition = [&](int f) {
-    const model::Boundary& b = d.faces[f];
-    DepthFaceCondition c;
-    c.fixed = b.type == model::BcType::kFixed;
-    if (!c.fixed && b.type != model::BcType::kAdiabatic && b.h > 0 &&
-        solved->htc_input[face_side(f)] < 0)
-      c.bi = b.h * solved->bi_per_h;
-    return c;
-  };
-  const DepthFaceCondition bottom = face_condition(model::kBottom),
-                           top = face_condition(model::kTop);
-  const StackProfile& sp = *net.trunk_z.stack;
-  const StackBasis basis(sp, net.trunk_z.modal_rates, net.trunk_z.modal_source_scale);
-  const ModalFaceSystem fs = modal_face_system(basis, bottom, top);
-  auto tensor = [](const std::vector<double>& v) { return torch::tensor(v, torch::kFloat64); };
-  solved->kinds = basis.kinds();
-  solved->a0 = tensor(fs.a0);
-  solved->a1 = tensor(fs.a1);
-  solved->b = tensor(fs.b);
-  solved->c = tensor(fs.c);
-  solved->d0 = tensor(fs.d0);
-  solved->d1 = tensor(fs.d1);
-  if (solved->htc_input[0] < 0 && solved->htc_input[1] < 0) {
-    // Fixed conditions: every mode must have a steady state (checked once, here).
-    const torch::Tensor det = solved->a0 * solved->d0 - solved->b * solved->c;
-    if (!(det.abs().min().item<double>() > 1e-300))
-      throw std::invalid_argument(
-          "network.modal_core: solved: a mode has no steady state (both faces adiabatic: heat "
-          "has no way out)");
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].type == InputType::htc) continue;
-    SolvedModal::Drive dr;
-    dr.input = i;
-    int face = -1;
-    if (p.input_layer(i) >= 0)
-      dr.source = static_cast<int>(
-          std::find(sp.sources.begin(), sp.sources.end(), p.input_layer(i)) - sp.sources.begin());
-    else
-      face = face_side(p.input_face(i));
-    std::vector<double> r0, r1;
-    modal_drive(basis, bottom, top, dr.source, face, net.trunk_z.modal_source_scale, r0, r1);
-    dr.r0 = tensor(r0);
-    dr.r1 = tensor(r1);
-    solved->drives.push_back(dr);
-  }
-  net_->set_solved(solved);
 }
 
 std::unique_ptr<SurrogateModel> SurrogateModel::load(const std::string& path,
@@ -180,6 +105,7 @@ nlohmann::json SurrogateModel::header(long step) const {
 
 std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValues>& inputs,
                                                     const model::Grid& grid, int batch) {
+  if (solved_ && device_.is_cpu()) return solved_->predict(inputs, grid);
   init_torch_threads();
   torch::NoGradGuard ng;
   net_->eval();
@@ -267,39 +193,13 @@ std::vector<field::Field3D> SurrogateModel::predict(const std::vector<InputValue
 
 std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>& inputs,
                                                   const model::Grid& grid, int batch) {
+  if (solved_ && device_.is_cpu()) return solved_->predict_peaks(inputs, grid);
   init_torch_threads();
   torch::NoGradGuard ng;
   net_->eval();
   const Problem& p = *problem_;
-  const model::Design& d = p.base();
-  // Where the maximum can be. Outside the powered layers the material holds no source, so the
-  // maximum of T there lies on that region's boundary (maximum principle for div(k grad T) = 0
-  // with piecewise constant k): on a powered layer's nodes or on a face that receives power or
-  // holds a fixed temperature (a convective or adiabatic face cannot hold it, Hopf's lemma).
-  std::vector<char> powered(d.layers.size(), 0);
-  for (std::size_t l = 0; l < d.layers.size(); ++l) powered[l] = !d.layers[l].power.empty();
-  for (std::size_t i = 0; i < p.config().inputs.size(); ++i)
-    if (p.input_layer(i) >= 0) powered[p.input_layer(i)] = 1;
-  std::vector<char> keep(grid.nz(), 0);  // z nodes to evaluate
-  double z0 = 0;
-  for (std::size_t l = 0; l < d.layers.size(); ++l) {
-    const double z1 = z0 + d.layers[l].thickness, tol = 1e-9 * (z1 - z0);
-    if (powered[l])
-      for (int k = 0; k < grid.nz(); ++k)
-        if (grid.z[k] >= z0 - tol && grid.z[k] <= z1 + tol) keep[k] = 1;
-    z0 = z1;
-  }
-  for (int f : {model::kBottom, model::kTop}) {
-    const model::BcType t = d.faces[f].type;
-    if (t == model::BcType::kPower || t == model::BcType::kFixed)
-      keep[f == model::kTop ? grid.nz() - 1 : 0] = 1;
-  }
-  for (int f : {model::kWest, model::kEast, model::kSouth, model::kNorth})
-    if (d.faces[f].type == model::BcType::kFixed || d.faces[f].type == model::BcType::kPower)
-      std::fill(keep.begin(), keep.end(), 1);  // a side face may hold it: evaluate everything
-  std::vector<int> planes;
-  for (int k = 0; k < grid.nz(); ++k)
-    if (keep[k]) planes.push_back(k);
+  // Only the nodes where the maximum can be (peak_planes).
+  const std::vector<int> planes = peak_planes(p, grid);
   auto axis = [&](const std::vector<double>& xi) {
     return torch::tensor(xi, torch::kFloat64).to(to_.options());
   };
@@ -307,7 +207,6 @@ std::vector<double> SurrogateModel::predict_peaks(const std::vector<InputValues>
   const std::vector<double> zall = p.z_axis(grid).xi;
   std::vector<double> zsel;
   for (int k : planes) zsel.push_back(zall[k]);
-  if (zsel.empty()) zsel = zall;  // no power anywhere: every node
   const torch::Tensor zz = axis(zsel);
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   std::vector<double> out;

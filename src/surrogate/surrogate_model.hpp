@@ -13,8 +13,10 @@
 #include "field/field.hpp"
 #include "model/grid.hpp"
 #include "surrogate/batch.hpp"
+#include "surrogate/checkpoint_file.hpp"
 #include "surrogate/operator_net.hpp"
 #include "surrogate/problem.hpp"
+#include "surrogate/solved_operator.hpp"
 
 namespace heatop::surrogate {
 
@@ -42,32 +44,26 @@ class SurrogateModel {
   /// The checkpoint header describing this model at training step `step`.
   nlohmann::json header(long step) const;
 
-  /// Temperatures (K) for each input set on `grid`, evaluated `batch` designs at a time.
+  /// Temperatures (K) for each input set on `grid`, evaluated `batch` designs at a time. A solved
+  /// modal core on the CPU predicts through its SolvedOperator (plain BLAS, double precision).
   std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
                                       const model::Grid& grid, int batch = 16);
   /// The temperature of one design on its own grid (any resolution). Throws
   /// std::invalid_argument when the design is not of the model's family.
   field::Field3D predict(const model::Design& d, const model::Grid& grid);
   /// The peak temperature (K) of each design on `grid`, without forming full fields where the
-  /// physics allows: the maximum of T lies on a powered layer's nodes or on a face that
-  /// receives power or holds a fixed temperature (maximum principle in the source-free layers;
-  /// Hopf's lemma rules out adiabatic faces and convective faces above ambient), so only those
-  /// node planes are evaluated (on the device, no copy); all of them when a side face holds
-  /// power or a fixed temperature.
+  /// physics allows: only the node planes where the maximum can lie are evaluated (peak_planes
+  /// in solved_operator.hpp; on the device, no copy).
   std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
                                     int batch = 64);
 
  private:
-  // network.modal_core solved: every branch's D from the stack (solved_modal_weights).
-  void solve_core(const NetworkConfig& net);
   std::unique_ptr<Problem> problem_;
   std::shared_ptr<OperatorNet> net_;
   torch::Device device_;
   TensorOptions to_;
   nlohmann::json info_;
+  std::shared_ptr<const SolvedOperator> solved_;  // network.modal_core solved
 };
-
-/// Path of the checkpoint inside a model folder.
-std::string model_file(const std::string& dir_or_file);
 
 }  // namespace heatop::surrogate

@@ -4,6 +4,7 @@
 #include <list>
 #include <mutex>
 
+#include "surrogate/solved_operator.hpp"
 #include "surrogate/trunks.hpp"
 
 namespace heatop::surrogate {
@@ -67,11 +68,11 @@ class CosineTrunk : public Trunk {
     TORCH_CHECK(in == 1, "the cosine trunk is an axis basis (one input)");
     std::vector<double> a, s;
     for (int k = 0; k < cfg.modes; ++k) {
-      a.push_back(k * M_PI / 2);
-      // Mode k scaled by 1 / (1 + a_k): the field's amplitude of a flux mode falls like 1/k,
-      // so coefficients of every mode are of one size and high modes do not dominate the PDE
-      // residual's curvature (Adam moves every coefficient by about the learning rate).
-      s.push_back(1.0 / (1.0 + k * M_PI / 2));
+      // Mode k scaled by 1 / (1 + a_k) (solved_operator.hpp): coefficients of every mode are of
+      // one size, so high modes do not dominate the PDE residual's curvature (Adam moves every
+      // coefficient by about the learning rate).
+      a.push_back(cosine_mode_rate(k));
+      s.push_back(cosine_mode_scale(k));
     }
     rates_ = register_buffer("rates", torch::tensor(a, torch::kFloat32).view({-1, 1}));
     scale_ = register_buffer("scale", torch::tensor(s, torch::kFloat32));

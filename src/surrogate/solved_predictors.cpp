@@ -1,0 +1,40 @@
+// Solved modal model -> hybrid objective predictors, without LibTorch.
+
+#include "surrogate/solved_predictors.hpp"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "surrogate/checkpoint_file.hpp"
+#include "surrogate/solved_operator.hpp"
+
+namespace heatop::surrogate {
+
+bool is_solved_model(const std::string& model_dir) {
+  return SolvedOperator::describes(read_checkpoint_setup(model_file(model_dir)).config);
+}
+
+optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
+                                                const model::Design& design) {
+  const std::shared_ptr<const SolvedOperator> op = SolvedOperator::load(model_dir);
+  op->problem().inputs_of(design);  // a model of another chip is refused here
+  auto inputs = [op](const std::vector<model::Design>& ds) {
+    std::vector<InputValues> in;
+    for (const auto& d : ds) in.push_back(op->problem().inputs_of(d));
+    return in;
+  };
+  optimize::FieldPredictor fields = [op, inputs](const std::vector<model::Design>& ds,
+                                                 const model::Grid& grid) {
+    std::vector<std::vector<double>> out;
+    for (auto& f : op->predict(inputs(ds), grid)) out.push_back(std::move(f.values));
+    return out;
+  };
+  optimize::PeakPredictor peaks = [op, inputs](const std::vector<model::Design>& ds,
+                                               const model::Grid& grid) {
+    return op->predict_peaks(inputs(ds), grid);
+  };
+  return {fields, peaks};
+}
+
+}  // namespace heatop::surrogate
