@@ -19,17 +19,39 @@
 #include "optimize_command.hpp"
 #include "report_command.hpp"
 #include "solve_command.hpp"
+#include "surrogate/solved_predictors.hpp"
 #include "surrogate_commands.hpp"
 #include "transient_command.hpp"
+
+namespace {
+
+// Whether `dir` holds a solved modal model; false when it cannot be read (the command reports
+// that itself).
+bool solved_model(const std::string& dir) {
+  try {
+    return heatop::surrogate::is_solved_model(dir);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // The commands that load LibTorch: its matrix products run on OpenBLAS's best kernels for the
   // CPU (api/blas_kernels.hpp). The others start as they are.
+  // A solved model's products are small (no LibTorch is loaded for it): not worth a second
+  // process start.
   if (argc > 1) {
     const std::string c = argv[1];
-    bool model = false;
-    for (int i = 2; i < argc; ++i) model |= std::string(argv[i]) == "--model";
-    if (c == "train" || c == "predict" || c == "eval" || (c == "optimize" && model))
+    std::string model;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--model" && i + 1 < argc) model = argv[i + 1];
+      if (a.rfind("--model=", 0) == 0) model = a.substr(8);
+    }
+    if (c == "train" || c == "predict" || c == "eval" ||
+        (c == "optimize" && !model.empty() && !solved_model(model)))
       heatop::api::rerun_with_blas_kernels(argv);
   }
   // `heatop solve`: PETSc's options (-ksp_monitor, -pc_type hypre, -log_view, ...) go to the

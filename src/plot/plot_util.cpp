@@ -1,10 +1,14 @@
 #include "plot/plot_util.hpp"
 
+#include <png.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace heatop::plot {
 
@@ -118,10 +122,63 @@ void draw_text(cairo_t* cr, const std::string& s, double x, double y, HAlign ali
   cairo_show_text(cr, s.c_str());
 }
 
+namespace {
+
+// libpng reports errors by longjmp: everything that needs cleaning up lives outside the frames
+// it jumps over.
+bool encode_rgb(FILE* f, const std::vector<png_bytep>& rows, int w, int h) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  if (!png) return false;
+  png_infop info = png_create_info_struct(png);
+  if (!info || setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, info ? &info : nullptr);
+    return false;
+  }
+  png_init_io(png, f);
+  // Plots are flat colours and text: the fastest deflate level makes files about as small as
+  // the default (cairo's) in a fraction of the time.
+  png_set_compression_level(png, 1);
+  png_set_filter(png, 0, PNG_FILTER_SUB);
+  png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  png_write_image(png, const_cast<png_bytepp>(rows.data()));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+}  // namespace
+
 void save_png(cairo_surface_t* s, const std::string& path) {
   cairo_surface_flush(s);
-  if (cairo_surface_write_to_png(s, path.c_str()) != CAIRO_STATUS_SUCCESS)
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS ||
+      cairo_image_surface_get_format(s) != CAIRO_FORMAT_RGB24)
+    throw std::runtime_error("cannot write PNG file: " + path + " (no RGB image to write)");
+  const int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s),
+            stride = cairo_image_surface_get_stride(s);
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  // Cairo's RGB24 pixels are native-endian 32-bit words 0x00RRGGBB.
+  std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * h * 3);
+  std::vector<png_bytep> rows(h);
+  for (int y = 0; y < h; ++y) {
+    const auto* src =
+        reinterpret_cast<const std::uint32_t*>(data + static_cast<std::size_t>(y) * stride);
+    unsigned char* dst = rgb.data() + static_cast<std::size_t>(y) * w * 3;
+    for (int x = 0; x < w; ++x) {
+      dst[3 * x] = static_cast<unsigned char>(src[x] >> 16);
+      dst[3 * x + 1] = static_cast<unsigned char>(src[x] >> 8);
+      dst[3 * x + 2] = static_cast<unsigned char>(src[x]);
+    }
+    rows[y] = dst;
+  }
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw std::runtime_error("cannot write PNG file: " + path);
+  const bool ok = encode_rgb(f, rows, w, h);
+  if (std::fclose(f) != 0 || !ok) {
+    std::remove(path.c_str());
     throw std::runtime_error("cannot write PNG file: " + path);
+  }
 }
 
 }  // namespace heatop::plot

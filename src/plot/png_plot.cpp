@@ -420,12 +420,11 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& x_m,
     }
   }
 
-  cairo_surface_flush(surface.get());
-  cairo_status_t st = cairo_status(cr);
-  if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_write_to_png(surface.get(), path.c_str());
+  const cairo_status_t st = cairo_status(cr);
   if (st != CAIRO_STATUS_SUCCESS)
-    throw std::runtime_error("heat map '" + path + "': cannot write PNG (" +
-                             cairo_status_to_string(st) + ")");
+    throw std::runtime_error("heat map '" + path + "': cannot draw (" + cairo_status_to_string(st) +
+                             ")");
+  save_png(surface.get(), path);
 }
 
 }  // namespace heatop::plot

@@ -30,6 +30,13 @@ void gemm(int m, int n, int k, const double* a, int lda, const double* b, int ld
   dgemm_("N", "N", &n, &m, &k, &one, b, &ldb, a, &lda, &zero, c, &ldc);
 }
 
+// Row-major C [m, n] = A [m, k] B^T, B [n, k].
+void gemm_bt(int m, int n, int k, const double* a, int lda, const double* b, int ldb, double* c,
+             int ldc) {
+  const double one = 1, zero = 0;
+  dgemm_("T", "N", &n, &m, &k, &one, b, &ldb, a, &lda, &zero, c, &ldc);
+}
+
 int side_of(int face) { return face == model::kBottom ? 0 : 1; }
 
 }  // namespace
@@ -318,11 +325,25 @@ std::vector<double> SolvedOperator::predict_peaks(const std::vector<InputValues>
   const std::vector<double> x = lateral_values(p.x_axis(grid.x).xi),
                             y = lateral_values(p.y_axis(grid.y).xi), z = depth_values(zsel);
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
-  const int nz = static_cast<int>(zsel.size());
-  std::vector<double> u(static_cast<std::size_t>(grid.nx()) * grid.ny() * nz), out;
+  const int m = modes_, kinds = basis_.kinds(), nf = basis_.size(), nx = grid.nx(), ny = grid.ny();
+  // Plane by plane (usually one or a few): U = X W_l Y^T with W_l [a, b] the modes' depth
+  // profiles at that plane; only the maximum is kept, so no field is laid out.
+  std::vector<double> w(static_cast<std::size_t>(m) * m), xw(static_cast<std::size_t>(nx) * m),
+      u(static_cast<std::size_t>(nx) * ny), out;
   for (const std::vector<double>& beta : cores(inputs)) {
-    contract(beta.data(), x, y, z, nz, u.data());
-    out.push_back(*std::max_element(u.begin(), u.end()) * dt + ta);
+    double peak = -std::numeric_limits<double>::infinity();
+    for (std::size_t l = 0; l < zsel.size(); ++l) {
+      const double* zl = z.data() + l * nf;
+      for (int r = 0; r < m * m; ++r) {
+        double s = 0;
+        for (int k = 0; k < kinds; ++k) s += beta[r * kinds + k] * zl[r * kinds + k];
+        w[r] = s;
+      }
+      gemm(nx, m, m, x.data(), m, w.data(), m, xw.data(), m);
+      gemm_bt(nx, ny, m, xw.data(), m, y.data(), m, u.data(), ny);
+      peak = std::max(peak, *std::max_element(u.begin(), u.end()));
+    }
+    out.push_back(peak * dt + ta);
   }
   return out;
 }
