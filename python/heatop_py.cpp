@@ -29,6 +29,7 @@
 #include "model/design.hpp"
 #include "model/grid.hpp"
 #include "model/names.hpp"
+#include "surrogate/solved_predictors.hpp"
 #include "trust/confidence.hpp"
 
 #ifdef HEATOP_WITH_TORCH
@@ -759,15 +760,20 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
         req.tolerance_K = tolerance_K;
         req.checks = parse(optimize::kChecksNames, checks, "checks");
         req.shortlist = shortlist;
+        // As the CLI's: a solved model without LibTorch, a model of another chip refused before
+        // any work.
+        optimize::PredictorFactory trained;
 #ifdef HEATOP_WITH_TORCH
-        // As the CLI's factory: a model of another chip is refused before any work.
-        req.predictors = [](const std::string& dir, const model::Design& design) {
+        trained = [](const std::string& dir, const model::Design& design) {
           std::shared_ptr<surrogate::SurrogateModel> m =
               surrogate::SurrogateModel::load(dir, torch::kCPU);
           m->problem().inputs_of(design);
           return surrogate::hybrid_predictors(m);
         };
 #endif
+        req.predictors = [trained](const std::string& dir, const model::Design& design) {
+          return surrogate::model_predictors(dir, design, trained);
+        };
         api::OptimizeResult r;
         {
           py::gil_scoped_release nogil;

@@ -153,6 +153,18 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "rm -rf oc; ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks corrected ${_opt} -o oc; \
      grep -q '\"checks\": \"corrected\"' oc/summary.json; grep -q '\"fv\": 0,' oc/summary.json; \
      grep -q '\"estimate_corrected\": [1-9]' oc/summary.json")
+  # optimize --model with a solved model runs without the neural-operator module (LibTorch):
+  # with HEATOP_NN_MODULE naming no file it still works, while a trained model then fails for
+  # want of the module.
+  surrogate_cli_step(optimize_solved_without_module
+    "rm -rf msol osol otr err_nomod.txt; ${_h} train ${_ex}/c1_surface.yaml --input top -o msol \
+       --set 'training.validation_grid=[21, 21, 11]'; \
+     HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so ${_h} optimize ${_ex}/c3_placement.yaml --model msol \
+       --checks final --shortlist 2 ${_opt} -o osol; \
+     grep -q '\"fv\": 2,' osol/summary.json; grep -q '\"final_peak_K_surrogate\"' osol/summary.json; \
+     if HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so ${_h} optimize ${_ex}/c3_placement.yaml --model m \
+       ${_opt} -o otr 2> err_nomod.txt; then exit 1; fi; \
+     grep -q 'neural-operator module' err_nomod.txt; test ! -e otr")
   surrogate_cli_step(refuse_bad_checks
     "rm -rf o3 err3.txt; if ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks sometimes -o o3 2> err3.txt; then exit 1; fi; \
      grep -q 'checks' err3.txt; test ! -e o3")

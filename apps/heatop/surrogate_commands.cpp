@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 const char* const kNoModule =
     "this build of heatop has no neural-operator module, which train, predict, eval and "
-    "optimize --model need";
+    "optimize --model with a trained (not solved) model need";
 
 struct NnModule {
   NnMainFn main = nullptr;
@@ -120,25 +120,24 @@ int run_surrogate_command(const SurrogateCommands& c, int argc, char** argv) {
 }
 
 PredictorFactory surrogate_predictor_factory() {
-  return [](const std::string& model_dir, const model::Design& design) {
-    // A solved modal model is plain linear algebra: predicted here, without LibTorch.
-    if (surrogate::is_solved_model(model_dir))
-      return surrogate::solved_predictors(model_dir, design);
+  // A solved modal model is plain linear algebra, predicted without the module; a trained one
+  // loads the module (and LibTorch) here.
+  PredictorFactory trained;
 #ifdef HEATOP_WITH_TORCH
-    // Loading the module and the model synchronously: loading them in the background while
-    // optimize solves the start placement was measured no faster (2 vCPUs, 1 or 2 OpenMP
-    // threads: LibTorch's start-up competes with the solve for the same cores) and would report
-    // a model of another chip only after that work.
+  // Loading the module and the model synchronously: loading them in the background while
+  // optimize solves the start placement was measured no faster (2 vCPUs, 1 or 2 OpenMP
+  // threads: LibTorch's start-up competes with the solve for the same cores) and would report
+  // a model of another chip only after that work.
+  trained = [](const std::string& model_dir, const model::Design& design) {
     NnPredictorFactory make;
     char error[1024] = "";
     if (nn_module().predictor_factory(&make, error, sizeof error) != 0)
       throw std::runtime_error(error);
     return make(model_dir, design);
-#else
-    throw std::runtime_error(std::string(kNoModule) +
-                             " for a trained model (it was built without LibTorch); a solved "
-                             "model (network.modal_core: solved) needs no module");
+  };
 #endif
+  return [trained](const std::string& model_dir, const model::Design& design) {
+    return surrogate::model_predictors(model_dir, design, trained);
   };
 }
 

@@ -135,8 +135,8 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
   if (!req.fd_only) {
     if (!req.predictors)
       throw std::runtime_error(
-          "optimize --model needs the neural-operator module, which this "
-          "build of heatop does not have (LibTorch missing); use --fd-only");
+          "optimize --model: no surrogate to evaluate it with (OptimizeRequest::predictors is "
+          "empty; surrogate::model_predictors builds them); use --fd-only");
     optimize::HybridOptions ho;
     ho.eval = lp.eval;
     ho.tolerance_K = req.tolerance_K;

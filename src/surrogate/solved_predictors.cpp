@@ -3,6 +3,7 @@
 #include "surrogate/solved_predictors.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,19 @@ optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
     return op->predict_peaks(inputs(ds), grid);
   };
   return {fields, peaks};
+}
+
+optimize::SurrogatePredictors model_predictors(const std::string& model_dir,
+                                               const model::Design& design,
+                                               const optimize::PredictorFactory& load_trained) {
+  if (is_solved_model(model_dir)) return solved_predictors(model_dir, design);
+  if (!load_trained)
+    throw std::runtime_error(
+        "optimize --model: " + model_file(model_dir) +
+        " is a trained model, which needs the neural-operator module (LibTorch); this build of "
+        "heatop has none. Solved models (network.modal_core: solved) need no LibTorch; or use "
+        "--fd-only");
+  return load_trained(model_dir, design);
 }
 
 }  // namespace heatop::surrogate

@@ -20,4 +20,12 @@ bool is_solved_model(const std::string& model_dir);
 optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
                                                 const model::Design& design);
 
+/// The predictors `optimize --model` uses (the CLI and the Python module): a solved model's own
+/// (solved_predictors, no LibTorch); any other model's from `load_trained`, which loads LibTorch.
+/// Throws std::runtime_error, naming what is missing, when the model is not solved and
+/// `load_trained` is empty (a build without LibTorch).
+optimize::SurrogatePredictors model_predictors(const std::string& model_dir,
+                                               const model::Design& design,
+                                               const optimize::PredictorFactory& load_trained);
+
 }  // namespace heatop::surrogate
