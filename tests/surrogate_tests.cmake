@@ -153,18 +153,25 @@ if(TARGET heatop_surrogate AND TARGET heatop)
     "rm -rf oc; ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks corrected ${_opt} -o oc; \
      grep -q '\"checks\": \"corrected\"' oc/summary.json; grep -q '\"fv\": 0,' oc/summary.json; \
      grep -q '\"estimate_corrected\": [1-9]' oc/summary.json")
-  # optimize --model with a solved model runs without the neural-operator module (LibTorch):
-  # with HEATOP_NN_MODULE naming no file it still works, while a trained model then fails for
-  # want of the module.
-  surrogate_cli_step(optimize_solved_without_module
-    "rm -rf msol osol otr err_nomod.txt; ${_h} train ${_ex}/c1_surface.yaml --input top -o msol \
-       --set 'training.validation_grid=[21, 21, 11]'; \
-     HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so ${_h} optimize ${_ex}/c3_placement.yaml --model msol \
-       --checks final --shortlist 2 ${_opt} -o osol; \
+  # A solved model runs without the neural-operator module (LibTorch): with HEATOP_NN_MODULE
+  # naming no file, predict, eval and optimize --model still work with it, while a trained
+  # model then fails for want of the module, and so does a solved one on a GPU.
+  surrogate_cli_step(solved_without_module
+    "rm -rf msol psol osol otr ptr pgpu err_nomod.txt err_nomod2.txt err_gpu.txt; \
+     ${_h} train ${_ex}/c1_surface.yaml --input top -o msol --set 'training.validation_grid=[21, 21, 11]'; \
+     export HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so; \
+     ${_h} predict msol ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o psol; \
+     grep -q 'solved from the stack' psol/summary.json; test -f psol/T.npy; \
+     ${_h} eval msol --design ${_ex}/c1_surface.yaml --grid 21x21x11 > eval_sol.txt; \
+     grep -q 'mean rel. L2 of the rise' eval_sol.txt; \
+     ${_h} optimize ${_ex}/c3_placement.yaml --model msol --checks final --shortlist 2 ${_opt} -o osol; \
      grep -q '\"fv\": 2,' osol/summary.json; grep -q '\"final_peak_K_surrogate\"' osol/summary.json; \
-     if HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so ${_h} optimize ${_ex}/c3_placement.yaml --model m \
-       ${_opt} -o otr 2> err_nomod.txt; then exit 1; fi; \
-     grep -q 'neural-operator module' err_nomod.txt; test ! -e otr")
+     if ${_h} optimize ${_ex}/c3_placement.yaml --model m ${_opt} -o otr 2> err_nomod.txt; then exit 1; fi; \
+     grep -q 'neural-operator module' err_nomod.txt; test ! -e otr; \
+     if ${_h} predict m ${_ex}/c1_surface.yaml -o ptr 2> err_nomod2.txt; then exit 1; fi; \
+     grep -q 'neural-operator module' err_nomod2.txt; test ! -e ptr; \
+     if ${_h} predict msol ${_ex}/c1_surface.yaml --device cuda -o pgpu 2> err_gpu.txt; then exit 1; fi; \
+     grep -q 'neural-operator module' err_gpu.txt; test ! -e pgpu")
   surrogate_cli_step(refuse_bad_checks
     "rm -rf o3 err3.txt; if ${_h} optimize ${_ex}/c3_placement.yaml --model m --checks sometimes -o o3 2> err3.txt; then exit 1; fi; \
      grep -q 'checks' err3.txt; test ! -e o3")

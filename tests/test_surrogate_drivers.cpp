@@ -15,6 +15,7 @@
 #include "surrogate/checkpoint.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/drivers.hpp"
+#include "surrogate/predictors.hpp"
 #include "surrogate/surrogate_model.hpp"
 
 using namespace heatop;

@@ -17,6 +17,7 @@
 #include "api/results.hpp"
 #include "import_command.hpp"
 #include "optimize_command.hpp"
+#include "predict_command.hpp"
 #include "report_command.hpp"
 #include "solve_command.hpp"
 #include "surrogate/solved_predictors.hpp"
@@ -40,18 +41,24 @@ bool solved_model(const std::string& dir) {
 int main(int argc, char** argv) {
   // The commands that load LibTorch: its matrix products run on OpenBLAS's best kernels for the
   // CPU (api/blas_kernels.hpp). The others start as they are.
-  // A solved model's products are small (no LibTorch is loaded for it): not worth a second
+  // A solved model on the CPU loads no LibTorch and its products are small: not worth a second
   // process start.
   if (argc > 1) {
     const std::string c = argv[1];
-    std::string model;
+    std::string model;  // optimize --model DIR; predict and eval: their first argument
+    bool cpu = true;
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
       if (a == "--model" && i + 1 < argc) model = argv[i + 1];
       if (a.rfind("--model=", 0) == 0) model = a.substr(8);
+      if ((a == "--device" && i + 1 < argc && std::string(argv[i + 1]) != "cpu") ||
+          (a.rfind("--device=", 0) == 0 && a != "--device=cpu"))
+        cpu = false;
     }
-    if (c == "train" || c == "predict" || c == "eval" ||
-        (c == "optimize" && !model.empty() && !solved_model(model)))
+    if ((c == "predict" || c == "eval") && argc > 2 && argv[2][0] != '-') model = argv[2];
+    const bool network = c == "train" || ((c == "predict" || c == "eval") &&
+                                          (model.empty() || !cpu || !solved_model(model)));
+    if (network || (c == "optimize" && !model.empty() && !solved_model(model)))
       heatop::api::rerun_with_blas_kernels(argv);
   }
   // `heatop solve`: PETSc's options (-ksp_monitor, -pc_type hypre, -log_view, ...) go to the
@@ -124,9 +131,10 @@ int main(int argc, char** argv) {
   heatop::app::ReportArgs report;
   heatop::app::add_report_command(app, report);
 
-  // train, predict and eval run in the neural-operator module, loaded only for them (and for
-  // optimize --model), so that the other commands start without LibTorch.
+  // train runs in the neural-operator module, loaded only for it (and for trained models in
+  // predict, eval and optimize --model), so that the other commands start without LibTorch.
   const heatop::app::SurrogateCommands surrogate = heatop::app::add_surrogate_commands(app);
+  const auto predict = heatop::app::add_predict_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -145,6 +153,8 @@ int main(int argc, char** argv) {
       solve.ranks = mpi->size();
       return heatop::app::run_solve(solve, cmd);
     }
+    if (const int rc = heatop::app::run_predict_command(*predict, cmd); rc >= 0)
+      return heatop::app::end_command(rc);
     if (*transient->command) return heatop::app::run_transient(*transient, cmd);
     if (*imp) return heatop::app::run_import(import_args);
     if (*report.command) return heatop::app::run_report(report);

@@ -1,5 +1,5 @@
-// libheatop_nn.so: `heatop train | predict | eval` (shells over surrogate/trainer.hpp and
-// surrogate/drivers.hpp) and the predictors of `heatop optimize --model` (nn_module.hpp).
+// libheatop_nn.so: `heatop train` (a shell over surrogate/trainer.hpp), the trained models that
+// `heatop predict | eval` use, and the predictors of `heatop optimize --model` (nn_module.hpp).
 
 #include "nn_module.hpp"
 
@@ -13,14 +13,13 @@
 
 #include "io/design_file.hpp"
 #include "io/output_dir.hpp"
-#include "io/probes.hpp"
 #include "io/progress.hpp"
 #include "surrogate/auto_config.hpp"
 #include "surrogate/config.hpp"
 #include "surrogate/drivers.hpp"
+#include "surrogate/predictors.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
-#include "trust/confidence.hpp"
 
 #define HEATOP_NN_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -40,19 +39,8 @@ struct SurrogateArgs {
   std::vector<std::string> train_overrides;  // --set key=value on the configuration
   std::vector<std::string> train_inputs;     // --input: config is a design, built from it
   bool resume = false;
-  // predict
-  std::string model, design, predict_output, probe_file;
-  std::vector<std::string> overrides;
-  double tol_K = 0.5;   // confidence tolerance; with refine, the refinement target
-  bool refine = false;  // refine the prediction by a warm-started FV solve
-  std::string refine_method = "cg";
-  std::string estimate = "coarse";
-  // eval
-  std::string eval_model, eval_design, grid = "101x101x51", eval_output;
-  std::vector<std::string> maps;
-  // all
   std::string device = "cpu";
-  CLI::App *train = nullptr, *predict = nullptr, *eval = nullptr;
+  CLI::App* train = nullptr;
 };
 
 std::string fmt(const char* f, double v) {
@@ -117,44 +105,6 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
   return 0;
 }
 
-int run_predict(const SurrogateArgs& a, const std::string& cmd) {
-  io::OutputDir out(a.predict_output);  // an unwritable folder fails before any work
-  std::unique_ptr<sg::SurrogateModel> model;
-  {
-    const sg::KeepOpenMpThreads keep;
-    model = sg::SurrogateModel::load(a.model, sg::parse_device(a.device));
-  }
-  const io::LoadedDesign loaded = io::load_design(a.design, a.overrides);
-  api::RunInfo info{a.design, a.overrides, cmd, {}, {}};
-  if (!a.probe_file.empty()) info.probes = io::read_probes_csv(a.probe_file);
-  const sg::PredictResult r = sg::predict_design(
-      *model, loaded, {a.model, a.device, a.tol_K, a.refine, a.refine_method, a.estimate});
-  if (r.refinement) std::printf("%s\n", sg::refinement_line(r).c_str());
-  sg::write_predict_results(out, r, loaded, info);
-  std::printf("%s\n", sg::predict_line(r, loaded.design.name, a.predict_output).c_str());
-  return 0;
-}
-
-int run_eval(const SurrogateArgs& a, const std::string& cmd) {
-  std::unique_ptr<io::OutputDir> out;
-  if (!a.eval_output.empty()) out = std::make_unique<io::OutputDir>(a.eval_output);
-  std::unique_ptr<sg::SurrogateModel> model;
-  {
-    const sg::KeepOpenMpThreads keep;
-    model = sg::SurrogateModel::load(a.eval_model, sg::parse_device(a.device));
-  }
-  sg::EvalCallbacks progress;
-  progress.on_start = [] { std::printf("%s\n", sg::eval_header_line().c_str()); };
-  progress.on_map = [](const sg::MapEvaluation& e) {
-    std::printf("%s\n", sg::eval_row_line(e).c_str());
-  };
-  const sg::EvalResult r =
-      sg::evaluate_maps(*model, {a.eval_model, a.eval_design, a.maps, a.grid}, progress);
-  std::printf("%s\n", sg::eval_summary_line(r).c_str());
-  if (out) sg::write_eval_results(*out, r, cmd);
-  return 0;
-}
-
 void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
   a.train =
       app.add_subcommand("train", "Train a physics-informed neural operator (docs/surrogate.md)");
@@ -172,43 +122,6 @@ void add_surrogate_commands(CLI::App& app, SurrogateArgs& a) {
                       "override a configuration key, e.g. --set training.steps=2000 "
                       "(repeatable; a --resume needs the same ones)");
   a.train->add_option("--device", a.device, device_help())
-      ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
-
-  a.predict =
-      app.add_subcommand("predict", "Predict a design's temperature with a trained operator");
-  a.predict->add_option("model", a.model, "model folder (or .hnop checkpoint)")->required();
-  a.predict->add_option("design", a.design, "design file (YAML)")->required();
-  a.predict->add_option("-o,--output", a.predict_output, "output folder")->required();
-  a.predict->add_option("--set", a.overrides, "override a design key (repeatable)");
-  a.predict->add_option("--probe", a.probe_file, "CSV of points x_mm,y_mm,z_mm; writes probes.csv");
-  a.predict->add_option("--device", a.device, device_help())
-      ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
-  a.predict
-      ->add_option("--tol", a.tol_K,
-                   "error tolerance in K for the confidence score (and for --refine)")
-      ->check(CLI::PositiveNumber);
-  a.predict->add_flag("--refine", a.refine,
-                      "refine the prediction by a warm-started FV solve until the estimated max "
-                      "error is below --tol");
-  a.predict
-      ->add_option(
-          "--method", a.refine_method,
-          "refinement solver: " + heatop::join_names(heatop::trust::kRefineMethodNames, " or "))
-      ->check(CLI::IsMember(heatop::names(heatop::trust::kRefineMethodNames)));
-  a.predict
-      ->add_option(
-          "--estimate", a.estimate,
-          "error estimate: " + heatop::join_names(heatop::trust::kErrorEstimateNames, " or ") +
-              " (docs/trust.md)")
-      ->check(CLI::IsMember(heatop::names(heatop::trust::kErrorEstimateNames)));
-
-  a.eval = app.add_subcommand("eval", "Compare a trained operator with FV solutions map by map");
-  a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
-  a.eval->add_option("--design", a.eval_design, "design file the maps go into")->required();
-  a.eval->add_option("--maps", a.maps, "power-map files (default: the design's own map)");
-  a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51)");
-  a.eval->add_option("-o,--output", a.eval_output, "optional folder for eval.json and eval.csv");
-  a.eval->add_option("--device", a.device, device_help())
       ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));
 }
 
@@ -238,13 +151,24 @@ HEATOP_NN_EXPORT int heatop_nn_main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
   try {
     if (*args.train) return run_train(args, cmd);
-    if (*args.predict) return run_predict(args, cmd);
-    if (*args.eval) return run_eval(args, cmd);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "heatop: error: %s\n", e.what());
     return 2;
   }
   return 1;
+}
+
+HEATOP_NN_EXPORT int heatop_nn_load_model(const char* path, const char* device, void* model,
+                                          char* error, std::size_t error_size) {
+  try {
+    const heatop::surrogate::KeepOpenMpThreads keep;
+    *static_cast<std::unique_ptr<heatop::surrogate::OperatorModel>*>(model) =
+        heatop::surrogate::SurrogateModel::load(path, heatop::surrogate::parse_device(device));
+    return 0;
+  } catch (const std::exception& e) {
+    if (error_size > 0) std::snprintf(error, error_size, "%s", e.what());
+    return 2;
+  }
 }
 
 HEATOP_NN_EXPORT int heatop_nn_predictor_factory(void* factory, char* error,

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "nn_module.hpp"
+#include "surrogate/solved_operator.hpp"
 #include "surrogate/solved_predictors.hpp"
 
 namespace heatop::app {
@@ -31,6 +32,7 @@ const char* const kNoModule =
 struct NnModule {
   NnMainFn main = nullptr;
   NnPredictorFactoryFn predictor_factory = nullptr;
+  NnLoadModelFn load_model = nullptr;
 };
 
 template <class F>
@@ -66,7 +68,8 @@ NnModule open_nn_module() {
                              ", interface " + std::to_string(kNnModuleAbi) +
                              "); use the module built with this executable");
   return {symbol<NnMainFn>(h, "heatop_nn_main", path),
-          symbol<NnPredictorFactoryFn>(h, "heatop_nn_predictor_factory", path)};
+          symbol<NnPredictorFactoryFn>(h, "heatop_nn_predictor_factory", path),
+          symbol<NnLoadModelFn>(h, "heatop_nn_load_model", path)};
 }
 
 std::atomic<bool> nn_module_loaded{false};
@@ -109,14 +112,23 @@ SurrogateCommands add_surrogate_commands(CLI::App& app) {
     c->prefix_command()->allow_extras()->set_help_flag();
     return c;
   };
-  return {forward("train", "Train a physics-informed neural operator (docs/surrogate.md)"),
-          forward("predict", "Predict a design's temperature with a trained operator"),
-          forward("eval", "Compare a trained operator with FV solutions map by map")};
+  return {forward("train", "Train a physics-informed neural operator (docs/surrogate.md)")};
 }
 
 int run_surrogate_command(const SurrogateCommands& c, int argc, char** argv) {
-  if (!*c.train && !*c.predict && !*c.eval) return -1;
+  if (!*c.train) return -1;
   return nn_module().main(argc, argv);
+}
+
+std::unique_ptr<surrogate::OperatorModel> load_operator_model(const std::string& path,
+                                                              const std::string& device) {
+  if (device == "cpu" && surrogate::is_solved_model(path))
+    return surrogate::SolvedModel::load(path);
+  std::unique_ptr<surrogate::OperatorModel> model;
+  char error[1024] = "";
+  if (nn_module().load_model(path.c_str(), device.c_str(), &model, error, sizeof error) != 0)
+    throw std::runtime_error(error);
+  return model;
 }
 
 PredictorFactory surrogate_predictor_factory() {

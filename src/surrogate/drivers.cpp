@@ -16,7 +16,6 @@
 #include "field/stats.hpp"
 #include "io/vtk.hpp"
 #include "plot/png_plot.hpp"
-#include "surrogate/predictors.hpp"
 
 namespace heatop::surrogate {
 
@@ -82,7 +81,7 @@ std::string power_map_key(const OperatorConfig& cfg, const model::Design& d) {
 KeepOpenMpThreads::KeepOpenMpThreads() : threads_(omp_get_max_threads()) {}
 KeepOpenMpThreads::~KeepOpenMpThreads() { omp_set_num_threads(threads_); }
 
-json model_identity(const SurrogateModel& m, const std::string& dir) {
+json model_identity(const OperatorModel& m, const std::string& dir) {
   // A fresh model (not from a checkpoint) has no header.
   const json h = m.info().is_object() ? m.info() : json::object();
   const auto& c = m.config();
@@ -108,7 +107,7 @@ json confidence_json(const trust::Confidence& c, double seconds) {
           {"score_function", "1 / (1 + (est_max_error_K / tolerance_K)^2)"}};
 }
 
-PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& loaded,
+PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loaded,
                              const PredictRequest& req) {
   const model::Design& d = loaded.design;
   api::check_memory(static_cast<std::size_t>(d.grid.nx) * d.grid.ny * std::max(d.grid.nz, 2));
@@ -249,7 +248,7 @@ std::string celsius_reference_path(const std::string& map) {
       .string();
 }
 
-EvalResult evaluate_maps(SurrogateModel& model, const EvalRequest& req,
+EvalResult evaluate_maps(OperatorModel& model, const EvalRequest& req,
                          const EvalCallbacks& callbacks) {
   const auto n = parse_grid(req.grid);
   const io::LoadedDesign base = io::load_design(req.design);
@@ -368,27 +367,6 @@ std::string eval_summary_line(const EvalResult& r) {
       100 * r.mean_rel_l2_rise, 100 * r.max_rel_l2_rise, r.max_abs_K, r.maps.size(),
       r.grid.c_str());
   return buf;
-}
-
-optimize::SurrogatePredictors load_hybrid_predictors(const std::string& dir,
-                                                     const model::Design& design) {
-  const KeepOpenMpThreads keep;
-  std::shared_ptr<SurrogateModel> m = SurrogateModel::load(dir, torch::kCPU);
-  m->problem().inputs_of(design);  // a model of another chip is refused here, before any work
-  optimize::SurrogatePredictors p = hybrid_predictors(m);
-  // The FV work of the hybrid search runs in the same thread between predictions.
-  optimize::FieldPredictor fields = [f = p.fields](const std::vector<model::Design>& ds,
-                                                   const model::Grid& grid) {
-    const KeepOpenMpThreads keep;
-    return f(ds, grid);
-  };
-  optimize::PeakPredictor peaks;
-  if (p.peaks)
-    peaks = [f = p.peaks](const std::vector<model::Design>& ds, const model::Grid& grid) {
-      const KeepOpenMpThreads keep;
-      return f(ds, grid);
-    };
-  return optimize::SurrogatePredictors(fields, peaks);
 }
 
 }  // namespace heatop::surrogate

@@ -22,7 +22,7 @@
 #include "model/grid.hpp"
 #include "optimize/hybrid.hpp"
 #include "surrogate/evaluation.hpp"
-#include "surrogate/surrogate_model.hpp"
+#include "surrogate/operator_model.hpp"
 #include "trust/confidence.hpp"
 
 namespace heatop::surrogate {
@@ -45,7 +45,7 @@ class KeepOpenMpThreads {
 
 /// The block that names a model in summary.json and eval.json: path, training steps, heatop
 /// version, network, design family, normalisation.
-nlohmann::json model_identity(const SurrogateModel& model, const std::string& model_path);
+nlohmann::json model_identity(const OperatorModel& model, const std::string& model_path);
 
 /// The confidence block of summary.json (`seconds`: time of the estimate, or of the refinement).
 nlohmann::json confidence_json(const trust::Confidence& c, double seconds);
@@ -88,7 +88,7 @@ struct PredictResult {
 /// with request.refine, refines it until the estimate is below the tolerance. Throws
 /// std::runtime_error when the grid does not fit in memory and std::invalid_argument when the
 /// design is not of the model's family.
-PredictResult predict_design(SurrogateModel& model, const io::LoadedDesign& design,
+PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& design,
                              const PredictRequest& request);
 
 /// Writes the results folder of a prediction: error.png and error.vti/.vtr (the prediction's
@@ -150,7 +150,7 @@ struct EvalCallbacks {
 /// on the grid and compares them (and with the map's Celsius reference file, when present).
 /// Throws std::invalid_argument for a bad grid, design or map, or a model without a power-map
 /// input.
-EvalResult evaluate_maps(SurrogateModel& model, const EvalRequest& request,
+EvalResult evaluate_maps(OperatorModel& model, const EvalRequest& request,
                          const EvalCallbacks& callbacks = {});
 
 /// Writes eval.json (with `command_line`) and eval.csv into `out` and commits it.
@@ -161,10 +161,5 @@ void write_eval_results(io::OutputDir& out, const EvalResult& result,
 std::string eval_header_line();
 std::string eval_row_line(const MapEvaluation& row);
 std::string eval_summary_line(const EvalResult& result);
-
-/// The predictors `heatop optimize --model DIR` uses for a problem's design: the model on the
-/// CPU, batched. Throws std::invalid_argument when the design is not of the model's family.
-optimize::SurrogatePredictors load_hybrid_predictors(const std::string& model_dir,
-                                                     const model::Design& design);
 
 }  // namespace heatop::surrogate

@@ -13,4 +13,9 @@ namespace heatop::surrogate {
 /// peaks). The designs must belong to the model's family (inputs_of throws otherwise).
 optimize::SurrogatePredictors hybrid_predictors(std::shared_ptr<SurrogateModel> model);
 
+/// The predictors `heatop optimize --model DIR` uses for a problem's design: the model on the
+/// CPU, batched. Throws std::invalid_argument when the design is not of the model's family.
+optimize::SurrogatePredictors load_hybrid_predictors(const std::string& model_dir,
+                                                     const model::Design& design);
+
 }  // namespace heatop::surrogate

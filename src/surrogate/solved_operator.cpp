@@ -191,10 +191,26 @@ SolvedOperator::SolvedOperator(const model::Design& base, const OperatorConfig& 
 }
 
 std::shared_ptr<const SolvedOperator> SolvedOperator::load(const std::string& path) {
+  return SolvedModel::load(path)->op_ptr();
+}
+
+std::unique_ptr<SolvedModel> SolvedModel::load(const std::string& path) {
   const std::string file = model_file(path);
-  const CheckpointSetup setup = read_checkpoint_setup(file);
-  if (!describes(setup.config)) throw std::invalid_argument(file + ": not a solved modal operator");
-  return std::make_shared<const SolvedOperator>(setup.base, setup.config);
+  CheckpointSetup setup = read_checkpoint_setup(file);
+  if (!SolvedOperator::describes(setup.config))
+    throw std::invalid_argument(file + ": not a solved modal operator");
+  return std::make_unique<SolvedModel>(
+      std::make_shared<const SolvedOperator>(setup.base, setup.config), std::move(setup.header));
+}
+
+std::vector<field::Field3D> SolvedModel::predict(const std::vector<InputValues>& inputs,
+                                                 const model::Grid& grid, int) {
+  return op_->predict(inputs, grid);
+}
+
+field::Field3D SolvedModel::predict(const model::Design& d, const model::Grid& grid) {
+  // Moved out: a copy of the field would cost as much as writing it.
+  return std::move(op_->predict({op_->problem().inputs_of(d)}, grid).front());
 }
 
 void SolvedOperator::transform(std::size_t input, const double* q, double* p) const {

@@ -14,6 +14,7 @@
 #include "model/grid.hpp"
 #include "surrogate/batch.hpp"
 #include "surrogate/checkpoint_file.hpp"
+#include "surrogate/operator_model.hpp"
 #include "surrogate/operator_net.hpp"
 #include "surrogate/problem.hpp"
 #include "surrogate/solved_operator.hpp"
@@ -24,21 +25,20 @@ namespace heatop::surrogate {
 /// clear message when CUDA is requested but this LibTorch has no CUDA device.
 torch::Device parse_device(const std::string& name);
 
-class SurrogateModel {
+class SurrogateModel : public OperatorModel {
  public:
   /// A fresh model: parameters drawn from cfg.training.seed.
   SurrogateModel(const OperatorConfig& cfg, const model::Design& base, torch::Device device);
   /// A model from a checkpoint file, or from a model folder holding model.hnop.
   static std::unique_ptr<SurrogateModel> load(const std::string& path, torch::Device device);
 
-  const OperatorConfig& config() const { return problem_->config(); }
-  const Problem& problem() const { return *problem_; }
+  const Problem& problem() const override { return *problem_; }
   OperatorNet& net() { return *net_; }
   std::shared_ptr<OperatorNet> net_ptr() { return net_; }
   torch::Device device() const { return device_; }
   const TensorOptions& tensor_options() const { return to_; }
   /// The checkpoint header this model came from (empty for a fresh model).
-  const nlohmann::json& info() const { return info_; }
+  const nlohmann::json& info() const override { return info_; }
   void set_info(nlohmann::json j) { info_ = std::move(j); }
 
   /// The checkpoint header describing this model at training step `step`.
@@ -47,10 +47,10 @@ class SurrogateModel {
   /// Temperatures (K) for each input set on `grid`, evaluated `batch` designs at a time. A solved
   /// modal core on the CPU predicts through its SolvedOperator (plain BLAS, double precision).
   std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
-                                      const model::Grid& grid, int batch = 16);
+                                      const model::Grid& grid, int batch = 16) override;
   /// The temperature of one design on its own grid (any resolution). Throws
   /// std::invalid_argument when the design is not of the model's family.
-  field::Field3D predict(const model::Design& d, const model::Grid& grid);
+  field::Field3D predict(const model::Design& d, const model::Grid& grid) override;
   /// The peak temperature (K) of each design on `grid`, without forming full fields where the
   /// physics allows: only the node planes where the maximum can lie are evaluated (peak_planes
   /// in solved_operator.hpp; on the device, no copy).
