@@ -117,12 +117,12 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   # runs predict on is not the generic "Prescott"; solve keeps the executable's own; a user's
   # OPENBLAS_CORETYPE wins. (No "Core:" line: the BLAS is not OpenBLAS, nothing to check.)
   surrogate_cli_step(blas_kernels
-    "rm -rf pb; OPENBLAS_VERBOSE=2 ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o pb > pb.txt 2>&1; \
-     if grep -q '^Core:' pb.txt && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then \
-       test \"$(grep '^Core:' pb.txt | tail -n 1)\" != 'Core: Prescott'; \
-       rm -rf pc; OPENBLAS_CORETYPE=Prescott OPENBLAS_VERBOSE=2 ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o pc > pc.txt 2>&1; \
-       test \"$(grep -c '^Core:' pc.txt)\" = 1; grep -q '^Core: Prescott' pc.txt; \
-     fi; test -f pb/T.npy")
+    "rm -rf pbk; OPENBLAS_VERBOSE=2 ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o pbk > pbk.txt 2>&1; \
+     if grep -q '^Core:' pbk.txt && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then \
+       test \"$(grep '^Core:' pbk.txt | tail -n 1)\" != 'Core: Prescott'; \
+       rm -rf pck; OPENBLAS_CORETYPE=Prescott OPENBLAS_VERBOSE=2 ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o pck > pck.txt 2>&1; \
+       test \"$(grep -c '^Core:' pck.txt)\" = 1; grep -q '^Core: Prescott' pck.txt; \
+     fi; test -f pbk/T.npy")
   surrogate_cli_step(predict
     "rm -rf p; ${_h} predict m ${_ex}/c1_surface.yaml --set grid.nx=31 --set grid.ny=31 --set grid.nz=16 -o p; \
      grep -q '\"source\": \"surrogate\"' p/summary.json; test -f p/T.npy; test -f p/top.png; test -f p/T.vti; \

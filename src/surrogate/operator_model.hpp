@@ -25,6 +25,10 @@ class OperatorModel {
   /// The temperature of one design on its own grid (any resolution). Throws
   /// std::invalid_argument when the design is not of the model's family.
   virtual field::Field3D predict(const model::Design& d, const model::Grid& grid) = 0;
+  /// The peak temperature (K) of each design on `grid`, from the node planes where it can lie
+  /// (peak_planes in solved_operator.hpp), `batch` designs at a time.
+  virtual std::vector<double> predict_peaks(const std::vector<InputValues>& inputs,
+                                            const model::Grid& grid, int batch = 64) = 0;
 };
 
 }  // namespace heatop::surrogate

@@ -208,6 +208,11 @@ std::vector<field::Field3D> SolvedModel::predict(const std::vector<InputValues>&
   return op_->predict(inputs, grid);
 }
 
+std::vector<double> SolvedModel::predict_peaks(const std::vector<InputValues>& inputs,
+                                               const model::Grid& grid, int) {
+  return op_->predict_peaks(inputs, grid);
+}
+
 field::Field3D SolvedModel::predict(const model::Design& d, const model::Grid& grid) {
   // Moved out: a copy of the field would cost as much as writing it.
   return std::move(op_->predict({op_->problem().inputs_of(d)}, grid).front());

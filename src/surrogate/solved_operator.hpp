@@ -130,6 +130,8 @@ class SolvedModel : public OperatorModel {
   std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
                                       const model::Grid& grid, int batch = 16) override;
   field::Field3D predict(const model::Design& d, const model::Grid& grid) override;
+  std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
+                                    int batch = 64) override;
   const SolvedOperator& op() const { return *op_; }
   std::shared_ptr<const SolvedOperator> op_ptr() const { return op_; }
 

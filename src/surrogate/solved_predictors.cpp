@@ -16,26 +16,30 @@ bool is_solved_model(const std::string& model_dir) {
   return SolvedOperator::describes(read_checkpoint_setup(model_file(model_dir)).config);
 }
 
-optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
-                                                const model::Design& design) {
-  const std::shared_ptr<const SolvedOperator> op = SolvedOperator::load(model_dir);
-  op->problem().inputs_of(design);  // a model of another chip is refused here
-  auto inputs = [op](const std::vector<model::Design>& ds) {
+optimize::SurrogatePredictors operator_predictors(std::shared_ptr<OperatorModel> m) {
+  auto inputs = [m](const std::vector<model::Design>& ds) {
     std::vector<InputValues> in;
-    for (const auto& d : ds) in.push_back(op->problem().inputs_of(d));
+    for (const auto& d : ds) in.push_back(m->problem().inputs_of(d));
     return in;
   };
-  optimize::FieldPredictor fields = [op, inputs](const std::vector<model::Design>& ds,
-                                                 const model::Grid& grid) {
+  optimize::FieldPredictor fields = [m, inputs](const std::vector<model::Design>& ds,
+                                                const model::Grid& grid) {
     std::vector<std::vector<double>> out;
-    for (auto& f : op->predict(inputs(ds), grid)) out.push_back(std::move(f.values));
+    for (auto& f : m->predict(inputs(ds), grid, 32)) out.push_back(std::move(f.values));
     return out;
   };
-  optimize::PeakPredictor peaks = [op, inputs](const std::vector<model::Design>& ds,
-                                               const model::Grid& grid) {
-    return op->predict_peaks(inputs(ds), grid);
+  optimize::PeakPredictor peaks = [m, inputs](const std::vector<model::Design>& ds,
+                                              const model::Grid& grid) {
+    return m->predict_peaks(inputs(ds), grid);
   };
   return {fields, peaks};
+}
+
+optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
+                                                const model::Design& design) {
+  std::shared_ptr<OperatorModel> m = SolvedModel::load(model_dir);
+  m->problem().inputs_of(design);  // a model of another chip is refused here
+  return operator_predictors(std::move(m));
 }
 
 optimize::SurrogatePredictors model_predictors(const std::string& model_dir,

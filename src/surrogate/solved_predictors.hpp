@@ -3,16 +3,22 @@
 // LibTorch: `heatop optimize --model DIR` takes this path when DIR holds a solved model
 // (network.modal_core: solved), and loads the neural-operator module only for other models.
 
+#include <memory>
 #include <string>
 
 #include "model/design.hpp"
 #include "optimize/hybrid.hpp"
+#include "surrogate/operator_model.hpp"
 
 namespace heatop::surrogate {
 
 /// Whether the checkpoint in `model_dir` (a folder or a .hnop file) holds a solved modal model.
 /// Throws std::runtime_error naming the file when it is not a readable heatop checkpoint.
 bool is_solved_model(const std::string& model_dir);
+
+/// Predictors backed by `model` (batches of 32 for fields, OperatorModel::predict_peaks for
+/// peaks). The designs must belong to the model's family (inputs_of throws otherwise).
+optimize::SurrogatePredictors operator_predictors(std::shared_ptr<OperatorModel> model);
 
 /// The predictors of the solved model in `model_dir` for designs of `design`'s family: full
 /// fields and peak-only answers (SolvedOperator). Throws std::invalid_argument when `design` is

@@ -55,7 +55,7 @@ class SurrogateModel : public OperatorModel {
   /// physics allows: only the node planes where the maximum can lie are evaluated (peak_planes
   /// in solved_operator.hpp; on the device, no copy).
   std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
-                                    int batch = 64);
+                                    int batch = 64) override;
 
  private:
   std::unique_ptr<Problem> problem_;
