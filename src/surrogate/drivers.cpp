@@ -134,6 +134,18 @@ PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loade
   r.confidence_seconds = seconds_since(t1);
   json& s = r.summary;
   s["confidence"] = confidence_json(r.prediction_confidence, r.confidence_seconds);
+  // The coarse estimate holds the error the next multigrid level can carry. On a grid with fewer
+  // intervals than a modal model's modes the error against FV is mostly FV's own grid-scale
+  // error, which it misses (docs/trust.md: 65 % within 2x at 41 x 41 x 21 for 48 modes).
+  const int modes =
+      model.config().network.core == Core::modal ? model.config().network.trunk.modes : 0;
+  if (co.method == trust::ErrorEstimate::coarse && std::min(r.grid.nx(), r.grid.ny()) - 1 < modes)
+    r.warnings.push_back("the grid (" + std::to_string(r.grid.nx()) + " x " +
+                         std::to_string(r.grid.ny()) + " nodes) is coarser than the model's " +
+                         std::to_string(modes) +
+                         " modes per axis: the coarse error estimate may read low by more than "
+                         "2x here; use --estimate vcycles for a calibrated one");
+  s["warnings"] = r.warnings;
   if (req.refine) {
     Refinement ref;
     ref.method = req.refine_method;
