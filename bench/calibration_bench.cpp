@@ -4,7 +4,10 @@
 //
 //   heatop_bench_calibration --model models/c1 [--model models/c2] [--n 100] [--grid 41x41x21]
 //                            [--tol 0.5] [--estimate coarse|vcycles|both]
-//                            [--out bench/results/calibration.json]
+//                            [--fine-sweeps auto|N] [--out bench/results/calibration.json]
+//
+// --fine-sweeps: the coarse estimate's fine-level sweeps; `auto` (default) is heatop predict's
+// rule (surrogate::coarse_estimate_sweeps: one where the grid is coarser than the modes).
 //
 // Half of the designs use Gaussian-random-field power maps, half random block floorplans,
 // drawn from each model's own generator settings with seeds the training never used.
@@ -29,6 +32,7 @@
 #include "model/design.hpp"
 #include "plot/plots.hpp"
 #include "solve/solver.hpp"
+#include "surrogate/drivers.hpp"
 #include "surrogate/generators.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "trust/confidence.hpp"
@@ -46,6 +50,7 @@ struct Args {
   std::vector<trust::ErrorEstimate> estimates{trust::ErrorEstimate::coarse,
                                               trust::ErrorEstimate::vcycles};
   std::string out = "bench/results/calibration.json";
+  int fine_sweeps = -1;  // -1: auto
 };
 
 Args parse(int argc, char** argv) {
@@ -71,6 +76,9 @@ Args parse(int argc, char** argv) {
         throw std::invalid_argument("--estimate must be " +
                                     join_names(trust::kErrorEstimateNames, ", ") +
                                     " or both, got " + e);
+    } else if (s == "--fine-sweeps") {
+      const std::string v = next();
+      a.fine_sweeps = v == "auto" ? -1 : std::stoi(v);
     } else if (s == "--out")
       a.out = next();
     else if (s == "--grid") {
@@ -80,7 +88,7 @@ Args parse(int argc, char** argv) {
     } else {
       throw std::invalid_argument("unknown option " + s +
                                   "; valid: --model DIR (repeatable), --n, --grid, --tol, "
-                                  "--estimate, --out");
+                                  "--estimate, --fine-sweeps, --out");
     }
   }
   if (a.models.empty()) throw std::invalid_argument("give at least one --model DIR");
@@ -125,6 +133,7 @@ int main(int argc, char** argv) try {
     const auto& cfg = model->config();
     const model::Grid grid = prob.grid(args.nx, args.ny, args.nz);
     std::vector<double> truths;
+    int fine_sweeps_used = 0;
     std::vector<Tally> tally(args.estimates.size());
     int above_tol = 0;
     const auto t0 = std::chrono::steady_clock::now();
@@ -171,6 +180,10 @@ int main(int argc, char** argv) try {
         trust::ConfidenceOptions co;
         co.tolerance_K = args.tol;
         co.method = args.estimates[e];
+        // As heatop predict (auto): a fine-level sweep where the grid is coarser than the modes.
+        co.fine_sweeps = args.fine_sweeps >= 0 ? args.fine_sweeps
+                                               : surrogate::coarse_estimate_sweeps(*model, grid);
+        fine_sweeps_used = co.fine_sweeps;
         trust::Confidence conf;
         double est_seconds = 1e300, est_only_seconds = 1e300;
         for (int rep = 0; rep < kRepeats; ++rep) {
@@ -204,6 +217,8 @@ int main(int argc, char** argv) try {
       out["cases"].push_back(
           {{"model", dir},
            {"estimate", method},
+           {"fine_sweeps",
+            args.estimates[e] == trust::ErrorEstimate::coarse ? fine_sweeps_used : 0},
            {"designs", args.n},
            {"fraction_within_2x", frac},
            {"target_within_2x_met", frac >= 0.9},

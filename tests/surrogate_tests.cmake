@@ -162,7 +162,7 @@ if(TARGET heatop_surrogate AND TARGET heatop)
      export HEATOP_NN_MODULE=/nonexistent/libheatop_nn.so; \
      ${_h} predict msol ${_ex}/c1_surface.yaml --set grid.nx=21 --set grid.ny=21 --set grid.nz=11 -o psol; \
      grep -q 'solved from the stack' psol/summary.json; test -f psol/T.npy; \
-     grep -q 'coarser than the model' psol/summary.json; \
+     grep -q '\"fine_sweeps\": 1' psol/summary.json; \
      ${_h} eval msol --design ${_ex}/c1_surface.yaml --grid 21x21x11 > eval_sol.txt; \
      grep -q 'mean rel. L2 of the rise' eval_sol.txt; \
      ${_h} optimize ${_ex}/c3_placement.yaml --model msol --checks final --shortlist 2 ${_opt} -o osol; \

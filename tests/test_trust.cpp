@@ -130,6 +130,42 @@ TEST(Trust, CoarseEstimateRecoversTheSmoothError) {
   EXPECT_LT(cn.est_max_error_K, vn.est_max_error_K);
 }
 
+// One fine-level sweep after the coarse correction adds the grid-scale part of the error: for
+// white noise, which the coarse level cannot see, the estimate rises from about half the truth
+// to within 2x of it (a single sweep overshoots noise somewhat), while a smooth bump stays
+// within the coarse estimate's bounds; bad sweep counts are refused.
+TEST(Trust, FineSweepAddsTheGridScaleError) {
+  const auto sys = fv::discretize(c1_design(33));
+  const auto t = solve_fv(sys);
+  trust::ConfidenceOptions swept, cycles;
+  swept.fine_sweeps = 1;
+  cycles.method = trust::ErrorEstimate::vcycles;
+  const auto noisy = perturb(sys, t, 0.0, 0.3, 5);
+  const double truth = max_abs_diff(noisy, t);
+  const auto c0 = trust::estimate_confidence(sys, noisy);
+  const auto c1 = trust::estimate_confidence(sys, noisy, swept);
+  const auto v = trust::estimate_confidence(sys, noisy, cycles);
+  std::cout << "white noise: true max " << truth << " K, coarse " << c0.est_max_error_K
+            << " K, coarse + sweep " << c1.est_max_error_K << " K, V-cycles " << v.est_max_error_K
+            << " K\n";
+  EXPECT_EQ(c1.fine_sweeps, 1);
+  EXPECT_EQ(c0.fine_sweeps, 0);
+  EXPECT_GT(c1.est_max_error_K, 2 * c0.est_max_error_K);
+  EXPECT_GT(c1.est_max_error_K, 0.5 * v.est_max_error_K);
+  EXPECT_LT(c1.est_max_error_K, 2 * truth);
+  EXPECT_NEAR(c1.rel_residual, c0.rel_residual, 1e-12 * c0.rel_residual);
+  const auto bump = perturb(sys, t, 1.0, 0.0, 3);
+  const double bump_truth = max_abs_diff(bump, t);
+  const auto b1 = trust::estimate_confidence(sys, bump, swept);
+  EXPECT_GT(b1.est_max_error_K, 0.75 * bump_truth);
+  EXPECT_LT(b1.est_max_error_K, 1.05 * bump_truth);
+  for (int bad : {-1, 5}) {
+    trust::ConfidenceOptions o;
+    o.fine_sweeps = bad;
+    EXPECT_THROW(trust::estimate_confidence(sys, bump, o), std::invalid_argument) << bad;
+  }
+}
+
 // A NaN anywhere in the field is the maximum error: score 0, not trusted (both estimates).
 TEST(Trust, NanFieldIsNeverTrusted) {
   const auto sys = fv::discretize(c1_design(33));

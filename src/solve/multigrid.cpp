@@ -614,7 +614,7 @@ void Multigrid::apply(const double* r, double* z) const {
 }
 
 double Multigrid::coarse_correction(const double* b, const double* x, double* z,
-                                    double* rel_residual) const {
+                                    double* rel_residual, int fine_sweeps) const {
   Level& f = *levels_[0];
   const auto& o = *f.op;
   const std::size_t n = o.size();
@@ -636,6 +636,12 @@ double Multigrid::coarse_correction(const double* b, const double* x, double* z,
     vcycle(1);
     f.x = z;
     prolong(0, true);
+    if (fine_sweeps > 0) {
+      std::vector<double> r(n);
+      o.residual(b, x, r.data());
+      f.b = r.data();
+      smooth(0, fine_sweeps, false, false);
+    }
   }
   f.b = nullptr;
   f.x = nullptr;

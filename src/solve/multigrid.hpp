@@ -67,10 +67,13 @@ class Multigrid : public Preconditioner {
 
   /// The coarse part of a V-cycle on A e = b - A x from e = 0, without the finest level's
   /// smoothing: z = P V(R (b - A x)), with V the cycle of the next level. About a quarter of
-  /// apply()'s work, and the residual is never stored: it is restricted row by row. Returns
-  /// ||b - A x||; with rel_residual, also ||b - A x|| / ||b|| (1 for b = 0 as denominator).
+  /// apply()'s work, and the residual is never stored: it is restricted row by row. With
+  /// fine_sweeps > 0, that many red-black z-line sweeps on A e = b - A x follow on the finest
+  /// level, from z (the residual is then formed once more and stored): the grid-scale part of
+  /// e, which the next level cannot hold. Returns ||b - A x||; with rel_residual, also
+  /// ||b - A x|| / ||b|| (1 for b = 0 as denominator).
   double coarse_correction(const double* b, const double* x, double* z,
-                           double* rel_residual = nullptr) const;
+                           double* rel_residual = nullptr, int fine_sweeps = 0) const;
 
   /// Stand-alone solver: V-cycles on A x = b from the given x.
   SolveReport solve(const double* b, double* x, const SolveOptions& opt) const;

@@ -78,6 +78,12 @@ std::string power_map_key(const OperatorConfig& cfg, const model::Design& d) {
 
 }  // namespace
 
+int coarse_estimate_sweeps(const OperatorModel& model, const model::Grid& grid) {
+  const NetworkConfig& n = model.config().network;
+  const int modes = n.core == Core::modal ? n.trunk.modes : 0;
+  return std::min(grid.nx(), grid.ny()) - 1 < modes ? 1 : 0;
+}
+
 KeepOpenMpThreads::KeepOpenMpThreads() : threads_(omp_get_max_threads()) {}
 KeepOpenMpThreads::~KeepOpenMpThreads() { omp_set_num_threads(threads_); }
 
@@ -103,6 +109,7 @@ json confidence_json(const trust::Confidence& c, double seconds) {
           {"tolerance_K", c.tolerance_K},
           {"trusted", c.trusted},
           {"estimate", name(trust::kErrorEstimateNames, c.method)},
+          {"fine_sweeps", c.fine_sweeps},
           {"seconds", seconds},
           {"score_function", "1 / (1 + (est_max_error_K / tolerance_K)^2)"}};
 }
@@ -119,6 +126,7 @@ PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loade
   co.method = parse(trust::kErrorEstimateNames, req.estimate, "--estimate");
   PredictResult r;
   r.grid = model::build_grid(d);
+  co.fine_sweeps = coarse_estimate_sweeps(model, r.grid);
   const auto t0 = std::chrono::steady_clock::now();
   {
     const KeepOpenMpThreads keep;
@@ -134,17 +142,6 @@ PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loade
   r.confidence_seconds = seconds_since(t1);
   json& s = r.summary;
   s["confidence"] = confidence_json(r.prediction_confidence, r.confidence_seconds);
-  // The coarse estimate holds the error the next multigrid level can carry. On a grid with fewer
-  // intervals than a modal model's modes the error against FV is mostly FV's own grid-scale
-  // error, which it misses (docs/trust.md: 65 % within 2x at 41 x 41 x 21 for 48 modes).
-  const int modes =
-      model.config().network.core == Core::modal ? model.config().network.trunk.modes : 0;
-  if (co.method == trust::ErrorEstimate::coarse && std::min(r.grid.nx(), r.grid.ny()) - 1 < modes)
-    r.warnings.push_back("the grid (" + std::to_string(r.grid.nx()) + " x " +
-                         std::to_string(r.grid.ny()) + " nodes) is coarser than the model's " +
-                         std::to_string(modes) +
-                         " modes per axis: the coarse error estimate may read low by more than "
-                         "2x here; use --estimate vcycles for a calibrated one");
   s["warnings"] = r.warnings;
   if (req.refine) {
     Refinement ref;

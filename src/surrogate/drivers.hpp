@@ -47,6 +47,13 @@ class KeepOpenMpThreads {
 /// version, network, design family, normalisation.
 nlohmann::json model_identity(const OperatorModel& model, const std::string& model_path);
 
+/// The fine-level sweeps the coarse error estimate of `model`'s prediction on `grid` takes
+/// (trust::ConfidenceOptions::fine_sweeps): 1 where the grid has fewer intervals per lateral
+/// axis than a modal model's modes, so that the prediction resolves more than the grid and its
+/// error against FV is mostly FV's own grid-scale error (within 2x of the truth on 100 % of 20
+/// designs instead of 65 %, solved C1 at 41 x 41 x 21: bench/results/hybrid-lab-notes.md); else 0.
+int coarse_estimate_sweeps(const OperatorModel& model, const model::Grid& grid);
+
 /// The confidence block of summary.json (`seconds`: time of the estimate, or of the refinement).
 nlohmann::json confidence_json(const trust::Confidence& c, double seconds);
 

@@ -16,6 +16,9 @@ void ConfidenceOptions::validate() const {
   if (cycles < 1 || cycles > 100)
     throw std::invalid_argument("confidence cycles must lie in 1..100, got " +
                                 std::to_string(cycles));
+  if (fine_sweeps < 0 || fine_sweeps > 4)
+    throw std::invalid_argument("confidence fine sweeps must lie in 0..4, got " +
+                                std::to_string(fine_sweeps));
 }
 
 double confidence_score(double e, double tol) {
@@ -41,8 +44,10 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   const solve::Multigrid& mg = reuse ? *reuse : *own;
   if (opt.method == ErrorEstimate::coarse) {
     // The smooth part of e, which is what decides the max error of a smooth prediction: the
-    // next level's V-cycle on the restricted residual, interpolated (no fine-level sweeps).
-    mg.coarse_correction(sys.rhs.data(), t.data(), e.data(), &c.rel_residual);
+    // next level's V-cycle on the restricted residual, interpolated; with fine_sweeps, the
+    // grid-scale part too.
+    mg.coarse_correction(sys.rhs.data(), t.data(), e.data(), &c.rel_residual, opt.fine_sweeps);
+    c.fine_sweeps = opt.fine_sweeps;
   } else {
     // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
     std::vector<double> r(n), d(n), ar(n);

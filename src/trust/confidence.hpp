@@ -36,6 +36,11 @@ struct ConfidenceOptions {
   double tolerance_K = 0.5;  // error the user accepts
   ErrorEstimate method = ErrorEstimate::coarse;
   int cycles = 4;  // multigrid V-cycles for the vcycles estimate
+  /// coarse: z-line sweeps on the finest level after the coarse-grid correction (0..4). They
+  /// add the grid-scale part of the error, which is what an accurate prediction's error against
+  /// FV mostly is on a grid coarser than the prediction's own resolution (docs/trust.md); each
+  /// costs about 0.04 of an FV solve.
+  int fine_sweeps = 0;
   void validate() const;
 };
 
@@ -47,6 +52,7 @@ struct Confidence {
   double rel_residual = 0;               // ||b - A T|| / ||b||
   double tolerance_K = 0;
   ErrorEstimate method = ErrorEstimate::coarse;
+  int fine_sweeps = 0;  // coarse: ConfidenceOptions::fine_sweeps
   bool trusted = false;
   std::vector<double> error_field;  // estimated T_fv - T, K, the solver's layout
 };
