@@ -35,7 +35,6 @@ int run_predict(const PredictArgs& a, const std::string& cmd) {
   if (!a.probe_file.empty()) info.probes = io::read_probes_csv(a.probe_file);
   const sg::PredictResult r = sg::predict_design(
       *model, loaded, {a.model, a.device, a.tol_K, a.refine, a.refine_method, a.estimate});
-  for (const std::string& w : r.warnings) std::fprintf(stderr, "heatop: warning: %s\n", w.c_str());
   if (r.refinement) std::printf("%s\n", sg::refinement_line(r).c_str());
   sg::write_predict_results(out, r, loaded, info);
   std::printf("%s\n", sg::predict_line(r, loaded.design.name, a.output).c_str());

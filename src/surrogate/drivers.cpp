@@ -142,7 +142,6 @@ PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loade
   r.confidence_seconds = seconds_since(t1);
   json& s = r.summary;
   s["confidence"] = confidence_json(r.prediction_confidence, r.confidence_seconds);
-  s["warnings"] = r.warnings;
   if (req.refine) {
     Refinement ref;
     ref.method = req.refine_method;

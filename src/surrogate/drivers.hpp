@@ -80,9 +80,8 @@ struct PredictResult {
   trust::Confidence prediction_confidence;  // of the prediction (its error field: error.png)
   double confidence_seconds = 0;
   std::optional<Refinement> refinement;
-  fv::EnergyBalance balance;          // the FV operator's balance of `field`
-  std::vector<std::string> warnings;  // also in summary["warnings"]
-  field::FieldStats stats;            // of `field`
+  fv::EnergyBalance balance;  // the FV operator's balance of `field`
+  field::FieldStats stats;    // of `field`
   /// summary.json without the field statistics and the file list: confidence, refinement,
   /// source, surrogate identity, energy balance.
   nlohmann::json summary;
