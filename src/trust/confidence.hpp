@@ -25,8 +25,9 @@ namespace heatop::trust {
 enum class ErrorEstimate { coarse, vcycles };
 inline constexpr NameTable<ErrorEstimate, 2> kErrorEstimateNames{
     {{ErrorEstimate::coarse, "coarse",
-      "the multigrid's coarse-grid correction of r (the next level's V-cycle, interpolated): "
-      "about a tenth of an FV solve; recovers 0.7-0.95 of the max error"},
+      "the multigrid's coarse-grid correction of r (the next level's V-cycle, interpolated; "
+      "predict adds one fine-level sweep on grids coarser than a modal model's modes): about a "
+      "tenth of an FV solve; recovers 0.7-0.95 of the max error"},
      {ErrorEstimate::vcycles, "vcycles",
       "`cycles` multigrid V-cycles on A e = r (default 4): the discrete error to ~0.1 %, about "
       "half an FV solve"}},
