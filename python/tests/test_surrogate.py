@@ -1,6 +1,7 @@
 """heatop.Surrogate (LibTorch builds only): a tiny operator trained here with the heatop binary
 (HEATOP_BIN, set by ctest), batch prediction with error estimates, refinement."""
 
+import json
 import os
 import subprocess
 
@@ -95,3 +96,29 @@ def test_hybrid_optimize(model_dir):
     assert res["mode"] == "hybrid"
     assert res["final_peak_K"] > 298.15
     assert res["evaluations"]["surrogate"] > 0
+
+
+def test_hybrid_optimize_with_a_solved_model(tmp_path):
+    """A solved model (heatop train DESIGN --input) drives heatop.optimize through the plain
+    operator, as the CLI's optimize does: the same verified peak."""
+    exe = os.environ.get("HEATOP_BIN")
+    if not exe:
+        pytest.skip("HEATOP_BIN (the heatop binary, to build a solved model) is not set")
+    exe = os.path.abspath(exe)
+    subprocess.run([exe, "train", str(EXAMPLES / "c1_surface.yaml"), "--input", "top", "-o", "ms",
+                    "--set", "training.validation_grid=[21, 21, 11]"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    overrides = ["optimizer.evaluations=16", "optimizer.eval_grid=[21, 21, 11]",
+                 "verify_grid=[21, 21, 11]"]
+    res = heatop.optimize(str(EXAMPLES / "c3_placement.yaml"), model=str(tmp_path / "ms"),
+                          overrides=overrides, checks="final", shortlist=2)
+    assert res["mode"] == "hybrid"
+    assert res["evaluations"]["surrogate"] == 16
+    assert res["evaluations"]["fv"] == 2
+    cmd = [exe, "optimize", str(EXAMPLES / "c3_placement.yaml"), "--model", str(tmp_path / "ms"),
+           "--checks", "final", "--shortlist", "2", "-o", "out"]
+    for o in overrides:
+        cmd += ["--set", o]
+    subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    cli = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert res["final_peak_K"] == pytest.approx(cli["final_peak_K_fv"], abs=1e-9)
