@@ -1507,7 +1507,7 @@ TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
     // The network keeps its fixed bases (cosine transform, lateral rates) in float32 even in a
     // float64 model: a few 1e-8 of the rise apart.
     EXPECT_LT(diff, 1e-6 * rise) << b;
-    EXPECT_NEAR(peaks[b], top, 1e-9 * rise) << b;
+    EXPECT_NEAR(peaks[b], top, 1e-6 * rise) << b;  // the peak's last product is float32
   }
 
   // Saved, then loaded from the header alone.

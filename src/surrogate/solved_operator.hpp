@@ -83,7 +83,8 @@ class SolvedOperator {
   /// Temperatures (K) of each design on `grid`.
   std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
                                       const model::Grid& grid) const;
-  /// The peak temperature (K) of each design on `grid`, from the nodes of peak_planes() only.
+  /// The peak temperature (K) of each design on `grid`, from the nodes of peak_planes() only
+  /// (the last product in single precision: within 1e-6 of the rise of the full field's).
   std::vector<double> predict_peaks(const std::vector<InputValues>& inputs,
                                     const model::Grid& grid) const;
 
