@@ -39,12 +39,11 @@ bool solved_model(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The commands that load LibTorch: its matrix products run on OpenBLAS's best kernels for the
-  // CPU (api/blas_kernels.hpp). The others start as they are.
-  // predict and eval of a solved model on the CPU load no LibTorch and do one design's products
-  // (a few milliseconds on either kernels): not worth a second process start (about 0.05 s).
-  // optimize --model evaluates hundreds of designs, where the kernels count (C4 search: 800
-  // peak-only answers in 1.8 s on SkylakeX kernels, 2.9 s on the generic ones).
+  // The commands that do many of the operator's matrix products run on OpenBLAS's best kernels
+  // for the CPU (api/blas_kernels.hpp): train, optimize --model (hundreds of designs), and
+  // predict and eval with a trained model or on a GPU. predict and eval of a solved model on the
+  // CPU load no LibTorch and do one design's products (milliseconds on either kernels): not
+  // worth a second process start (about 0.05 s). The others start as they are.
   if (argc > 1) {
     const std::string c = argv[1];
     std::string model;  // predict and eval: their first argument

@@ -1,6 +1,6 @@
-// `heatop train | predict | eval` and the optimize --model predictors: forwarded to the
-// neural-operator module, loaded here on first use (nn_module.hpp); a solved model's predictors
-// need no module (surrogate/solved_predictors.hpp).
+// `heatop train`, forwarded to the neural-operator module, and the trained models of predict,
+// eval and optimize --model, taken from it; the module is loaded here on first use
+// (nn_module.hpp). A solved model needs no module (surrogate/solved_operator.hpp).
 
 #include "surrogate_commands.hpp"
 

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <stdexcept>
 
 #include "surrogate/auto_config.hpp"
@@ -14,8 +13,6 @@
 #include "surrogate/solved_operator.hpp"
 
 namespace heatop::surrogate {
-
-namespace fs = std::filesystem;
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
