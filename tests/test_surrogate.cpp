@@ -1329,6 +1329,16 @@ std::string solved_config(const std::string& design, const std::string& inputs, 
          "}, trunk_z: {type: stack}, dtype: float64}\ntraining: {steps: 1}\n";
 }
 
+// Replaces the first `from` in the file at `path` by `to`.
+void replace_in_file(const std::string& path, const std::string& from, const std::string& to) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  std::ofstream(path) << text;
+}
+
 const std::string kDieInput =
     "  - {name: p, type: power_map, target: 'layer:die', sensors: [20, 15], sensor_layout: "
     "cells,\n     generator: {type: mixture, tiles: [20, 15], grf: {mean_W_per_mm2: 0.2, "
@@ -1455,8 +1465,8 @@ TEST(SolvedCore, HtcInputsAreExactAcrossTheirRange) {
 // The solved core is plain linear algebra (solved_operator.hpp): the LibTorch network (its
 // branches' cosine transforms and its modal contraction, the path a GPU takes) and the plain
 // operator give the same field, with an HTC input and with a power map in a layer and on a face;
-// the peak-only answer equals the full field's maximum; and a saved model loads into the plain
-// operator from its header alone, predicting what the LibTorch model predicts.
+// the peak-only answer is the full field's maximum to 1e-6 of the rise; and a saved model loads
+// into the plain operator from its header alone, predicting what the LibTorch model predicts.
 TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
   const std::string path =
       solved_stack_design("plain", "{type: power, power_W: 0.5, h_W_per_m2K: 300, T_amb_K: 300}",
@@ -1533,6 +1543,13 @@ TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
 // What the solved core cannot model is refused by name, before anything is built.
 TEST(SolvedCore, RefusesWhatItCannotModel) {
   const std::string conv = "{type: convective, h_W_per_m2K: 2000, T_amb_K: 300}";
+  // The error of building a solved model (one die input) of the design file at `path`.
+  auto solved_model_error = [](const std::string& path) {
+    return error_of([&] {
+      SurrogateModel m(parse(solved_config(path, kDieInput, 4)), io::load_design(path).design,
+                       torch::kCPU);
+    });
+  };
   auto build = [&](const std::string& bottom, const std::string& top, const std::string& inputs) {
     return error_of([&] {
       const std::string path = solved_stack_design("refuse", bottom, top);
@@ -1559,31 +1576,14 @@ TEST(SolvedCore, RefusesWhatItCannotModel) {
   }
   // A layer whose power is not an input: the spreader carries some here.
   const std::string path = solved_stack_design("fixedpower", "{type: adiabatic}", conv);
-  {
-    std::ifstream in(path);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    text.replace(text.find("cells: 8}"), 9,
-                 "cells: 8, power_blocks: [{name: s, x_mm: 0, y_mm: 0, w_mm: 1, h_mm: 1, "
-                 "power_W: 0.1}]}");
-    std::ofstream(path) << text;
-  }
-  EXPECT_NE(error_of([&] {
-              SurrogateModel m(parse(solved_config(path, kDieInput, 4)),
-                               io::load_design(path).design, torch::kCPU);
-            }).find("layer 'spreader' carries power that is not an input"),
+  replace_in_file(path, "cells: 8}",
+                  "cells: 8, power_blocks: [{name: s, x_mm: 0, y_mm: 0, w_mm: 1, h_mm: 1, "
+                  "power_W: 0.1}]}");
+  EXPECT_NE(solved_model_error(path).find("layer 'spreader' carries power that is not an input"),
             std::string::npos);
   // Cooled sides: the lateral cosine modes assume adiabatic ones.
   const std::string cooled = solved_stack_design("cooled_sides", "{type: adiabatic}", conv);
-  {
-    std::ifstream in(cooled);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    text.replace(text.find("sides: {type: adiabatic}"), 24,
-                 "sides: {type: convective, h_W_per_m2K: 100, T_amb_K: 300}");
-    std::ofstream(cooled) << text;
-  }
-  EXPECT_NE(error_of([&] {
-              SurrogateModel m(parse(solved_config(cooled, kDieInput, 4)),
-                               io::load_design(cooled).design, torch::kCPU);
-            }).find("side is not adiabatic"),
-            std::string::npos);
+  replace_in_file(cooled, "sides: {type: adiabatic}",
+                  "sides: {type: convective, h_W_per_m2K: 100, T_amb_K: 300}");
+  EXPECT_NE(solved_model_error(cooled).find("side is not adiabatic"), std::string::npos);
 }
