@@ -46,7 +46,20 @@ if(TARGET heatop_petsc)
                    -DNO_PATH=${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large
                    "-DCMD=${HEATOP_MPIRUN};$<TARGET_FILE:heatop>;solve;${HEATOP_EXAMPLES}/c4_stack.yaml;--set;grid.nx=16385;--set;grid.ny=16385;-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_too_large;--set;solver.backend=petsc"
                    -P ${_expect})
+  # The backend is a module loaded on first use: without it a PETSc solve fails with a clear
+  # error (exit code 2, no folder), and a native solve does not need it.
+  file(REMOVE_RECURSE ${CMAKE_CURRENT_BINARY_DIR}/petsc_no_module)
+  add_test(NAME petsc.module_missing
+           COMMAND ${CMAKE_COMMAND} -DEXPECT_RC=2
+                   "-DEXPECT_REGEX=the PETSc backend needs its module /nonexistent/libheatop_petsc.so, which is not there"
+                   -DNO_PATH=${CMAKE_CURRENT_BINARY_DIR}/petsc_no_module
+                   "-DCMD=${CMAKE_COMMAND};-E;env;HEATOP_PETSC_MODULE=/nonexistent/libheatop_petsc.so;$<TARGET_FILE:heatop>;solve;${_c1};-o;${CMAKE_CURRENT_BINARY_DIR}/petsc_no_module;--set;solver.backend=petsc"
+                   -P ${_expect})
+  add_test(NAME petsc.native_without_module
+           COMMAND heatop solve ${_c1} -o ${CMAKE_CURRENT_BINARY_DIR}/petsc_native_no_module)
+  set_tests_properties(petsc.native_without_module PROPERTIES LABELS petsc ENVIRONMENT
+                       "HEATOP_PETSC_MODULE=/nonexistent/libheatop_petsc.so;OMP_NUM_THREADS=1")
   set_tests_properties(petsc.cli_two_ranks petsc.cli_two_ranks_export petsc.more_ranks_than_columns petsc.native_on_two_ranks
-                       petsc.too_large_for_the_ranks
+                       petsc.too_large_for_the_ranks petsc.module_missing
                        PROPERTIES LABELS petsc ENVIRONMENT OMP_NUM_THREADS=1)
 endif()

@@ -1527,6 +1527,12 @@ TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
   const std::shared_ptr<const SolvedOperator> op = SolvedOperator::load(dir);
   const std::vector<field::Field3D> again = op->predict(ins, g);
   for (std::size_t b = 0; b < ins.size(); ++b) EXPECT_EQ(again[b].values, plain[b].values) << b;
+  // Depth values are kept per point set: answers that alternate between the peak planes and the
+  // whole grid (a placement search, then its FV checks) stay the same.
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(op->predict_peaks(ins, g), peaks) << round;
+    EXPECT_EQ(op->predict(ins, g).at(1).values, plain[1].values) << round;
+  }
   // A trained (not solved) configuration is refused by the plain operator, by name.
   OperatorConfig trained = cfg;
   trained.network.modal_core = ModalCore::trained;

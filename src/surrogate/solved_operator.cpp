@@ -288,15 +288,20 @@ std::vector<double> SolvedOperator::lateral_values(const std::vector<double>& xi
   return v;
 }
 
-std::vector<double> SolvedOperator::depth_values(const std::vector<double>& xi) const {
+std::shared_ptr<const std::vector<double>> SolvedOperator::depth_values(
+    const std::vector<double>& xi) const {
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (cached_points_ != xi) {
-    std::vector<double> v, d1, d2;
-    basis_.evaluate(xi, v, d1, d2);
-    cached_points_ = xi;
-    cached_values_ = std::move(v);
-  }
-  return cached_values_;
+  for (std::size_t i = 0; i < depth_cache_.size(); ++i)
+    if (depth_cache_[i].first == xi) {
+      std::rotate(depth_cache_.begin() + i, depth_cache_.begin() + i + 1, depth_cache_.end());
+      return depth_cache_.back().second;
+    }
+  std::vector<double> v, d1, d2;
+  basis_.evaluate(xi, v, d1, d2);
+  constexpr std::size_t kKept = 4;
+  if (depth_cache_.size() == kKept) depth_cache_.erase(depth_cache_.begin());
+  depth_cache_.emplace_back(xi, std::make_shared<const std::vector<double>>(std::move(v)));
+  return depth_cache_.back().second;
 }
 
 void SolvedOperator::contract(const double* beta, const std::vector<double>& x,
@@ -326,8 +331,9 @@ std::vector<field::Field3D> SolvedOperator::predict(const std::vector<InputValue
                                                     const model::Grid& grid) const {
   const Problem& p = problem_;
   const std::vector<double> x = lateral_values(p.x_axis(grid.x).xi),
-                            y = lateral_values(p.y_axis(grid.y).xi),
-                            z = depth_values(p.z_axis(grid).xi);
+                            y = lateral_values(p.y_axis(grid.y).xi);
+  const auto zv = depth_values(p.z_axis(grid).xi);
+  const std::vector<double>& z = *zv;
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   std::vector<field::Field3D> out;
   for (const std::vector<double>& beta : cores(inputs)) {
@@ -348,7 +354,9 @@ std::vector<double> SolvedOperator::predict_peaks(const std::vector<InputValues>
   std::vector<double> zsel;
   for (int k : peak_planes(p, grid)) zsel.push_back(zall[k]);
   const std::vector<double> x = lateral_values(p.x_axis(grid.x).xi),
-                            y = lateral_values(p.y_axis(grid.y).xi), z = depth_values(zsel);
+                            y = lateral_values(p.y_axis(grid.y).xi);
+  const auto zv = depth_values(zsel);
+  const std::vector<double>& z = *zv;
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   const int m = modes_, kinds = basis_.kinds(), nf = basis_.size(), nx = grid.nx(), ny = grid.ny();
   // Plane by plane (usually one or a few): U = X W_l Y^T with W_l [a, b] the modes' depth

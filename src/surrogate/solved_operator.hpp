@@ -100,8 +100,9 @@ class SolvedOperator {
   // basis order), written [nx, ny, nz] row-major into out.
   void contract(const double* beta, const std::vector<double>& x, const std::vector<double>& y,
                 const std::vector<double>& z, int nz, double* out) const;
-  // The depth functions at trunk coordinates (the last point set is kept).
-  std::vector<double> depth_values(const std::vector<double>& xi) const;
+  // The depth functions at trunk coordinates. The last few point sets are kept: a placement
+  // search alternates between a peak plane's points and a whole grid's.
+  std::shared_ptr<const std::vector<double>> depth_values(const std::vector<double>& xi) const;
   // Lateral mode values [n, modes] at trunk coordinates.
   std::vector<double> lateral_values(const std::vector<double>& xi) const;
 
@@ -114,7 +115,8 @@ class SolvedOperator {
   int htc_input_[2] = {-1, -1};
   double bi_per_h_ = 0;
   mutable std::mutex cache_mutex_;
-  mutable std::vector<double> cached_points_, cached_values_;
+  mutable std::vector<std::pair<std::vector<double>, std::shared_ptr<const std::vector<double>>>>
+      depth_cache_;  // (points, values), most recently used last
 };
 
 /// A saved solved model as the predict and eval drivers use it: its operator and its checkpoint
