@@ -17,7 +17,7 @@ gtest_discover_tests(test_auto_config PROPERTIES LABELS io)
 # The stack's depth functions (the `stack` z trunk): plain C++ as well.
 add_executable(test_stack_basis test_stack_basis.cpp ${PROJECT_SOURCE_DIR}/src/surrogate/stack_basis.cpp)
 target_include_directories(test_stack_basis PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(test_stack_basis GTest::gtest_main)
+target_link_libraries(test_stack_basis OpenMP::OpenMP_CXX GTest::gtest_main)
 gtest_discover_tests(test_stack_basis PROPERTIES LABELS surrogate)
 
 # Neural-operator surrogate tests (issue 3); only with LibTorch.

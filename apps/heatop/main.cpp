@@ -2,10 +2,14 @@
 // one line on stderr and a non-zero exit code.
 
 #include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -37,6 +41,26 @@ bool solved_model(const std::string& dir) {
   }
 }
 
+#ifdef __GLIBC__
+// Page faults are a large part of a short command's time: a hybrid C3 placement at 101 x 101 x 51
+// touches about 75 MB in 16,000 faults, and on a virtual machine each one is costly. This grows
+// the heap by 256 MB at once (address space; pages are only used when touched) and asks the
+// kernel to back it with 2 MB pages where transparent huge pages are offered on request
+// (`madvise` mode); elsewhere the call changes nothing. Growth beyond that uses ordinary pages.
+void heap_in_huge_pages() {
+  constexpr std::size_t kReserve = std::size_t{256} << 20, kHuge = std::size_t{2} << 20;
+  const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  mallopt(M_TOP_PAD, static_cast<int>(kReserve));
+  void* volatile block = malloc(kHuge);  // above the current top: the heap grows by kReserve
+  free(block);
+  mallopt(M_TOP_PAD, 128 << 10);  // glibc's default again
+  const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  if (end - before < kReserve) return;  // not glibc's heap (a sanitizer's allocator, say)
+  const auto start = (end - kReserve + kHuge - 1) & ~(kHuge - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,9 +68,11 @@ int main(int argc, char** argv) {
   // Solves and predictions allocate and free vectors of a grid's size (megabytes) again and
   // again. glibc would map each one afresh (and fault its pages in) and give the heap's top back
   // at every free; keeping them in the heap up to 32 MB cut the C3 placement's minor page faults
-  // from 28,000 to 16,000. The memory is returned when the command ends.
+  // from 28,000 to 16,000, and backing the heap with 2 MB pages (heap_in_huge_pages) to about
+  // 2,500. The memory is returned when the command ends.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  heap_in_huge_pages();
 #endif
   // The commands that do many of the operator's matrix products run on OpenBLAS's best kernels
   // for the CPU (api/blas_kernels.hpp): train, optimize --model (hundreds of designs), and

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 #include "api/results.hpp"
@@ -200,19 +201,27 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
 
 void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::string& cmd) {
   const PlacementProblem& prob = r.problem.problem;
+  // The pictures are drawn together (plot::draw_all); their paths are staged here, in order.
+  std::vector<std::function<void()>> pictures;
   // One floorplan per power face when blocks sit on several (the dies of a stack).
   const std::vector<std::string> faces = prob.faces();
   for (const std::string& face : faces) {
     const std::string suffix = faces.size() > 1 ? "_" + face : "",
                       on = faces.size() > 1 ? " (" + face + ")" : "";
-    plot::write_floorplan_png(out.file("floorplan_start" + suffix + ".png"), prob.design.lx,
-                              prob.design.ly, floorplan(prob, r.start, face),
-                              prob.name + ": corner-packed start" + on);
-    plot::write_floorplan_png(out.file("floorplan" + suffix + ".png"), prob.design.lx,
-                              prob.design.ly, floorplan(prob, r.best, face),
-                              prob.name + ": optimized placement" + on);
+    const std::string start_png = out.file("floorplan_start" + suffix + ".png"),
+                      best_png = out.file("floorplan" + suffix + ".png");
+    pictures.push_back([&prob, &r, face, on, start_png] {
+      plot::write_floorplan_png(start_png, prob.design.lx, prob.design.ly,
+                                floorplan(prob, r.start, face),
+                                prob.name + ": corner-packed start" + on);
+    });
+    pictures.push_back([&prob, &r, face, on, best_png] {
+      plot::write_floorplan_png(best_png, prob.design.lx, prob.design.ly,
+                                floorplan(prob, r.best, face),
+                                prob.name + ": optimized placement" + on);
+    });
   }
-  {
+  pictures.push_back([&prob, &r, png = out.file("temperature.png")] {
     const int k = shown_plane(prob, r.verify_grid, r.final_field);
     plot::HeatmapOptions o;
     char where[96];
@@ -220,10 +229,10 @@ void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::st
                   r.verify_grid.z[k] * 1e3);
     o.title = prob.name + ": " + (k == r.verify_grid.nz() - 1 ? "top surface" : where) +
               ", optimized placement (FV)";
-    plot::write_heatmap_png(out.file("temperature.png"), r.verify_grid.x, r.verify_grid.y,
+    plot::write_heatmap_png(png, r.verify_grid.x, r.verify_grid.y,
                             z_plane(r.verify_grid, r.final_field, k), o);
-  }
-  {
+  });
+  pictures.push_back([&r, png = out.file("convergence.png")] {
     plot::Series by_eval{"best peak", {}, {}}, by_time{"best peak", {}, {}};
     for (const auto& tp : r.search.trace) {
       by_eval.x.push_back(tp.evaluations);
@@ -232,10 +241,12 @@ void write_optimize_results(io::OutputDir& out, OptimizeResult& r, const std::st
       by_time.y.push_back(tp.best);
     }
     plot::write_line_plot_png(
-        out.file("convergence.png"),
-        {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
-         {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});
-  }
+        png, {{"best peak vs evaluations", "evaluations", "peak temperature (K)", {by_eval}},
+              {"best peak vs time", "seconds", "peak temperature (K)", {by_time}}});
+  });
+  // The heat map, the slowest picture, and the plot start first, the floorplans fill in.
+  std::rotate(pictures.begin(), pictures.end() - 2, pictures.end());
+  plot::draw_all(pictures);
   json pl;
   pl["problem"] = prob.name;
   pl["tiles"] = {prob.tiles_x, prob.tiles_y};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
 
 #include "plot/plot_util.hpp"
@@ -231,6 +232,23 @@ void write_floorplan_png(const std::string& path, double lx, double ly,
   draw_text(cr, title, width_px / 2.0, 22, HAlign::kCenter);
   axes(cr, f, xt, yt, "x (mm)", "y (mm)");
   save_png(s.get(), path);
+}
+
+void draw_all(const std::vector<std::function<void()>>& jobs) {
+  std::vector<std::exception_ptr> failed(jobs.size());
+  const int n = static_cast<int>(jobs.size());
+  // Pictures are independent (cairo and libpng keep no shared drawing state between surfaces),
+  // so a results folder's few PNGs take the time of the slowest rather than of all together.
+#pragma omp parallel for schedule(dynamic, 1) if (n > 1)
+  for (int i = 0; i < n; ++i) {
+    try {
+      jobs[i]();
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  }
+  for (const auto& e : failed)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace heatop::plot

@@ -1,6 +1,7 @@
 #pragma once
 // Line plots and floorplan pictures (PNG, cairo).
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,5 +43,10 @@ struct FloorplanRect {
 void write_floorplan_png(const std::string& path, double lx, double ly,
                          const std::vector<FloorplanRect>& rects, const std::string& title,
                          int width_px = 640, int height_px = 640);
+
+/// Runs picture jobs (each draws one picture into its own file) on OpenMP's threads and returns
+/// when all have finished; if any threw, the first such job's exception (in job order) is
+/// rethrown. Jobs must not share state: paths come from the caller, decided before.
+void draw_all(const std::vector<std::function<void()>>& jobs);
 
 }  // namespace heatop::plot

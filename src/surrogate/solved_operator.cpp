@@ -280,28 +280,39 @@ std::vector<std::vector<double>> SolvedOperator::cores(
   return out;
 }
 
-std::vector<double> SolvedOperator::lateral_values(const std::vector<double>& xi) const {
-  std::vector<double> v(xi.size() * modes_);
-  for (std::size_t i = 0; i < xi.size(); ++i)
-    for (int k = 0; k < modes_; ++k)
-      v[i * modes_ + k] = std::cos(cosine_mode_rate(k) * (xi[i] + 1)) * cosine_mode_scale(k);
-  return v;
+std::shared_ptr<const std::vector<double>> SolvedOperator::cached(
+    ValueCache& cache, const std::vector<double>& xi,
+    const std::function<std::vector<double>(const std::vector<double>&)>& compute) const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  for (std::size_t i = 0; i < cache.size(); ++i)
+    if (cache[i].first == xi) {
+      std::rotate(cache.begin() + i, cache.begin() + i + 1, cache.end());
+      return cache.back().second;
+    }
+  constexpr std::size_t kKept = 4;
+  if (cache.size() == kKept) cache.erase(cache.begin());
+  cache.emplace_back(xi, std::make_shared<const std::vector<double>>(compute(xi)));
+  return cache.back().second;
+}
+
+std::shared_ptr<const std::vector<double>> SolvedOperator::lateral_values(
+    const std::vector<double>& xi) const {
+  return cached(lateral_cache_, xi, [this](const std::vector<double>& p) {
+    std::vector<double> v(p.size() * modes_);
+    for (std::size_t i = 0; i < p.size(); ++i)
+      for (int k = 0; k < modes_; ++k)
+        v[i * modes_ + k] = std::cos(cosine_mode_rate(k) * (p[i] + 1)) * cosine_mode_scale(k);
+    return v;
+  });
 }
 
 std::shared_ptr<const std::vector<double>> SolvedOperator::depth_values(
     const std::vector<double>& xi) const {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  for (std::size_t i = 0; i < depth_cache_.size(); ++i)
-    if (depth_cache_[i].first == xi) {
-      std::rotate(depth_cache_.begin() + i, depth_cache_.begin() + i + 1, depth_cache_.end());
-      return depth_cache_.back().second;
-    }
-  std::vector<double> v, d1, d2;
-  basis_.evaluate(xi, v, d1, d2);
-  constexpr std::size_t kKept = 4;
-  if (depth_cache_.size() == kKept) depth_cache_.erase(depth_cache_.begin());
-  depth_cache_.emplace_back(xi, std::make_shared<const std::vector<double>>(std::move(v)));
-  return depth_cache_.back().second;
+  return cached(depth_cache_, xi, [this](const std::vector<double>& p) {
+    std::vector<double> v, d1, d2;
+    basis_.evaluate(p, v, d1, d2);
+    return v;
+  });
 }
 
 void SolvedOperator::contract(const double* beta, const std::vector<double>& x,
@@ -330,10 +341,9 @@ void SolvedOperator::contract(const double* beta, const std::vector<double>& x,
 std::vector<field::Field3D> SolvedOperator::predict(const std::vector<InputValues>& inputs,
                                                     const model::Grid& grid) const {
   const Problem& p = problem_;
-  const std::vector<double> x = lateral_values(p.x_axis(grid.x).xi),
-                            y = lateral_values(p.y_axis(grid.y).xi);
-  const auto zv = depth_values(p.z_axis(grid).xi);
-  const std::vector<double>& z = *zv;
+  const auto xv = lateral_values(p.x_axis(grid.x).xi), yv = lateral_values(p.y_axis(grid.y).xi),
+             zv = depth_values(p.z_axis(grid).xi);
+  const std::vector<double>&x = *xv, &y = *yv, &z = *zv;
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   std::vector<field::Field3D> out;
   for (const std::vector<double>& beta : cores(inputs)) {
@@ -353,33 +363,42 @@ std::vector<double> SolvedOperator::predict_peaks(const std::vector<InputValues>
   const std::vector<double> zall = p.z_axis(grid).xi;
   std::vector<double> zsel;
   for (int k : peak_planes(p, grid)) zsel.push_back(zall[k]);
-  const std::vector<double> x = lateral_values(p.x_axis(grid.x).xi),
-                            y = lateral_values(p.y_axis(grid.y).xi);
-  const auto zv = depth_values(zsel);
-  const std::vector<double>& z = *zv;
+  const auto xv = lateral_values(p.x_axis(grid.x).xi), yv = lateral_values(p.y_axis(grid.y).xi),
+             zv = depth_values(zsel);
+  const std::vector<double>&x = *xv, &y = *yv, &z = *zv;
   const double dt = p.norm().delta_T_K, ta = p.norm().t_amb_K;
   const int m = modes_, kinds = basis_.kinds(), nf = basis_.size(), nx = grid.nx(), ny = grid.ny();
   // Plane by plane (usually one or a few): U = X W_l Y^T with W_l [a, b] the modes' depth
   // profiles at that plane; only the maximum is kept, so no field is laid out. The last product,
   // the largest, runs in single precision (a few 1e-7 of the rise: a screening answer; the
   // hybrid's FV solves decide), twice as fast.
-  std::vector<double> w(static_cast<std::size_t>(m) * m), xw(static_cast<std::size_t>(nx) * m), out;
-  std::vector<float> xwf(xw.size()), yf(y.begin(), y.end()), u(static_cast<std::size_t>(nx) * ny);
-  for (const std::vector<double>& beta : cores(inputs)) {
-    double peak = -std::numeric_limits<double>::infinity();
-    for (std::size_t l = 0; l < zsel.size(); ++l) {
-      const double* zl = z.data() + l * nf;
-      for (int r = 0; r < m * m; ++r) {
-        double s = 0;
-        for (int k = 0; k < kinds; ++k) s += beta[r * kinds + k] * zl[r * kinds + k];
-        w[r] = s;
+  const std::vector<std::vector<double>> betas = cores(inputs);
+  const int designs = static_cast<int>(betas.size());
+  std::vector<double> out(betas.size());
+  // Designs are independent: a batch's designs are shared among the threads, each with its own
+  // buffers (BLAS runs single-threaded inside the parallel region).
+#pragma omp parallel if (designs > 1)
+  {
+    std::vector<double> w(static_cast<std::size_t>(m) * m), xw(static_cast<std::size_t>(nx) * m);
+    std::vector<float> xwf(xw.size()), yf(y.begin(), y.end()), u(static_cast<std::size_t>(nx) * ny);
+#pragma omp for schedule(static)
+    for (int b = 0; b < designs; ++b) {
+      const std::vector<double>& beta = betas[b];
+      double peak = -std::numeric_limits<double>::infinity();
+      for (std::size_t l = 0; l < zsel.size(); ++l) {
+        const double* zl = z.data() + l * nf;
+        for (int r = 0; r < m * m; ++r) {
+          double s = 0;
+          for (int k = 0; k < kinds; ++k) s += beta[r * kinds + k] * zl[r * kinds + k];
+          w[r] = s;
+        }
+        gemm(nx, m, m, x.data(), m, w.data(), m, xw.data(), m);
+        std::copy(xw.begin(), xw.end(), xwf.begin());
+        sgemm_bt(nx, ny, m, xwf.data(), m, yf.data(), m, u.data(), ny);
+        peak = std::max(peak, static_cast<double>(*std::max_element(u.begin(), u.end())));
       }
-      gemm(nx, m, m, x.data(), m, w.data(), m, xw.data(), m);
-      std::copy(xw.begin(), xw.end(), xwf.begin());
-      sgemm_bt(nx, ny, m, xwf.data(), m, yf.data(), m, u.data(), ny);
-      peak = std::max(peak, static_cast<double>(*std::max_element(u.begin(), u.end())));
+      out[b] = peak * dt + ta;
     }
-    out.push_back(peak * dt + ta);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 // commands that only use a solved model do not load LibTorch. The LibTorch model
 // (surrogate_model.hpp) takes its weights and its CPU predictions from here.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -100,11 +101,18 @@ class SolvedOperator {
   // basis order), written [nx, ny, nz] row-major into out.
   void contract(const double* beta, const std::vector<double>& x, const std::vector<double>& y,
                 const std::vector<double>& z, int nz, double* out) const;
+  using ValueCache =
+      std::vector<std::pair<std::vector<double>, std::shared_ptr<const std::vector<double>>>>;
   // The depth functions at trunk coordinates. The last few point sets are kept: a placement
   // search alternates between a peak plane's points and a whole grid's.
   std::shared_ptr<const std::vector<double>> depth_values(const std::vector<double>& xi) const;
-  // Lateral mode values [n, modes] at trunk coordinates.
-  std::vector<double> lateral_values(const std::vector<double>& xi) const;
+  // Lateral mode values [n, modes] at trunk coordinates, kept the same way (every answer of a
+  // search is on the same grid).
+  std::shared_ptr<const std::vector<double>> lateral_values(const std::vector<double>& xi) const;
+  // The values of `xi` from `cache` (most recently used last), or `compute(xi)` kept there.
+  std::shared_ptr<const std::vector<double>> cached(
+      ValueCache& cache, const std::vector<double>& xi,
+      const std::function<std::vector<double>(const std::vector<double>&)>& compute) const;
 
   Problem problem_;
   int modes_ = 0;
@@ -115,8 +123,7 @@ class SolvedOperator {
   int htc_input_[2] = {-1, -1};
   double bi_per_h_ = 0;
   mutable std::mutex cache_mutex_;
-  mutable std::vector<std::pair<std::vector<double>, std::shared_ptr<const std::vector<double>>>>
-      depth_cache_;  // (points, values), most recently used last
+  mutable ValueCache depth_cache_, lateral_cache_;  // (points, values)
 };
 
 /// A saved solved model as the predict and eval drivers use it: its operator and its checkpoint

@@ -42,6 +42,35 @@ void end_fluxes(double rho, double D, double& K, double& S, double& tau) {
   tau = -std::expm1(-rho * D) / (rho * (1 + e));
 }
 
+// Where a point lies in the stack: layer j, distance t from its bottom and u to its top (both
+// within [0, D]), the layer's width D.
+struct Where {
+  int j;
+  double t, u, D;
+};
+
+Where locate(const StackProfile& p, double x) {
+  const int L = static_cast<int>(p.c.size());
+  int j = static_cast<int>(std::upper_bound(p.xi.begin(), p.xi.end(), x) - p.xi.begin()) - 1;
+  j = std::clamp(j, 0, L - 1);
+  const double D = p.xi[j + 1] - p.xi[j];
+  return {j, std::clamp(x - p.xi[j], 0.0, D), std::clamp(p.xi[j + 1] - x, 0.0, D), D};
+}
+
+// Unscaled value and derivatives of the function with interface values h (and a source in
+// source_layer, or -1) in layer j, where its rate is rho and the layer's shape at the point is s.
+void combine(const std::vector<double>& h, int source_layer, int j, double rho, const Shape& s,
+             double& v, double& d1, double& d2) {
+  v = h[j] * s.a + h[j + 1] * s.b;
+  d1 = h[j] * s.a1 + h[j + 1] * s.b1;
+  d2 = rho * rho * v;
+  if (j == source_layer) {
+    v += s.B;
+    d1 += s.B1;
+    d2 += rho * rho * s.B - 1;
+  }
+}
+
 }  // namespace
 
 void StackProfile::validate() const {
@@ -154,20 +183,9 @@ StackBasis::StackBasis(const StackProfile& p, const std::vector<double>& rates,
 }
 
 void StackBasis::point(const Function& f, double x, double& v, double& d1, double& d2) const {
-  const int L = static_cast<int>(p_.c.size());
-  int j = static_cast<int>(std::upper_bound(p_.xi.begin(), p_.xi.end(), x) - p_.xi.begin()) - 1;
-  j = std::clamp(j, 0, L - 1);
-  const double rho = f.rate * p_.c[j], D = p_.xi[j + 1] - p_.xi[j];
-  const double t = std::clamp(x - p_.xi[j], 0.0, D), u = std::clamp(p_.xi[j + 1] - x, 0.0, D);
-  const Shape s = shape(rho, t, u, D);
-  v = f.h[j] * s.a + f.h[j + 1] * s.b;
-  d1 = f.h[j] * s.a1 + f.h[j + 1] * s.b1;
-  d2 = rho * rho * v;
-  if (j == f.source_layer) {
-    v += s.B;
-    d1 += s.B1;
-    d2 += rho * rho * s.B - 1;
-  }
+  const Where w = locate(p_, x);
+  const double rho = f.rate * p_.c[w.j];
+  combine(f.h, f.source_layer, w.j, rho, shape(rho, w.t, w.u, w.D), v, d1, d2);
 }
 
 void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>& v,
@@ -176,14 +194,28 @@ void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>
   v.assign(n * m, 0.0);
   d1.assign(n * m, 0.0);
   d2.assign(n * m, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
+  // A whole grid's depth axis is about a third of a million evaluations. A mode's functions
+  // (consecutive, one per kind) share its rate, so each point's layer shape is computed once
+  // per mode, and the points are shared among the threads.
+  const auto points_n = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel for schedule(static) if (n * m >= 65536)
+  for (std::ptrdiff_t i = 0; i < points_n; ++i) {
+    const Where w = locate(p_, points[i]);
+    double rho = 0;
+    Shape s{};
     for (std::size_t f = 0; f < m; ++f) {
+      const Function& F = fn_[f];
+      if (f == 0 || F.rate != fn_[f - 1].rate) {
+        rho = F.rate * p_.c[w.j];
+        s = shape(rho, w.t, w.u, w.D);
+      }
       double a, b, c;
-      point(fn_[f], points[i], a, b, c);
-      v[i * m + f] = a * fn_[f].scale;
-      d1[i * m + f] = b * fn_[f].scale;
-      d2[i * m + f] = c * fn_[f].scale;
+      combine(F.h, F.source_layer, w.j, rho, s, a, b, c);
+      v[i * m + f] = a * F.scale;
+      d1[i * m + f] = b * F.scale;
+      d2[i * m + f] = c * F.scale;
     }
+  }
 }
 
 ModalFaceSystem modal_face_system(const StackBasis& basis, const DepthFaceCondition& bottom,
