@@ -343,23 +343,39 @@ void Multigrid::factor_coarsest() {
         for (int k = 0; k < nz; ++k)
           a[static_cast<std::size_t>(order(i, j, k)) * w] += da * co.node_capacity(i, j, k);
   } else {
+    // The operator couples a node to its six neighbours only, so one product probes every
+    // node whose indices agree modulo 3 (27 products, not one per node): two such nodes lie at
+    // least 3 apart along some axis, so no row sees both, and the rows around each node hold
+    // its column alone (the same sums as a probe with that node only).
     a.assign(static_cast<std::size_t>(n) * w, 0.0);
     std::vector<double> e(n, 0.0), col(n);
-    for (int i = 0; i < nx; ++i)
-      for (int j = 0; j < ny; ++j)
-        for (int k = 0; k < nz; ++k) {
-          const std::size_t q = co.index(i, j, k);
-          e[q] = 1.0;
+    auto each_node = [](int n0, int n1, int n2, int c0, int c1, int c2, auto&& f) {
+      for (int i = c0; i < n0; i += 3)
+        for (int j = c1; j < n1; j += 3)
+          for (int k = c2; k < n2; k += 3) f(i, j, k);
+    };
+    for (int ci = 0; ci < std::min(nx, 3); ++ci)
+      for (int cj = 0; cj < std::min(ny, 3); ++cj)
+        for (int ck = 0; ck < std::min(nz, 3); ++ck) {
+          each_node(nx, ny, nz, ci, cj, ck, [&](int i, int j, int k) { e[co.index(i, j, k)] = 1; });
           co.apply(e.data(), col.data());
-          e[q] = 0.0;
-          const int pq = order(i, j, k);
-          for (int i2 = 0; i2 < nx; ++i2)
-            for (int j2 = 0; j2 < ny; ++j2)
-              for (int k2 = 0; k2 < nz; ++k2) {
-                const double v = col[co.index(i2, j2, k2)];
-                const int pr = order(i2, j2, k2);
-                if (v != 0 && pr >= pq) a[static_cast<std::size_t>(pr) * w + (pr - pq)] = v;
-              }
+          each_node(nx, ny, nz, ci, cj, ck, [&](int i, int j, int k) {
+            e[co.index(i, j, k)] = 0;
+            const int pq = order(i, j, k);
+            auto take = [&](int i2, int j2, int k2) {
+              if (i2 < 0 || i2 >= nx || j2 < 0 || j2 >= ny || k2 < 0 || k2 >= nz) return;
+              const double v = col[co.index(i2, j2, k2)];
+              const int pr = order(i2, j2, k2);
+              if (v != 0 && pr >= pq) a[static_cast<std::size_t>(pr) * w + (pr - pq)] = v;
+            };
+            take(i, j, k);
+            take(i - 1, j, k);
+            take(i + 1, j, k);
+            take(i, j - 1, k);
+            take(i, j + 1, k);
+            take(i, j, k - 1);
+            take(i, j, k + 1);
+          });
         }
     if (!co.capacity_z().empty()) {  // transient: keep the band for later shifts
       cl.band0 = a;
