@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -494,6 +495,57 @@ TEST_F(IoTest, LinePlotMarksVerticalLinesOrTopTicks) {
   ylo = 1 << 30, yhi = -1;
   for (const auto& [x, y] : d) ylo = std::min(ylo, y), yhi = std::max(yhi, y);
   EXPECT_LT(yhi - ylo, 10);
+}
+
+// Pictures drawn together (plot::draw_all, on OpenMP's threads) are the pictures drawn one by
+// one; every job runs even when some fail, and the first failing job in job order is reported.
+TEST_F(IoTest, DrawAllEqualsOneByOneAndReportsTheFirstFailure) {
+  const std::vector<double> x = linspace(0, 1e-3, 41), y = linspace(0, 2e-3, 31);
+  auto field = [&](double cx) {
+    std::vector<double> v(x.size() * y.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+      for (std::size_t j = 0; j < y.size(); ++j)
+        v[i * y.size() + j] = 300 + 10 * std::exp(-std::pow((x[i] - cx) / 0.2e-3, 2)) + y[j];
+    return v;
+  };
+  const plot::HeatmapOptions opt;
+  plot::Panel pan;
+  pan.title = "line";
+  pan.series.push_back({"T", {0, 1, 2}, {300, 305, 303}});
+  std::vector<std::function<void()>> jobs;
+  for (int k = 0; k < 4; ++k)
+    jobs.push_back([&, k] {
+      plot::write_heatmap_png(path("together" + std::to_string(k) + ".png"), x, y,
+                              field(0.2e-3 * (k + 1)), opt);
+    });
+  jobs.push_back([&] { plot::write_line_plot_png(path("together4.png"), {pan}); });
+  plot::draw_all(jobs);
+  for (int k = 0; k < 4; ++k)
+    plot::write_heatmap_png(path("alone" + std::to_string(k) + ".png"), x, y,
+                            field(0.2e-3 * (k + 1)), opt);
+  plot::write_line_plot_png(path("alone4.png"), {pan});
+  for (int k = 0; k < 5; ++k)
+    EXPECT_TRUE(png_diff(path("alone" + std::to_string(k) + ".png"),
+                         path("together" + std::to_string(k) + ".png"))
+                    .empty())
+        << k;
+  EXPECT_FALSE(png_diff(path("alone0.png"), path("alone1.png")).empty());  // the check can fail
+
+  std::vector<int> ran(4, 0);
+  std::vector<std::function<void()>> failing;
+  failing.push_back([&] { ran[0] = 1; });
+  failing.push_back([&] {
+    ran[1] = 1;
+    plot::write_heatmap_png(path("bad1.png"), {0, 1e-3}, {0, 1e-3}, {1, 2, 3}, opt);
+  });
+  failing.push_back([&] {
+    ran[2] = 1;
+    throw std::runtime_error("job 2 failed");
+  });
+  failing.push_back([&] { ran[3] = 1; });
+  expect_throw_with<std::invalid_argument>([&] { plot::draw_all(failing); }, {"bad1.png"});
+  EXPECT_EQ(ran, std::vector<int>({1, 1, 1, 1}));
+  plot::draw_all({});  // nothing to draw
 }
 
 TEST_F(IoTest, HeatmapConstantAndBadInput) {

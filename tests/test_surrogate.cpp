@@ -1533,6 +1533,18 @@ TEST(SolvedCore, PlainOperatorMatchesTheNetworkAndLoadsWithoutLibTorch) {
     EXPECT_EQ(op->predict_peaks(ins, g), peaks) << round;
     EXPECT_EQ(op->predict(ins, g).at(1).values, plain[1].values) << round;
   }
+  // Lateral values are kept per point set too: another grid in between changes neither grid's
+  // answers (the other grid's equal those of a freshly loaded operator, which has kept nothing),
+  // and a batch's peaks, answered per design in parallel, are each design's own answer.
+  const model::Grid g2 = m.problem().grid(23, 41, 0);
+  const std::vector<field::Field3D> other = op->predict(ins, g2);
+  const std::vector<field::Field3D> fresh = SolvedOperator::load(dir)->predict(ins, g2);
+  for (std::size_t b = 0; b < ins.size(); ++b) {
+    EXPECT_EQ(other[b].values, fresh[b].values) << b;
+    EXPECT_EQ(op->predict({ins[b]}, g).at(0).values, plain[b].values) << b;
+    EXPECT_EQ(op->predict_peaks({ins[b]}, g).at(0), peaks[b]) << b;
+  }
+  EXPECT_NE(other[0].values.size(), plain[0].values.size());
   // A trained (not solved) configuration is refused by the plain operator, by name.
   OperatorConfig trained = cfg;
   trained.network.modal_core = ModalCore::trained;
