@@ -59,16 +59,15 @@ solve::SolveReport FvEvaluator::solve(std::vector<double>& t) {
 double FvEvaluator::peak(const Placement& p, std::vector<double>* field,
                          std::vector<double>* warm) {
   system_for(p);
-  std::vector<double> t;
-  if (warm && warm->size() == sys_.grid.size())
-    t = *warm;
-  else
+  // The solve runs in the vector that is to hold its solution (the warm start, else the field),
+  // so a search's evaluations allocate nothing.
+  std::vector<double>& t = warm ? *warm : field ? *field : scratch_;
+  if (!(warm && warm->size() == sys_.grid.size()))
     t.assign(sys_.grid.size(), model::reference_temperature(design_for(p)));
   solve(t);
   double peak = -1e300;
   for (double v : t) peak = std::max(peak, v);
-  if (warm) *warm = t;
-  if (field) *field = std::move(t);
+  if (warm && field) *field = t;
   return peak;
 }
 

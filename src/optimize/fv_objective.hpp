@@ -51,6 +51,7 @@ class FvEvaluator {
   FvObjectiveOptions opt_;
   fv::System sys_;
   std::unique_ptr<solve::FvSolver> solver_;
+  std::vector<double> scratch_;  // peak()'s field when the caller keeps none
 };
 
 /// Peak temperature (K) of one placement, and its field if `field` is given.

@@ -14,8 +14,16 @@ double seconds_since(Clock::time_point t0) {
 }
 }  // namespace
 
+double* KrylovWorkspace::vector(std::size_t i, std::size_t k, std::size_t n) {
+  if (v_.size() != k || (k > 0 && v_.front().size() != n)) {
+    v_.clear();
+    for (std::size_t j = 0; j < k; ++j) v_.emplace_back(n);
+  }
+  return v_.at(i).data();
+}
+
 SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b, double* x,
-               const SolveOptions& opt) {
+               const SolveOptions& opt, KrylovWorkspace* work) {
   opt.validate();
   const auto t0 = Clock::now();
   const std::size_t n = a.size();
@@ -23,14 +31,17 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   SolveReport rep;
   rep.method = name(kMethodNames, Method::cg);
   rep.preconditioner = m.name();
-  Workspace r(n), z(n), p(n), q(n);
+  KrylovWorkspace local;
+  KrylovWorkspace& ws = work ? *work : local;
+  double *r = ws.vector(0, 4, n), *z = ws.vector(1, 4, n), *p = ws.vector(2, 4, n),
+         *q = ws.vector(3, 4, n);
 
   double bnorm = norm2(n, b);
   if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual
-  a.apply(x, q.data());
+  a.apply(x, q);
 #pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
-  double rel = norm2(n, r.data()) / bnorm;
+  double rel = norm2(n, r) / bnorm;
   const double* wts = opt.residual_weights;
   auto weighted_max = [&]() {
     double m = 0;
@@ -53,7 +64,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
     rep.seconds = seconds_since(t0);
     return rep;
   }
-  m.apply(r.data(), z.data());
+  m.apply(r, z);
   double rz = 0;
 #pragma omp parallel for if (n >= kMinParallelNodes) reduction(+ : rz) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) {
@@ -62,7 +73,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   }
   rep.reason = "max iterations";
   for (int it = 1; it <= opt.max_iterations; ++it) {
-    const double pq = a.apply_dot(p.data(), q.data());
+    const double pq = a.apply_dot(p, q);
     if (!(pq > 0) || !std::isfinite(pq)) {
       rep.reason = std::isfinite(pq) ? "breakdown (operator or preconditioner not SPD)" : "nan";
       break;
@@ -91,18 +102,18 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
       rep.reason = "converged";
       break;
     }
-    m.apply(r.data(), z.data());
-    const double rz_new = dot(n, r.data(), z.data());
+    m.apply(r, z);
+    const double rz_new = dot(n, r, z);
     const double beta = rz_new / rz;
     rz = rz_new;
 #pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
     for (std::ptrdiff_t i = 0; i < sn; ++i) p[i] = z[i] + beta * p[i];
   }
   // Report the true residual, not the recursively updated one.
-  a.apply(x, q.data());
+  a.apply(x, q);
 #pragma omp parallel for if (n >= kMinParallelNodes) schedule(static)
   for (std::ptrdiff_t i = 0; i < sn; ++i) r[i] = b[i] - q[i];
-  rep.rel_residual = norm2(n, r.data()) / bnorm;
+  rep.rel_residual = norm2(n, r) / bnorm;
   if (!std::isfinite(rep.rel_residual)) {
     rep.converged = false;
     rep.reason = "nan";

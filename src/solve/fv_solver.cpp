@@ -50,7 +50,8 @@ SolveReport FvSolver::solve(const double* b, double* x, const SolveOptions& opti
     rep = multigrid()->solve(b, x, options);
   } else {
     FvOperator a(op_);
-    rep = cfg_.method == Method::cg ? cg(a, *pre_, b, x, options) : gmres(a, *pre_, b, x, options);
+    rep = cfg_.method == Method::cg ? cg(a, *pre_, b, x, options, &work_)
+                                    : gmres(a, *pre_, b, x, options);
   }
   rep.seconds = since(t0);
   ++solves_;

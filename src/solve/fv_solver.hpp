@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "solve/krylov.hpp"
 #include "solve/solver.hpp"
 
 namespace heatop::solve {
@@ -19,7 +20,8 @@ class FvSolver {
   FvSolver& operator=(const FvSolver&) = delete;
 
   /// Solves A x = b from the x given, with the configuration's options. The report's seconds
-  /// count this solve only (setup_seconds() holds the one-time setup).
+  /// count this solve only (setup_seconds() holds the one-time setup). The solver keeps its work
+  /// vectors (the multigrid levels', CG's) between solves: one solve at a time per solver.
   SolveReport solve(const double* b, double* x) const;
   /// The same with other options (tolerance, iteration limit, callback).
   SolveReport solve(const double* b, double* x, const SolveOptions& options) const;
@@ -42,6 +44,7 @@ class FvSolver {
   const fv::LayeredOperator& op_;
   SolverConfig cfg_;
   std::unique_ptr<Preconditioner> pre_;
+  mutable KrylovWorkspace work_;  // CG's vectors, kept between solves
   double setup_seconds_ = 0;
   mutable int solves_ = 0;
 };
