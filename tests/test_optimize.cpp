@@ -381,6 +381,7 @@ TEST(ReusableSolver, ManyRightHandSidesMatchFreshSolves) {
   FvEvaluator ev(prob, lp.eval);
   std::mt19937_64 rng(7);
   Placement p = prob.corner_packed();
+  std::vector<double> warm(3, 1e6);  // not the grid's size: the first solve starts cold
   for (int n = 0; n < 5; ++n) {
     std::vector<double> field;
     const double reused = ev.peak(p, &field);
@@ -396,6 +397,13 @@ TEST(ReusableSolver, ManyRightHandSidesMatchFreshSolves) {
     }
     EXPECT_NEAR(reused, fresh, 1e-9) << "placement " << n;
     EXPECT_LT(maxdiff, 1e-9) << "placement " << n;
+    // Warm-started from the previous placement's solution (solved in place in `warm`, which
+    // holds the solution after): the same answer to the solver's tolerance.
+    std::vector<double> warm_field;
+    const double warm_peak = ev.peak(p, &warm_field, &warm);
+    EXPECT_NEAR(warm_peak, fresh, 1e-6) << "placement " << n;
+    EXPECT_EQ(warm, warm_field) << "placement " << n;
+    ASSERT_EQ(warm.size(), t.size());
     // The same system's energy balance closes with the re-assembled sources.
     const fv::System& rs = ev.system_for(p);
     EXPECT_LT(fv::energy_balance(rs, field).rel_mismatch, 1e-6);
