@@ -44,11 +44,12 @@ bool solved_model(const std::string& dir) {
 #ifdef __GLIBC__
 // Page faults are a large part of a short command's time: a hybrid C3 placement at 101 x 101 x 51
 // touches about 75 MB in 16,000 faults, and on a virtual machine each one is costly. This grows
-// the heap by 256 MB at once (address space; pages are only used when touched) and asks the
+// the heap by 1 GiB at once (address space; pages are only used when touched) and asks the
 // kernel to back it with 2 MB pages where transparent huge pages are offered on request
 // (`madvise` mode); elsewhere the call changes nothing. Growth beyond that uses ordinary pages.
+// The trim threshold (main) is above the reserve, so a free does not hand it back.
 void heap_in_huge_pages() {
-  constexpr std::size_t kReserve = std::size_t{256} << 20, kHuge = std::size_t{2} << 20;
+  constexpr std::size_t kReserve = std::size_t{1} << 30, kHuge = std::size_t{2} << 20;
   const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
   mallopt(M_TOP_PAD, static_cast<int>(kReserve));
   void* volatile block = malloc(kHuge);  // above the current top: the heap grows by kReserve
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
   // from 28,000 to 16,000, and backing the heap with 2 MB pages (heap_in_huge_pages) to about
   // 2,500. The memory is returned when the command ends.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1536 << 20);
   heap_in_huge_pages();
 #endif
   // The commands that do many of the operator's matrix products run on OpenBLAS's best kernels
