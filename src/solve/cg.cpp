@@ -14,12 +14,10 @@ double seconds_since(Clock::time_point t0) {
 }
 }  // namespace
 
-double* KrylovWorkspace::vector(std::size_t i, std::size_t k, std::size_t n) {
-  if (v_.size() != k || (k > 0 && v_.front().size() != n)) {
-    v_.clear();
-    for (std::size_t j = 0; j < k; ++j) v_.emplace_back(n);
-  }
-  return v_.at(i).data();
+double* KrylovWorkspace::vector(std::size_t i, std::size_t n) {
+  if (!v_.empty() && v_.front().size() != n) v_.clear();
+  while (v_.size() <= i) v_.emplace_back(n);
+  return v_[i].data();
 }
 
 SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b, double* x,
@@ -33,8 +31,7 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   rep.preconditioner = m.name();
   KrylovWorkspace local;
   KrylovWorkspace& ws = work ? *work : local;
-  double *r = ws.vector(0, 4, n), *z = ws.vector(1, 4, n), *p = ws.vector(2, 4, n),
-         *q = ws.vector(3, 4, n);
+  double *r = ws.vector(0, n), *z = ws.vector(1, n), *p = ws.vector(2, n), *q = ws.vector(3, n);
 
   double bnorm = norm2(n, b);
   if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual

@@ -13,9 +13,9 @@ namespace heatop::solve {
 /// glibc's allocator after every free). One solve at a time per workspace.
 class KrylovWorkspace {
  public:
-  /// The first k vectors of n doubles each, allocated (uninitialized) on first use or when n
-  /// changes, else the same memory as before.
-  double* vector(std::size_t i, std::size_t k, std::size_t n);
+  /// Vector i of n doubles: allocated (uninitialized) on first use or when n changes, else the
+  /// same memory as in the previous solve.
+  double* vector(std::size_t i, std::size_t n);
 
  private:
   std::vector<Workspace> v_;
