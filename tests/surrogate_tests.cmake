@@ -20,6 +20,12 @@ target_include_directories(test_stack_basis PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(test_stack_basis OpenMP::OpenMP_CXX GTest::gtest_main)
 gtest_discover_tests(test_stack_basis PROPERTIES LABELS surrogate)
 
+# The response operator (layers with footprints), against FV: plain C++ as well.
+add_executable(test_response_operator test_response_operator.cpp)
+target_link_libraries(test_response_operator heatop_operator GTest::gtest_main)
+target_compile_definitions(test_response_operator PRIVATE HEATOP_EXAMPLES_DIR="${HEATOP_EXAMPLES}")
+gtest_discover_tests(test_response_operator PROPERTIES LABELS surrogate)
+
 # Neural-operator surrogate tests (issue 3); only with LibTorch.
 if(TARGET heatop_surrogate)
   add_executable(test_surrogate test_surrogate.cpp)

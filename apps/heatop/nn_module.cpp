@@ -59,7 +59,13 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
   std::unique_ptr<io::ProgressBar> bar;
   long first = -1;
   std::string last_val;
+  const bool response = cfg.network.modal_core == sg::ModalCore::response;
   opt.on_progress = [&](const sg::TrainProgress& p) {
+    if (response) {  // FV solves of the response model
+      if (!bar) bar = std::make_unique<io::ProgressBar>("build", p.steps, "FV solves");
+      bar->update(p.step, "solve " + std::to_string(p.step) + " of " + std::to_string(p.steps));
+      return;
+    }
     if (!bar) {
       first = p.step - 1;
       bar = std::make_unique<io::ProgressBar>("train", p.steps - first, "steps");
@@ -76,7 +82,11 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
     info += ") lr " + fmt("%.2e", p.lr) + last_val;
     bar->update(p.step - first, info);
   };
-  if (cfg.network.modal_core == sg::ModalCore::solved)
+  if (response)
+    std::printf("building %s (%s; one FV solve per mode, nothing to train) on %s -> %s\n",
+                a.config.c_str(), cfg.network.describe().c_str(), opt.device.str().c_str(),
+                a.train_output.c_str());
+  else if (cfg.network.modal_core == sg::ModalCore::solved)
     std::printf("building %s (%s; nothing to train) on %s -> %s\n", a.config.c_str(),
                 cfg.network.describe().c_str(), opt.device.str().c_str(), a.train_output.c_str());
   else
@@ -87,7 +97,9 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
         cfg.training.functions_per_step, cfg.training.collocation_x, cfg.training.collocation_y,
         cfg.training.collocation_z, opt.device.str().c_str(), a.train_output.c_str());
   const sg::TrainReport r = sg::train(cfg, opt);
-  if (bar)
+  if (bar && response)
+    bar->finish("done");
+  else if (bar)
     bar->finish("step " + std::to_string(r.step) + " loss " + fmt("%.3e", r.loss) + last_val);
   if (!r.ok()) {
     std::fprintf(stderr, "heatop: error: %s\n", r.message.c_str());
@@ -95,6 +107,8 @@ int run_train(const SurrogateArgs& a, const std::string& cmd) {
   }
   if (r.reason == "solved")
     std::printf("solved from the stack in %.1f s", r.seconds);
+  else if (r.reason == "built")
+    std::printf("built from FV responses in %.1f s", r.seconds);
   else
     std::printf("%s after %ld steps (%ld this run) in %.1f s: loss %.3e", r.reason.c_str(), r.step,
                 r.step - r.start_step, r.seconds, r.loss);

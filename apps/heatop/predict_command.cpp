@@ -51,7 +51,10 @@ int run_eval(const PredictArgs& a, const std::string& cmd) {
     std::printf("%s\n", sg::eval_row_line(e).c_str());
   };
   const sg::EvalResult r =
-      sg::evaluate_maps(*model, {a.eval_model, a.eval_design, a.maps, a.grid}, progress);
+      sg::evaluate_maps(*model,
+                        {a.eval_model, a.eval_design, a.maps,
+                         a.grid.empty() ? sg::default_eval_grid(*model) : a.grid},
+                        progress);
   std::printf("%s\n", sg::eval_summary_line(r).c_str());
   if (out) sg::write_eval_results(*out, r, cmd);
   return 0;
@@ -94,7 +97,8 @@ std::unique_ptr<PredictArgs> add_predict_commands(CLI::App& app) {
   a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
   a.eval->add_option("--design", a.eval_design, "design file the maps go into")->required();
   a.eval->add_option("--maps", a.maps, "power-map files (default: the design's own map)");
-  a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51)");
+  a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51; a response model's: the design's "
+                     "own grid, the only one it predicts on)");
   a.eval->add_option("-o,--output", a.eval_output, "optional folder for eval.json and eval.csv");
   a.eval->add_option("--device", a.device, device_help())
       ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));

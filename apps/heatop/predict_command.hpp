@@ -22,7 +22,7 @@ struct PredictArgs {
   std::string refine_method = "cg";
   std::string estimate = "coarse";
   // eval
-  std::string eval_model, eval_design, grid = "101x101x51", eval_output;
+  std::string eval_model, eval_design, grid, eval_output;  // grid "": the model's default
   std::vector<std::string> maps;
   // both
   std::string device = "cpu";

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "nn_module.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/solved_operator.hpp"
 #include "surrogate/solved_predictors.hpp"
 
@@ -123,7 +124,7 @@ int run_surrogate_command(const SurrogateCommands& c, int argc, char** argv) {
 std::unique_ptr<surrogate::OperatorModel> load_operator_model(const std::string& path,
                                                               const std::string& device) {
   if (device == "cpu" && surrogate::is_solved_model(path))
-    return surrogate::SolvedModel::load(path);
+    return surrogate::load_linear_model(path);
   std::unique_ptr<surrogate::OperatorModel> model;
   char error[1024] = "";
   if (nn_module().load_model(path.c_str(), device.c_str(), &model, error, sizeof error) != 0)

@@ -50,20 +50,6 @@ std::runtime_error not_finite(const solve::SolveReport& report) {
                             "); check the design's values");
 }
 
-// Nodes in void regions (outside every layer footprint around them) carry no temperature:
-// NaN in `t` over the columns of `part`. Returns their number.
-std::size_t mask_void_nodes(const fv::LayeredOperator& op, const fv::Box& part, double* t) {
-  std::size_t n = 0;
-  if (op.has_footprints())
-    for (int i = part.i0; i < part.i1; ++i)
-      for (int j = part.j0; j < part.j1; ++j)
-        for (int k = 0; k < part.nz; ++k)
-          if (!op.node_active(i, j, k)) {
-            t[part.index(i, j, k)] = NAN;
-            ++n;
-          }
-  return n;
-}
 
 // The summary of a solve whose statistics, void nodes and energy balance are known.
 void describe(const io::LoadedDesign& loaded, SolveResult& r) {
@@ -466,6 +452,19 @@ std::string solve_line(const SolveResult& r, const std::string& name, const std:
                 rep.iterations, rep.rel_residual, rep.seconds, r.balance.rel_mismatch,
                 output.c_str());
   return buf;
+}
+
+std::size_t mask_void_nodes(const fv::LayeredOperator& op, const fv::Box& part, double* t) {
+  std::size_t n = 0;
+  if (op.has_footprints())
+    for (int i = part.i0; i < part.i1; ++i)
+      for (int j = part.j0; j < part.j1; ++j)
+        for (int k = 0; k < part.nz; ++k)
+          if (!op.node_active(i, j, k)) {
+            t[part.index(i, j, k)] = NAN;
+            ++n;
+          }
+  return n;
 }
 
 }  // namespace heatop::api

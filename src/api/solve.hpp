@@ -58,6 +58,10 @@ struct SolveResult {
 /// not fit in memory or the solver produces NaN/Inf, std::invalid_argument when the backend is
 /// not built in or the MPI run does not fit the design; a solve that does not converge is returned
 /// with converged() == false (the caller decides: the CLI writes the results and exits 3).
+/// Nodes in void regions (outside every layer footprint around them) carry no temperature:
+/// sets them to NaN in `t` over the columns of `part` and returns their number.
+std::size_t mask_void_nodes(const fv::LayeredOperator& op, const fv::Box& part, double* t);
+
 SolveResult solve_design(const io::LoadedDesign& loaded, const SolveRequest& request = {});
 
 /// Solves designs that differ only in their power (a batch of power maps on one design), with

@@ -79,13 +79,17 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   if (targets.empty())
     throw std::invalid_argument(
         "name what varies: --input top, --input bottom or --input layer:NAME");
-  const double lx = d.lx, ly = d.ly, area = lx * ly;
+  // Layers with footprints (a die on a wider spreader): no cosine modes over the die describe
+  // them, so the core is the FV responses of the modes (response_operator.hpp).
+  bool footprints = false;
+  for (const auto& l : d.layers) footprints |= l.has_footprint();
   struct Input {
     std::string target, name;
     const model::PowerMap* map = nullptr;
     double watts = 0, rho = 0, z = 0;  // W, W/mm^2, source height
     int tx = 20, ty = 20;
     int layer = -1, face = -1;  // what the input drives
+    double lx = 0, ly = 0;      // the extent its maps span (m): the layer's footprint or the die
   };
   std::vector<Input> ins;
   double rise = 0;
@@ -121,10 +125,20 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
         throw std::invalid_argument("--input " + t + ": the design has no layer '" + ln +
                                     "'; its layers are " + names);
       in.name = ln + "_power";
+      const model::Layer& L = d.layers[in.layer];
+      if (L.has_footprint()) {
+        in.lx = L.footprint[2];
+        in.ly = L.footprint[3];
+      }
     } else {
       throw std::invalid_argument("--input '" + t +
                                   "' is not valid; use top, bottom or layer:NAME");
     }
+    if (!(in.lx > 0)) {
+      in.lx = d.lx;
+      in.ly = d.ly;
+    }
+    const double lx = in.lx, ly = in.ly, area = lx * ly;
     // Density scale: the design's own power per footprint area, or 1 W/mm^2 if it has none.
     in.watts = in.map->total();
     in.rho = in.watts > 0 ? in.watts / area * 1e-6 : 1.0;
@@ -159,16 +173,36 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   }
   // What the solved core cannot model, the trained modal core cannot either (cosine modes, no
   // offset term): refused rather than trained into a model that cannot be right.
-  const std::string obstacle = solved_core_obstacle(d, layer_in, face_in);
+  const std::string obstacle = footprints ? "" : solved_core_obstacle(d, layer_in, face_in);
   if (!obstacle.empty())
     throw std::invalid_argument("cannot build an operator for this design from its stack: " +
                                 obstacle);
-  const int modes = 48;
+  int modes = 48;
+  if (footprints) {
+    // As many modes as sensors (a map that varies only between sensors is then exact), within
+    // 256 MiB of stored responses (float): each mode of each input is one field of the grid.
+    const double nodes = static_cast<double>(model::build_grid(d, false).size());
+    const double budget = 256.0 * 1024 * 1024 / sizeof(float);
+    modes = 0;
+    for (const Input& in : ins) modes = std::max({modes, in.tx, in.ty});
+    modes = std::min(modes, 20);  // 400 solves per input at most
+    while (modes > 4 && static_cast<double>(ins.size()) * modes * modes * nodes > budget) --modes;
+    if (static_cast<double>(ins.size()) * modes * modes * nodes > budget)
+      throw std::invalid_argument(
+          "the design's grid (" + std::to_string(static_cast<long>(nodes)) +
+          " nodes) is too fine for a response model (layers with footprints): even 4 x 4 modes "
+          "per input would store more than 256 MiB; coarsen the grid");
+  }
   std::ostringstream y;
   y << "# Built by heatop from " << design_path << " for input";
   for (const Input& in : ins) y << " " << in.target;
-  y << ":\n# the modal spectral operator (docs/surrogate.md), depth functions from the stack,\n"
-    << "# generators scaled to the design's power density per input.\n"
+  if (footprints)
+    y << ":\n# layers with footprints: the response operator (docs/surrogate.md), one FV solve\n"
+      << "# per mode on the design's grid, generators scaled to the design's power density.\n";
+  else
+    y << ":\n# the modal spectral operator (docs/surrogate.md), depth functions from the stack,\n"
+      << "# generators scaled to the design's power density per input.\n";
+  y
     << "design: '" << design_path << "'\n"
     << "inputs:\n";
   for (const Input& in : ins) {
@@ -184,10 +218,10 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
       << "      grf_fraction: 0.35\n"
       << "      noise_fraction: 0.3\n"
       << "      # " << (in.watts > 0 ? "the design's " : "an assumed ") << num(rho) << " W/mm^2 ("
-      << num(in.watts) << " W over " << num(area * 1e6) << " mm^2)\n"
+      << num(in.watts) << " W over " << num(in.lx * in.ly * 1e6) << " mm^2)\n"
       << "      noise: {density_W_per_mm2: [0.0, " << num(6 * rho) << "]}\n"
       << "      grf: {mean_W_per_mm2: " << num(rho) << ", std_W_per_mm2: " << num(0.6 * rho)
-      << ", length_scale_mm: " << num(0.15 * std::max(lx, ly) * 1e3)
+      << ", length_scale_mm: " << num(0.15 * std::max(in.lx, in.ly) * 1e3)
       << ", clip_nonnegative: true}\n"
       << "      blocks: {count: [1, 6], size_tiles: [2, " << std::max(2, std::max(in.tx, in.ty) / 2)
       << "], density_W_per_mm2: [" << num(0.3 * rho) << ", " << num(6 * rho)
@@ -196,8 +230,10 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   y << "network:\n"
     << "  model: separable\n"
     << "  core: modal\n"
-    << "  modal_core: solved            # from the stack: the training section is used only\n"
-    << "                                # with --set network.modal_core=trained\n"
+    << (footprints
+            ? "  modal_core: response          # FV responses of the modes on the design's grid\n"
+            : "  modal_core: solved            # from the stack: the training section is used "
+              "only\n                                # with --set network.modal_core=trained\n")
     << "  branch: {type: separable, init: cosine}\n";
   if (ins.size() > 1) y << "  combine: sum                 # superposition of the inputs' rises\n";
   y << "  trunk: {type: cosine, modes: " << modes << "}\n"

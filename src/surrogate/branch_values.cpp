@@ -81,10 +81,11 @@ double htc_of_branch(const InputConfig& in, double value) {
 std::vector<std::vector<double>> branch_values(const Problem& p,
                                                const std::vector<InputValues>& batch) {
   const auto& cfg = p.config();
-  const double lx = p.base().lx, ly = p.base().ly, qref = p.norm().q_ref();
+  const double qref = p.norm().q_ref();
   std::vector<std::vector<double>> out;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
     const InputConfig& in = cfg.inputs[i];
+    const auto [lx, ly] = p.input_extent(i);
     std::vector<double> v;
     v.reserve(batch.size() * input_dim(in));
     if (in.type == InputType::htc) {

@@ -60,7 +60,7 @@ std::string checkpoint_bytes(const std::string& header, const std::string& paylo
   return o;
 }
 
-CheckpointParts read_checkpoint_parts(const std::string& path) {
+CheckpointParts read_checkpoint_parts(const std::string& path, bool payload) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the checkpoint");
   char magic[8];
@@ -92,6 +92,13 @@ CheckpointParts read_checkpoint_parts(const std::string& path) {
     throw std::runtime_error(path + ": truncated heatop checkpoint");
   const auto pl = get<std::uint64_t>(in, path);
   check_length(pl, "payload");
+  if (!payload) {
+    // The header alone: the payload and the checksum must still fit in the file.
+    if (file_size - static_cast<std::uint64_t>(in.tellg()) != pl + 8)
+      throw std::runtime_error(path + ": truncated or corrupted heatop checkpoint (its length is "
+                               "not that of its parts)");
+    return p;
+  }
   p.payload.resize(pl);
   if (!in.read(p.payload.data(), static_cast<std::streamsize>(pl)))
     throw std::runtime_error(path + ": truncated heatop checkpoint");
@@ -100,8 +107,8 @@ CheckpointParts read_checkpoint_parts(const std::string& path) {
   return p;
 }
 
-nlohmann::json read_checkpoint_header(const std::string& path) {
-  const CheckpointParts p = read_checkpoint_parts(path);
+nlohmann::json read_checkpoint_header(const std::string& path, bool verify_payload) {
+  const CheckpointParts p = read_checkpoint_parts(path, verify_payload);
   nlohmann::json h;
   try {
     h = nlohmann::json::parse(p.header);
@@ -113,9 +120,9 @@ nlohmann::json read_checkpoint_header(const std::string& path) {
   return h;
 }
 
-CheckpointSetup read_checkpoint_setup(const std::string& path) {
+CheckpointSetup read_checkpoint_setup(const std::string& path, bool verify_payload) {
   CheckpointSetup s;
-  s.header = read_checkpoint_header(path);
+  s.header = read_checkpoint_header(path, verify_payload);
   const nlohmann::json& h = s.header;
   auto field = [&](const char* key) -> const nlohmann::json& {
     if (!h.contains(key))

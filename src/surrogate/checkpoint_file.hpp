@@ -34,11 +34,13 @@ std::string checkpoint_bytes(const std::string& header, const std::string& paylo
 
 /// Reads and checks magic, version, lengths (against the file size, before allocating) and
 /// checksum. Throws std::runtime_error naming the file and what is wrong (not a heatop
-/// checkpoint, newer format, truncated, corrupted).
-CheckpointParts read_checkpoint_parts(const std::string& path);
+/// checkpoint, newer format, truncated, corrupted). With `payload` false, only the header is
+/// read (the lengths are still checked; the payload and the checksum are not read): for
+/// asking what a checkpoint holds without reading a large payload.
+CheckpointParts read_checkpoint_parts(const std::string& path, bool payload = true);
 
 /// read_checkpoint_parts, then the header parsed as a JSON object.
-nlohmann::json read_checkpoint_header(const std::string& path);
+nlohmann::json read_checkpoint_header(const std::string& path, bool verify_payload = true);
 
 /// What a checkpoint's header says the network was trained for.
 struct CheckpointSetup {
@@ -51,6 +53,6 @@ struct CheckpointSetup {
 /// both validated, and checks that its stored normalisation is the one this heatop computes for
 /// them (a network only makes sense in the scales it was trained in). Throws
 /// std::runtime_error naming the file and the field.
-CheckpointSetup read_checkpoint_setup(const std::string& path);
+CheckpointSetup read_checkpoint_setup(const std::string& path, bool verify_payload = true);
 
 }  // namespace heatop::surrogate

@@ -371,7 +371,10 @@ std::string NetworkConfig::describe() const {
   if (core == Core::modal)
     d += ", modal core (" + std::to_string(trunk.modes) + "x" + std::to_string(trunk.modes) +
          " modes, each with its own depth functions" +
-         (modal_core == ModalCore::solved ? std::string(", solved from the stack") : "") + ")";
+         (modal_core == ModalCore::solved     ? std::string(", solved from the stack")
+          : modal_core == ModalCore::response ? std::string(", FV responses of the modes")
+                                              : std::string()) +
+         ")";
   else if (core == Core::tucker)
     d += ", tucker core " + std::to_string(tucker_ranks[0]) + "x" +
          std::to_string(tucker_ranks[1]) + "x" + std::to_string(tucker_ranks[2]);
@@ -468,6 +471,16 @@ void OperatorConfig::validate() const {
              network.trunk_z.type == TrunkType::stack),
         "network.core: modal needs network.model: separable, trunk type cosine and trunk_z type "
         "stack (each cosine mode gets the stack's depth functions at its own wavenumber)");
+  if (network.modal_core == ModalCore::response) {
+    check(network.core == Core::modal, "network.modal_core: response needs network.core: modal");
+    for (const InputConfig& in : inputs)
+      check(in.type == InputType::power_map,
+            "network.modal_core: response takes power-map inputs only (input '" + in.name +
+                "' is an htc: the field is not linear in h); use modal_core: solved");
+    check(network.trunk.modes >= 1 && network.trunk.modes <= 64,
+          "network.trunk.modes: a response core has 1..64 modes per axis (each mode costs an FV "
+          "solve and a stored field)");
+  }
   if (network.modal_core == ModalCore::solved) {
     check(network.core == Core::modal, "network.modal_core: solved needs network.core: modal");
     check(network.branch_type == BranchType::separable && network.branch_init == BranchInit::cosine,

@@ -170,15 +170,20 @@ inline constexpr NameTable<Core, 3> kCoreNames{
     "unknown core '{got}'; valid: {valid}"};
 
 /// network.modal_core: where a modal core's per-mode depth weights D come from.
-enum class ModalCore { trained, solved };
-inline constexpr NameTable<ModalCore, 2> kModalCoreNames{
+enum class ModalCore { trained, solved, response };
+inline constexpr NameTable<ModalCore, 3> kModalCoreNames{
     {{ModalCore::trained, "trained", "D is learned from the physics loss (training.steps steps)"},
      {ModalCore::solved, "solved",
       "D is computed from the stack: every mode's source coefficient is the map's cosine "
       "coefficient and its two face coefficients solve that mode's bottom and top conditions "
       "(a 2x2 system; an htc input enters it per design), so each retained mode is exact and "
       "nothing is trained; the inputs' fields add whatever `combine` says; needs the separable "
-      "branch with cosine init and a design whose only power is the inputs'"}},
+      "branch with cosine init and a design whose only power is the inputs'"},
+     {ModalCore::response, "response",
+      "the field is the base design's plus, per input, the map's cosine coefficients (over the "
+      "sensors, `trunk.modes` per axis) times each mode's response, solved by the FV solver on "
+      "the design's grid when the model is built and stored with it; for any linear stack, "
+      "layer footprints included; predicts on that grid only; power-map inputs only"}},
     "'{got}' is not valid; use {either}"};
 
 /// network.branch.type: the branch net of a power-map input (HTC inputs always use an mlp).

@@ -16,6 +16,7 @@
 #include "field/stats.hpp"
 #include "io/vtk.hpp"
 #include "plot/png_plot.hpp"
+#include "surrogate/response_operator.hpp"
 
 namespace heatop::surrogate {
 
@@ -174,6 +175,8 @@ PredictResult predict_design(OperatorModel& model, const io::LoadedDesign& loade
   s["surrogate"]["device"] = req.device;
   s["design"] = d.name;
   api::add_energy_balance(r.balance, s);
+  // As a solve writes them: no temperature where there is no material.
+  r.void_nodes = api::mask_void_nodes(*sys.op, sys.op->box(), r.field.values.data());
   r.stats = field::field_stats(r.field, r.grid, d);
   return r;
 }
@@ -191,6 +194,7 @@ void write_predict_results(io::OutputDir& out, const PredictResult& r,
   ctx.overrides = info.overrides;
   ctx.command_line = info.command_line;
   ctx.probes = info.probes;
+  ctx.void_nodes = r.void_nodes;
   json s = r.summary;
   api::write_field_results(out, ctx, r.grid, r.field, s);
   api::finish_results(out, s);
@@ -256,24 +260,31 @@ std::string celsius_reference_path(const std::string& map) {
       .string();
 }
 
+std::string default_eval_grid(const OperatorModel& model) {
+  return ResponseOperator::describes(model.config()) ? "" : "101x101x51";
+}
+
 EvalResult evaluate_maps(OperatorModel& model, const EvalRequest& req,
                          const EvalCallbacks& callbacks) {
-  const auto n = parse_grid(req.grid);
   const io::LoadedDesign base = io::load_design(req.design);
   const std::string key = power_map_key(model.config(), base.design);
-  std::vector<std::string> ov0{"grid.nx=" + std::to_string(n[0]), "grid.ny=" + std::to_string(n[1]),
-                               "grid.nz=" + std::to_string(n[2])};
-  // Layers' cells would fix nz; clear them so grid.nz applies.
-  for (std::size_t l = 0; l < base.design.layers.size(); ++l)
-    if (base.design.layers[l].cells > 0)
-      ov0.push_back("layers." + std::to_string(l) + ".cells=null");
+  std::vector<std::string> ov0;
+  if (!req.grid.empty()) {
+    const auto n = parse_grid(req.grid);
+    ov0 = {"grid.nx=" + std::to_string(n[0]), "grid.ny=" + std::to_string(n[1]),
+           "grid.nz=" + std::to_string(n[2])};
+    // Layers' cells would fix nz; clear them so grid.nz applies.
+    for (std::size_t l = 0; l < base.design.layers.size(); ++l)
+      if (base.design.layers[l].cells > 0)
+        ov0.push_back("layers." + std::to_string(l) + ".cells=null");
+  }
   std::vector<std::string> maps = req.maps;
   if (maps.empty()) maps.push_back("");  // the design's own map
   const double t_amb = model.problem().norm().t_amb_K;
   if (callbacks.on_start) callbacks.on_start();
 
   EvalResult r;
-  r.grid = req.grid;
+  r.grid = req.grid.empty() ? "design" : req.grid;
   json rows = json::array();
   double sum_l2 = 0;
   for (const auto& map : maps) {

@@ -82,6 +82,7 @@ struct PredictResult {
   std::optional<Refinement> refinement;
   fv::EnergyBalance balance;  // the FV operator's balance of `field`
   field::FieldStats stats;    // of `field`
+  std::size_t void_nodes = 0;  // nodes without material: NaN in `field`
   /// summary.json without the field statistics and the file list: confidence, refinement,
   /// source, surrogate identity, energy balance.
   nlohmann::json summary;
@@ -125,8 +126,12 @@ struct EvalRequest {
   std::string model_path;         // as given, for eval.json
   std::string design;             // design file the maps go into
   std::vector<std::string> maps;  // power-map files; empty: the design's own map
-  std::string grid = "101x101x51";
+  std::string grid = "101x101x51";  // "": the design's own grid
 };
+
+/// The grid `heatop eval` uses without --grid: "101x101x51", or "" (the design's own grid) for
+/// a response model, which predicts on that grid only.
+std::string default_eval_grid(const OperatorModel& model);
 
 struct CelsiusComparison {
   std::string file;

@@ -170,4 +170,27 @@ double sample_htc(const InputConfig& in, std::mt19937_64& rng) {
   return uniform(rng, in.htc_min_W_per_m2K, in.htc_max_W_per_m2K);
 }
 
+std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
+                                     int count, int first) {
+  const auto& cfg = p.config();
+  std::vector<PowerMapGenerator> gens;
+  for (const auto& in : cfg.inputs)
+    gens.emplace_back(in.type == InputType::power_map ? in.generator : GeneratorConfig{},
+                      p.input_extent(gens.size())[0], p.input_extent(gens.size())[1]);
+  std::vector<InputValues> out(count);
+  for (int b = 0; b < count; ++b) {
+    std::mt19937_64 rng(stream_seed(seed, step, first + b));
+    for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+      if (cfg.inputs[i].type == InputType::htc) {
+        out[b].maps.emplace_back();
+        out[b].htc.push_back(sample_htc(cfg.inputs[i], rng));
+      } else {
+        out[b].maps.push_back(gens[i].sample(rng));
+        out[b].htc.push_back(0);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace heatop::surrogate

@@ -10,6 +10,7 @@
 
 #include "model/design.hpp"
 #include "surrogate/config.hpp"
+#include "surrogate/problem.hpp"
 
 namespace heatop::surrogate {
 
@@ -38,5 +39,10 @@ std::vector<double> psd_sqrt(const std::vector<double>& c, int n);
 
 /// A uniform draw of an HTC input, W/(m^2 K).
 double sample_htc(const InputConfig& in, std::mt19937_64& rng);
+
+/// The input values of step `step` of a run: draws first .. first + count - 1 of the step
+/// (each from its own stream, so any split of a step's functions draws the same values).
+std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
+                                     int count, int first = 0);
 
 }  // namespace heatop::surrogate

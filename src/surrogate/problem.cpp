@@ -106,6 +106,14 @@ model::PowerMap map_from(const nlohmann::json& j, const std::string& where) {
   return m;
 }
 
+// The extent (m) a power map of layer `layer` spans: its footprint, or the die (also for -1, a
+// face's map).
+std::array<double, 2> extent_of(const model::Design& d, int layer) {
+  if (layer >= 0 && d.layers[layer].has_footprint())
+    return {d.layers[layer].footprint[2], d.layers[layer].footprint[3]};
+  return {d.lx, d.ly};
+}
+
 }  // namespace
 
 Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(base), cfg_(cfg) {
@@ -118,11 +126,14 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
   for (const auto& l : base.layers) kmin = std::min(kmin, l.k_z);
   norm_.k_ref_W_per_mK = kmin;
   norm_.t_amb_K = model::reference_temperature(base);
-  for (const auto& l : base.layers)
-    if (l.has_footprint())
-      throw std::invalid_argument("layer '" + l.name +
-                                  "': layers with footprints (void regions) "
-                                  "are not supported by the neural operator yet");
+  if (cfg.network.modal_core != ModalCore::response)
+    for (const auto& l : base.layers)
+      if (l.has_footprint())
+        throw std::invalid_argument(
+            "layer '" + l.name +
+            "' has a footprint (void regions): the modal operators' lateral cosine modes need "
+            "layers that span the die; use network.modal_core: response (heatop train DESIGN "
+            "--input ... chooses it for such designs)");
   bool jumps = false;
   for (const auto& l : base.layers) jumps |= !close(l.k_z, base.layers.front().k_z);
   const ResistanceCoordinate rc = cfg.network.resistance_coordinate;
@@ -164,17 +175,22 @@ Problem::Problem(const model::Design& base, const OperatorConfig& cfg) : base_(b
       // The sensor grid must resolve the design's footprint at a useful density: with the
       // die's aspect ratio, sensor spacing may differ by at most 4x between x and y.
       const int gaps = in.sensor_layout == SensorLayout::cells ? 0 : 1;
-      const double hx = base.lx / (in.sensors_x - gaps), hy = base.ly / (in.sensors_y - gaps);
+      const std::array<double, 2> ext = extent_of(base, layer);
+      const double hx = ext[0] / (in.sensors_x - gaps), hy = ext[1] / (in.sensors_y - gaps);
       if (hx > 4 * hy || hy > 4 * hx)
         throw std::invalid_argument(
             w + ".sensors: [" + std::to_string(in.sensors_x) + ", " + std::to_string(in.sensors_y) +
-            "] does not match the design's " + std::to_string(base.lx * 1e3) + " x " +
-            std::to_string(base.ly * 1e3) + " mm die (node spacing " + std::to_string(hx * 1e3) +
-            " vs " + std::to_string(hy * 1e3) + " mm); use sensors in the die's aspect ratio");
+            "] does not match the input's " + std::to_string(ext[0] * 1e3) + " x " +
+            std::to_string(ext[1] * 1e3) + " mm map (node spacing " + std::to_string(hx * 1e3) +
+            " vs " + std::to_string(hy * 1e3) + " mm); use sensors in the map's aspect ratio");
     }
     input_layer_.push_back(layer);
     input_face_.push_back(face);
   }
+}
+
+std::array<double, 2> Problem::input_extent(std::size_t input) const {
+  return extent_of(base_, input_layer_.at(input));
 }
 
 model::Grid Problem::grid(int nx, int ny, int nz) const {
@@ -349,6 +365,9 @@ InputValues Problem::inputs_of(const model::Design& d) const {
       num(w + "thickness m", d.layers[l].thickness, base_.layers[l].thickness);
       num(w + "k_xy W/(m K)", d.layers[l].k_xy, base_.layers[l].k_xy);
       num(w + "k_z W/(m K)", d.layers[l].k_z, base_.layers[l].k_z);
+      for (int c = 0; c < 4; ++c)
+        num(w + "footprint[" + std::to_string(c) + "] m", d.layers[l].footprint[c],
+            base_.layers[l].footprint[c]);
       bool varies = false;
       for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) varies |= input_layer_[i] == int(l);
       if (!varies && !same_map(d.layers[l].power, base_.layers[l].power))
@@ -437,9 +456,13 @@ nlohmann::json design_to_json(const model::Design& d) {
                      {"t_amb", f.t_amb},
                      {"t_fixed", f.t_fixed},
                      {"power", map_json(f.power)}});
-  return {{"name", d.name}, {"lx", d.lx},
-          {"ly", d.ly},     {"layers", layers},
-          {"faces", faces}, {"grid", {{"nx", d.grid.nx}, {"ny", d.grid.ny}, {"nz", d.grid.nz}}}};
+  nlohmann::json grid{{"nx", d.grid.nx}, {"ny", d.grid.ny}, {"nz", d.grid.nz}};
+  // Explicit nodes (imported designs' graded grids) only where the design has them.
+  if (!d.grid.x_nodes.empty()) grid["x_nodes"] = d.grid.x_nodes;
+  if (!d.grid.y_nodes.empty()) grid["y_nodes"] = d.grid.y_nodes;
+  if (!d.grid.z_nodes.empty()) grid["z_nodes"] = d.grid.z_nodes;
+  return {{"name", d.name}, {"lx", d.lx},       {"ly", d.ly},
+          {"layers", layers}, {"faces", faces}, {"grid", grid}};
 }
 
 model::Design design_from_json(const nlohmann::json& j) {
@@ -487,6 +510,20 @@ model::Design design_from_json(const nlohmann::json& j) {
   d.grid.nx = whole(g, w + ".grid", "nx", 0, kMaxCount);
   d.grid.ny = whole(g, w + ".grid", "ny", 0, kMaxCount);
   d.grid.nz = whole(g, w + ".grid", "nz", 0, kMaxCount);
+  for (const auto& [key, nodes] : {std::pair<const char*, std::vector<double>*>{"x_nodes", &d.grid.x_nodes},
+                                   {"y_nodes", &d.grid.y_nodes},
+                                   {"z_nodes", &d.grid.z_nodes}}) {
+    if (!g.contains(key)) continue;
+    const nlohmann::json& a = array(g, w + ".grid", key);
+    if (a.size() > static_cast<std::size_t>(kMaxCount))
+      throw std::invalid_argument(w + ".grid." + key + " holds too many nodes");
+    for (std::size_t n = 0; n < a.size(); ++n) {
+      if (!a[n].is_number() || !std::isfinite(a[n].get<double>()))
+        throw std::invalid_argument(w + ".grid." + key + "[" + std::to_string(n) + "] = " +
+                                    a[n].dump() + " is not a finite number");
+      nodes->push_back(a[n].get<double>());
+    }
+  }
   d.validate();
   return d;
 }

@@ -10,6 +10,7 @@
 // of a layered stack is smooth and flux continuity across interfaces holds by construction.
 // No LibTorch here.
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -56,6 +57,9 @@ class Problem {
   bool resistance_coordinate() const { return resistance_; }
   int input_layer(std::size_t input) const { return input_layer_[input]; }
   int input_face(std::size_t input) const { return input_face_[input]; }
+  /// The extent (m, x and y) that power-map input `input`'s maps span: its layer's footprint,
+  /// or the die (tiles span it; block coordinates are relative to its corner).
+  std::array<double, 2> input_extent(std::size_t input) const;
   /// The scales as checkpoints record them ("normalisation" in docs/checkpoint-format.md).
   nlohmann::json normalisation_json() const;
 

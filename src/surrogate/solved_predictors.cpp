@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "surrogate/checkpoint_file.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/solved_operator.hpp"
 
 namespace heatop::surrogate {
 
 bool is_solved_model(const std::string& model_dir) {
-  return SolvedOperator::describes(read_checkpoint_setup(model_file(model_dir)).config);
+  // The header only: a response model's payload can be large.
+  const OperatorConfig cfg = read_checkpoint_setup(model_file(model_dir), false).config;
+  return SolvedOperator::describes(cfg) || ResponseOperator::describes(cfg);
 }
 
 optimize::SurrogatePredictors operator_predictors(std::shared_ptr<OperatorModel> m) {
@@ -37,7 +40,8 @@ optimize::SurrogatePredictors operator_predictors(std::shared_ptr<OperatorModel>
 
 optimize::SurrogatePredictors solved_predictors(const std::string& model_dir,
                                                 const model::Design& design) {
-  std::shared_ptr<OperatorModel> m = SolvedModel::load(model_dir);
+  std::shared_ptr<OperatorModel> m = load_linear_model(model_dir);
+  if (!m) throw std::invalid_argument(model_file(model_dir) + ": not a solved or response model");
   m->problem().inputs_of(design);  // a model of another chip is refused here
   return operator_predictors(std::move(m));
 }

@@ -12,7 +12,8 @@
 
 namespace heatop::surrogate {
 
-/// Whether the checkpoint in `model_dir` (a folder or a .hnop file) holds a solved modal model.
+/// Whether the checkpoint in `model_dir` (a folder or a .hnop file) holds a model that predicts
+/// without LibTorch: a solved modal one or a response one (response_operator.hpp).
 /// Throws std::runtime_error naming the file when it is not a readable heatop checkpoint.
 bool is_solved_model(const std::string& model_dir);
 

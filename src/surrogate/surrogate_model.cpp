@@ -52,6 +52,10 @@ std::vector<InputShape> input_dims(const OperatorConfig& cfg) {
 SurrogateModel::SurrogateModel(const OperatorConfig& cfg, const model::Design& base,
                                torch::Device device)
     : problem_(std::make_unique<Problem>(base, cfg)), device_(device) {
+  if (cfg.network.modal_core == ModalCore::response)
+    throw std::invalid_argument(
+        "a response model (network.modal_core: response) has no network: it predicts on the "
+        "CPU (--device cpu), without LibTorch");
   init_torch_threads();
   to_.device = device;
   to_.dtype = cfg.network.dtype == DType::float64 ? torch::kFloat64 : torch::kFloat32;

@@ -23,6 +23,7 @@
 #include "surrogate/evaluation.hpp"
 #include "surrogate/generators.hpp"
 #include "surrogate/physics_loss.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/surrogate_model.hpp"
 
 namespace heatop::surrogate {
@@ -149,31 +150,31 @@ LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch&
                        cells);
 }
 
-std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
-                                     int count, int first) {
-  const auto& cfg = p.config();
-  std::vector<PowerMapGenerator> gens;
-  for (const auto& in : cfg.inputs)
-    gens.emplace_back(in.type == InputType::power_map ? in.generator : GeneratorConfig{},
-                      p.base().lx, p.base().ly);
-  std::vector<InputValues> out(count);
-  for (int b = 0; b < count; ++b) {
-    std::mt19937_64 rng(stream_seed(seed, step, first + b));
-    for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
-      if (cfg.inputs[i].type == InputType::htc) {
-        out[b].maps.emplace_back();
-        out[b].htc.push_back(sample_htc(cfg.inputs[i], rng));
-      } else {
-        out[b].maps.push_back(gens[i].sample(rng));
-        out[b].htc.push_back(0);
-      }
-    }
-  }
-  return out;
-}
-
 TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (ResponseOperator::describes(cfg)) {
+    // Nothing trains and no network: FV responses of the modes (response_operator.hpp).
+    if (!opt.device.is_cpu())
+      throw std::invalid_argument(
+          "a response model (network.modal_core: response) is built with the FV solver on the "
+          "CPU; use --device cpu");
+    const ResponseBuild b = build_response_model(
+        cfg, opt.out_dir, opt.command_line, opt.resume, [&](int done, int total) {
+          if (!opt.on_progress) return;
+          TrainProgress pr;
+          pr.step = done;
+          pr.steps = total;
+          opt.on_progress(pr);
+        });
+    TrainReport rep;
+    rep.reason = "built";
+    rep.step = 0;
+    rep.checkpoint = b.checkpoint;
+    rep.seconds = b.seconds;
+    if (b.validation_designs > 0)
+      rep.validation.push_back({0, b.mean_rel_l2, b.max_rel_l2, b.max_abs_K});
+    return rep;
+  }
   const TrainingConfig& tc = cfg.training;
   fs::create_directories(opt.out_dir);
   const std::string ckpt = (fs::path(opt.out_dir) / "model.hnop").string();

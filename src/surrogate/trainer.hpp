@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "surrogate/config.hpp"
+#include "surrogate/generators.hpp"
 #include "surrogate/operator_net.hpp"
 #include "surrogate/physics_loss.hpp"
 #include "surrogate/problem.hpp"
@@ -48,13 +49,15 @@ struct TrainOptions {
 struct TrainReport {
   long start_step = 0, step = 0;  // first step of this run, steps done in total
   int threads = 1;                // threads that shared each step's functions
-  std::string reason;             // done | stopped | nan | diverged | solved (nothing to train)
+  std::string reason;  // done | stopped | nan | diverged | solved | built (nothing to train)
   std::string message;            // for nan / diverged
   double loss = 0, seconds = 0;
   std::map<std::string, double> terms;
   std::vector<ValidationRecord> validation;
   std::string checkpoint;  // path of the last good checkpoint ("" if none)
-  bool ok() const { return reason == "done" || reason == "stopped" || reason == "solved"; }
+  bool ok() const {
+    return reason == "done" || reason == "stopped" || reason == "solved" || reason == "built";
+  }
 };
 
 /// Trains (or, with opt.resume, continues) the operator of `cfg` into opt.out_dir. Throws
@@ -66,9 +69,5 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt);
 /// through full-grid fields.
 LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch);
 
-/// The input values of step `step` of a run: draws first .. first + count - 1 of the step
-/// (each from its own stream, so any split of a step's functions draws the same values).
-std::vector<InputValues> draw_inputs(const Problem& p, std::uint64_t seed, std::uint64_t step,
-                                     int count, int first = 0);
 
 }  // namespace heatop::surrogate
