@@ -4,7 +4,11 @@
 //
 //   heatop_bench_calibration --model models/c1 [--model models/c2] [--n 100] [--grid 41x41x21]
 //                            [--tol 0.5] [--estimate coarse|vcycles|both]
-//                            [--fine-sweeps auto|N] [--out bench/results/calibration.json]
+//                            [--fine-sweeps auto|N] [--tiles N]
+//                            [--out bench/results/calibration.json]
+//
+// A response model (layers with footprints) is checked on its design's own grid (--grid is not
+// used); --tiles draws the held-out maps on N x N tiles, finer than the model's sensors.
 //
 // --fine-sweeps: the coarse estimate's fine-level sweeps; `auto` (default) is heatop predict's
 // rule (surrogate::coarse_estimate_sweeps: one where the grid is coarser than the modes).
@@ -34,6 +38,7 @@
 #include "solve/solver.hpp"
 #include "surrogate/drivers.hpp"
 #include "surrogate/generators.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "trust/confidence.hpp"
 
@@ -51,6 +56,7 @@ struct Args {
                                               trust::ErrorEstimate::vcycles};
   std::string out = "bench/results/calibration.json";
   int fine_sweeps = -1;  // -1: auto
+  int tiles = 0;         // > 0: held-out maps of this many tiles per axis
 };
 
 Args parse(int argc, char** argv) {
@@ -81,6 +87,8 @@ Args parse(int argc, char** argv) {
       a.fine_sweeps = v == "auto" ? -1 : std::stoi(v);
     } else if (s == "--out")
       a.out = next();
+    else if (s == "--tiles")
+      a.tiles = std::stoi(next());
     else if (s == "--grid") {
       const std::string g = next();
       if (std::sscanf(g.c_str(), "%dx%dx%d", &a.nx, &a.ny, &a.nz) != 3)
@@ -88,7 +96,7 @@ Args parse(int argc, char** argv) {
     } else {
       throw std::invalid_argument("unknown option " + s +
                                   "; valid: --model DIR (repeatable), --n, --grid, --tol, "
-                                  "--estimate, --fine-sweeps, --out");
+                                  "--estimate, --fine-sweeps, --tiles, --out");
     }
   }
   if (a.models.empty()) throw std::invalid_argument("give at least one --model DIR");
@@ -128,10 +136,16 @@ int main(int argc, char** argv) try {
   std::printf("%-14s %-8s %5s %9s %8s %9s %9s %9s %10s %9s\n", "model", "estimate", "n", "within2x",
               "under2x", "ratio p05", "median", "p95", "true max K", "cost/FV");
   for (const auto& dir : args.models) {
-    auto model = surrogate::SurrogateModel::load(surrogate::model_file(dir), torch::Device("cpu"));
+    // A model that needs no LibTorch is used as the CLI uses it; a response model (layers with
+    // footprints) on its design's own grid, the only one it predicts on (--grid not used).
+    std::unique_ptr<surrogate::OperatorModel> model = surrogate::load_linear_model(dir);
+    if (!model)
+      model = surrogate::SurrogateModel::load(surrogate::model_file(dir), torch::Device("cpu"));
     const auto& prob = model->problem();
     const auto& cfg = model->config();
-    const model::Grid grid = prob.grid(args.nx, args.ny, args.nz);
+    const bool response = surrogate::ResponseOperator::describes(cfg);
+    const model::Grid grid =
+        response ? model::build_grid(prob.base()) : prob.grid(args.nx, args.ny, args.nz);
     std::vector<double> truths;
     int fine_sweeps_used = 0;
     std::vector<Tally> tally(args.estimates.size());
@@ -141,9 +155,19 @@ int main(int argc, char** argv) try {
       // Held-out seeds: far from the training streams.
       std::mt19937_64 rng(surrogate::stream_seed(987654321ULL, 1000003ULL, d));
       surrogate::InputValues v;
-      for (const auto& in : cfg.inputs) {
+      for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+        const surrogate::InputConfig& in = cfg.inputs[i];
         if (in.type == surrogate::InputType::power_map) {
-          surrogate::PowerMapGenerator gen(in.generator, prob.base().lx, prob.base().ly);
+          surrogate::GeneratorConfig g = in.generator;
+          if (args.tiles > 0) {  // finer maps than the generator's (block sizes kept in mm)
+            const double f = static_cast<double>(args.tiles) / g.tiles_x;
+            g.blocks.size_min_tiles =
+                std::max(1, static_cast<int>(std::lround(g.blocks.size_min_tiles * f)));
+            g.blocks.size_max_tiles = std::max(
+                g.blocks.size_min_tiles, static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
+            g.tiles_x = g.tiles_y = args.tiles;
+          }
+          surrogate::PowerMapGenerator gen(g, prob.input_extent(i)[0], prob.input_extent(i)[1]);
           v.maps.push_back(d % 2 == 0 ? gen.sample_grf(rng) : gen.sample_blocks(rng));
           v.htc.push_back(0.0);
         } else {

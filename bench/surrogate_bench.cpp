@@ -28,6 +28,7 @@
 #include "io/design_file.hpp"
 #include "io/power_files.hpp"
 #include "surrogate/evaluation.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/generators.hpp"
 #include "surrogate/physics_loss.hpp"
 #include "surrogate/surrogate_model.hpp"
@@ -161,6 +162,7 @@ struct AccuracyArgs {
                          device = "cpu";
   int heldout = 100, nx = 101, ny = 101, nz = 51;
   double anchor_scale = 1;  // the Celsius maps' watts times this (C2 places them at 0.1)
+  int heldout_tiles = 0;    // > 0: the held-out maps' tiles per axis (finer than the sensors)
 };
 
 json summarize(const std::vector<ErrorMetrics>& v) {
@@ -190,9 +192,14 @@ model::Grid comparison_grid(const Problem& p, const AccuracyArgs& a) {
 }
 
 json bench_accuracy(const AccuracyArgs& a) {
-  const auto m = SurrogateModel::load(a.model_dir, parse_device(a.device));
+  // A response model (layers with footprints) predicts on its design's own grid only: that is
+  // the comparison grid then, and --grid is not used.
+  std::unique_ptr<OperatorModel> m;
+  if (a.device == "cpu") m = load_linear_model(a.model_dir);
+  const bool response = m && ResponseOperator::describes(m->config());
+  if (!m) m = SurrogateModel::load(a.model_dir, parse_device(a.device));
   const Problem& p = m->problem();
-  const model::Grid grid = comparison_grid(p, a);
+  const model::Grid grid = response ? model::build_grid(p.base()) : comparison_grid(p, a);
   const double ta = p.norm().t_amb_K;
   auto run = [&](const std::vector<InputValues>& ins, std::vector<ErrorMetrics>& out, json& rows,
                  const std::vector<std::string>& names) {
@@ -209,14 +216,16 @@ json bench_accuracy(const AccuracyArgs& a) {
   };
   json r{{"benchmark", "8b accuracy vs FV, 8d inference"},
          {"model", a.model_dir},
-         {"grid", {a.nx, a.ny, a.nz}},
+         {"grid", {grid.nx(), grid.ny(), grid.nz()}},
+         {"heldout_tiles", a.heldout_tiles},
          {"anchor_scale", a.anchor_scale},
          {"trained_steps", m->info().value("step", 0L)}};
   // 8d: inference time per design, batch 1 and batch 64 (after one warm-up call).
   {
     const auto draws = draw_inputs(p, 4242, 0, 64);
     json inf;
-    std::printf("\n8d: inference at %dx%dx%d (%s)\n", a.nx, a.ny, a.nz, a.device.c_str());
+    std::printf("\n8d: inference at %dx%dx%d (%s)\n", grid.nx(), grid.ny(), grid.nz(),
+                a.device.c_str());
     for (int b : {1, 64}) {
       const std::vector<InputValues> ins(draws.begin(), draws.begin() + b);
       m->predict(ins, grid, b);
@@ -235,8 +244,9 @@ json bench_accuracy(const AccuracyArgs& a) {
   // The Celsius maps.
   std::vector<InputValues> cel;
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(a.anchors))
-    if (e.path().extension() == ".txt") names.push_back(e.path().string());
+  if (!a.anchors.empty())
+    for (const auto& e : fs::directory_iterator(a.anchors))
+      if (e.path().extension() == ".txt") names.push_back(e.path().string());
   std::sort(names.begin(), names.end());
   // A model of several power-map inputs (the dies of a package) gets map i in input 0, map i + 1
   // in input 1, and so on (cyclically): every map in every input once.
@@ -260,10 +270,18 @@ json bench_accuracy(const AccuracyArgs& a) {
     OperatorConfig cfg = m->config();
     std::vector<InputValues> ins;
     std::vector<PowerMapGenerator> gens;
-    for (const InputConfig& in : cfg.inputs) {
-      GeneratorConfig g = in.generator;
+    for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+      GeneratorConfig g = cfg.inputs[i].generator;
       g.type = parse(kGeneratorTypeNames, kind, "generator.type");
-      gens.emplace_back(g, p.base().lx, p.base().ly);
+      if (a.heldout_tiles > 0) {
+        // Block sizes are in tiles: kept in millimetres on the finer tiles.
+        const double f = static_cast<double>(a.heldout_tiles) / g.tiles_x;
+        g.blocks.size_min_tiles = std::max(1, static_cast<int>(std::lround(g.blocks.size_min_tiles * f)));
+        g.blocks.size_max_tiles = std::max(g.blocks.size_min_tiles,
+                                     static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
+        g.tiles_x = g.tiles_y = a.heldout_tiles;
+      }
+      gens.emplace_back(g, p.input_extent(i)[0], p.input_extent(i)[1]);
     }
     for (int i = 0; i < a.heldout; ++i) {
       std::mt19937_64 rng(stream_seed(987654321, 0, i));
@@ -277,12 +295,17 @@ json bench_accuracy(const AccuracyArgs& a) {
     run(ins, e, none, {});
     r["heldout_" + kind] = summarize(e);
   }
-  std::printf("\n8b: %s (%ld steps) vs FV at %dx%dx%d\n", a.model_dir.c_str(),
-              m->info().value("step", 0L), a.nx, a.ny, a.nz);
+  std::printf("\n8b: %s (%ld steps) vs FV at %dx%dx%d%s\n", a.model_dir.c_str(),
+              m->info().value("step", 0L), grid.nx(), grid.ny(), grid.nz(),
+              a.heldout_tiles > 0
+                  ? (", held-out maps of " + std::to_string(a.heldout_tiles) + " tiles per axis")
+                        .c_str()
+                  : "");
   std::printf("%-16s %6s %14s %13s %11s %14s\n", "set", "maps", "mean relL2 %", "max relL2 %",
               "max|dT| K", "max|peak| K");
   for (const std::string k : {"celsius_maps", "heldout_grf", "heldout_blocks"}) {
     const json& s = r[k];
+    if (s["count"].get<int>() == 0) continue;
     std::printf("%-16s %6d %14.3f %13.3f %11.3f %14.3f\n", k.c_str(), s["count"].get<int>(),
                 100 * s["mean_rel_l2_rise"].get<double>(), 100 * s["max_rel_l2_rise"].get<double>(),
                 s["max_abs_K"].get<double>(), s["max_abs_peak_err_K"].get<double>());
@@ -448,6 +471,8 @@ int main(int argc, char** argv) {
   app.add_option("--accuracy", acc.model_dir, "8b instead of 8a: evaluate this trained model");
   app.add_option("--anchors", acc.anchors, "folder of Celsius maps (8b)");
   app.add_option("--heldout", acc.heldout, "held-out GRF and block maps each (8b)");
+  app.add_option("--heldout-tiles", acc.heldout_tiles,
+                 "held-out maps with this many tiles per axis (8b; default: the generators')");
   std::vector<int> grid;
   app.add_option("--grid", grid, "FV grid nx ny nz of the comparison (8b; default 101 101 51)")
       ->expected(3);

@@ -29,6 +29,7 @@
 #include "model/design.hpp"
 #include "model/grid.hpp"
 #include "model/names.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/solved_predictors.hpp"
 #include "trust/confidence.hpp"
 
@@ -390,7 +391,7 @@ py::tuple refine_field(const PyDesign& d, const DoubleArray& t, double tol_K,
 
 #ifdef HEATOP_WITH_TORCH
 struct PySurrogate {
-  std::shared_ptr<surrogate::SurrogateModel> model;
+  std::shared_ptr<surrogate::OperatorModel> model;
   std::string path;
 };
 
@@ -798,7 +799,10 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
             auto s = std::make_shared<PySurrogate>();
             s->path = path;
             py::gil_scoped_release nogil;
-            s->model = surrogate::SurrogateModel::load(path, surrogate::parse_device(device));
+            // As the CLI's: a solved or response model on the CPU needs no network.
+            if (device == "cpu") s->model = surrogate::load_linear_model(path);
+            if (!s->model)
+              s->model = surrogate::SurrogateModel::load(path, surrogate::parse_device(device));
             return s;
           },
           py::arg("path"), py::arg("device") = "cpu")
@@ -841,6 +845,14 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
                 trust::ConfidenceOptions co;
                 co.tolerance_K = tol_K;
                 err[b] = trust::estimate_confidence(sys, f[b].values, co).est_max_error_K;
+              }
+              // As heatop.solve's: NaN where there is no material (layers with footprints).
+              bool footprints = false;
+              for (const auto& l : base.layers) footprints |= l.has_footprint();
+              if (footprints) {
+                const fv::System sys = fv::discretize(base, g);
+                for (std::size_t b = 0; b < B; ++b)
+                  api::mask_void_nodes(*sys.op, sys.op->box(), t.data() + b * n);
               }
             }
             py::array T =

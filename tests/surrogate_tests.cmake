@@ -185,4 +185,19 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   surrogate_cli_step(refuse_other_chip
     "rm -rf o2 err2.txt; if ${_h} optimize other_chip.yaml --model m -o o2 2> err2.txt; then exit 1; fi; \
      grep -q 'not of the family' err2.txt; test ! -e o2")
+  # A die on a wider spreader (layers with footprints): train DESIGN --input builds a response
+  # model (FV responses of the modes); predict matches a solve on the same grid, eval compares on
+  # the design's grid, and what it cannot do is refused.
+  file(READ ${HEATOP_EXAMPLES}/die_on_spreader.yaml _spreader)
+  string(REPLACE "  nx: 41\n  ny: 41" "  nx: 17\n  ny: 17" _spreader "${_spreader}")
+  file(WRITE ${_cli_dir}/spreader.yaml "${_spreader}")
+  surrogate_cli_step(response_train
+    "rm -rf mr; ${_h} train spreader.yaml --input layer:die -o mr > mr.txt;      grep -q 'built from FV responses' mr.txt; grep -q 'modal_core: response' mr/config.yaml;      test -f mr/model.hnop; test -f mr/validation.csv;      if ${_h} train spreader.yaml --input layer:die -o mr 2> err_r1.txt; then exit 1; fi;      grep -q 'already holds a model' err_r1.txt;      if ${_h} train spreader.yaml --input layer:die -o mr2 --resume 2> err_r2.txt; then exit 1; fi;      grep -q 'nothing to resume' err_r2.txt; test ! -e mr2/model.hnop"
+    FIXTURES_SETUP surrogate_cli_response LABELS surrogate)
+  surrogate_cli_step(response_predict
+    "rm -rf pr sr; ${_h} predict mr spreader.yaml -o pr; ${_h} solve spreader.yaml -o sr;      python3 -c \"import json; p = json.load(open('pr/summary.json')); s = json.load(open('sr/summary.json')); assert p['grid']['void_nodes'] == s['grid']['void_nodes'] > 0, (p['grid'], s['grid']); assert abs(p['T_max_K'] - s['T_max_K']) < 0.05, (p['T_max_K'], s['T_max_K']); assert p['source'] == 'surrogate'; print('T_max', p['T_max_K'], s['T_max_K'])\";      rm -rf pg; if ${_h} predict mr spreader.yaml --set grid.nx=21 -o pg 2> err_r3.txt; then exit 1; fi;      grep -q 'predicts on the grid it was built on' err_r3.txt; test ! -e pg"
+    FIXTURES_REQUIRED surrogate_cli_response LABELS surrogate)
+  surrogate_cli_step(response_eval
+    "${_h} eval mr --design spreader.yaml > er.txt; grep -q '(grid design)' er.txt;      if ${_h} eval mr --design spreader.yaml --grid 21x21x13 2> err_r4.txt; then exit 1; fi;      grep -q '17x17x13' err_r4.txt"
+    FIXTURES_REQUIRED surrogate_cli_response LABELS surrogate)
 endif()

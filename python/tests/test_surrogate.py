@@ -122,3 +122,27 @@ def test_hybrid_optimize_with_a_solved_model(tmp_path):
     subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True, timeout=300)
     cli = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert res["final_peak_K"] == pytest.approx(cli["final_peak_K_fv"], abs=1e-9)
+
+
+def test_response_model_of_a_die_on_a_spreader(tmp_path):
+    """Layers with footprints: a response model (built by FV solves, no network) predicts maps
+    on its sensors' tiles as the solver does, with NaN where there is no material."""
+    exe = os.environ.get("HEATOP_BIN")
+    if not exe:
+        pytest.skip("HEATOP_BIN (the heatop binary, to build the model) is not set")
+    text = (EXAMPLES / "die_on_spreader.yaml").read_text().replace(
+        "  nx: 41\n  ny: 41", "  nx: 17\n  ny: 17")
+    (tmp_path / "spreader.yaml").write_text(text)
+    subprocess.run([os.path.abspath(exe), "train", "spreader.yaml", "--input", "layer:die",
+                    "-o", "m"], cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    s = heatop.Surrogate.load(str(tmp_path / "m"))
+    assert "FV responses" in s.network
+    d = heatop.load_design(str(tmp_path / "spreader.yaml"))
+    maps = np.random.default_rng(5).uniform(0, 0.01, size=(2, 20, 20))
+    T, err = s.predict(maps, design=d)
+    assert T.shape == (2, 17, 17, 13)
+    for b in range(2):
+        fv = heatop.solve(d, power=maps[b], power_target="layer:die").T
+        assert np.array_equal(np.isnan(T[b]), np.isnan(fv)) and np.isnan(fv).any()
+        assert np.nanmax(np.abs(T[b] - fv)) < 1e-5
+        assert err[b] < 1e-3

@@ -167,7 +167,8 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
   int done = 1;
   if (progress) progress(done, total);
   const std::vector<double> power0 = sys.power;
-  resp_.resize(static_cast<std::size_t>(count_) * n);
+  built_.resize(static_cast<std::size_t>(count_) * n);
+  resp_ = built_.data();
   std::vector<double> b(n), x(n);
   std::size_t k = 0;
   for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
@@ -185,14 +186,15 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
         run(b, x,
             "input " + cfg.inputs[i].name + " mode (" + std::to_string(a) + ", " +
                 std::to_string(bb) + ")");
-        std::copy(x.begin(), x.end(), resp_.begin() + static_cast<std::ptrdiff_t>(k * n));
+        std::copy(x.begin(), x.end(), built_.begin() + static_cast<std::ptrdiff_t>(k * n));
         if (progress) progress(++done, total);
       }
 }
 
 ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
-                                   const std::string& payload, const std::string& where)
-    : problem_(base, cfg) {
+                                   std::string payload_bytes, const std::string& where)
+    : problem_(base, cfg), blob_(std::move(payload_bytes)) {
+  const std::string& payload = blob_;
   setup(cfg);
   const std::size_t n = grid_.size();
   auto bad = [&](const std::string& why) {
@@ -228,12 +230,23 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
     throw bad("its grid's nodes are not those of the design in the header");
   base_.resize(n);
   take(base_.data(), n * sizeof(double));
-  resp_.resize(static_cast<std::size_t>(count_) * n);
-  take(resp_.data(), resp_.size() * sizeof(float));
+  // The responses stay in the payload's bytes (8-byte aligned there: every part before them is a
+  // multiple of 8 bytes long); copied only where the string's storage is not float-aligned.
+  const std::size_t count = static_cast<std::size_t>(count_) * n;
+  if (reinterpret_cast<std::uintptr_t>(payload.data() + at) % alignof(float) == 0) {
+    resp_ = reinterpret_cast<const float*>(payload.data() + at);
+  } else {
+    built_.resize(count);
+    std::memcpy(built_.data(), payload.data() + at, count * sizeof(float));
+    resp_ = built_.data();
+  }
   for (double v : base_)
     if (!std::isfinite(v)) throw bad("non-finite base temperature");
-  for (float v : resp_)
-    if (!std::isfinite(v)) throw bad("non-finite response value");
+  bool finite = true;
+#pragma omp parallel for reduction(&& : finite) schedule(static)
+  for (std::ptrdiff_t q = 0; q < static_cast<std::ptrdiff_t>(count); ++q)
+    finite = finite && std::isfinite(resp_[q]);
+  if (!finite) throw bad("non-finite response value");
 }
 
 std::string ResponseOperator::payload() const {
@@ -246,7 +259,8 @@ std::string ResponseOperator::payload() const {
   put_all(s, grid_.y);
   put_all(s, grid_.z);
   put_all(s, base_);
-  put_all(s, resp_);
+  s.append(reinterpret_cast<const char*>(resp_),
+           static_cast<std::size_t>(count_) * grid_.size() * sizeof(float));
   return s;
 }
 
@@ -294,7 +308,7 @@ void ResponseOperator::combine(const double* c, double* out) const {
     for (int k = 0; k < count_; ++k) {
       const double ck = c[k];
       if (ck == 0) continue;
-      const float* r = resp_.data() + static_cast<std::size_t>(k) * n;
+      const float* r = resp_ + static_cast<std::size_t>(k) * n;
       for (std::ptrdiff_t q = c0; q < c1; ++q) out[q] += ck * r[q];
     }
   }
@@ -333,9 +347,10 @@ std::unique_ptr<ResponseModel> ResponseModel::load(const std::string& path) {
   CheckpointSetup setup = read_checkpoint_setup(file, false);
   if (!ResponseOperator::describes(setup.config))
     throw std::invalid_argument(file + ": not a response operator");
-  const CheckpointParts parts = read_checkpoint_parts(file);
+  CheckpointParts parts = read_checkpoint_parts(file);
   return std::make_unique<ResponseModel>(
-      std::make_shared<const ResponseOperator>(setup.base, setup.config, parts.payload, file),
+      std::make_shared<const ResponseOperator>(setup.base, setup.config, std::move(parts.payload),
+                                               file),
       std::move(setup.header));
 }
 

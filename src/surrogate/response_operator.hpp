@@ -45,8 +45,11 @@ class ResponseOperator {
   /// From a checkpoint's payload (payload()); throws std::runtime_error naming `where` when
   /// it is not a response payload, its sizes disagree with the design's grid or its modes, or
   /// it holds non-finite values.
-  ResponseOperator(const model::Design& base, const OperatorConfig& cfg, const std::string& payload,
+  /// The operator keeps the payload's bytes and reads its responses in place (no copy).
+  ResponseOperator(const model::Design& base, const OperatorConfig& cfg, std::string payload,
                    const std::string& where);
+  ResponseOperator(const ResponseOperator&) = delete;
+  ResponseOperator& operator=(const ResponseOperator&) = delete;
 
   /// The payload a checkpoint stores: grid, base field and responses (little-endian).
   std::string payload() const;
@@ -82,7 +85,9 @@ class ResponseOperator {
   std::vector<int> mx_, my_;
   std::vector<std::vector<double>> ax_, by_;  // per input: projections [mx, sx], [my, sy]
   std::vector<double> base_;                  // T_0, K
-  std::vector<float> resp_;                   // [count_][N], K per unit coefficient
+  std::vector<float> built_;                  // a built operator's responses
+  std::string blob_;                          // a loaded operator's payload
+  const float* resp_ = nullptr;               // [count_][N], K per unit coefficient: in either
   std::vector<char> active_;                  // material nodes
   int count_ = 0;
 };
