@@ -163,8 +163,9 @@ int main(int argc, char** argv) try {
             const double f = static_cast<double>(args.tiles) / g.tiles_x;
             g.blocks.size_min_tiles =
                 std::max(1, static_cast<int>(std::lround(g.blocks.size_min_tiles * f)));
-            g.blocks.size_max_tiles = std::max(
-                g.blocks.size_min_tiles, static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
+            g.blocks.size_max_tiles =
+                std::max(g.blocks.size_min_tiles,
+                         static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
             g.tiles_x = g.tiles_y = args.tiles;
           }
           surrogate::PowerMapGenerator gen(g, prob.input_extent(i)[0], prob.input_extent(i)[1]);

@@ -28,9 +28,9 @@
 #include "io/design_file.hpp"
 #include "io/power_files.hpp"
 #include "surrogate/evaluation.hpp"
-#include "surrogate/response_operator.hpp"
 #include "surrogate/generators.hpp"
 #include "surrogate/physics_loss.hpp"
+#include "surrogate/response_operator.hpp"
 #include "surrogate/surrogate_model.hpp"
 #include "surrogate/trainer.hpp"
 
@@ -276,9 +276,10 @@ json bench_accuracy(const AccuracyArgs& a) {
       if (a.heldout_tiles > 0) {
         // Block sizes are in tiles: kept in millimetres on the finer tiles.
         const double f = static_cast<double>(a.heldout_tiles) / g.tiles_x;
-        g.blocks.size_min_tiles = std::max(1, static_cast<int>(std::lround(g.blocks.size_min_tiles * f)));
-        g.blocks.size_max_tiles = std::max(g.blocks.size_min_tiles,
-                                     static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
+        g.blocks.size_min_tiles =
+            std::max(1, static_cast<int>(std::lround(g.blocks.size_min_tiles * f)));
+        g.blocks.size_max_tiles = std::max(
+            g.blocks.size_min_tiles, static_cast<int>(std::lround(g.blocks.size_max_tiles * f)));
         g.tiles_x = g.tiles_y = a.heldout_tiles;
       }
       gens.emplace_back(g, p.input_extent(i)[0], p.input_extent(i)[1]);
@@ -295,12 +296,12 @@ json bench_accuracy(const AccuracyArgs& a) {
     run(ins, e, none, {});
     r["heldout_" + kind] = summarize(e);
   }
-  std::printf("\n8b: %s (%ld steps) vs FV at %dx%dx%d%s\n", a.model_dir.c_str(),
-              m->info().value("step", 0L), grid.nx(), grid.ny(), grid.nz(),
-              a.heldout_tiles > 0
-                  ? (", held-out maps of " + std::to_string(a.heldout_tiles) + " tiles per axis")
-                        .c_str()
-                  : "");
+  std::printf(
+      "\n8b: %s (%ld steps) vs FV at %dx%dx%d%s\n", a.model_dir.c_str(),
+      m->info().value("step", 0L), grid.nx(), grid.ny(), grid.nz(),
+      a.heldout_tiles > 0
+          ? (", held-out maps of " + std::to_string(a.heldout_tiles) + " tiles per axis").c_str()
+          : "");
   std::printf("%-16s %6s %14s %13s %11s %14s\n", "set", "maps", "mean relL2 %", "max relL2 %",
               "max|dT| K", "max|peak| K");
   for (const std::string k : {"celsius_maps", "heldout_grf", "heldout_blocks"}) {

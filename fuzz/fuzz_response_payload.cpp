@@ -77,8 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const hs::ResponseOperator op(f.base, f.cfg, payload, name);
     // A payload that is read predicts finite temperatures on its grid.
     hs::InputValues v{{heatop::model::PowerMap{}}, {0.0}};
-    for (double t : op.predict({v}, op.grid()).front().values)
-      if (!std::isfinite(t)) std::abort();
+    const std::vector<heatop::field::Field3D> t = op.predict({v}, op.grid());
+    for (double x : t.front().values)
+      if (!std::isfinite(x)) std::abort();
   } catch (const std::exception& e) {
     fz::check_rejection(e, name);
   }

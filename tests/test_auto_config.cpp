@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -116,4 +117,20 @@ TEST(AutoConfig, RefusalsNameTheProblem) {
   EXPECT_NE(
       refusal([&] { training_config(c2, {"layer:active"}, {"training.stepz=3"}); }).find("stepz"),
       std::string::npos);
+}
+
+TEST(AutoConfig, UniformLayerPowerGetsTheDefaultSensors) {
+  // `power_W` spreads the power uniformly (one tile): the sensors are the default 20 along the
+  // wider side, not 1 x 1 (which the configuration's checks would refuse).
+  const std::string dir = testing::TempDir();
+  const std::string path = dir + "/uniform_power.yaml";
+  std::ofstream(path) << "name: uniform\ndie: {size_mm: [2, 1]}\n"
+                         "layers:\n"
+                         "  - {name: base, thickness_mm: 0.5, k_W_per_mK: 150}\n"
+                         "  - {name: act, thickness_mm: 0.05, k_W_per_mK: 100, power_W: 0.5}\n"
+                         "bottom: {type: convective, h_W_per_m2K: 5000, T_amb_K: 300}\n";
+  const OperatorConfig c = training_config(path, {"layer:act"}, {});
+  EXPECT_EQ(c.inputs[0].sensors_x, 20);
+  EXPECT_EQ(c.inputs[0].sensors_y, 10);
+  EXPECT_EQ(c.inputs[0].generator.tiles_x, 20);
 }

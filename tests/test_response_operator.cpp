@@ -40,10 +40,10 @@ std::string small_design(const fs::path& dir) {
 }
 
 OperatorConfig config(const std::string& design, int sensors, int modes) {
-  return training_config(design, {"layer:die"},
-                         {"inputs.0.sensors=[" + std::to_string(sensors) + ", " +
-                              std::to_string(sensors) + "]",
-                          "network.trunk.modes=" + std::to_string(modes)});
+  return training_config(
+      design, {"layer:die"},
+      {"inputs.0.sensors=[" + std::to_string(sensors) + ", " + std::to_string(sensors) + "]",
+       "network.trunk.modes=" + std::to_string(modes)});
 }
 
 // A map of s x s tiles over the die's footprint with random watts (0 .. 0.2 W per tile).
@@ -57,8 +57,8 @@ model::PowerMap random_tiles(int s, unsigned seed) {
 }
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("heatop_response_" + name + "_" +
-                                                  std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("heatop_response_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   return d;
 }
@@ -104,9 +104,9 @@ TEST(ResponseOperator, FewerModesTruncateTheMapAndMoreConverge) {
     const ResponseOperator op(io::load_design(cfg.design).design, cfg);
     EXPECT_EQ(op.responses(), modes * modes);
     const Problem& p = op.problem();
-    const ErrorMetrics e = compare(op.predict({v}, op.grid()).front().values,
-                                   fv_reference(p.design_with(v), op.grid()).values,
-                                   p.norm().t_amb_K);
+    const ErrorMetrics e =
+        compare(op.predict({v}, op.grid()).front().values,
+                fv_reference(p.design_with(v), op.grid()).values, p.norm().t_amb_K);
     err.push_back(e.rel_l2_rise);
   }
   EXPECT_GT(err[0], err[1]);

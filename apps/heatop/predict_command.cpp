@@ -97,8 +97,10 @@ std::unique_ptr<PredictArgs> add_predict_commands(CLI::App& app) {
   a.eval->add_option("model", a.eval_model, "model folder (or .hnop checkpoint)")->required();
   a.eval->add_option("--design", a.eval_design, "design file the maps go into")->required();
   a.eval->add_option("--maps", a.maps, "power-map files (default: the design's own map)");
-  a.eval->add_option("--grid", a.grid, "evaluation grid NXxNYxNZ (default 101x101x51; a response model's: the design's "
-                     "own grid, the only one it predicts on)");
+  a.eval->add_option(
+      "--grid", a.grid,
+      "evaluation grid NXxNYxNZ (default 101x101x51; a response model's: the design's "
+      "own grid, the only one it predicts on)");
   a.eval->add_option("-o,--output", a.eval_output, "optional folder for eval.json and eval.csv");
   a.eval->add_option("--device", a.device, device_help())
       ->check(CLI::IsMember(heatop::names(sg::kDeviceNames)));

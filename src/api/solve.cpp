@@ -50,7 +50,6 @@ std::runtime_error not_finite(const solve::SolveReport& report) {
                             "); check the design's values");
 }
 
-
 // The summary of a solve whose statistics, void nodes and energy balance are known.
 void describe(const io::LoadedDesign& loaded, SolveResult& r) {
   const model::Design& d = loaded.design;

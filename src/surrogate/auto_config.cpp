@@ -142,8 +142,9 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
     // Density scale: the design's own power per footprint area, or 1 W/mm^2 if it has none.
     in.watts = in.map->total();
     in.rho = in.watts > 0 ? in.watts / area * 1e-6 : 1.0;
-    // Tiles: the design's own tile grid, else 20 along the wider side.
-    if (!in.map->tile_watts.empty()) {
+    // Tiles: the design's own tile grid, else (no tiles, or a uniform `power_W`, which is one
+    // tile) 20 along the wider side.
+    if (!in.map->tile_watts.empty() && in.map->cols >= 4 && in.map->rows >= 4) {
       in.tx = in.map->cols;
       in.ty = in.map->rows;
     } else if (lx > ly) {
@@ -202,8 +203,7 @@ std::string auto_operator_config(const model::Design& d, const std::string& desi
   else
     y << ":\n# the modal spectral operator (docs/surrogate.md), depth functions from the stack,\n"
       << "# generators scaled to the design's power density per input.\n";
-  y
-    << "design: '" << design_path << "'\n"
+  y << "design: '" << design_path << "'\n"
     << "inputs:\n";
   for (const Input& in : ins) {
     const double rho = in.rho;

@@ -95,7 +95,8 @@ CheckpointParts read_checkpoint_parts(const std::string& path, bool payload) {
   if (!payload) {
     // The header alone: the payload and the checksum must still fit in the file.
     if (file_size - static_cast<std::uint64_t>(in.tellg()) != pl + 8)
-      throw std::runtime_error(path + ": truncated or corrupted heatop checkpoint (its length is "
+      throw std::runtime_error(path +
+                               ": truncated or corrupted heatop checkpoint (its length is "
                                "not that of its parts)");
     return p;
   }

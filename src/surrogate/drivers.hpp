@@ -80,8 +80,8 @@ struct PredictResult {
   trust::Confidence prediction_confidence;  // of the prediction (its error field: error.png)
   double confidence_seconds = 0;
   std::optional<Refinement> refinement;
-  fv::EnergyBalance balance;  // the FV operator's balance of `field`
-  field::FieldStats stats;    // of `field`
+  fv::EnergyBalance balance;   // the FV operator's balance of `field`
+  field::FieldStats stats;     // of `field`
   std::size_t void_nodes = 0;  // nodes without material: NaN in `field`
   /// summary.json without the field statistics and the file list: confidence, refinement,
   /// source, surrogate identity, energy balance.
@@ -123,9 +123,9 @@ bool read_reference_csv(const std::string& path, std::vector<io::Probe>& points,
 std::string celsius_reference_path(const std::string& map);
 
 struct EvalRequest {
-  std::string model_path;         // as given, for eval.json
-  std::string design;             // design file the maps go into
-  std::vector<std::string> maps;  // power-map files; empty: the design's own map
+  std::string model_path;           // as given, for eval.json
+  std::string design;               // design file the maps go into
+  std::vector<std::string> maps;    // power-map files; empty: the design's own map
   std::string grid = "101x101x51";  // "": the design's own grid
 };
 

@@ -461,7 +461,7 @@ nlohmann::json design_to_json(const model::Design& d) {
   if (!d.grid.x_nodes.empty()) grid["x_nodes"] = d.grid.x_nodes;
   if (!d.grid.y_nodes.empty()) grid["y_nodes"] = d.grid.y_nodes;
   if (!d.grid.z_nodes.empty()) grid["z_nodes"] = d.grid.z_nodes;
-  return {{"name", d.name}, {"lx", d.lx},       {"ly", d.ly},
+  return {{"name", d.name},   {"lx", d.lx},     {"ly", d.ly},
           {"layers", layers}, {"faces", faces}, {"grid", grid}};
 }
 
@@ -510,17 +510,18 @@ model::Design design_from_json(const nlohmann::json& j) {
   d.grid.nx = whole(g, w + ".grid", "nx", 0, kMaxCount);
   d.grid.ny = whole(g, w + ".grid", "ny", 0, kMaxCount);
   d.grid.nz = whole(g, w + ".grid", "nz", 0, kMaxCount);
-  for (const auto& [key, nodes] : {std::pair<const char*, std::vector<double>*>{"x_nodes", &d.grid.x_nodes},
-                                   {"y_nodes", &d.grid.y_nodes},
-                                   {"z_nodes", &d.grid.z_nodes}}) {
+  for (const auto& [key, nodes] :
+       {std::pair<const char*, std::vector<double>*>{"x_nodes", &d.grid.x_nodes},
+        {"y_nodes", &d.grid.y_nodes},
+        {"z_nodes", &d.grid.z_nodes}}) {
     if (!g.contains(key)) continue;
     const nlohmann::json& a = array(g, w + ".grid", key);
     if (a.size() > static_cast<std::size_t>(kMaxCount))
       throw std::invalid_argument(w + ".grid." + key + " holds too many nodes");
     for (std::size_t n = 0; n < a.size(); ++n) {
       if (!a[n].is_number() || !std::isfinite(a[n].get<double>()))
-        throw std::invalid_argument(w + ".grid." + key + "[" + std::to_string(n) + "] = " +
-                                    a[n].dump() + " is not a finite number");
+        throw std::invalid_argument(w + ".grid." + key + "[" + std::to_string(n) +
+                                    "] = " + a[n].dump() + " is not a finite number");
       nodes->push_back(a[n].get<double>());
     }
   }

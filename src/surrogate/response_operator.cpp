@@ -78,9 +78,9 @@ model::PowerMap mode_map(const Problem& p, std::size_t i, int a, int b) {
     for (int r = 0; r < sy; ++r) {
       const double x0 = std::max(0.0, xs[c] - (c > 0 ? (xs[c] - xs[c - 1]) / 2 : 0.0));
       const double y0 = std::max(0.0, ys[r] - (r > 0 ? (ys[r] - ys[r - 1]) / 2 : 0.0));
-      m.blocks.push_back({"", x0, y0, wx[c], wy[r],
-                          q * mode_value(a, c, sx, false) * mode_value(b, r, sy, false) * wx[c] *
-                              wy[r]});
+      m.blocks.push_back(
+          {"", x0, y0, wx[c], wy[r],
+           q * mode_value(a, c, sx, false) * mode_value(b, r, sy, false) * wx[c] * wy[r]});
     }
   return m;
 }
@@ -141,7 +141,8 @@ void ResponseOperator::setup(const OperatorConfig& cfg) {
   if (sys.op->has_footprints())
     for (int i = 0; i < grid_.nx(); ++i)
       for (int j = 0; j < grid_.ny(); ++j)
-        for (int k = 0; k < grid_.nz(); ++k) active_[grid_.index(i, j, k)] = sys.op->node_active(i, j, k);
+        for (int k = 0; k < grid_.nz(); ++k)
+          active_[grid_.index(i, j, k)] = sys.op->node_active(i, j, k);
 }
 
 ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
@@ -214,11 +215,12 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
   take(h, sizeof h);
   if (h[0] != static_cast<std::uint32_t>(grid_.nx()) ||
       h[1] != static_cast<std::uint32_t>(grid_.ny()) ||
-      h[2] != static_cast<std::uint32_t>(grid_.nz()) ||
-      h[3] != static_cast<std::uint32_t>(count_))
+      h[2] != static_cast<std::uint32_t>(grid_.nz()) || h[3] != static_cast<std::uint32_t>(count_))
     throw bad("holds " + std::to_string(h[3]) + " responses on a " + std::to_string(h[0]) + "x" +
-              std::to_string(h[1]) + "x" + std::to_string(h[2]) + " grid; the design and "
-              "configuration in the header give " + std::to_string(count_) + " on " + dims(grid_));
+              std::to_string(h[1]) + "x" + std::to_string(h[2]) +
+              " grid; the design and "
+              "configuration in the header give " +
+              std::to_string(count_) + " on " + dims(grid_));
   const std::size_t need = (grid_.nx() + grid_.ny() + grid_.nz() + n) * sizeof(double) +
                            static_cast<std::size_t>(count_) * n * sizeof(float);
   if (payload.size() - at != need) throw bad("has the wrong length");
@@ -291,7 +293,8 @@ void ResponseOperator::coefficients(const std::vector<std::vector<double>>& q, s
       for (int bb = 0; bb < my; ++bb) {
         double s = 0;
         for (int y = 0; y < sy; ++y)
-          s += aq[static_cast<std::size_t>(a) * sy + y] * by_[i][static_cast<std::size_t>(bb) * sy + y];
+          s += aq[static_cast<std::size_t>(a) * sy + y] *
+               by_[i][static_cast<std::size_t>(bb) * sy + y];
         *c++ = s;
       }
   }
@@ -388,7 +391,8 @@ ResponseBuild build_response_model(const OperatorConfig& cfg, const std::string&
   const Problem& p = op.problem();
   std::string vlog = "step,mean_rel_l2_rise,max_rel_l2_rise,max_abs_K\n";
   if (tc.validation_functions > 0) {
-    const std::vector<InputValues> in = draw_inputs(p, tc.seed, 0x7fffffff, tc.validation_functions);
+    const std::vector<InputValues> in =
+        draw_inputs(p, tc.seed, 0x7fffffff, tc.validation_functions);
     const std::vector<field::Field3D> pred = op.predict(in, op.grid());
     for (std::size_t b = 0; b < in.size(); ++b) {
       const field::Field3D ref = fv_reference(p.design_with(in[b]), op.grid());

@@ -158,14 +158,14 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
       throw std::invalid_argument(
           "a response model (network.modal_core: response) is built with the FV solver on the "
           "CPU; use --device cpu");
-    const ResponseBuild b = build_response_model(
-        cfg, opt.out_dir, opt.command_line, opt.resume, [&](int done, int total) {
-          if (!opt.on_progress) return;
-          TrainProgress pr;
-          pr.step = done;
-          pr.steps = total;
-          opt.on_progress(pr);
-        });
+    const ResponseBuild b = build_response_model(cfg, opt.out_dir, opt.command_line, opt.resume,
+                                                 [&](int done, int total) {
+                                                   if (!opt.on_progress) return;
+                                                   TrainProgress pr;
+                                                   pr.step = done;
+                                                   pr.steps = total;
+                                                   opt.on_progress(pr);
+                                                 });
     TrainReport rep;
     rep.reason = "built";
     rep.step = 0;

@@ -49,8 +49,8 @@ struct TrainOptions {
 struct TrainReport {
   long start_step = 0, step = 0;  // first step of this run, steps done in total
   int threads = 1;                // threads that shared each step's functions
-  std::string reason;  // done | stopped | nan | diverged | solved | built (nothing to train)
-  std::string message;            // for nan / diverged
+  std::string reason;   // done | stopped | nan | diverged | solved | built (nothing to train)
+  std::string message;  // for nan / diverged
   double loss = 0, seconds = 0;
   std::map<std::string, double> terms;
   std::vector<ValidationRecord> validation;
@@ -68,6 +68,5 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt);
 /// The physics loss of a model on a batch: separable models through their factors, others
 /// through full-grid fields.
 LossValue loss_of(OperatorNet& net, const PhysicsLoss& loss, const PhysicsBatch& batch);
-
 
 }  // namespace heatop::surrogate
