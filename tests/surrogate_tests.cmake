@@ -197,6 +197,22 @@ if(TARGET heatop_surrogate AND TARGET heatop)
   surrogate_cli_step(response_predict
     "rm -rf pr sr; ${_h} predict mr spreader.yaml -o pr; ${_h} solve spreader.yaml -o sr;      python3 -c \"import json; p = json.load(open('pr/summary.json')); s = json.load(open('sr/summary.json')); assert p['grid']['void_nodes'] == s['grid']['void_nodes'] > 0, (p['grid'], s['grid']); assert abs(p['T_max_K'] - s['T_max_K']) < 0.05, (p['T_max_K'], s['T_max_K']); assert p['source'] == 'surrogate'; print('T_max', p['T_max_K'], s['T_max_K'])\";      rm -rf pg; if ${_h} predict mr spreader.yaml --set grid.nx=21 -o pg 2> err_r3.txt; then exit 1; fi;      grep -q 'predicts on the grid it was built on' err_r3.txt; test ! -e pg"
     FIXTURES_REQUIRED surrogate_cli_response LABELS surrogate)
+  # Placement with a response model: on the design's own grid (eval_grid/verify_grid `design`);
+  # an explicit grid is another grid, refused before any work.
+  file(WRITE ${_cli_dir}/spreader_place.yaml
+    "design: spreader.yaml\npower_face: die\ntiles: [20, 20]\n"
+    "blocks: [{name: A, size_tiles: [4, 4], power_W: 1.0}, {name: B, size_tiles: [3, 5], power_W: 0.6}]\n"
+    "optimizer: {evaluations: 24, seed: 1, eval_grid: design}\nverify_grid: design\n")
+  surrogate_cli_step(response_optimize
+    "rm -rf or og; ${_h} optimize spreader_place.yaml --model mr -o or > or.txt; \
+     python3 -c \"import json; s = json.load(open('or/summary.json')); \
+assert s['optimizer']['eval_grid'] == 'design', s['optimizer']; \
+assert s['evaluations']['surrogate'] > 0, s['evaluations']; \\
+assert abs(s['final_peak_K_surrogate'] - s['final_peak_K_fv']) < 1e-3, s; print(s['final_peak_K_fv'])\"; \
+     if ${_h} optimize spreader_place.yaml --model mr --set 'optimizer.eval_grid=[17, 17, 13]' \
+       --set 'verify_grid=[17, 17, 13]' -o og 2> err_r5.txt; then exit 1; fi; \
+     grep -q 'other node positions' err_r5.txt; test ! -e og"
+    FIXTURES_REQUIRED surrogate_cli_response LABELS surrogate)
   surrogate_cli_step(response_eval
     "${_h} eval mr --design spreader.yaml > er.txt; grep -q '(grid design)' er.txt;      if ${_h} eval mr --design spreader.yaml --grid 21x21x13 2> err_r4.txt; then exit 1; fi;      grep -q '17x17x13' err_r4.txt"
     FIXTURES_REQUIRED surrogate_cli_response LABELS surrogate)

@@ -621,7 +621,7 @@ TEST(Config, ClearErrorsForBadConfigurations) {
   const OperatorConfig bad_sensors = parse(c1_config("{rank: 8}", "{steps: 5}", "[21, 3]"));
   const model::Design c1 = io::load_design(kExamples + "/c1_surface.yaml").design;
   const std::string e = error_of([&] { Problem(c1, bad_sensors); });
-  EXPECT_NE(e.find("sensors: [21, 3] does not match the design's"), std::string::npos) << e;
+  EXPECT_NE(e.find("sensors: [21, 3] does not match the input's"), std::string::npos) << e;
   // A power-map input on a face that is not a power face.
   OperatorConfig bottom = parse(c1_config());
   bottom.inputs[0].target = "bottom";

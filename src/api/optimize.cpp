@@ -20,6 +20,12 @@ using nlohmann::json;
 using optimize::Placement;
 using optimize::PlacementProblem;
 
+// A search or verification grid as the summary gives it: [nx, ny, nz], or "design".
+json grid_json(const optimize::FvObjectiveOptions& o) {
+  if (o.nx == 0 && o.ny == 0 && o.nz == 0) return "design";
+  return {o.nx, o.ny, o.nz};
+}
+
 json placement_json(const PlacementProblem& prob, const Placement& p) {
   json blocks = json::array();
   const double tx = prob.design.lx / prob.tiles_x, ty = prob.design.ly / prob.tiles_y;
@@ -103,8 +109,8 @@ json build_summary(const OptimizeResult& r) {
                     {"budget", lp.annealing.evaluations},
                     {"population", lp.annealing.population},
                     {"seed", lp.annealing.seed},
-                    {"eval_grid", {lp.eval.nx, lp.eval.ny, lp.eval.nz}},
-                    {"verify_grid", {lp.verify.nx, lp.verify.ny, lp.verify.nz}}};
+                    {"eval_grid", grid_json(lp.eval)},
+                    {"verify_grid", grid_json(lp.verify)}};
   s["placement"] = r.placement;
   json trace = json::array();
   for (const auto& tp : r.search.trace) trace.push_back({tp.evaluations, tp.seconds, tp.best});

@@ -20,6 +20,7 @@ bool same_setup(const FvObjectiveOptions& a, const FvObjectiveOptions& b) {
 }
 
 model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt) {
+  if (opt.nx == 0 && opt.ny == 0 && opt.nz == 0) return d;  // the design's own grid
   d.grid.nx = opt.nx;
   d.grid.ny = opt.ny;
   d.grid.nz = opt.nz;

@@ -13,7 +13,7 @@
 namespace heatop::optimize {
 
 struct FvObjectiveOptions {
-  int nx = 101, ny = 101, nz = 51;  // grid of every evaluation
+  int nx = 101, ny = 101, nz = 51;  // grid of every evaluation; all 0: the design's own grid
   solve::SolverConfig solver;       // tolerance etc.
 };
 
@@ -21,7 +21,8 @@ struct FvObjectiveOptions {
 /// both).
 bool same_setup(const FvObjectiveOptions& a, const FvObjectiveOptions& b);
 
-/// The design re-gridded to opt's nx x ny x nz (explicit node lists and layer cells dropped).
+/// The design re-gridded to opt's nx x ny x nz (explicit node lists and layer cells dropped);
+/// unchanged when they are 0 (the design's own grid).
 model::Design design_on_grid(model::Design d, const FvObjectiveOptions& opt);
 
 /// Solves placements of one problem on one grid with one reusable solver.

@@ -33,7 +33,11 @@ std::pair<int, int> int_pair(const Ctx& c, const YAML::Node& n, const std::strin
 void grid_triple(const Ctx& c, const YAML::Node& n, const std::string& where,
                  FvObjectiveOptions* o) {
   if (!n) return;
-  if (!n.IsSequence() || n.size() != 3) c.fail(n, where, "expected [nx, ny, nz]");
+  if (n.IsScalar() && n.Scalar() == "design") {  // the design's own grid
+    o->nx = o->ny = o->nz = 0;
+    return;
+  }
+  if (!n.IsSequence() || n.size() != 3) c.fail(n, where, "expected [nx, ny, nz] or design");
   const auto v = number_list(c, n, where);
   o->nx = whole(c, n, where, v[0], "cells");
   o->ny = whole(c, n, where, v[1], "cells");

@@ -268,11 +268,15 @@ std::string ResponseOperator::payload() const {
 
 void ResponseOperator::check_grid(const model::Grid& g) const {
   if (same_axis(g.x, grid_.x) && same_axis(g.y, grid_.y) && same_axis(g.z, grid_.z)) return;
+  const std::string other = dims(g) == dims(grid_) ? "another " + dims(g) +
+                                                         " grid (other node "
+                                                         "positions)"
+                                                   : dims(g);
   throw std::invalid_argument(
       "the response model predicts on the grid it was built on, its design's " + dims(grid_) +
-      " grid, not on " + dims(g) +
-      "; use that grid, or build the model on this one (heatop train DESIGN --input ... with "
-      "the design's grid set so)");
+      " grid, not on " + other +
+      "; use that grid (optimize: eval_grid and verify_grid `design`), or build the model on "
+      "this one (heatop train DESIGN --input ... with the design's grid set so)");
 }
 
 void ResponseOperator::coefficients(const std::vector<std::vector<double>>& q, std::size_t b,
