@@ -564,6 +564,31 @@ TEST(ProblemFile, NumbersOutOfIntRangeAreRefusedByKey) {
   }
 }
 
+// `design` as a grid: the design file's own grid, kept as it is (explicit nodes and layer
+// cells); any other word is refused by key.
+TEST(ProblemFile, DesignGridKeepsTheDesignFilesGrid) {
+  const std::string block = "  - {name: A, size_tiles: [2, 2], power_W: 1}\n";
+  const auto f = write_file("own_grid.yaml", problem_text(block,
+                                                          "verify_grid: design\n"
+                                                          "optimizer: {eval_grid: design}\n"));
+  const LoadedProblem lp = load_problem(f);
+  EXPECT_EQ(lp.eval.nx, 0);
+  EXPECT_EQ(lp.verify.nz, 0);
+  const model::Design own = lp.problem.design;
+  const model::Design kept = optimize::design_on_grid(own, lp.verify);
+  EXPECT_EQ(model::build_grid(kept).z, model::build_grid(own).z);
+  EXPECT_EQ(model::build_grid(kept).x, model::build_grid(own).x);
+  const auto g = write_file("bad_grid.yaml", problem_text(block, "verify_grid: designs\n"));
+  try {
+    load_problem(g);
+    ADD_FAILURE() << "verify_grid: designs accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("verify_grid: expected [nx, ny, nz] or design"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // api::optimize_placement with `--checks final`: when the search's FV grid is the verification
 // grid, the shortlist's converged solve of the pick is its verification (no second solve), and
 // the summary says so; on another grid the pick is solved again. Either way the reported FV peaks

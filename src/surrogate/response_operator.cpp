@@ -361,20 +361,6 @@ std::unique_ptr<ResponseModel> ResponseModel::load(const std::string& path) {
       std::move(setup.header));
 }
 
-std::vector<field::Field3D> ResponseModel::predict(const std::vector<InputValues>& inputs,
-                                                   const model::Grid& grid, int) {
-  return op_->predict(inputs, grid);
-}
-
-field::Field3D ResponseModel::predict(const model::Design& d, const model::Grid& grid) {
-  return std::move(op_->predict({op_->problem().inputs_of(d)}, grid).front());
-}
-
-std::vector<double> ResponseModel::predict_peaks(const std::vector<InputValues>& inputs,
-                                                 const model::Grid& grid, int) {
-  return op_->predict_peaks(inputs, grid);
-}
-
 ResponseBuild build_response_model(const OperatorConfig& cfg, const std::string& out_dir,
                                    const std::string& command_line, bool resume,
                                    const std::function<void(int, int)>& progress) {

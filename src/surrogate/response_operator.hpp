@@ -93,25 +93,12 @@ class ResponseOperator {
 };
 
 /// A saved response model as predict, eval and optimize use it, on the CPU, without LibTorch.
-class ResponseModel : public OperatorModel {
+class ResponseModel : public LinearOperatorModel<ResponseOperator> {
  public:
+  using LinearOperatorModel::LinearOperatorModel;
   /// From a checkpoint file or a model folder: read_checkpoint_setup's errors, and
   /// std::invalid_argument when the model is not a response one.
   static std::unique_ptr<ResponseModel> load(const std::string& path);
-  ResponseModel(std::shared_ptr<const ResponseOperator> op, nlohmann::json header)
-      : op_(std::move(op)), header_(std::move(header)) {}
-  const Problem& problem() const override { return op_->problem(); }
-  const nlohmann::json& info() const override { return header_; }
-  std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
-                                      const model::Grid& grid, int batch = 16) override;
-  field::Field3D predict(const model::Design& d, const model::Grid& grid) override;
-  std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
-                                    int batch = 64) override;
-  const ResponseOperator& op() const { return *op_; }
-
- private:
-  std::shared_ptr<const ResponseOperator> op_;
-  nlohmann::json header_;
 };
 
 /// What build_response_model did.

@@ -207,21 +207,6 @@ std::unique_ptr<SolvedModel> SolvedModel::load(const std::string& path) {
       std::make_shared<const SolvedOperator>(setup.base, setup.config), std::move(setup.header));
 }
 
-std::vector<field::Field3D> SolvedModel::predict(const std::vector<InputValues>& inputs,
-                                                 const model::Grid& grid, int) {
-  return op_->predict(inputs, grid);
-}
-
-std::vector<double> SolvedModel::predict_peaks(const std::vector<InputValues>& inputs,
-                                               const model::Grid& grid, int) {
-  return op_->predict_peaks(inputs, grid);
-}
-
-field::Field3D SolvedModel::predict(const model::Design& d, const model::Grid& grid) {
-  // Moved out: a copy of the field would cost as much as writing it.
-  return std::move(op_->predict({op_->problem().inputs_of(d)}, grid).front());
-}
-
 void SolvedOperator::transform(std::size_t input, const double* q, double* p) const {
   const InputConfig& in = problem_.config().inputs.at(input);
   if (in.type != InputType::power_map)

@@ -128,26 +128,12 @@ class SolvedOperator {
 
 /// A saved solved model as the predict and eval drivers use it: its operator and its checkpoint
 /// header, on the CPU, without LibTorch.
-class SolvedModel : public OperatorModel {
+class SolvedModel : public LinearOperatorModel<SolvedOperator> {
  public:
+  using LinearOperatorModel::LinearOperatorModel;
   /// From a checkpoint file or a model folder: read_checkpoint_setup's errors, and
   /// std::invalid_argument when the model is not a solved one.
   static std::unique_ptr<SolvedModel> load(const std::string& path);
-  SolvedModel(std::shared_ptr<const SolvedOperator> op, nlohmann::json header)
-      : op_(std::move(op)), header_(std::move(header)) {}
-  const Problem& problem() const override { return op_->problem(); }
-  const nlohmann::json& info() const override { return header_; }
-  std::vector<field::Field3D> predict(const std::vector<InputValues>& inputs,
-                                      const model::Grid& grid, int batch = 16) override;
-  field::Field3D predict(const model::Design& d, const model::Grid& grid) override;
-  std::vector<double> predict_peaks(const std::vector<InputValues>& inputs, const model::Grid& grid,
-                                    int batch = 64) override;
-  const SolvedOperator& op() const { return *op_; }
-  std::shared_ptr<const SolvedOperator> op_ptr() const { return op_; }
-
- private:
-  std::shared_ptr<const SolvedOperator> op_;
-  nlohmann::json header_;
 };
 
 }  // namespace heatop::surrogate
