@@ -171,6 +171,7 @@ void LayeredOperator::build_capacity_cache() {
     below = 0.5 * hz_[k] * cell_c[k];
   }
   gcap_.assign(size(), 0.0);
+#pragma omp parallel for schedule(static)  // per node, as a serial loop would
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
@@ -283,6 +284,8 @@ void LayeredOperator::build_general_cache() {
   gn_.assign(n, 0.0);
   gu_.assign(n, 0.0);
   gdiag_.assign(n, 0.0);
+  // Every node's terms are its own: computed in parallel, each exactly as a serial loop would.
+#pragma omp parallel for schedule(static)
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
