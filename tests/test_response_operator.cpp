@@ -178,6 +178,23 @@ TEST(ResponseOperator, FootprintDesignsGetTheResponseCoreAndSolvedCoresRefuseThe
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("modal_core: response"), std::string::npos) << e.what();
   }
+  // A grid where 20 x 20 stored responses would exceed 256 MiB (121 x 121 x 13 nodes): fewer
+  // modes, and the sensors then read the map finely (64 along the wider side) for the modes'
+  // truncated series.
+  {
+    const fs::path dir = temp_dir("budget");
+    fs::create_directories(dir);
+    std::ifstream in(kDesign);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string grid = "  nx: 41\n  ny: 41";
+    text.replace(text.find(grid), grid.size(), "  nx: 121\n  ny: 121");
+    std::ofstream(dir / "fine.yaml") << text;
+    const OperatorConfig fine = training_config((dir / "fine.yaml").string(), {"layer:die"}, {});
+    EXPECT_EQ(fine.network.trunk.modes, 18);  // 18^2 x 190,333 floats fit, 19^2 do not
+    EXPECT_EQ(fine.inputs[0].sensors_x, 64);
+    EXPECT_EQ(fine.inputs[0].generator.tiles_x, 20);
+    fs::remove_all(dir);
+  }
   // A design of another footprint is not of the model's family.
   const Problem p(io::load_design(kDesign).design, cfg);
   const model::Design other =
