@@ -90,6 +90,13 @@ TEST(SurrogateDrivers, PredictWithConfidenceAndRefinement) {
   EXPECT_EQ(r.summary.at("source"), "surrogate+fv-refinement");
   EXPECT_EQ(r.summary.at("refinement").at("reached"), true);
   EXPECT_TRUE(r.summary.contains("prediction_confidence"));
+  {  // the parts of the refinement's time: one set-up, the solves, within the whole
+    const auto& j = r.summary.at("refinement");
+    const double whole = j.at("warm_seconds").get<double>();
+    EXPECT_GT(j.at("setup_seconds").get<double>(), 0.0);
+    EXPECT_LE(j.at("setup_seconds").get<double>() + j.at("warm_solve_seconds").get<double>(),
+              whole);
+  }
   EXPECT_EQ(refinement_line(r).rfind("refined: ", 0), 0u);
   EXPECT_EQ(refinement_line(p), "");
 

@@ -255,5 +255,8 @@ TEST(Trust, RefineToErrorReachesTheRequestedKelvins) {
     EXPECT_LE(max_abs_diff(p, t), 1.05 * tol) << tol;  // the estimate is close to the truth
     ASSERT_TRUE(r.has_cold);
     EXPECT_TRUE(r.cold.converged);
+    // One set-up shared by the stages: set-up and solves are parts of the whole.
+    EXPECT_GT(r.solve_seconds, 0.0);
+    EXPECT_LE(r.setup_seconds + r.solve_seconds, r.seconds);
   }
 }

@@ -91,18 +91,23 @@ solve::SolveReport refine(const fv::System& sys, std::vector<double>& t,
 
 struct RefineToErrorResult {
   int iterations = 0;          // Krylov iterations over all stages
-  double seconds = 0;          // solves plus error estimates
+  double seconds = 0;          // all of it: set-up, solves and error estimates
+  double setup_seconds = 0;    // the solver's set-up (multigrid hierarchy), shared by all
+  double solve_seconds = 0;    // the warm-started solves alone
   double rel_tol_reached = 0;  // the residual tolerance of the last stage
   double est_max_error_K = 0;  // estimated max error after refinement
   bool reached = false;        // est_max_error_K <= tol_K
-  solve::SolveReport cold;     // a cold start from cold_start_K to rel_tol_reached (if requested)
+  solve::SolveReport cold;     // a cold start from cold_start_K to rel_tol_reached (if
+                               // requested), with the same solver: its seconds, solve alone
   bool has_cold = false;
 };
 
 /// Refines `t` until its estimated max error is at most tol_K: warm-started solves (cfg.method
 /// cg or gmres) at relative residual tolerances 1e-4, 1e-6, ... 1e-12, each followed by an
-/// error estimate (V-cycles: the stopping test needs the accurate one). With cold_start_K > 0 a
-/// solve from that uniform field to the final residual tolerance is timed for comparison.
+/// error estimate (V-cycles: the stopping test needs the accurate one), all with one solver
+/// (one multigrid set-up). With cold_start_K > 0 a solve from that uniform field to the final
+/// residual tolerance is timed with the same solver for comparison (solve_seconds against
+/// cold.seconds: neither includes the set-up).
 RefineToErrorResult refine_to_error(const fv::System& sys, std::vector<double>& t,
                                     const solve::SolverConfig& cfg, double tol_K,
                                     double cold_start_K = 0);
