@@ -94,6 +94,31 @@ TEST(ResponseOperator, MapsInTheModesSpanMatchFvOnTheFootprintStack) {
   fs::remove_all(dir);
 }
 
+TEST(ResponseOperator, TwoInputsSuperposeEachExactInItsModesSpan) {
+  // The die's map and one in the spreader below it (no footprint: its map spans the whole
+  // 10 mm), each with its own modes; every mode's response is that input's alone.
+  const fs::path dir = temp_dir("two");
+  const OperatorConfig cfg = training_config(
+      small_design(dir), {"layer:die", "layer:spreader"},
+      {"inputs.0.sensors=[6, 6]", "inputs.1.sensors=[5, 5]", "network.trunk.modes=6"});
+  const ResponseOperator op(io::load_design(cfg.design).design, cfg);
+  EXPECT_EQ(op.responses(), 36 + 25);
+  const Problem& p = op.problem();
+  InputValues v{{random_tiles(6, 7), random_tiles(5, 8)}, {0.0, 0.0}};
+  const field::Field3D pred = op.predict({v}, op.grid()).front();
+  const field::Field3D ref = fv_reference(p.design_with(v), op.grid());
+  const ErrorMetrics e = compare(pred.values, ref.values, p.norm().t_amb_K);
+  EXPECT_LT(e.rel_l2_rise, 1e-6);
+  // Either map alone is the other's zero.
+  InputValues only_die = v;
+  only_die.maps[1] = model::PowerMap{};
+  const ErrorMetrics d =
+      compare(op.predict({only_die}, op.grid()).front().values,
+              fv_reference(p.design_with(only_die), op.grid()).values, p.norm().t_amb_K);
+  EXPECT_LT(d.rel_l2_rise, 1e-6);
+  fs::remove_all(dir);
+}
+
 TEST(ResponseOperator, FewerModesTruncateTheMapAndMoreConverge) {
   const fs::path dir = temp_dir("modes");
   const std::string design = small_design(dir);
