@@ -171,9 +171,24 @@ TEST(ResponseOperator, SavedModelPredictsTheSameAndRefusesOtherGridsAndBadPayloa
   EXPECT_THROW(build_response_model(cfg, (dir / "other").string(), "test", true),
                std::invalid_argument);
   EXPECT_FALSE(fs::exists(dir / "other" / "model.hnop"));
-  // A payload cut short (rewritten with a valid checksum): refused, naming the file.
+  // A flipped byte in the payload: the checksum of the mapped file refuses it.
   const std::string file = model_file((dir / "model").string());
-  CheckpointParts parts = read_checkpoint_parts(file);
+  const std::string good = read_checkpoint_parts(file).payload;
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-100, std::ios::end);
+    f.put('\x5a');
+  }
+  try {
+    ResponseModel::load((dir / "model").string());
+    FAIL() << "a corrupted file was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
+  }
+  // A payload cut short (rewritten with a valid checksum): refused, naming the file.
+  CheckpointParts parts;
+  parts.header = read_checkpoint_parts(file, false).header;
+  parts.payload = good;
   parts.payload.resize(parts.payload.size() - 4);
   std::ofstream(file, std::ios::binary) << checkpoint_bytes(parts.header, parts.payload);
   try {

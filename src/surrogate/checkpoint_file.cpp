@@ -2,6 +2,11 @@
 
 #include "surrogate/checkpoint_file.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "surrogate/problem.hpp"
 
@@ -17,9 +23,9 @@ namespace heatop::surrogate {
 
 namespace {
 
-std::uint64_t fnv1a(const std::string& a, const std::string& b) {
+std::uint64_t fnv1a(std::string_view a, std::string_view b) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const std::string* s : {&a, &b})
+  for (const std::string_view* s : {&a, &b})
     for (unsigned char c : *s) {
       h ^= c;
       h *= 0x100000001b3ULL;
@@ -106,6 +112,37 @@ CheckpointParts read_checkpoint_parts(const std::string& path, bool payload) {
   if (get<std::uint64_t>(in, path) != fnv1a(p.header, p.payload))
     throw std::runtime_error(path + ": checkpoint checksum mismatch (corrupted file)");
   return p;
+}
+
+MappedCheckpoint map_checkpoint(const std::string& path) {
+  MappedCheckpoint m;
+  m.header = read_checkpoint_parts(path, false).header;  // magic, version, lengths
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open the checkpoint");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    throw std::runtime_error(path + ": cannot read the checkpoint's size");
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* at = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (at == MAP_FAILED) throw std::runtime_error(path + ": cannot map the checkpoint");
+  m.mapping = std::shared_ptr<const void>(
+      at, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  // The layout read_checkpoint_parts checked: magic, version, header length, header, payload
+  // length, payload, checksum (its lengths fit the file exactly).
+  const char* bytes = static_cast<const char*>(at);
+  const std::size_t header_at = 8 + 4 + 8, payload_at = header_at + m.header.size() + 8;
+  if (payload_at + 8 > size)
+    throw std::runtime_error(path + ": truncated heatop checkpoint (changed while read?)");
+  m.payload = std::string_view(bytes + payload_at, size - payload_at - 8);
+  std::uint64_t sum = 0;  // little-endian, as get<> reads it
+  for (int i = 0; i < 8; ++i)
+    sum |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[size - 8 + i])) << (8 * i);
+  if (sum != fnv1a(std::string_view(bytes + header_at, m.header.size()), m.payload))
+    throw std::runtime_error(path + ": checkpoint checksum mismatch (corrupted file)");
+  return m;
 }
 
 nlohmann::json read_checkpoint_header(const std::string& path, bool verify_payload) {

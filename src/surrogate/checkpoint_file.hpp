@@ -10,8 +10,10 @@
 // (fuzz/fuzz_checkpoint.cpp builds it alone). checkpoint.hpp reads and writes the payload.
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "model/design.hpp"
 #include "surrogate/config.hpp"
@@ -38,6 +40,16 @@ std::string checkpoint_bytes(const std::string& header, const std::string& paylo
 /// read (the lengths are still checked; the payload and the checksum are not read): for
 /// asking what a checkpoint holds without reading a large payload.
 CheckpointParts read_checkpoint_parts(const std::string& path, bool payload = true);
+
+/// A checkpoint file mapped read-only into memory: its header, and its payload in place (no
+/// copy, no zero-filled buffer: a large payload is read from the page cache). Checked as
+/// read_checkpoint_parts checks a whole file, checksum included; the same errors.
+struct MappedCheckpoint {
+  std::string header;
+  std::string_view payload;             // valid while `mapping` lives
+  std::shared_ptr<const void> mapping;  // unmaps the file when the last holder goes
+};
+MappedCheckpoint map_checkpoint(const std::string& path);
 
 /// read_checkpoint_parts, then the header parsed as a JSON object.
 nlohmann::json read_checkpoint_header(const std::string& path, bool verify_payload = true);

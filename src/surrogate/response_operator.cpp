@@ -192,10 +192,26 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
       }
 }
 
+namespace {
+
+std::shared_ptr<const void> hold(std::string&& bytes) {
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
+}  // namespace
+
 ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
-                                   std::string payload_bytes, const std::string& where)
-    : problem_(base, cfg), blob_(std::move(payload_bytes)) {
-  const std::string& payload = blob_;
+                                   std::string payload, const std::string& where)
+    : ResponseOperator(base, cfg, std::string_view(), hold(std::move(payload)), where) {}
+
+ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
+                                   std::string_view payload_view, std::shared_ptr<const void> owner,
+                                   const std::string& where)
+    : problem_(base, cfg), owner_(std::move(owner)) {
+  // Without a view, the owner is the payload string itself (the constructor above).
+  const std::string_view payload =
+      payload_view.data() ? payload_view
+                          : std::string_view(*static_cast<const std::string*>(owner_.get()));
   setup(cfg);
   const std::size_t n = grid_.size();
   auto bad = [&](const std::string& why) {
@@ -354,10 +370,10 @@ std::unique_ptr<ResponseModel> ResponseModel::load(const std::string& path) {
   CheckpointSetup setup = read_checkpoint_setup(file, false);
   if (!ResponseOperator::describes(setup.config))
     throw std::invalid_argument(file + ": not a response operator");
-  CheckpointParts parts = read_checkpoint_parts(file);
+  const MappedCheckpoint mapped = map_checkpoint(file);
   return std::make_unique<ResponseModel>(
-      std::make_shared<const ResponseOperator>(setup.base, setup.config, std::move(parts.payload),
-                                               file),
+      std::make_shared<const ResponseOperator>(setup.base, setup.config, mapped.payload,
+                                               mapped.mapping, file),
       std::move(setup.header));
 }
 
@@ -414,7 +430,11 @@ ResponseBuild build_response_model(const OperatorConfig& cfg, const std::string&
                               {"normalisation", p.normalisation_json()},
                               {"responses", op.responses()},
                               {"grid", {op.grid().nx(), op.grid().ny(), op.grid().nz()}}};
-  io::write_file_atomically(ckpt, checkpoint_bytes(header.dump(), op.payload()));
+  // The header padded with spaces (still the same JSON) so that the payload, and in it the
+  // responses, start 8-byte aligned in the file: a mapped file is then read in place.
+  std::string text = header.dump();
+  text.append((8 - (8 + 4 + 8 + text.size() + 8) % 8) % 8, ' ');
+  io::write_file_atomically(ckpt, checkpoint_bytes(text, op.payload()));
   rep.checkpoint = ckpt;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;

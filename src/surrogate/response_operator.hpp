@@ -23,6 +23,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "field/field.hpp"
@@ -45,7 +46,11 @@ class ResponseOperator {
   /// From a checkpoint's payload (payload()); throws std::runtime_error naming `where` when
   /// it is not a response payload, its sizes disagree with the design's grid or its modes, or
   /// it holds non-finite values.
-  /// The operator keeps the payload's bytes and reads its responses in place (no copy).
+  /// The operator reads its responses in place in `payload` (no copy) and keeps `owner`, which
+  /// keeps those bytes (a mapped checkpoint, checkpoint_file.hpp), alive.
+  ResponseOperator(const model::Design& base, const OperatorConfig& cfg, std::string_view payload,
+                   std::shared_ptr<const void> owner, const std::string& where);
+  /// The same from bytes the operator takes over.
   ResponseOperator(const model::Design& base, const OperatorConfig& cfg, std::string payload,
                    const std::string& where);
   ResponseOperator(const ResponseOperator&) = delete;
@@ -86,7 +91,7 @@ class ResponseOperator {
   std::vector<std::vector<double>> ax_, by_;  // per input: projections [mx, sx], [my, sy]
   std::vector<double> base_;                  // T_0, K
   std::vector<float> built_;                  // a built operator's responses
-  std::string blob_;                          // a loaded operator's payload
+  std::shared_ptr<const void> owner_;         // what keeps a loaded operator's payload
   const float* resp_ = nullptr;               // [count_][N], K per unit coefficient: in either
   std::vector<char> active_;                  // material nodes
   int count_ = 0;
