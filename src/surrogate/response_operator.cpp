@@ -123,7 +123,6 @@ void ResponseOperator::setup(const OperatorConfig& cfg) {
   if (!describes(cfg))
     throw std::invalid_argument(
         "not a response operator (network.core: modal with network.modal_core: response)");
-  grid_ = model::build_grid(problem_.base());
   const int m = cfg.network.trunk.modes;
   count_ = 0;
   for (const InputConfig& in : cfg.inputs) {
@@ -136,18 +135,20 @@ void ResponseOperator::setup(const OperatorConfig& cfg) {
     by_.push_back(projection(my_.back(), in.sensors_y, cells));
     count_ += mx_.back() * my_.back();
   }
-  const fv::System sys = fv::discretize(problem_.base(), grid_);
+}
+
+void ResponseOperator::mark_material(const fv::LayeredOperator& op) {
   active_.assign(grid_.size(), 1);
-  if (sys.op->has_footprints())
+  if (op.has_footprints())
     for (int i = 0; i < grid_.nx(); ++i)
       for (int j = 0; j < grid_.ny(); ++j)
         for (int k = 0; k < grid_.nz(); ++k)
-          active_[grid_.index(i, j, k)] = sys.op->node_active(i, j, k);
+          active_[grid_.index(i, j, k)] = op.node_active(i, j, k);
 }
 
 ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
                                    const std::function<void(int, int)>& progress)
-    : problem_(base, cfg) {
+    : problem_(base, cfg), grid_(model::build_grid(problem_.base())) {
   setup(cfg);
   const Problem& p = problem_;
   const std::size_t n = grid_.size();
@@ -155,6 +156,7 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
   model::Design d0 = p.design_with(InputValues{std::vector<model::PowerMap>(cfg.inputs.size()),
                                                std::vector<double>(cfg.inputs.size(), 0.0)});
   fv::System sys = fv::discretize(d0, grid_);
+  mark_material(*sys.op);
   const solve::FvSolver solver(*sys.op, tight_solver());
   const int total = count_ + 1;
   auto run = [&](const std::vector<double>& b, std::vector<double>& x, const std::string& what) {
@@ -207,12 +209,13 @@ ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConf
 ResponseOperator::ResponseOperator(const model::Design& base, const OperatorConfig& cfg,
                                    std::string_view payload_view, std::shared_ptr<const void> owner,
                                    const std::string& where)
-    : problem_(base, cfg), owner_(std::move(owner)) {
+    : problem_(base, cfg), grid_(model::build_grid(problem_.base())), owner_(std::move(owner)) {
   // Without a view, the owner is the payload string itself (the constructor above).
   const std::string_view payload =
       payload_view.data() ? payload_view
                           : std::string_view(*static_cast<const std::string*>(owner_.get()));
   setup(cfg);
+  mark_material(*fv::discretize(problem_.base(), grid_).op);
   const std::size_t n = grid_.size();
   auto bad = [&](const std::string& why) {
     return std::runtime_error(where + ": response payload: " + why);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "field/field.hpp"
+#include "fv/operator.hpp"
 #include "model/grid.hpp"
 #include "surrogate/operator_model.hpp"
 #include "surrogate/problem.hpp"
@@ -78,7 +79,10 @@ class ResponseOperator {
                                     const model::Grid& grid) const;
 
  private:
+  // The modes and projections of cfg's inputs.
   void setup(const OperatorConfig& cfg);
+  // active_ from the operator of the model's grid.
+  void mark_material(const fv::LayeredOperator& op);
   void check_grid(const model::Grid& g) const;
   // The coefficients [count_] of one design's branch values (each input's [sx * sy] at q[i]).
   void coefficients(const std::vector<std::vector<double>>& q, std::size_t b, double* c) const;
