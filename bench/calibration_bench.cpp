@@ -19,7 +19,13 @@
 // as `heatop solve` runs it (discretization, then CG + multigrid from the reference temperature
 // to the default tolerance), in the same run, each the best of 3; the ratio's median is reported
 // (and, in the JSON, the ratio without the discretization, which `predict` needs anyway for its
-// energy balance).
+// energy balance). Two more costs per estimate, each against the same FV solve: `numbers only`,
+// the estimate without its error field (trust::ConfidenceOptions::error_field = false: what a
+// batch check such as Python's Surrogate.predict asks for), and `shared`, a batch's per-design
+// cost, where the discretization and the hierarchy are built once for all designs of the stack
+// (trust::ConfidenceChecker) and compared with an FV solve that shares its set-up likewise
+// (fv::set_power, solve::FvSolver); models with heat-transfer inputs, whose operator changes
+// with the design, have no shared cost.
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +33,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -118,7 +125,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // One estimator's results over a model's designs.
 struct Tally {
-  std::vector<double> ratios, ests, cost_ratios, cost_only_ratios;
+  std::vector<double> ratios, ests, cost_ratios, cost_only_ratios, cost_numbers_ratios,
+      cost_shared_ratios;
   int within2 = 0, under2_above_tol = 0;
 };
 
@@ -133,8 +141,9 @@ int main(int argc, char** argv) try {
   out["designs_per_model"] = args.n;
   out["cases"] = json::array();
   std::vector<plot::Series> scatter;
-  std::printf("%-14s %-8s %5s %9s %8s %9s %9s %9s %10s %9s\n", "model", "estimate", "n", "within2x",
-              "under2x", "ratio p05", "median", "p95", "true max K", "cost/FV");
+  std::printf("%-14s %-8s %5s %9s %8s %9s %9s %9s %10s %9s %9s %9s\n", "model", "estimate", "n",
+              "within2x", "under2x", "ratio p05", "median", "p95", "true max K", "cost/FV",
+              "numbers", "shared");
   for (const auto& dir : args.models) {
     // A model that needs no LibTorch is used as the CLI uses it; a response model (layers with
     // footprints) on its design's own grid, the only one it predicts on (--grid not used).
@@ -148,6 +157,16 @@ int main(int argc, char** argv) try {
         response ? model::build_grid(prob.base()) : prob.grid(args.nx, args.ny, args.nz);
     std::vector<double> truths;
     int fine_sweeps_used = 0;
+    // The batch set-up: one discretization and hierarchy for all designs (power inputs only).
+    bool power_only = true;
+    for (const auto& in : cfg.inputs) power_only &= in.type == surrogate::InputType::power_map;
+    std::unique_ptr<fv::System> shared_sys;
+    std::unique_ptr<solve::FvSolver> shared_solver;
+    std::vector<std::unique_ptr<trust::ConfidenceChecker>> checkers(args.estimates.size());
+    if (power_only) {
+      shared_sys = std::make_unique<fv::System>(fv::discretize(prob.base(), grid));
+      shared_solver = std::make_unique<solve::FvSolver>(*shared_sys->op, solve::SolverConfig{});
+    }
     std::vector<Tally> tally(args.estimates.size());
     int above_tol = 0;
     const auto t0 = std::chrono::steady_clock::now();
@@ -189,6 +208,17 @@ int main(int argc, char** argv) try {
         if (!r.converged) throw std::runtime_error("FV solve failed: " + r.summary());
         fv_seconds = std::min(fv_seconds, seconds_since(ts));
       }
+      double fv_shared_seconds = 1e300;
+      if (shared_sys) {
+        for (int rep = 0; rep < kRepeats; ++rep) {
+          std::vector<double> cold(grid.size(), model::reference_temperature(design));
+          const auto ts = std::chrono::steady_clock::now();
+          fv::set_power(*shared_sys, design);  // as the checker does: a batch's per-design work
+          const auto r = shared_solver->solve(shared_sys->rhs.data(), cold.data());
+          if (!r.converged) throw std::runtime_error("FV solve failed: " + r.summary());
+          fv_shared_seconds = std::min(fv_shared_seconds, seconds_since(ts));
+        }
+      }
       const fv::System sys = fv::discretize(design, grid);
       // The truth: a converged solve from the prediction.
       std::vector<double> t = pred.values;
@@ -219,8 +249,37 @@ int main(int argc, char** argv) try {
           est_only_seconds = std::min(est_only_seconds, seconds_since(ts2));
           est_seconds = std::min(est_seconds, seconds_since(ts));
         }
+        // The same estimate without its field, alone and with a batch's shared set-up.
+        trust::ConfidenceOptions numbers = co;
+        numbers.error_field = false;
+        double numbers_seconds = 1e300, shared_seconds = 1e300;
+        for (int rep = 0; rep < kRepeats; ++rep) {
+          const auto ts = std::chrono::steady_clock::now();
+          const fv::System sys_e = fv::discretize(design, grid);
+          const trust::Confidence c2 = trust::estimate_confidence(sys_e, pred.values, numbers);
+          numbers_seconds = std::min(numbers_seconds, seconds_since(ts));
+          if (std::abs(c2.est_max_error_K - conf.est_max_error_K) >
+              1e-12 * std::max(1.0, conf.est_max_error_K))
+            throw std::runtime_error(
+                "the estimate without its field differs: " + std::to_string(c2.est_max_error_K) +
+                " K against " + std::to_string(conf.est_max_error_K) + " K");
+        }
+        if (power_only) {
+          if (!checkers[e])
+            checkers[e] = std::make_unique<trust::ConfidenceChecker>(prob.base(), grid, numbers);
+          for (int rep = 0; rep < kRepeats; ++rep) {
+            const auto ts = std::chrono::steady_clock::now();
+            const trust::Confidence c3 = checkers[e]->check(design, pred.values);
+            shared_seconds = std::min(shared_seconds, seconds_since(ts));
+            if (std::abs(c3.est_max_error_K - conf.est_max_error_K) >
+                1e-12 * std::max(1.0, conf.est_max_error_K))
+              throw std::runtime_error("the batch checker's estimate differs");
+          }
+        }
         Tally& ty = tally[e];
         ty.cost_only_ratios.push_back(est_only_seconds / fv_seconds);
+        ty.cost_numbers_ratios.push_back(numbers_seconds / fv_seconds);
+        if (power_only) ty.cost_shared_ratios.push_back(shared_seconds / fv_shared_seconds);
         const double ratio = conf.est_max_error_K / truth;
         ty.ratios.push_back(ratio);
         ty.ests.push_back(conf.est_max_error_K);
@@ -234,11 +293,12 @@ int main(int argc, char** argv) try {
       const Tally& ty = tally[e];
       const std::string method = name(trust::kErrorEstimateNames, args.estimates[e]);
       const double frac = static_cast<double>(ty.within2) / args.n;
-      std::printf("%-14s %-8s %5d %8.1f%% %8d %9.3f %9.3f %9.3f %10.3f %9.3f\n",
+      std::printf("%-14s %-8s %5d %8.1f%% %8d %9.3f %9.3f %9.3f %10.3f %9.3f %9.3f %9.3f\n",
                   std::filesystem::path(dir).filename().c_str(), method.c_str(), args.n, 100 * frac,
                   ty.under2_above_tol, quantile(ty.ratios, 0.05), quantile(ty.ratios, 0.5),
                   quantile(ty.ratios, 0.95), *std::max_element(truths.begin(), truths.end()),
-                  quantile(ty.cost_ratios, 0.5));
+                  quantile(ty.cost_ratios, 0.5), quantile(ty.cost_numbers_ratios, 0.5),
+                  quantile(ty.cost_shared_ratios, 0.5));
       out["cases"].push_back(
           {{"model", dir},
            {"estimate", method},
@@ -257,6 +317,12 @@ int main(int argc, char** argv) try {
            {"cost_over_fv_solve_median", quantile(ty.cost_ratios, 0.5)},
            {"cost_over_fv_solve_p95", quantile(ty.cost_ratios, 0.95)},
            {"cost_without_discretization_over_fv_solve_median", quantile(ty.cost_only_ratios, 0.5)},
+           {"cost_numbers_only_over_fv_solve_median", quantile(ty.cost_numbers_ratios, 0.5)},
+           {"cost_numbers_only_over_fv_solve_p95", quantile(ty.cost_numbers_ratios, 0.95)},
+           {"cost_shared_setup_over_fv_solve_shared_setup_median",
+            power_only ? json(quantile(ty.cost_shared_ratios, 0.5)) : json(nullptr)},
+           {"cost_shared_setup_over_fv_solve_shared_setup_p95",
+            power_only ? json(quantile(ty.cost_shared_ratios, 0.95)) : json(nullptr)},
            {"true_max_error_K_median", quantile(truths, 0.5)},
            {"true_max_error_K_max", *std::max_element(truths.begin(), truths.end())},
            {"seconds", secs},

@@ -29,6 +29,7 @@
 #include "model/design.hpp"
 #include "model/grid.hpp"
 #include "model/names.hpp"
+#include "surrogate/drivers.hpp"
 #include "surrogate/response_operator.hpp"
 #include "surrogate/solved_predictors.hpp"
 #include "trust/confidence.hpp"
@@ -838,13 +839,20 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
                 in[b].maps[idx] = pm[b];
               }
               std::vector<field::Field3D> f = s.model->predict(in, g);
-              for (std::size_t b = 0; b < B; ++b) {
-                std::memcpy(t.data() + b * n, f[b].values.data(), n * sizeof(double));
-                if (!estimate) continue;
-                const fv::System sys = fv::discretize(prob.design_with(in[b]), g);
+              // The estimate of heatop predict (the same fine-sweep rule), numbers only, with
+              // one discretization and multigrid hierarchy for the batch (only the maps differ).
+              std::unique_ptr<trust::ConfidenceChecker> checker;
+              if (estimate) {
                 trust::ConfidenceOptions co;
                 co.tolerance_K = tol_K;
-                err[b] = trust::estimate_confidence(sys, f[b].values, co).est_max_error_K;
+                co.fine_sweeps = surrogate::coarse_estimate_sweeps(*s.model, g);
+                co.error_field = false;
+                checker = std::make_unique<trust::ConfidenceChecker>(base, g, co);
+              }
+              for (std::size_t b = 0; b < B; ++b) {
+                std::memcpy(t.data() + b * n, f[b].values.data(), n * sizeof(double));
+                if (checker)
+                  err[b] = checker->check(prob.design_with(in[b]), f[b].values).est_max_error_K;
               }
               // As heatop.solve's: NaN where there is no material (layers with footprints).
               bool footprints = false;

@@ -167,6 +167,86 @@ TEST(Trust, FineSweepAddsTheGridScaleError) {
 }
 
 // A NaN anywhere in the field is the maximum error: score 0, not trusted (both estimates).
+// A die (with a footprint and power) on a wider spreader: void nodes around the die.
+model::Design die_on_spreader(int n) {
+  model::Design d = c1_design(n);
+  d.layers[0].name = "spreader";
+  d.layers[0].k_xy = d.layers[0].k_z = 400;
+  model::Layer die;
+  die.name = "die";
+  die.thickness = 0.2e-3;
+  die.k_xy = die.k_z = 100;
+  die.footprint = {0.25e-3, 0.25e-3, 0.5e-3, 0.5e-3};
+  die.power.blocks.push_back({"core", 0.1e-3, 0.1e-3, 0.2e-3, 0.2e-3, 1.0});
+  d.layers.push_back(die);
+  d.faces[model::kTop] = model::Boundary{};  // adiabatic
+  d.validate();
+  return d;
+}
+
+void expect_same_numbers(const trust::Confidence& a, const trust::Confidence& b) {
+  EXPECT_EQ(a.est_max_error_K, b.est_max_error_K);
+  EXPECT_EQ(a.est_mean_error_K, b.est_mean_error_K);
+  EXPECT_EQ(a.est_max_at_m, b.est_max_at_m);
+  EXPECT_EQ(a.rel_residual, b.rel_residual);
+  EXPECT_EQ(a.score, b.score);
+  EXPECT_EQ(a.trusted, b.trusted);
+}
+
+TEST(Trust, EstimateWithoutItsFieldGivesTheSameNumbers) {
+  // Reduced row by row as it is interpolated, the coarse estimate must give the numbers of the
+  // stored field bit for bit (same per-plane sums in the same order), with and without void
+  // nodes; the field itself is then not kept.
+  for (const model::Design& d : {c1_design(33), die_on_spreader(33)}) {
+    const fv::System s = fv::discretize(d);
+    const auto t = solve_fv(s);
+    const auto pred = perturb(s, t, 0.3, 0.01, 7);
+    trust::ConfidenceOptions with, without;
+    without.error_field = false;
+    const auto a = trust::estimate_confidence(s, pred, with);
+    const auto b = trust::estimate_confidence(s, pred, without);
+    EXPECT_GT(a.est_max_error_K, 0.1);
+    EXPECT_EQ(a.error_field.size(), t.size());
+    EXPECT_TRUE(b.error_field.empty());
+    expect_same_numbers(a, b);
+    // The maximum is that of the stored field, over material nodes.
+    double m = 0;
+    for (int i = 0; i < s.op->nx(); ++i)
+      for (int j = 0; j < s.op->ny(); ++j)
+        for (int k = 0; k < s.op->nz(); ++k)
+          if (s.op->node_active(i, j, k))
+            m = std::max(m, std::abs(a.error_field[s.op->index(i, j, k)]));
+    EXPECT_EQ(m, b.est_max_error_K);
+    // With a fine sweep the field is needed and formed: the same numbers either way too.
+    with.fine_sweeps = without.fine_sweeps = 1;
+    expect_same_numbers(trust::estimate_confidence(s, pred, with),
+                        trust::estimate_confidence(s, pred, without));
+  }
+}
+
+TEST(Trust, CheckerOfABatchGivesTheOneOffEstimates) {
+  // One discretization and hierarchy for designs that differ only in their power: each check
+  // must equal an estimate with the design's own discretization.
+  const model::Design base = c1_design(33);
+  trust::ConfidenceOptions co;
+  co.error_field = false;
+  trust::ConfidenceChecker checker(base, model::build_grid(base), co);
+  EXPECT_GE(checker.setup_seconds(), 0.0);
+  for (int v = 0; v < 3; ++v) {
+    model::Design d = base;
+    d.faces[model::kTop].power.blocks[0].x = (0.1 + 0.2 * v) * 1e-3;
+    d.faces[model::kTop].power.blocks[1].power = 0.5 + v;
+    const fv::System s = fv::discretize(d);
+    const auto pred = perturb(s, solve_fv(s), 0.2 + 0.1 * v, 0.0, 11 + v);
+    expect_same_numbers(checker.check(d, pred), trust::estimate_confidence(s, pred, co));
+  }
+  // A design with another boundary condition is not one of the batch.
+  model::Design other = base;
+  other.faces[model::kBottom].h *= 2;
+  const fv::System so = fv::discretize(other);
+  EXPECT_THROW(checker.check(other, solve_fv(so)), std::invalid_argument);
+}
+
 TEST(Trust, NanFieldIsNeverTrusted) {
   const auto sys = fv::discretize(c1_design(33));
   auto t = solve_fv(sys);

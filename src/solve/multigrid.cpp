@@ -557,31 +557,36 @@ void Multigrid::restrict_residual(std::size_t l, double* row_r2, double* row_b2)
 }
 
 void Multigrid::prolong(std::size_t l, bool assign) const {
-  Level& L = *levels_[l];
+  const Level& L = *levels_[l];
+  const auto& o = *L.op;
+  const int nx = o.nx();
+  // Prolongation: x += P x_coarse (x = P x_coarse when assign).
+#pragma omp parallel for if (o.size() >= fv::kMinParallelNodes) schedule(static)
+  for (int i = 0; i < nx; ++i) prolong_row(l, i, L.x + o.index(i, 0, 0), assign);
+}
+
+void Multigrid::prolong_row(std::size_t l, int i, double* row, bool assign) const {
+  const Level& L = *levels_[l];
   const auto& o = *L.op;
   const Level& C = *levels_[l + 1];
   const auto& co = *C.op;
-  const int nz = o.nz();
-  // Prolongation: x += P x_coarse (x = P x_coarse when assign).
-  const int nx = o.nx(), ny = o.ny();
-#pragma omp parallel for if (o.size() >= fv::kMinParallelNodes) schedule(static)
-  for (int i = 0; i < nx; ++i)
-    for (int j = 0; j < ny; ++j) {
-      double* dst = L.x + o.index(i, j, 0);
-      if (assign) std::fill(dst, dst + nz, 0.0);
-      const int ci[2] = {L.tx.c0[i], L.tx.c1[i]};
-      const double wi[2] = {L.tx.w0[i], 1.0 - L.tx.w0[i]};
-      const int cj[2] = {L.ty.c0[j], L.ty.c1[j]};
-      const double wj[2] = {L.ty.w0[j], 1.0 - L.ty.w0[j]};
-      for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b) {
-          const double w = wi[a] * wj[b];
-          if (w == 0) continue;
-          const double* src = C.x + co.index(ci[a], cj[b], 0);
+  const int nz = o.nz(), ny = o.ny();
+  const int ci[2] = {L.tx.c0[i], L.tx.c1[i]};
+  const double wi[2] = {L.tx.w0[i], 1.0 - L.tx.w0[i]};
+  for (int j = 0; j < ny; ++j) {
+    double* dst = row + static_cast<std::size_t>(j) * nz;
+    if (assign) std::fill(dst, dst + nz, 0.0);
+    const int cj[2] = {L.ty.c0[j], L.ty.c1[j]};
+    const double wj[2] = {L.ty.w0[j], 1.0 - L.ty.w0[j]};
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) {
+        const double w = wi[a] * wj[b];
+        if (w == 0) continue;
+        const double* src = C.x + co.index(ci[a], cj[b], 0);
 #pragma omp simd
-          for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
-        }
-    }
+        for (int k = 0; k < nz; ++k) dst[k] += w * src[k];
+      }
+  }
 }
 
 void Multigrid::vcycle(std::size_t l) const {
@@ -629,40 +634,55 @@ void Multigrid::apply(const double* r, double* z) const {
   vcycle(0);
 }
 
+double Multigrid::coarse_solve(const double* b, const double* x, double* rel_residual) const {
+  if (levels_.size() < 2)
+    throw std::logic_error("multigrid: coarse_solve needs two levels or more");
+  Level& f = *levels_[0];
+  const auto& o = *f.op;
+  f.b = b;
+  f.x = const_cast<double*>(x);  // read only: the restriction computes b - A x row by row
+  std::vector<double> row_r2(o.nx()), row_b2(o.nx());
+  restrict_residual(0, row_r2.data(), row_b2.data());
+  f.b = nullptr;
+  f.x = nullptr;
+  double r2 = 0, b2 = 0;
+  for (int i = 0; i < o.nx(); ++i) r2 += row_r2[i], b2 += row_b2[i];
+  vcycle(1);
+  if (rel_residual) *rel_residual = std::sqrt(r2) / (b2 > 0 ? std::sqrt(b2) : 1.0);
+  return std::sqrt(r2);
+}
+
+void Multigrid::prolong_row(int i, double* row) const { prolong_row(0, i, row, true); }
+
 double Multigrid::coarse_correction(const double* b, const double* x, double* z,
                                     double* rel_residual, int fine_sweeps) const {
   Level& f = *levels_[0];
   const auto& o = *f.op;
   const std::size_t n = o.size();
-  f.b = b;
-  f.x = const_cast<double*>(x);  // read only: the restriction computes b - A x row by row
-  double r2 = 0, b2 = 0;
   if (levels_.size() == 1) {  // the coarsest level is solved exactly
     std::vector<double> r(n);
     o.residual(b, x, r.data());
-    r2 = dot(n, r.data(), r.data());
-    b2 = dot(n, b, b);
+    const double r2 = dot(n, r.data(), r.data()), b2 = dot(n, b, b);
     f.b = r.data();
     f.x = z;
     vcycle(0);
-  } else {
-    std::vector<double> row_r2(o.nx()), row_b2(o.nx());
-    restrict_residual(0, row_r2.data(), row_b2.data());
-    for (int i = 0; i < o.nx(); ++i) r2 += row_r2[i], b2 += row_b2[i];
-    vcycle(1);
-    f.x = z;
-    prolong(0, true);
-    if (fine_sweeps > 0) {
-      std::vector<double> r(n);
-      o.residual(b, x, r.data());
-      f.b = r.data();
-      smooth(0, fine_sweeps, false, false);
-    }
+    f.b = nullptr;
+    f.x = nullptr;
+    if (rel_residual) *rel_residual = std::sqrt(r2) / (b2 > 0 ? std::sqrt(b2) : 1.0);
+    return std::sqrt(r2);
+  }
+  const double rn = coarse_solve(b, x, rel_residual);
+  f.x = z;
+  prolong(0, true);
+  if (fine_sweeps > 0) {
+    std::vector<double> r(n);
+    o.residual(b, x, r.data());
+    f.b = r.data();
+    smooth(0, fine_sweeps, false, false);
   }
   f.b = nullptr;
   f.x = nullptr;
-  if (rel_residual) *rel_residual = std::sqrt(r2) / (b2 > 0 ? std::sqrt(b2) : 1.0);
-  return std::sqrt(r2);
+  return rn;
 }
 
 SolveReport Multigrid::solve(const double* b, double* x, const SolveOptions& opt) const {

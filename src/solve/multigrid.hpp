@@ -75,6 +75,16 @@ class Multigrid : public Preconditioner {
   double coarse_correction(const double* b, const double* x, double* z,
                            double* rel_residual = nullptr, int fine_sweeps = 0) const;
 
+  /// coarse_correction in two parts, for a caller that wants z row by row without storing it
+  /// (the trust layer's statistics of e): coarse_solve restricts b - A x and runs the next
+  /// level's V-cycle, leaving its solution on that level (returns ||b - A x||, rel_residual as
+  /// above); prolong_row then writes x row i of P times it (ny * nz values, the fine layout)
+  /// into `row`, and may be called from several threads at once. Valid until the next call of
+  /// any other member. Needs levels() >= 2 (a one-level hierarchy solves directly: use
+  /// coarse_correction).
+  double coarse_solve(const double* b, const double* x, double* rel_residual = nullptr) const;
+  void prolong_row(int i, double* row) const;
+
   /// Stand-alone solver: V-cycles on A x = b from the given x.
   SolveReport solve(const double* b, double* x, const SolveOptions& opt) const;
 
@@ -94,6 +104,7 @@ class Multigrid : public Preconditioner {
   void restrict_residual(std::size_t l, double* row_r2, double* row_b2) const;
   /// Level l's x += P (level l + 1's x); x = P (...) when assign.
   void prolong(std::size_t l, bool assign) const;
+  void prolong_row(std::size_t l, int i, double* row, bool assign) const;
   /// Red-black z-line sweeps; zero_start: the level's x is taken as 0 (and need not be set).
   void smooth(std::size_t l, int sweeps, bool forward, bool zero_start) const;
   void relax_row(std::size_t l, int i, int colour, bool zero_start, double* work) const;

@@ -38,28 +38,37 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   Confidence c;
   c.tolerance_K = opt.tolerance_K;
   c.method = opt.method;
-  std::vector<double> e(n, 0.0);
   std::unique_ptr<solve::Multigrid> own;
   if (!reuse) own = std::make_unique<solve::Multigrid>(op);
   const solve::Multigrid& mg = reuse ? *reuse : *own;
-  if (opt.method == ErrorEstimate::coarse) {
-    // The smooth part of e, which is what decides the max error of a smooth prediction: the
-    // next level's V-cycle on the restricted residual, interpolated; with fine_sweeps, the
-    // grid-scale part too.
-    mg.coarse_correction(sys.rhs.data(), t.data(), e.data(), &c.rel_residual, opt.fine_sweeps);
-    c.fine_sweeps = opt.fine_sweeps;
+  // Without the field, the coarse estimate's e is interpolated one x row at a time and reduced
+  // at once (never stored); otherwise e is formed whole first.
+  const bool by_rows = !opt.error_field && opt.method == ErrorEstimate::coarse &&
+                       opt.fine_sweeps == 0 && mg.levels() >= 2;
+  std::vector<double> e;
+  if (by_rows) {
+    mg.coarse_solve(sys.rhs.data(), t.data(), &c.rel_residual);
   } else {
-    // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
-    std::vector<double> r(n), d(n), ar(n);
-    op.residual(sys.rhs.data(), t.data(), r.data());
-    const double bn = solve::norm2(n, sys.rhs.data());
-    c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
-    for (int it = 0; it < opt.cycles; ++it) {
-      op.residual(r.data(), e.data(), ar.data());
-      mg.apply(ar.data(), d.data());
-      for (std::size_t p = 0; p < n; ++p) e[p] += d[p];
+    e.assign(n, 0.0);
+    if (opt.method == ErrorEstimate::coarse) {
+      // The smooth part of e, which is what decides the max error of a smooth prediction: the
+      // next level's V-cycle on the restricted residual, interpolated; with fine_sweeps, the
+      // grid-scale part too.
+      mg.coarse_correction(sys.rhs.data(), t.data(), e.data(), &c.rel_residual, opt.fine_sweeps);
+    } else {
+      // e <- e + V(r - A e), a few times: multigrid as a stand-alone solver on A e = r.
+      std::vector<double> r(n), d(n), ar(n);
+      op.residual(sys.rhs.data(), t.data(), r.data());
+      const double bn = solve::norm2(n, sys.rhs.data());
+      c.rel_residual = solve::norm2(n, r.data()) / (bn > 0 ? bn : 1.0);
+      for (int it = 0; it < opt.cycles; ++it) {
+        op.residual(r.data(), e.data(), ar.data());
+        mg.apply(ar.data(), d.data());
+        for (std::size_t p = 0; p < n; ++p) e[p] += d[p];
+      }
     }
   }
+  c.fine_sweeps = opt.method == ErrorEstimate::coarse ? opt.fine_sweeps : 0;
   // Max and mean of |e| over material nodes, per x plane in parallel and then combined in plane
   // order, so the result does not depend on the thread count. A NaN is kept as the maximum.
   struct Plane {
@@ -69,46 +78,55 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   std::vector<Plane> planes(op.nx());
   const bool all_active = !op.has_footprints();
   const std::size_t nyz = static_cast<std::size_t>(op.ny()) * op.nz();
-#pragma omp parallel for if (n >= fv::kMinParallelNodes) schedule(static)
-  for (int i = 0; i < op.nx(); ++i) {
-    Plane& pl = planes[i];
-    const std::size_t p0 = static_cast<std::size_t>(i) * nyz;
-    if (all_active) {  // every node is material: vector passes, the location found after
-      double sum = 0, mx = 0;
+#pragma omp parallel if (n >= fv::kMinParallelNodes)
+  {
+    std::vector<double> row(by_rows ? nyz : 0);
+#pragma omp for schedule(static)
+    for (int i = 0; i < op.nx(); ++i) {
+      Plane& pl = planes[i];
+      const std::size_t p0 = static_cast<std::size_t>(i) * nyz;
+      const double* ei = e.data() + (by_rows ? 0 : p0);
+      if (by_rows) {
+        mg.prolong_row(i, row.data());
+        ei = row.data();
+      }
+      if (all_active) {  // every node is material: vector passes, the location found after
+        double sum = 0, mx = 0;
 #pragma omp simd reduction(+ : sum) reduction(max : mx)
-      for (std::size_t q = 0; q < nyz; ++q) {
-        const double a = std::abs(e[p0 + q]);
-        sum += a;
-        mx = std::max(mx, a);
+        for (std::size_t q = 0; q < nyz; ++q) {
+          const double a = std::abs(ei[q]);
+          sum += a;
+          mx = std::max(mx, a);
+        }
+        pl.sum = sum;
+        pl.count = nyz;
+        if (std::isnan(sum)) {  // a NaN (the sum carries it): report the first
+          for (std::size_t q = 0; q < nyz; ++q)
+            if (std::isnan(ei[q])) {
+              pl.max = ei[q];
+              pl.at = p0 + q;
+              break;
+            }
+        } else {
+          pl.max = mx;
+          for (std::size_t q = 0; q < nyz; ++q)
+            if (std::abs(ei[q]) == mx) {
+              pl.at = p0 + q;
+              break;
+            }
+        }
+        continue;
       }
-      pl.sum = sum;
-      pl.count = nyz;
-      if (std::isnan(sum)) {  // a NaN (the sum carries it): report the first
-        for (std::size_t q = 0; q < nyz; ++q)
-          if (std::isnan(e[p0 + q])) {
-            pl.max = e[p0 + q];
-            pl.at = p0 + q;
-            break;
-          }
-      } else {
-        pl.max = mx;
-        for (std::size_t q = 0; q < nyz; ++q)
-          if (std::abs(e[p0 + q]) == mx) {
-            pl.at = p0 + q;
-            break;
-          }
-      }
-      continue;
+      for (int j = 0; j < op.ny(); ++j)
+        for (int k = 0; k < op.nz(); ++k) {
+          if (!op.node_active(i, j, k)) continue;
+          const std::size_t q = static_cast<std::size_t>(j) * op.nz() + k;
+          const double a = std::abs(ei[q]);
+          if (a > pl.max || (std::isnan(a) && !std::isnan(pl.max))) pl.max = a, pl.at = p0 + q;
+          pl.sum += a;
+          ++pl.count;
+        }
     }
-    for (int j = 0; j < op.ny(); ++j)
-      for (int k = 0; k < op.nz(); ++k) {
-        if (!op.node_active(i, j, k)) continue;
-        const std::size_t p = op.index(i, j, k);
-        const double a = std::abs(e[p]);
-        if (a > pl.max || (std::isnan(a) && !std::isnan(pl.max))) pl.max = a, pl.at = p;
-        pl.sum += a;
-        ++pl.count;
-      }
   }
   double emax = -1, esum = 0;
   std::size_t count = 0, pmax = 0;
@@ -127,8 +145,25 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
   c.est_mean_error_K = count ? esum / count : 0.0;
   c.score = confidence_score(emax, opt.tolerance_K);
   c.trusted = std::isfinite(emax) && emax <= opt.tolerance_K;
-  c.error_field = std::move(e);
+  c.error_field = std::move(e);  // empty when not kept
   return c;
+}
+
+ConfidenceChecker::ConfidenceChecker(const model::Design& base, const model::Grid& grid,
+                                     const ConfidenceOptions& opt)
+    : opt_(opt) {
+  opt_.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  sys_ = fv::discretize(base, grid);
+  mg_ = std::make_unique<solve::Multigrid>(*sys_.op);
+  setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+ConfidenceChecker::~ConfidenceChecker() = default;
+
+Confidence ConfidenceChecker::check(const model::Design& design, const std::vector<double>& t) {
+  fv::set_power(sys_, design);
+  return estimate_confidence(sys_, t, opt_, mg_.get());
 }
 
 namespace {

@@ -12,6 +12,7 @@
 // e_max <= tol.
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ struct ConfidenceOptions {
   /// FV mostly is on a grid coarser than the prediction's own resolution (docs/trust.md); each
   /// costs about 0.04 of an FV solve.
   int fine_sweeps = 0;
+  /// Keep the estimated error field (Confidence::error_field). Without it the statistics are
+  /// the same and the coarse estimate (no fine sweeps) reduces e row by row as it interpolates
+  /// it, never storing it: no N-value vector to allocate and fill, for checks that want the
+  /// numbers only (batches of predictions).
+  bool error_field = true;
   void validate() const;
 };
 
@@ -55,7 +61,8 @@ struct Confidence {
   ErrorEstimate method = ErrorEstimate::coarse;
   int fine_sweeps = 0;  // coarse: ConfidenceOptions::fine_sweeps
   bool trusted = false;
-  std::vector<double> error_field;  // estimated T_fv - T, K, the solver's layout
+  std::vector<double> error_field;  // estimated T_fv - T, K, the solver's layout (empty
+                                    // without ConfidenceOptions::error_field)
 };
 
 /// The confidence score of an estimated max error (documented function above).
@@ -67,6 +74,29 @@ double confidence_score(double est_max_error_K, double tolerance_K);
 Confidence estimate_confidence(const fv::System& sys, const std::vector<double>& t,
                                const ConfidenceOptions& opt = {},
                                const solve::Multigrid* mg = nullptr);
+
+/// Error estimates of many fields on designs that differ only in their power (a batch of maps
+/// on one stack and grid): the operator is discretized and its multigrid hierarchy built once,
+/// and each check only sets the power (fv::set_power) and runs the estimate.
+class ConfidenceChecker {
+ public:
+  /// `base`: the designs' stack; throws std::invalid_argument for invalid options or a design
+  /// that does not discretize.
+  ConfidenceChecker(const model::Design& base, const model::Grid& grid,
+                    const ConfidenceOptions& opt = {});
+  ~ConfidenceChecker();
+  /// The estimate for the field `t` of `design` (base with other power maps; fv::set_power
+  /// throws std::invalid_argument for anything else).
+  Confidence check(const model::Design& design, const std::vector<double>& t);
+  const ConfidenceOptions& options() const { return opt_; }
+  double setup_seconds() const { return setup_seconds_; }  // discretization and hierarchy
+
+ private:
+  ConfidenceOptions opt_;
+  fv::System sys_;
+  std::unique_ptr<solve::Multigrid> mg_;
+  double setup_seconds_ = 0;
+};
 
 struct RefineResult {
   solve::SolveReport warm;  // from the given field
