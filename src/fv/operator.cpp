@@ -280,12 +280,18 @@ void LayeredOperator::build_general_cache() {
   // Per-node conductances of the east, north and upper links, and the diagonal, so that the
   // hot loops do not re-derive them from the cells around every node.
   const std::size_t n = size();
-  ge_.assign(n, 0.0);
-  gn_.assign(n, 0.0);
-  gu_.assign(n, 0.0);
-  gdiag_.assign(n, 0.0);
+  // Every element is written below, by the thread whose part it is.
+  ge_.resize(n);
+  gn_.resize(n);
+  gu_.resize(n);
+  gdiag_.resize(n);
   // Every node's terms are its own: computed in parallel, each exactly as a serial loop would.
-#pragma omp parallel for schedule(static)
+  // First the east, north and upper links; a node's west, south and lower links are its
+  // neighbours' east, north and upper ones (the same cells, summed in the same order), so the
+  // diagonal then sums the six in link() direction order without deriving any again.
+  const bool par = n >= kMinParallelNodes;
+  const std::size_t sx = static_cast<std::size_t>(ny_) * nz_, sy = nz_;
+#pragma omp parallel for schedule(static) if (par)
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
@@ -293,8 +299,19 @@ void LayeredOperator::build_general_cache() {
         ge_[p] = link(1, i, j, k);
         gn_[p] = link(3, i, j, k);
         gu_[p] = link(5, i, j, k);
+      }
+#pragma omp parallel for schedule(static) if (par)
+  for (int i = 0; i < nx_; ++i)
+    for (int j = 0; j < ny_; ++j)
+      for (int k = 0; k < nz_; ++k) {
+        const std::size_t p = index(i, j, k);
         double d = 0;
-        for (int dir = 0; dir < 6; ++dir) d += link(dir, i, j, k);
+        d += i > 0 ? ge_[p - sx] : 0.0;
+        d += ge_[p];
+        d += j > 0 ? gn_[p - sy] : 0.0;
+        d += gn_[p];
+        d += k > 0 ? gu_[p - 1] : 0.0;
+        d += gu_[p];
         for (int f = 0; f < 6; ++f)
           if (bc_[f].h > 0) d += bc_[f].h * face_area(f, i, j, k);
         gdiag_[p] = d == 0 ? 1.0 : d;  // no material around this node: decouple it
