@@ -280,18 +280,16 @@ void LayeredOperator::build_general_cache() {
   // Per-node conductances of the east, north and upper links, and the diagonal, so that the
   // hot loops do not re-derive them from the cells around every node.
   const std::size_t n = size();
-  // Every element is written below, by the thread whose part it is.
-  ge_.resize(n);
-  gn_.resize(n);
-  gu_.resize(n);
-  gdiag_.resize(n);
+  ge_.assign(n, 0.0);
+  gn_.assign(n, 0.0);
+  gu_.assign(n, 0.0);
+  gdiag_.assign(n, 0.0);
   // Every node's terms are its own: computed in parallel, each exactly as a serial loop would.
   // First the east, north and upper links; a node's west, south and lower links are its
   // neighbours' east, north and upper ones (the same cells, summed in the same order), so the
   // diagonal then sums the six in link() direction order without deriving any again.
-  const bool par = n >= kMinParallelNodes;
   const std::size_t sx = static_cast<std::size_t>(ny_) * nz_, sy = nz_;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(static)
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
@@ -300,7 +298,7 @@ void LayeredOperator::build_general_cache() {
         gn_[p] = link(3, i, j, k);
         gu_[p] = link(5, i, j, k);
       }
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(static)
   for (int i = 0; i < nx_; ++i)
     for (int j = 0; j < ny_; ++j)
       for (int k = 0; k < nz_; ++k) {
