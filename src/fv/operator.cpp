@@ -280,10 +280,10 @@ void LayeredOperator::build_general_cache() {
   // Per-node conductances of the east, north and upper links, and the diagonal, so that the
   // hot loops do not re-derive them from the cells around every node.
   const std::size_t n = size();
-  ge_.assign(n, 0.0);
-  gn_.assign(n, 0.0);
-  gu_.assign(n, 0.0);
-  gdiag_.assign(n, 0.0);
+  ge_.resize(n);
+  gn_.resize(n);
+  gu_.resize(n);
+  gdiag_.resize(n);
   // Every node's terms are its own: computed in parallel, each exactly as a serial loop would.
   // First the east, north and upper links; a node's west, south and lower links are its
   // neighbours' east, north and upper ones (the same cells, summed in the same order), so the

@@ -17,9 +17,35 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 namespace heatop::fv {
+
+/// std::allocator whose value-initialisation leaves the elements uninitialised: for per-node
+/// arrays that a parallel loop fills entirely, so that the threads touch (and the kernel
+/// faults in) their own parts instead of one thread zeroing the whole array first.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0)
+      ::new (static_cast<void*>(p)) U;
+    else
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+/// A per-node array that starts uninitialised (see UninitializedAllocator).
+using NodeArray = std::vector<double, UninitializedAllocator<double>>;
 
 /// Grids smaller than this run their loops on one thread: for them the cost of waking and
 /// synchronising threads exceeds the work (and under CPU contention it is far worse).
@@ -206,12 +232,12 @@ class LayeredOperator {
   std::vector<std::array<double, 4>> footprint_;
   bool has_footprints_ = false;
   bool any_void_ = false;
-  std::vector<double> hx_, hy_, hz_;          // cell sizes
-  std::vector<int> ci0_, ci1_, cj0_, cj1_;    // active cell ranges per z cell
-  std::vector<double> ge_, gn_, gu_, gdiag_;  // general path: per-node links and diagonal
-  std::vector<double> cap_z_;                 // heat capacity per area per z node (transient)
-  std::vector<double> gcap_;                  // general path: node capacities (J/K)
-  double shift_ = 0;                          // a in A + a C
+  std::vector<double> hx_, hy_, hz_;        // cell sizes
+  std::vector<int> ci0_, ci1_, cj0_, cj1_;  // active cell ranges per z cell
+  NodeArray ge_, gn_, gu_, gdiag_;          // general path: per-node links and diagonal
+  std::vector<double> cap_z_;               // heat capacity per area per z node (transient)
+  std::vector<double> gcap_;                // general path: node capacities (J/K)
+  double shift_ = 0;                        // a in A + a C
   // Layered path (see AxisTerms): per z node, the z part of S's diagonal without and with the
   // capacity shift, and its lower and upper links (masked).
   AxisTerms ax_, ay_;
