@@ -842,12 +842,13 @@ Create with heatop.load_design(), heatop.design_from_dict() or the importers. Qu
               // The estimate of heatop predict (the same fine-sweep rule), numbers only, with
               // one discretization and multigrid hierarchy for the batch (only the maps differ).
               std::unique_ptr<trust::ConfidenceChecker> checker;
-              if (estimate) {
+              if (estimate && B > 0) {
                 trust::ConfidenceOptions co;
                 co.tolerance_K = tol_K;
                 co.fine_sweeps = surrogate::coarse_estimate_sweeps(*s.model, g);
                 co.error_field = false;
-                checker = std::make_unique<trust::ConfidenceChecker>(base, g, co);
+                checker =
+                    std::make_unique<trust::ConfidenceChecker>(prob.design_with(in[0]), g, co);
               }
               for (std::size_t b = 0; b < B; ++b) {
                 std::memcpy(t.data() + b * n, f[b].values.data(), n * sizeof(double));
