@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -98,6 +101,73 @@ struct Share {
   double weight = 0;
   std::vector<torch::Tensor> grads;
   std::exception_ptr error;
+};
+
+// Threads that live for the whole run and take one share each per step (the step's last share
+// runs on the calling thread): a thread started afresh every step made 400 C1 steps on two
+// threads about 2 % slower (8.48-8.56 s against 8.27-8.44 s, four alternating runs each).
+class StepThreads {
+ public:
+  explicit StepThreads(int n) : slots_(static_cast<std::size_t>(n)) {
+    for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { loop(w); });
+  }
+  ~StepThreads() {
+    {
+      const std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  /// Starts jobs[w] on thread w (as many jobs as threads); the jobs catch their own errors.
+  void start(std::vector<std::function<void()>> jobs) {
+    {
+      const std::lock_guard<std::mutex> lock(m_);
+      for (std::size_t w = 0; w < slots_.size(); ++w) slots_[w] = {std::move(jobs[w]), false};
+      ++generation_;
+    }
+    cv_.notify_all();
+  }
+  /// Returns when every job of the last start() has returned.
+  void wait() {
+    std::unique_lock<std::mutex> lock(m_);
+    done_cv_.wait(lock, [this] {
+      for (const auto& s : slots_)
+        if (!s.done) return false;
+      return true;
+    });
+  }
+
+ private:
+  struct Slot {
+    std::function<void()> job;
+    bool done = true;
+  };
+  void loop(int w) {
+    std::uint64_t seen = 0;
+    while (true) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        job = std::move(slots_[w].job);
+      }
+      job();
+      {
+        const std::lock_guard<std::mutex> lock(m_);
+        slots_[w].done = true;
+      }
+      done_cv_.notify_all();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_, done_cv_;
+  std::vector<Slot> slots_;
+  std::vector<std::thread> threads_;
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
 };
 
 void run_share(Share& s, OperatorNet& net, const PhysicsLoss& loss, const Problem& p,
@@ -280,6 +350,7 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
     return rep;
   }
   std::unique_ptr<PhysicsLoss> fixed_loss;
+  std::unique_ptr<StepThreads> step_threads;  // the shares' threads, from the first step on
   double best = INFINITY;
   for (long s = rep.start_step; s < tc.steps; ++s) {
     const double lr = learning_rate(tc, s);
@@ -300,22 +371,23 @@ TrainReport train(const OperatorConfig& cfg, const TrainOptions& opt) {
       // shares' weighted by their fraction of the functions, summed in share order: the same
       // result whatever the threads' timing.
       shares.resize(static_cast<std::size_t>(workers));
-      std::vector<std::thread> threads;
+      if (!step_threads) step_threads = std::make_unique<StepThreads>(workers - 1);
+      std::vector<std::function<void()>> jobs;
       const int n = tc.functions_per_step;
       for (int w = 0; w < workers; ++w) {
         const int a = n * w / workers, b = n * (w + 1) / workers;
         shares[w].weight = static_cast<double>(b - a) / n;
-        auto job = [&, w, a, b] {
+        jobs.push_back([&, w, a, b] {
           at::set_num_threads(1);  // one core per share: no nested pools
           run_share(shares[w], net, loss, p, step_grid, tc.seed, s, a, b - a,
                     model.tensor_options(), params);
-        };
-        if (w + 1 < workers)
-          threads.emplace_back(std::move(job));
-        else
-          job();
+        });
       }
-      for (auto& t : threads) t.join();
+      std::function<void()> own = std::move(jobs.back());
+      jobs.pop_back();
+      step_threads->start(std::move(jobs));
+      own();
+      step_threads->wait();
       for (const auto& sh : shares)
         if (sh.error) std::rethrow_exception(sh.error);
       double total = 0;
