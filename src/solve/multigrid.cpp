@@ -119,6 +119,26 @@ void solve_factored_lines(int nz, const double* const* lw, const double* const* 
     for (int q = 0; q < M; ++q) x[q][k] = p[q] = x[q][k] - uw[q][k + 1] * p[q];
 }
 
+// thomas on M lines, interleaved as in solve_factored_lines (the pivot's division makes one
+// line's chain long); each line gets exactly thomas' arithmetic.
+template <int M>
+void thomas_lines(int n, const double* const* lower, const double* const* diag,
+                  const double* const* upper, double* const* rhs, double* const* work) {
+  double beta[M];
+  for (int q = 0; q < M; ++q) {
+    beta[q] = diag[q][0];
+    rhs[q][0] /= beta[q];
+  }
+  for (int k = 1; k < n; ++k)
+    for (int q = 0; q < M; ++q) {
+      work[q][k] = upper[q][k - 1] / beta[q];
+      beta[q] = diag[q][k] - lower[q][k] * work[q][k];
+      rhs[q][k] = (rhs[q][k] - lower[q][k] * rhs[q][k - 1]) / beta[q];
+    }
+  for (int k = n - 2; k >= 0; --k)
+    for (int q = 0; q < M; ++q) rhs[q][k] -= work[q][k + 1] * rhs[q][k + 1];
+}
+
 // Up to kLineGroup z lines of one colour, collected for solve_factored_lines.
 constexpr int kLineGroup = 4;
 struct LineGroup {
@@ -137,6 +157,34 @@ struct LineGroup {
       case 3: solve_factored_lines<3>(nz, lw, uw, iv, x); break;
       case 2: solve_factored_lines<2>(nz, lw, uw, iv, x); break;
       case 1: solve_factored_line(nz, lw[0], uw[0], iv[0], x[0]); break;
+      default: break;
+    }
+    n = 0;
+  }
+};
+
+// Up to kLineGroup z lines of one colour with their line matrices, collected for thomas_lines.
+// Line q's matrix and Thomas' work array are the four nz blocks at work + 4 nz q.
+struct ThomasGroup {
+  int n = 0;
+  const double* lo[kLineGroup];
+  const double* di[kLineGroup];
+  const double* up[kLineGroup];
+  double* tw[kLineGroup];
+  double* x[kLineGroup];
+  /// The next line's four blocks (lower, diagonal, upper, work), for line_matrix to fill.
+  double* slot(double* work, int nz) const { return work + static_cast<std::size_t>(4 * nz) * n; }
+  void add(int nz, double* blocks, double* xc) {
+    lo[n] = blocks, di[n] = blocks + nz, up[n] = blocks + 2 * nz, tw[n] = blocks + 3 * nz;
+    x[n] = xc;
+    if (++n == kLineGroup) flush(nz);
+  }
+  void flush(int nz) {
+    switch (n) {
+      case 4: thomas_lines<4>(nz, lo, di, up, x, tw); break;
+      case 3: thomas_lines<3>(nz, lo, di, up, x, tw); break;
+      case 2: thomas_lines<2>(nz, lo, di, up, x, tw); break;
+      case 1: thomas(nz, lo[0], di[0], up[0], x[0], tw[0]); break;
       default: break;
     }
     n = 0;
@@ -457,13 +505,10 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
   const Level& L = *levels_[l];
   const auto& o = *L.op;
   const int ny = o.ny(), nz = o.nz();
-  double* lo = work;
-  double* di = work + nz;
-  double* up = work + 2 * nz;
-  double* tw = work + 3 * nz;
   // A column's line is solved after the next ones' in-plane terms are added; those read only
   // columns of the other colour, which this pass does not change.
   LineGroup group;
+  ThomasGroup lines;
   if (!L.cls_x.empty()) {
     const auto &X = o.axis_x(), &Y = o.axis_y();
     const double* kin = o.inplane_z().data();
@@ -508,10 +553,12 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
                 xc);
       continue;
     }
-    o.line_matrix(i, j, lo, di, up);
-    thomas(nz, lo, di, up, xc, tw);
+    double* blocks = lines.slot(work, nz);
+    o.line_matrix(i, j, blocks, blocks + nz, blocks + 2 * nz);
+    lines.add(nz, blocks, xc);
   }
   group.flush(nz);
+  lines.flush(nz);
 }
 
 // Red-black z-line Gauss-Seidel. A sweep relaxes every column of the first colour, then every
@@ -529,7 +576,7 @@ void Multigrid::smooth(std::size_t l, int sweeps, bool forward, bool zero_start)
     const bool zero = zero_start && s == 0;
 #pragma omp parallel if (o.size() >= fv::kMinParallelNodes)
     {
-      std::vector<double> work(4 * nz);
+      std::vector<double> work(4 * nz * kLineGroup);  // relax_row's line matrices
       const int nt = omp_get_num_threads(), t = omp_get_thread_num();
       const int i0 = static_cast<int>(static_cast<long>(nx) * t / nt);
       const int i1 = static_cast<int>(static_cast<long>(nx) * (t + 1) / nt);
