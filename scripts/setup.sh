@@ -2,7 +2,8 @@
 # Installs heatop's build and run dependencies from Debian packages (needs root or sudo).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
-      libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcairo2-dev libpng-dev fonts-dejavu-core
+      libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libcairo2-dev libpng-dev libfreetype-dev
+      fonts-dejavu-core
       libgtest-dev clang-format python3 python3-numpy python3-scipy libtorch-dev
       # The Python module (python/, docs/python.md) and its tests.
       pybind11-dev python3-pytest

@@ -22,6 +22,7 @@
 #include "io/power_files.hpp"
 #include "io/probes.hpp"
 #include "io/vtk.hpp"
+#include "plot/plot_util.hpp"
 #include "plot/plots.hpp"
 #include "plot/png_plot.hpp"
 
@@ -546,6 +547,40 @@ TEST_F(IoTest, DrawAllEqualsOneByOneAndReportsTheFirstFailure) {
   expect_throw_with<std::invalid_argument>([&] { plot::draw_all(failing); }, {"bad1.png"});
   EXPECT_EQ(ran, std::vector<int>({1, 1, 1, 1}));
   plot::draw_all({});  // nothing to draw
+}
+
+// The pictures' text comes from DejaVu Sans' files through FreeType (fonts-dejavu-core, which
+// the setup installs), not from fontconfig's "sans": a face of FreeType's type, with glyphs,
+// whose bold differs from its regular weight; each call sets the size it is given.
+TEST_F(IoTest, PicturesDrawTextWithTheFontFilesFace) {
+  ASSERT_TRUE(fs::exists("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
+  auto draw = [](bool bold, double size, double* width) {
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 200, 40);
+    cairo_t* cr = cairo_create(s);
+    plot::set_font(cr, size, bold);
+    EXPECT_EQ(cairo_font_face_get_type(cairo_get_font_face(cr)), CAIRO_FONT_TYPE_FT);
+    cairo_matrix_t m;
+    cairo_get_font_matrix(cr, &m);
+    EXPECT_DOUBLE_EQ(m.xx, size);
+    *width = plot::text_width(cr, "Peak 317.215 K");
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, 5, 30);
+    cairo_show_text(cr, "Peak 317.215 K");
+    cairo_surface_flush(s);
+    const unsigned char* d = cairo_image_surface_get_data(s);
+    std::vector<unsigned char> px(d, d + cairo_image_surface_get_stride(s) * 40);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return px;
+  };
+  double w_regular = 0, w_bold = 0, w_small = 0;
+  const auto regular = draw(false, 14, &w_regular), bold = draw(true, 14, &w_bold);
+  draw(false, 7, &w_small);
+  EXPECT_GT(std::count_if(regular.begin(), regular.end(), [](unsigned char c) { return c; }), 100);
+  EXPECT_NE(regular, bold);
+  EXPECT_GT(w_bold, w_regular);
+  EXPECT_GT(w_regular, 60);  // 14 characters at 14 px
+  EXPECT_LT(w_small, 0.6 * w_regular);
 }
 
 TEST_F(IoTest, HeatmapConstantAndBadInput) {

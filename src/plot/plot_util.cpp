@@ -1,5 +1,8 @@
 #include "plot/plot_util.hpp"
 
+#include <cairo-ft.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
 #include <png.h>
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace heatop::plot {
@@ -100,9 +104,57 @@ std::string fixed(double v, int decimals) {
 
 // --- cairo helpers ------------------------------------------------------------------------
 
+namespace {
+
+// The pictures' two faces, DejaVu Sans and DejaVu Sans Bold (the fonts-dejavu-core package),
+// loaded once from their files with FreeType. Asking cairo's toy API for "sans" starts
+// fontconfig, which reads its configuration and font caches first: about 20 ms, most of the time
+// a results folder's pictures took. On a system without these files, both stay null and the toy
+// API's "sans" (whatever fontconfig makes of it) is used instead. The faces live as long as the
+// process.
+struct Faces {
+  cairo_font_face_t* regular = nullptr;
+  cairo_font_face_t* bold = nullptr;
+};
+
+const Faces& file_faces() {
+  static const Faces faces = [] {
+    Faces f;
+    FT_Library lib = nullptr;
+    if (FT_Init_FreeType(&lib) != 0) return f;
+    auto load = [lib](const char* path) -> cairo_font_face_t* {
+      FT_Face face = nullptr;
+      if (FT_New_Face(lib, path, 0, &face) != 0) return nullptr;
+      cairo_font_face_t* ff = cairo_ft_font_face_create_for_ft_face(face, 0);
+      if (cairo_font_face_status(ff) != CAIRO_STATUS_SUCCESS) {
+        cairo_font_face_destroy(ff);
+        FT_Done_Face(face);
+        return nullptr;
+      }
+      return ff;
+    };
+    const std::string dir = "/usr/share/fonts/truetype/dejavu/";
+    f.regular = load((dir + "DejaVuSans.ttf").c_str());
+    f.bold = load((dir + "DejaVuSans-Bold.ttf").c_str());
+    if (!f.regular || !f.bold) f = Faces{};  // both from the files, or both from fontconfig
+    return f;
+  }();
+  return faces;
+}
+
+}  // namespace
+
 void set_font(cairo_t* cr, double size, bool bold) {
-  cairo_select_font_face(cr, "sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  const Faces& f = file_faces();
+  if (f.regular) {
+    cairo_set_font_face(cr, bold ? f.bold : f.regular);
+    cairo_font_options_t* o = cairo_font_options_create();
+    cairo_font_options_set_hint_style(o, CAIRO_HINT_STYLE_SLIGHT);
+    cairo_set_font_options(cr, o);
+    cairo_font_options_destroy(o);
+  } else
+    cairo_select_font_face(cr, "sans", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);
 }
 
