@@ -89,11 +89,29 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
   return assemble_power(d, grid, whole(grid));
 }
 
-std::vector<double> assemble_power(const model::Design& d, const model::Grid& grid,
-                                   const Box& part) {
+namespace {
+
+// The design's sources on the nodes of `part` (resized to part.size()), written column by
+// column in parallel; every node gets its sources' terms in one fixed order (the layers from
+// the bottom up, then the bottom face, then the top face), whatever the thread count. `planes`
+// (nz entries) marks the z nodes that any source reaches: elsewhere the power is exactly 0.
+void fill_power(const model::Design& d, const model::Grid& grid, const Box& part,
+                std::vector<double>& power, std::vector<char>& planes) {
   const int nz = grid.nz();
-  std::vector<double> power(part.size(), 0.0);
   const std::size_t nxy = part.columns();
+  planes.assign(nz, 0);
+  struct Source {
+    std::vector<double> col;  // W per column of `part`
+    std::vector<double> fz;   // the share of each z node (a face: 1 at its node)
+    int k0 = 0, k1 = 0;       // the z nodes with a share
+  };
+  std::vector<Source> sources;
+  auto add = [&](std::vector<double> col, std::vector<double> fz) {
+    Source src{std::move(col), std::move(fz), nz, 0};
+    for (int k = 0; k < nz; ++k)
+      if (src.fz[k] != 0) src.k0 = std::min(src.k0, k), src.k1 = k + 1, planes[k] = 1;
+    if (src.k0 < src.k1) sources.push_back(std::move(src));
+  };
   // Volumetric sources: uniform through their layer's thickness.
   double z0 = 0;
   for (const auto& layer : d.layers) {
@@ -106,12 +124,9 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
         for (auto& v : xs) v -= f[0];
         for (auto& v : ys) v -= f[1];
       }
-      const auto col = integrate_map_part(layer.power, layer.has_footprint() ? f[2] : d.lx,
-                                          layer.has_footprint() ? f[3] : d.ly, xs, ys, part);
-      const auto fz = overlap_fractions(grid.z, z0, z1);
-      for (std::size_t c = 0; c < nxy; ++c)
-        for (int k = 0; k < nz; ++k)
-          if (fz[k] != 0) power[c * nz + k] += col[c] * fz[k];
+      add(integrate_map_part(layer.power, layer.has_footprint() ? f[2] : d.lx,
+                             layer.has_footprint() ? f[3] : d.ly, xs, ys, part),
+          overlap_fractions(grid.z, z0, z1));
     }
     z0 = z1;
   }
@@ -119,10 +134,42 @@ std::vector<double> assemble_power(const model::Design& d, const model::Grid& gr
   for (int f : {model::kBottom, model::kTop}) {
     const auto& b = d.faces[f];
     if (b.type != model::BcType::kPower) continue;
-    const auto col = integrate_map_part(b.power, d.lx, d.ly, grid.x, grid.y, part);
-    const int k = f == model::kTop ? nz - 1 : 0;
-    for (std::size_t c = 0; c < nxy; ++c) power[c * nz + k] += col[c];
+    std::vector<double> fz(nz, 0.0);
+    fz[f == model::kTop ? nz - 1 : 0] = 1.0;
+    add(integrate_map_part(b.power, d.lx, d.ly, grid.x, grid.y, part), std::move(fz));
   }
+  power.resize(part.size());
+  double* p = power.data();
+#pragma omp parallel for schedule(static) if (part.size() >= kMinParallelNodes)
+  for (std::size_t c = 0; c < nxy; ++c) {
+    double* pc = p + c * nz;
+    std::fill(pc, pc + nz, 0.0);
+    for (const Source& src : sources)
+      for (int k = src.k0; k < src.k1; ++k)
+        if (src.fz[k] != 0) pc[k] += src.col[c] * src.fz[k];
+  }
+}
+
+// The sum of `power` in node order, reading only the planes a source reaches (the others hold
+// exact zeros, which leave a running sum as it is).
+double total_power(const std::vector<double>& power, const std::vector<char>& planes) {
+  const std::size_t nz = planes.size();
+  std::vector<int> ks;
+  for (std::size_t k = 0; k < nz; ++k)
+    if (planes[k]) ks.push_back(static_cast<int>(k));
+  double sum = 0;
+  for (std::size_t c = 0; c * nz < power.size(); ++c)
+    for (int k : ks) sum += power[c * nz + k];
+  return sum;
+}
+
+}  // namespace
+
+std::vector<double> assemble_power(const model::Design& d, const model::Grid& grid,
+                                   const Box& part) {
+  std::vector<double> power;
+  std::vector<char> planes;
+  fill_power(d, grid, part, power, planes);
   return power;
 }
 
@@ -175,9 +222,9 @@ System discretize(const model::Design& d, const model::Grid& grid, const Box& pa
                l.footprint[1] + l.footprint[3]};
   }
   s.op = std::make_unique<LayeredOperator>(grid.x, grid.y, grid.z, kxy, kz, face_bcs(d), fp);
-  s.power = assemble_power(d, grid, part);
-  s.power_in = 0;
-  for (double p : s.power) s.power_in += p;
+  std::vector<char> planes;
+  fill_power(d, grid, part, s.power, planes);
+  s.power_in = total_power(s.power, planes);
   s.boundary_rhs.assign(part.size(), 0.0);
   s.op->add_boundary_rhs(s.boundary_rhs.data(), part);
   bool any_fixed = false;
@@ -203,20 +250,26 @@ void set_power(System& sys, const model::Design& d) {
           "set_power: design '" + d.name + "' has other boundary data on face " +
           std::string(model::face_name(f)) + " than the system it should reuse");
   }
-  sys.power = assemble_power(d, sys.grid, sys.part);
-  sys.power_in = 0;
-  for (double p : sys.power) sys.power_in += p;
+  // The arrays are rewritten in place: a batch or a search sets the power thousands of times.
+  std::vector<char> planes;
+  fill_power(d, sys.grid, sys.part, sys.power, planes);
+  sys.power_in = total_power(sys.power, planes);
   sys.compose_rhs();
 }
 
 void System::compose_rhs() {
   rhs.resize(power.size());
+  const std::size_t n = rhs.size();
+  const double *p = power.data(), *br = boundary_rhs.data();
+  double* b = rhs.data();
   if (fixed_node.empty()) {
-    for (std::size_t i = 0; i < rhs.size(); ++i) rhs[i] = power[i] + boundary_rhs[i];
+#pragma omp parallel for schedule(static) if (n >= kMinParallelNodes)
+    for (std::size_t i = 0; i < n; ++i) b[i] = p[i] + br[i];
     return;
   }
-  for (std::size_t i = 0; i < rhs.size(); ++i)
-    rhs[i] = fixed_node[i] ? boundary_rhs[i] : power[i] + boundary_rhs[i];
+  const char* fixed = fixed_node.data();
+#pragma omp parallel for schedule(static) if (n >= kMinParallelNodes)
+  for (std::size_t i = 0; i < n; ++i) b[i] = fixed[i] ? br[i] : p[i] + br[i];
 }
 
 EnergyBalance energy_balance(const System& sys, const std::vector<double>& t) {
