@@ -153,11 +153,20 @@ struct LineGroup {
   }
   void flush(int nz) {
     switch (n) {
-      case 4: solve_factored_lines<4>(nz, lw, uw, iv, x); break;
-      case 3: solve_factored_lines<3>(nz, lw, uw, iv, x); break;
-      case 2: solve_factored_lines<2>(nz, lw, uw, iv, x); break;
-      case 1: solve_factored_line(nz, lw[0], uw[0], iv[0], x[0]); break;
-      default: break;
+      case 4:
+        solve_factored_lines<4>(nz, lw, uw, iv, x);
+        break;
+      case 3:
+        solve_factored_lines<3>(nz, lw, uw, iv, x);
+        break;
+      case 2:
+        solve_factored_lines<2>(nz, lw, uw, iv, x);
+        break;
+      case 1:
+        solve_factored_line(nz, lw[0], uw[0], iv[0], x[0]);
+        break;
+      default:
+        break;
     }
     n = 0;
   }
@@ -181,11 +190,20 @@ struct ThomasGroup {
   }
   void flush(int nz) {
     switch (n) {
-      case 4: thomas_lines<4>(nz, lo, di, up, x, tw); break;
-      case 3: thomas_lines<3>(nz, lo, di, up, x, tw); break;
-      case 2: thomas_lines<2>(nz, lo, di, up, x, tw); break;
-      case 1: thomas(nz, lo[0], di[0], up[0], x[0], tw[0]); break;
-      default: break;
+      case 4:
+        thomas_lines<4>(nz, lo, di, up, x, tw);
+        break;
+      case 3:
+        thomas_lines<3>(nz, lo, di, up, x, tw);
+        break;
+      case 2:
+        thomas_lines<2>(nz, lo, di, up, x, tw);
+        break;
+      case 1:
+        thomas(nz, lo[0], di[0], up[0], x[0], tw[0]);
+        break;
+      default:
+        break;
     }
     n = 0;
   }
@@ -549,8 +567,7 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
     std::memcpy(xc, L.b + base, nz * sizeof(double));
     if (!zero_start) o.add_inplane_coupling(i, j, L.x, xc);
     if (cache_lines_) {
-      group.add(nz, L.line_lo.data() + base, L.line_up.data() + base, L.line_inv.data() + base,
-                xc);
+      group.add(nz, L.line_lo.data() + base, L.line_up.data() + base, L.line_inv.data() + base, xc);
       continue;
     }
     double* blocks = lines.slot(work, nz);
