@@ -31,7 +31,10 @@ SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b
   rep.preconditioner = m.name();
   KrylovWorkspace local;
   KrylovWorkspace& ws = work ? *work : local;
-  double *r = ws.vector(0, n), *z = ws.vector(1, n), *p = ws.vector(2, n), *q = ws.vector(3, n);
+  // z = M r and q = A p share a vector: q is last read by r's update, before the preconditioner
+  // writes z, and z last by p's update, before the next product writes q. Three work vectors
+  // besides x instead of four (8 bytes less per node).
+  double *r = ws.vector(0, n), *p = ws.vector(1, n), *z = ws.vector(2, n), *q = z;
 
   double bnorm = norm2(n, b);
   if (bnorm == 0) bnorm = 1;  // b = 0: measure the absolute residual

@@ -22,7 +22,7 @@ class KrylovWorkspace {
 };
 
 /// Solves A x = b for SPD A with an SPD preconditioner M. x holds the initial guess. `work`, if
-/// given, holds the four work vectors between calls.
+/// given, holds the three work vectors between calls.
 SolveReport cg(const LinearOperator& a, const Preconditioner& m, const double* b, double* x,
                const SolveOptions& opt, KrylovWorkspace* work = nullptr);
 
