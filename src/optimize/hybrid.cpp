@@ -148,29 +148,48 @@ class ShortlistChecks : public CheckStrategy {
   // Each shortlisted placement is FV-solved; the first starts from its prediction, each later
   // one from the previous FV solution plus the surrogate's predicted change,
   // T_fv(prev) + S(this) - S(prev): the surrogate's error then enters only through the
-  // difference of two similar placements.
+  // difference of two similar placements. The fields (a grid's size each) are moved, never
+  // copied: the pick's pair, the last placement's when it is not the pick, and the current one.
   HybridPick finish(const AnnealingResult&) override {
     if (list_.empty()) throw std::logic_error("hybrid final checks: the search kept no placements");
     HybridPick pick;
     pick.value_K = std::numeric_limits<double>::infinity();
-    std::vector<double> prev_fv, prev_sur;
+    std::vector<double> last_fv, last_sur;  // the previous placement's, when it is not the pick
+    const std::vector<double>* prev_fv = nullptr;  // the previous placement's fields
+    const std::vector<double>* prev_sur = nullptr;
     for (const auto& [sur, p] : list_) {
       const model::Design d = c_.fv.design_for(p);
       auto t0 = Clock::now();
       auto s = c_.predict.fields({d}, c_.fv.grid()).at(0);
       c_.counters.surrogate_seconds += since(t0);
       t0 = Clock::now();
-      std::vector<double> t = s;
-      if (prev_fv.size() == t.size())
-        for (std::size_t i = 0; i < t.size(); ++i) t[i] = prev_fv[i] + (s[i] - prev_sur[i]);
+      std::vector<double> t;
+      if (prev_fv && prev_fv->size() == s.size()) {
+        if (prev_fv == &last_fv) {
+          t = std::move(last_fv);  // written in place: each entry reads only its own
+          for (std::size_t i = 0; i < t.size(); ++i) t[i] = t[i] + (s[i] - last_sur[i]);
+        } else {
+          t.resize(s.size());
+          for (std::size_t i = 0; i < t.size(); ++i) t[i] = (*prev_fv)[i] + (s[i] - (*prev_sur)[i]);
+        }
+      } else {
+        t = s;
+      }
       c_.fv.system_for_design(d);
       c_.fv.solve(t);
       c_.counters.fv_seconds += since(t0);
       ++c_.counters.refined;
       const double m = max_of(t);
-      if (m < pick.value_K) pick = {p, m, t, s};
-      prev_fv = std::move(t);
-      prev_sur = std::move(s);
+      if (m < pick.value_K) {
+        pick = {p, m, std::move(t), std::move(s)};
+        prev_fv = &pick.fv_field;
+        prev_sur = &pick.surrogate_field;
+      } else {
+        last_fv = std::move(t);
+        last_sur = std::move(s);
+        prev_fv = &last_fv;
+        prev_sur = &last_sur;
+      }
     }
     return pick;
   }
