@@ -907,7 +907,9 @@ TEST_F(TransientCli, InterruptedRunLeavesItsFinishedPart) {
       execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    // Wait until it has written at least 300 steps (trace.csv in its staging folder).
+    // Wait until trace.csv in its staging folder has 350 lines: its header, t = 0 and 348
+    // steps, so the run is past t = 3e-4 and its third snapshot when the signal comes. (At 300
+    // lines, a run descheduled right then stopped at t = 2.99e-4 with two snapshots.)
     auto staged_rows = [&] {
       long rows = 0;
       std::error_code ec;  // folders may come and go while the run writes
@@ -922,7 +924,7 @@ TEST_F(TransientCli, InterruptedRunLeavesItsFinishedPart) {
       return rows;
     };
     const auto t0 = std::chrono::steady_clock::now();
-    while (staged_rows() < 300 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    while (staged_rows() < 350 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ASSERT_EQ(kill(pid, sig), 0);
     int status = 0;
