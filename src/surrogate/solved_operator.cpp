@@ -294,8 +294,8 @@ std::shared_ptr<const std::vector<double>> SolvedOperator::lateral_values(
 std::shared_ptr<const std::vector<double>> SolvedOperator::depth_values(
     const std::vector<double>& xi) const {
   return cached(depth_cache_, xi, [this](const std::vector<double>& p) {
-    std::vector<double> v, d1, d2;
-    basis_.evaluate(p, v, d1, d2);
+    std::vector<double> v;
+    basis_.evaluate(p, v);
     return v;
   });
 }

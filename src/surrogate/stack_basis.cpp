@@ -190,10 +190,20 @@ void StackBasis::point(const Function& f, double x, double& v, double& d1, doubl
 
 void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>& v,
                           std::vector<double>& d1, std::vector<double>& d2) const {
+  evaluate(points, v, &d1, &d2);
+}
+
+void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>& v) const {
+  evaluate(points, v, nullptr, nullptr);
+}
+
+void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>& v,
+                          std::vector<double>* d1, std::vector<double>* d2) const {
   const std::size_t n = points.size(), m = fn_.size();
-  v.assign(n * m, 0.0);
-  d1.assign(n * m, 0.0);
-  d2.assign(n * m, 0.0);
+  // Every entry is written below (on the threads that own the points).
+  v.resize(n * m);
+  if (d1) d1->resize(n * m);
+  if (d2) d2->resize(n * m);
   // A whole grid's depth axis is about a third of a million evaluations. A mode's functions
   // (consecutive, one per kind) share its rate, so each point's layer shape is computed once
   // per mode, and the points are shared among the threads.
@@ -212,8 +222,8 @@ void StackBasis::evaluate(const std::vector<double>& points, std::vector<double>
       double a, b, c;
       combine(F.h, F.source_layer, w.j, rho, s, a, b, c);
       v[i * m + f] = a * F.scale;
-      d1[i * m + f] = b * F.scale;
-      d2[i * m + f] = c * F.scale;
+      if (d1) (*d1)[i * m + f] = b * F.scale;
+      if (d2) (*d2)[i * m + f] = c * F.scale;
     }
   }
 }

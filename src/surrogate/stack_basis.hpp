@@ -61,6 +61,8 @@ class StackBasis {
   /// derivative (the layer below at the top face); values and w Z_xi agree on both sides.
   void evaluate(const std::vector<double>& points, std::vector<double>& v, std::vector<double>& d1,
                 std::vector<double>& d2) const;
+  /// The values alone (a prediction needs no derivatives).
+  void evaluate(const std::vector<double>& points, std::vector<double>& v) const;
   /// The rate and kind (0 bottom, 1 top, 2 + s: source of p.sources[s]) of function f.
   double rate(int f) const { return fn_[f].rate; }
   int kind(int f) const { return fn_[f].kind; }
@@ -69,6 +71,9 @@ class StackBasis {
   const StackProfile& profile() const { return p_; }
 
  private:
+  // The values and, where d1 and d2 are not null, the derivatives.
+  void evaluate(const std::vector<double>& points, std::vector<double>& v, std::vector<double>* d1,
+                std::vector<double>* d2) const;
   struct Function {
     double rate = 0;
     int kind = 0;
