@@ -68,20 +68,6 @@ Transfer1D make_transfer(const std::vector<double>& fine, const std::vector<doub
   return t;
 }
 
-// Tridiagonal solve (Thomas); lower[0] and upper[n-1] are ignored. Overwrites rhs with x.
-// Stable here: the line matrices are diagonally dominant.
-void thomas(int n, const double* lower, const double* diag, const double* upper, double* rhs,
-            double* work) {
-  double beta = diag[0];
-  rhs[0] /= beta;
-  for (int k = 1; k < n; ++k) {
-    work[k] = upper[k - 1] / beta;
-    beta = diag[k] - lower[k] * work[k];
-    rhs[k] = (rhs[k] - lower[k] * rhs[k - 1]) / beta;
-  }
-  for (int k = n - 2; k >= 0; --k) rhs[k] -= work[k + 1] * rhs[k + 1];
-}
-
 // Thomas factorization of one z line for repeated solves: the lower coefficient, the
 // eliminated upper one (Thomas' work[k]) and the inverse pivot of every node.
 void factor_line(int nz, const double* lo, const double* di, const double* up, double* lw,
@@ -97,116 +83,93 @@ void factor_line(int nz, const double* lo, const double* di, const double* up, d
   }
 }
 
-// Solves a line factored by factor_line in place.
-void solve_factored_line(int nz, const double* lw, const double* uw, const double* iv, double* x) {
-  x[0] *= iv[0];
-  for (int k = 1; k < nz; ++k) x[k] = (x[k] - lw[k] * x[k - 1]) * iv[k];
-  for (int k = nz - 2; k >= 0; --k) x[k] -= uw[k + 1] * x[k + 1];
-}
-
-// Solves M lines factored by factor_line in place, interleaved. One line's recurrence is a chain
-// of dependent operations (its speed is their latency); M independent chains side by side keep
-// the processor's units busy. Each line gets exactly solve_factored_line's arithmetic, so the
-// results are the same bit for bit.
-template <int M>
-void solve_factored_lines(int nz, const double* const* lw, const double* const* uw,
-                          const double* const* iv, double* const* x) {
-  double p[M];
-  for (int q = 0; q < M; ++q) x[q][0] = p[q] = x[q][0] * iv[q][0];
-  for (int k = 1; k < nz; ++k)
-    for (int q = 0; q < M; ++q) x[q][k] = p[q] = (x[q][k] - lw[q][k] * p[q]) * iv[q][k];
-  for (int k = nz - 2; k >= 0; --k)
-    for (int q = 0; q < M; ++q) x[q][k] = p[q] = x[q][k] - uw[q][k + 1] * p[q];
-}
-
-// thomas on M lines, interleaved as in solve_factored_lines (the pivot's division makes one
-// line's chain long); each line gets exactly thomas' arithmetic.
-template <int M>
-void thomas_lines(int n, const double* const* lower, const double* const* diag,
-                  const double* const* upper, double* const* rhs, double* const* work) {
-  double beta[M];
-  for (int q = 0; q < M; ++q) {
-    beta[q] = diag[q][0];
-    rhs[q][0] /= beta[q];
-  }
-  for (int k = 1; k < n; ++k)
-    for (int q = 0; q < M; ++q) {
-      work[q][k] = upper[q][k - 1] / beta[q];
-      beta[q] = diag[q][k] - lower[q][k] * work[q][k];
-      rhs[q][k] = (rhs[q][k] - lower[q][k] * rhs[q][k - 1]) / beta[q];
-    }
-  for (int k = n - 2; k >= 0; --k)
-    for (int q = 0; q < M; ++q) rhs[q][k] -= work[q][k + 1] * rhs[q][k + 1];
-}
-
-// Up to kLineGroup z lines of one colour, collected for solve_factored_lines.
-constexpr int kLineGroup = 4;
-struct LineGroup {
-  int n = 0;
-  const double* lw[kLineGroup];
-  const double* uw[kLineGroup];
-  const double* iv[kLineGroup];
-  double* x[kLineGroup];
-  void add(int nz, const double* l, const double* u, const double* v, double* xc) {
-    lw[n] = l, uw[n] = u, iv[n] = v, x[n] = xc;
-    if (++n == kLineGroup) flush(nz);
-  }
-  void flush(int nz) {
-    switch (n) {
-      case 4:
-        solve_factored_lines<4>(nz, lw, uw, iv, x);
-        break;
-      case 3:
-        solve_factored_lines<3>(nz, lw, uw, iv, x);
-        break;
-      case 2:
-        solve_factored_lines<2>(nz, lw, uw, iv, x);
-        break;
-      case 1:
-        solve_factored_line(nz, lw[0], uw[0], iv[0], x[0]);
-        break;
-      default:
-        break;
-    }
-    n = 0;
-  }
+// One z line of a relaxation: its unknowns x (holding the right-hand side) and either its
+// factorization (factor_line: a = lower, b = eliminated upper, c = inverse pivots) or its matrix
+// (a = lower, b = diagonal, c = upper; lower[0] and upper[nz - 1] are ignored) with Thomas' work
+// array w.
+struct Line {
+  const double* a;
+  const double* b;
+  const double* c;
+  double* w;
+  double* x;
 };
 
-// Up to kLineGroup z lines of one colour with their line matrices, collected for thomas_lines.
-// Line q's matrix and Thomas' work array are the four nz blocks at work + 4 nz q.
-struct ThomasGroup {
-  int n = 0;
-  const double* lo[kLineGroup];
-  const double* di[kLineGroup];
-  const double* up[kLineGroup];
-  double* tw[kLineGroup];
-  double* x[kLineGroup];
-  /// The next line's four blocks (lower, diagonal, upper, work), for line_matrix to fill.
-  double* slot(double* work, int nz) const { return work + static_cast<std::size_t>(4 * nz) * n; }
-  void add(int nz, double* blocks, double* xc) {
-    lo[n] = blocks, di[n] = blocks + nz, up[n] = blocks + 2 * nz, tw[n] = blocks + 3 * nz;
-    x[n] = xc;
-    if (++n == kLineGroup) flush(nz);
+// Solves M lines in place, interleaved. One line's solve is a recurrence, a chain of dependent
+// operations (its speed is their latency, the longer for Thomas' divisions); M independent chains
+// side by side keep the processor's units busy. Each line gets the arithmetic it would get alone,
+// so the result does not depend on how lines are grouped. The line matrices are diagonally
+// dominant, so Thomas' elimination without pivoting is stable.
+template <int M>
+void solve_factored_lines(int nz, const Line* l) {
+  double p[M];
+  for (int q = 0; q < M; ++q) l[q].x[0] = p[q] = l[q].x[0] * l[q].c[0];
+  for (int k = 1; k < nz; ++k)
+    for (int q = 0; q < M; ++q) l[q].x[k] = p[q] = (l[q].x[k] - l[q].a[k] * p[q]) * l[q].c[k];
+  for (int k = nz - 2; k >= 0; --k)
+    for (int q = 0; q < M; ++q) l[q].x[k] = p[q] = l[q].x[k] - l[q].b[k + 1] * p[q];
+}
+
+template <int M>
+void thomas_lines(int nz, const Line* l) {
+  double beta[M];
+  for (int q = 0; q < M; ++q) {
+    beta[q] = l[q].b[0];
+    l[q].x[0] /= beta[q];
+  }
+  for (int k = 1; k < nz; ++k)
+    for (int q = 0; q < M; ++q) {
+      l[q].w[k] = l[q].c[k - 1] / beta[q];
+      beta[q] = l[q].b[k] - l[q].a[k] * l[q].w[k];
+      l[q].x[k] = (l[q].x[k] - l[q].a[k] * l[q].x[k - 1]) / beta[q];
+    }
+  for (int k = nz - 2; k >= 0; --k)
+    for (int q = 0; q < M; ++q) l[q].x[k] -= l[q].w[k + 1] * l[q].x[k + 1];
+}
+
+// Up to kLineGroup z lines of one colour (which do not couple), solved together.
+constexpr int kLineGroup = 4;
+class LineGroup {
+ public:
+  explicit LineGroup(bool factored) : factored_(factored) {}
+  void add(int nz, const Line& l) {
+    lines_[n_] = l;
+    if (++n_ == kLineGroup) flush(nz);
   }
   void flush(int nz) {
-    switch (n) {
+    switch (n_) {
       case 4:
-        thomas_lines<4>(nz, lo, di, up, x, tw);
+        solve<4>(nz);
         break;
       case 3:
-        thomas_lines<3>(nz, lo, di, up, x, tw);
+        solve<3>(nz);
         break;
       case 2:
-        thomas_lines<2>(nz, lo, di, up, x, tw);
+        solve<2>(nz);
         break;
       case 1:
-        thomas(nz, lo[0], di[0], up[0], x[0], tw[0]);
+        solve<1>(nz);
         break;
       default:
         break;
     }
-    n = 0;
+    n_ = 0;
   }
+  /// Space for the next line's matrix and work array (four nz blocks) in `work`, which holds
+  /// 4 nz kLineGroup values.
+  double* slot(double* work, int nz) const { return work + static_cast<std::size_t>(4 * nz) * n_; }
+
+ private:
+  template <int M>
+  void solve(int nz) const {
+    if (factored_)
+      solve_factored_lines<M>(nz, lines_);
+    else
+      thomas_lines<M>(nz, lines_);
+  }
+  bool factored_;
+  int n_ = 0;
+  Line lines_[kLineGroup];
 };
 
 }  // namespace
@@ -525,8 +488,7 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
   const int ny = o.ny(), nz = o.nz();
   // A column's line is solved after the next ones' in-plane terms are added; those read only
   // columns of the other colour, which this pass does not change.
-  LineGroup group;
-  ThomasGroup lines;
+  LineGroup factored(true), matrices(false);
   if (!L.cls_x.empty()) {
     const auto &X = o.axis_x(), &Y = o.axis_y();
     const double* kin = o.inplane_z().data();
@@ -556,9 +518,9 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
         for (int k = 0; k < nz; ++k)
           xc[k] = (bc[k] + kin[k] * (gw * xw[k] + ge * xe[k] + gs * xs[k] + gn * xn[k])) * s;
       }
-      group.add(nz, lw, uw, iv, xc);
+      factored.add(nz, {lw, uw, iv, nullptr, xc});
     }
-    group.flush(nz);
+    factored.flush(nz);
     return;
   }
   for (int j = (i + colour) % 2; j < ny; j += 2) {
@@ -567,15 +529,16 @@ void Multigrid::relax_row(std::size_t l, int i, int colour, bool zero_start, dou
     std::memcpy(xc, L.b + base, nz * sizeof(double));
     if (!zero_start) o.add_inplane_coupling(i, j, L.x, xc);
     if (cache_lines_) {
-      group.add(nz, L.line_lo.data() + base, L.line_up.data() + base, L.line_inv.data() + base, xc);
+      factored.add(nz, {L.line_lo.data() + base, L.line_up.data() + base, L.line_inv.data() + base,
+                        nullptr, xc});
       continue;
     }
-    double* blocks = lines.slot(work, nz);
-    o.line_matrix(i, j, blocks, blocks + nz, blocks + 2 * nz);
-    lines.add(nz, blocks, xc);
+    double* m = matrices.slot(work, nz);
+    o.line_matrix(i, j, m, m + nz, m + 2 * nz);
+    matrices.add(nz, {m, m + nz, m + 2 * nz, m + 3 * nz, xc});
   }
-  group.flush(nz);
-  lines.flush(nz);
+  factored.flush(nz);
+  matrices.flush(nz);
 }
 
 // Red-black z-line Gauss-Seidel. A sweep relaxes every column of the first colour, then every
