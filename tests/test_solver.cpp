@@ -394,6 +394,39 @@ TEST(Energy, ConvectiveTopAndBottomBalanceThePower) {
     EXPECT_EQ(e.heat_out[f], 0.0) << model::face_name(f);
 }
 
+// b = power + the boundary terms. With convection only the system keeps no array of them and
+// composes b on the boundary nodes; with a fixed face it keeps them (fixed nodes take them
+// alone). Either way b is exactly what the terms give, also after set_power.
+TEST(Energy, RightHandSideIsPowerPlusTheBoundaryTerms) {
+  model::Design conv = two_layer_design(13, 11);
+  conv.faces[model::kTop] = convective(1.2e4, 300);
+  conv.faces[model::kBottom] = convective(3e3, 290);
+  conv.faces[model::kWest] = convective(50, 295);  // side nodes: several faces' terms per node
+  conv.layers.back().power = random_tiles(4, 4, 0.0, 0.05, 3);
+  conv.validate();
+  model::Design fixed = conv;
+  fixed.faces[model::kBottom] = fixed_face(310);
+  fixed.validate();
+  for (const model::Design* d : {&conv, &fixed}) {
+    fv::System sys = fv::discretize(*d);
+    EXPECT_EQ(sys.boundary_rhs.empty(), d == &conv);
+    for (int pass = 0; pass < 2; ++pass) {
+      const std::vector<double> terms = fv::boundary_terms(sys);
+      std::size_t convective_nodes = 0;
+      for (std::size_t q = 0; q < terms.size(); ++q) {
+        const double want =
+            sys.fixed_node.empty() || !sys.fixed_node[q] ? sys.power[q] + terms[q] : terms[q];
+        ASSERT_EQ(sys.rhs[q], want) << (d == &conv ? "convective" : "fixed") << " node " << q;
+        convective_nodes += terms[q] != 0;
+      }
+      EXPECT_GT(convective_nodes, 2u * 13 * 11);  // top, bottom and the west side
+      model::Design other = *d;
+      other.layers.back().power = random_tiles(4, 4, 0.0, 0.08, 4);
+      fv::set_power(sys, other);  // the second pass checks b after set_power
+    }
+  }
+}
+
 TEST(Energy, FixedFaceAbsorbsAllThePower) {
   model::Design d = two_layer_design(15, 11);
   d.faces[model::kBottom] = fixed_face(310);  // power also sits on the fixed nodes

@@ -225,11 +225,10 @@ System discretize(const model::Design& d, const model::Grid& grid, const Box& pa
   std::vector<char> planes;
   fill_power(d, grid, part, s.power, planes);
   s.power_in = total_power(s.power, planes);
-  s.boundary_rhs.assign(part.size(), 0.0);
-  s.op->add_boundary_rhs(s.boundary_rhs.data(), part);
   bool any_fixed = false;
   for (const auto& f : s.op->bc()) any_fixed = any_fixed || f.fixed;
   if (any_fixed) {
+    s.boundary_rhs = boundary_terms(s);
     s.fixed_node.assign(part.size(), 0);
     for (int i = part.i0; i < part.i1; ++i)
       for (int j = part.j0; j < part.j1; ++j)
@@ -257,14 +256,23 @@ void set_power(System& sys, const model::Design& d) {
   sys.compose_rhs();
 }
 
+std::vector<double> boundary_terms(const System& sys) {
+  std::vector<double> b(sys.part.size(), 0.0);
+  sys.op->add_boundary_rhs(b.data(), sys.part);
+  return b;
+}
+
 void System::compose_rhs() {
   rhs.resize(power.size());
   const std::size_t n = rhs.size();
   const double *p = power.data(), *br = boundary_rhs.data();
   double* b = rhs.data();
   if (fixed_node.empty()) {
+    // Convection only: b = power, plus each boundary node's convective term (one sum per node,
+    // added once: the same values as power + the stored terms).
 #pragma omp parallel for schedule(static) if (n >= kMinParallelNodes)
-    for (std::size_t i = 0; i < n; ++i) b[i] = p[i] + br[i];
+    for (std::size_t i = 0; i < n; ++i) b[i] = p[i];
+    op->add_boundary_rhs(b, part);
     return;
   }
   const char* fixed = fixed_node.data();

@@ -26,14 +26,21 @@ struct System {
   std::unique_ptr<LayeredOperator> op;  // the whole grid's operator
   /// The columns the arrays below cover: the whole grid, or one MPI rank's part of it.
   Box part;
-  std::vector<double> power;         // W per node (volumetric and surface sources)
-  std::vector<double> rhs;           // b = power + boundary terms
-  double power_in = 0;               // W, sum of power (over part)
-  std::vector<double> boundary_rhs;  // the boundary terms of b alone (b - power)
-  std::vector<char> fixed_node;      // nodes whose temperature is imposed (empty: none)
+  std::vector<double> power;  // W per node (volumetric and surface sources)
+  std::vector<double> rhs;    // b = power + boundary terms
+  double power_in = 0;        // W, sum of power (over part)
+  /// With fixed-temperature faces, the boundary terms of b alone (b - power off the fixed
+  /// nodes); empty without them: b is then power plus the convective terms, which compose_rhs
+  /// adds on the boundary nodes (no grid-sized array).
+  std::vector<double> boundary_rhs;
+  std::vector<char> fixed_node;  // nodes whose temperature is imposed (empty: none)
   /// b from power and the boundary terms (a fixed node's row ignores its power).
   void compose_rhs();
 };
+
+/// The boundary terms of a system's b alone (convection h A T_amb, and with fixed faces their
+/// imposed temperatures and the lift of their neighbours), over sys.part.
+std::vector<double> boundary_terms(const System& sys);
 
 /// The nodal power (W per node) of a design's volumetric and surface sources on a grid.
 std::vector<double> assemble_power(const model::Design& design, const model::Grid& grid);
