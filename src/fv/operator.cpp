@@ -515,7 +515,8 @@ bool LayeredOperator::is_fixed(int i, int j, int k, double* t) const {
 }
 
 void LayeredOperator::add_boundary_rhs(double* b, const Box& part) const {
-  // Convective faces: h A T_amb.
+  // Convective faces: h A T_amb, one sum per node (x rows on the threads: their nodes differ).
+#pragma omp parallel for schedule(static) if (part.size() >= kMinParallelNodes)
   for (int i = part.i0; i < part.i1; ++i)
     for (int j = part.j0; j < part.j1; ++j) {
       // Inside the side faces only the bottom and top nodes of the column lie on a face.
