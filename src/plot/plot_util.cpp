@@ -136,7 +136,11 @@ const Faces& file_faces() {
     const std::string dir = "/usr/share/fonts/truetype/dejavu/";
     f.regular = load((dir + "DejaVuSans.ttf").c_str());
     f.bold = load((dir + "DejaVuSans-Bold.ttf").c_str());
-    if (!f.regular || !f.bold) f = Faces{};  // both from the files, or both from fontconfig
+    if (!f.regular || !f.bold) {  // both from the files, or both from fontconfig
+      if (f.regular) cairo_font_face_destroy(f.regular);
+      if (f.bold) cairo_font_face_destroy(f.bold);
+      f = Faces{};
+    }
     return f;
   }();
   return faces;
