@@ -517,6 +517,11 @@ TEST(OptimizePlacement, TwoDieProblemWritesAFloorplanPerDie) {
   api::OptimizeResult r = api::optimize_placement(req);
   const auto& prob = r.problem.problem;
   EXPECT_TRUE(prob.feasible(r.best));
+  // FV-only: no surrogate time to report, and the phases still add up to the wall time.
+  EXPECT_TRUE(r.summary["seconds"]["surrogate"].is_null());
+  EXPECT_TRUE(r.summary["seconds"]["fv_checks"].is_null());
+  EXPECT_NEAR(r.seconds.start + r.seconds.search + r.seconds.final_checks + r.seconds.verification,
+              r.wall_seconds, 1e-9);
   EXPECT_LE(r.final_peak_K, r.start_peak_K + 1e-9);
   int die2 = 0;
   for (const auto& b : r.placement) die2 += b.at("power_face") == "die2";
@@ -620,5 +625,18 @@ TEST(OptimizePlacement, FinalChecksOnTheVerifyGridAreTheVerification) {
     ASSERT_EQ(r.final_field.size(), r.verify_grid.size());
     EXPECT_NEAR(*std::max_element(r.final_field.begin(), r.final_field.end()), r.final_peak_K,
                 1e-12);
+    // The phases after the set-up partition the run's wall time; the shortlist's two solves
+    // are the final checks, and summary.json carries the same numbers.
+    const auto& ph = r.seconds;
+    for (double v : {ph.setup, ph.start, ph.search, ph.final_checks, ph.verification})
+      EXPECT_GE(v, 0.0);
+    EXPECT_GT(ph.final_checks, 0.0);
+    EXPECT_NEAR(ph.start + ph.search + ph.final_checks + ph.verification, r.wall_seconds, 1e-9);
+    EXPECT_NEAR(ph.start + ph.search + ph.final_checks, r.search_seconds, 1e-9);
+    const auto& js = r.summary["seconds"];
+    EXPECT_DOUBLE_EQ(js["setup"].get<double>(), ph.setup);
+    EXPECT_DOUBLE_EQ(js["final_checks"].get<double>(), ph.final_checks);
+    EXPECT_DOUBLE_EQ(js["fv_checks"].get<double>(), r.counters.fv_seconds);
+    EXPECT_GT(js["surrogate"].get<double>(), 0.0);
   }
 }

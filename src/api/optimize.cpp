@@ -97,6 +97,13 @@ json build_summary(const OptimizeResult& r) {
   s["improvement_K"] = r.start_peak_K - r.final_peak_K;
   s["wall_seconds"] = r.wall_seconds;
   s["search_seconds"] = r.search_seconds;
+  s["seconds"] = {{"setup", r.seconds.setup},
+                  {"start", r.seconds.start},
+                  {"search", r.seconds.search},
+                  {"final_checks", r.seconds.final_checks},
+                  {"verification", r.seconds.verification},
+                  {"surrogate", r.fd_only ? json(nullptr) : json(hc.surrogate_seconds)},
+                  {"fv_checks", r.fd_only ? json(nullptr) : json(hc.fv_seconds)}};
   s["evaluations"] = {{"total", r.search.evaluations},
                       {"surrogate", hc.surrogate},
                       {"fv", r.fd_only ? r.fv_evaluations : hc.refined},
@@ -125,6 +132,7 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
     throw std::invalid_argument(
         "optimize: give exactly one of --model DIR (hybrid: surrogate + FV checks) or --fd-only "
         "(finite-volume evaluations only)");
+  const auto t_setup = std::chrono::steady_clock::now();
   OptimizeResult r;
   r.problem = optimize::load_problem(req.problem, req.overrides);
   r.fd_only = req.fd_only;
@@ -154,8 +162,18 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
                                                       search_on_verify_grid ? &verify : nullptr);
   }
   const auto t0 = std::chrono::steady_clock::now();
+  r.seconds.setup = std::chrono::duration<double>(t0 - t_setup).count();
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // Phase boundaries as seconds since t0: each phase is the difference of two, so the four
+  // after the set-up add up to wall_seconds.
+  double mark = 0;
+  auto phase = [&](double& into) {
+    const double now = seconds();
+    into = now - mark;
+    mark = now;
+    return now;
   };
   r.start = prob.corner_packed();
   {
@@ -166,11 +184,13 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
     if (hybrid) warm = predictors.fields({verify.design_for(r.start)}, verify.grid()).at(0);
     r.start_peak_K = verify.peak(r.start, nullptr, &warm);
   }
+  phase(r.seconds.start);
 
   const optimize::BatchObjective objective =
       req.fd_only ? optimize::fv_objective(prob, lp.eval, &r.fv_evaluations) : hybrid->objective();
   r.search = optimize::anneal(prob, r.start, objective, lp.annealing, req.progress);
   r.best = r.search.best;
+  phase(r.seconds.search);
   optimize::HybridPick pick;
   if (hybrid) {
     pick = hybrid->finish(r.search);
@@ -178,7 +198,7 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
     r.search.best_value = pick.value_K;
     r.counters = hybrid->counters();
   }
-  r.search_seconds = seconds();
+  r.search_seconds = phase(r.seconds.final_checks);
 
   // Verification of the final placement with a full FV solve. When the final checks already
   // FV-solved the pick on the verification grid with the verification solver, that converged
@@ -199,7 +219,7 @@ OptimizeResult optimize_placement(const OptimizeRequest& req) {
       r.final_surrogate_K = *std::max_element(pf.at(0).begin(), pf.at(0).end());
     }
   }
-  r.wall_seconds = seconds();
+  r.wall_seconds = phase(r.seconds.verification);
   r.placement = placement_json(prob, r.best);
   r.summary = build_summary(r);
   return r;

@@ -41,6 +41,13 @@ struct OptimizeResult {
   int fv_evaluations = 0;       // FV-only search solves
   int verification_solves = 0;  // FV solves on the verification grid after the search (0 or 1)
   double search_seconds = 0, wall_seconds = 0;
+  /// Wall seconds per phase (summary.json's `seconds`). `setup` (the problem, the FV
+  /// evaluator's operator and hierarchy, the surrogate) comes before `wall_seconds`; the other
+  /// four partition it: the start placement's FV solve (with its surrogate field in a hybrid
+  /// run), the search, the hybrid's final checks (`--checks final`), the final verification.
+  struct Phases {
+    double setup = 0, start = 0, search = 0, final_checks = 0, verification = 0;
+  } seconds;
   model::Grid verify_grid;
   std::vector<double> final_field;  // K on verify_grid
   nlohmann::json placement;         // the blocks of the final placement (placement.json)
