@@ -613,6 +613,48 @@ TEST(Symmetry, OperatorIsSymmetricWithConvectiveAndFixedFaces) {
   }
 }
 
+// With a footprint on the upper cells, a node is active exactly when a material cell touches
+// it (the cached mask against the geometry), and the void nodes' rows are identity rows.
+TEST(Footprint, ActiveNodesAreThoseTouchingMaterial) {
+  std::vector<double> x, y, z;
+  for (int i = 0; i <= 10; ++i) x.push_back(i * 0.1e-3), y.push_back(i * 0.1e-3);
+  for (int k = 0; k <= 4; ++k) z.push_back(k * 0.05e-3);
+  std::array<fv::FaceBc, 6> bc{};
+  bc[4].h = 1e4;  // bottom: convection, so that the operator is definite
+  // Cells 2 and 3 (z) hold material only where their centre lies in 0.3-0.6 mm: x and y
+  // cells 3, 4 and 5, so nodes 3..6 touch them.
+  const std::array<double, 4> die{0.3e-3, 0.3e-3, 0.6e-3, 0.6e-3}, whole{0, 0, 0, 0};
+  fv::LayeredOperator op(x, y, z, {400, 400, 100, 100}, {400, 400, 100, 100}, bc,
+                         {whole, whole, die, die});
+  ASSERT_TRUE(op.has_footprints());
+  ASSERT_EQ(op.active_mask().size(), op.size());
+  const std::size_t n = op.size();
+  std::vector<double> v(n), av(n);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (auto& a : v) a = u(rng);
+  op.apply(v.data(), av.data());
+  int active = 0;
+  for (int i = 0; i < op.nx(); ++i)
+    for (int j = 0; j < op.ny(); ++j)
+      for (int k = 0; k < op.nz(); ++k) {
+        const bool expected = k <= 2 || (i >= 3 && i <= 6 && j >= 3 && j <= 6);
+        EXPECT_EQ(op.node_active(i, j, k), expected) << i << " " << j << " " << k;
+        const std::size_t p = op.index(i, j, k);
+        EXPECT_EQ(op.active_mask()[p], expected ? 1 : 0);
+        if (!expected) {
+          EXPECT_EQ(av[p], v[p]) << "void node " << p << " is not decoupled";
+        }
+        active += expected;
+      }
+  EXPECT_EQ(active, 3 * 11 * 11 + 2 * 4 * 4);
+  // Without footprints every node is active and no mask is kept.
+  fv::LayeredOperator full(x, y, z, {400, 400, 100, 100}, {400, 400, 100, 100}, bc);
+  EXPECT_FALSE(full.has_footprints());
+  EXPECT_TRUE(full.active_mask().empty());
+  EXPECT_TRUE(full.node_active(0, 0, 4));
+}
+
 // The operator without footprints is applied, and smoothed by multigrid, from separable x and
 // y terms (column classes, a red-black wavefront); the general per-node path computes every
 // coefficient from the cells around each node. Both must agree to rounding on a design with

@@ -209,14 +209,23 @@ TEST(Trust, EstimateWithoutItsFieldGivesTheSameNumbers) {
     EXPECT_EQ(a.error_field.size(), t.size());
     EXPECT_TRUE(b.error_field.empty());
     expect_same_numbers(a, b);
-    // The maximum is that of the stored field, over material nodes.
-    double m = 0;
+    // The maximum and the mean are those of the stored field, over material nodes.
+    double m = 0, sum = 0;
+    std::size_t count = 0;
     for (int i = 0; i < s.op->nx(); ++i)
       for (int j = 0; j < s.op->ny(); ++j)
         for (int k = 0; k < s.op->nz(); ++k)
-          if (s.op->node_active(i, j, k))
-            m = std::max(m, std::abs(a.error_field[s.op->index(i, j, k)]));
+          if (s.op->node_active(i, j, k)) {
+            const double e = std::abs(a.error_field[s.op->index(i, j, k)]);
+            m = std::max(m, e);
+            sum += e;
+            ++count;
+          }
     EXPECT_EQ(m, b.est_max_error_K);
+    EXPECT_NEAR(sum / count, b.est_mean_error_K, 1e-12 * m);
+    if (s.op->has_footprints()) {
+      EXPECT_LT(count, t.size());
+    }
     // With a fine sweep the field is needed and formed: the same numbers either way too.
     with.fine_sweeps = without.fine_sweeps = 1;
     expect_same_numbers(trust::estimate_confidence(s, pred, with),

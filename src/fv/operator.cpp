@@ -209,8 +209,7 @@ bool LayeredOperator::column_fixed(int i, int j) const {
          (j == ny_ - 1 && bc_[3].fixed);
 }
 
-bool LayeredOperator::node_active(int i, int j, int k) const {
-  if (!has_footprints_) return true;
+bool LayeredOperator::touches_material(int i, int j, int k) const {
   for (int ck = std::max(0, k - 1); ck <= std::min(nz_ - 2, k); ++ck)
     for (int ci = std::max(0, i - 1); ci <= std::min(nx_ - 2, i); ++ci)
       for (int cj = std::max(0, j - 1); cj <= std::min(ny_ - 2, j); ++cj)
@@ -284,6 +283,7 @@ void LayeredOperator::build_general_cache() {
   gn_.resize(n);
   gu_.resize(n);
   gdiag_.resize(n);
+  active_.resize(n);
   // Every node's terms are its own: computed in parallel, each exactly as a serial loop would.
   // First the east, north and upper links; a node's west, south and lower links are its
   // neighbours' east, north and upper ones (the same cells, summed in the same order), so the
@@ -297,6 +297,7 @@ void LayeredOperator::build_general_cache() {
         ge_[p] = link(1, i, j, k);
         gn_[p] = link(3, i, j, k);
         gu_[p] = link(5, i, j, k);
+        active_[p] = touches_material(i, j, k) ? 1 : 0;
       }
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < nx_; ++i)

@@ -130,7 +130,12 @@ class LayeredOperator {
   }
 
   /// Whether node (i, j, k) touches material (false only inside void regions).
-  bool node_active(int i, int j, int k) const;
+  bool node_active(int i, int j, int k) const {
+    return !has_footprints_ || active_[index(i, j, k)] != 0;
+  }
+  /// With footprints, one byte per node (index() order): 1 where node_active, 0 in void
+  /// regions; empty without footprints (every node is active).
+  const std::vector<unsigned char>& active_mask() const { return active_; }
   /// Area (m^2) of face f (model::Face order) that belongs to node (i, j, k) and borders
   /// material; 0 if the node is not on that face.
   double face_area(int f, int i, int j, int k) const;
@@ -206,6 +211,8 @@ class LayeredOperator {
   // Unmasked conductance of the link from node (i, j, k) towards direction d
   // (0 west, 1 east, 2 south, 3 north, 4 down, 5 up); 0 where there is no neighbour.
   double link(int d, int i, int j, int k) const;
+  /// Whether any cell around node (i, j, k) holds material (active_ caches it).
+  bool touches_material(int i, int j, int k) const;
   bool column_fixed(int i, int j) const;
   void line_matrix_general(int i, int j, double* lower, double* diag, double* upper) const;
   void add_inplane_general(int i, int j, const double* x, double* rhs) const;
@@ -235,6 +242,7 @@ class LayeredOperator {
   std::vector<double> hx_, hy_, hz_;        // cell sizes
   std::vector<int> ci0_, ci1_, cj0_, cj1_;  // active cell ranges per z cell
   NodeArray ge_, gn_, gu_, gdiag_;          // general path: per-node links and diagonal
+  std::vector<unsigned char> active_;       // general path: node_active per node
   std::vector<double> cap_z_;               // heat capacity per area per z node (transient)
   std::vector<double> gcap_;                // general path: node capacities (J/K)
   double shift_ = 0;                        // a in A + a C

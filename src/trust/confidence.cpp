@@ -76,7 +76,8 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
     std::size_t at = 0, count = 0;
   };
   std::vector<Plane> planes(op.nx());
-  const bool all_active = !op.has_footprints();
+  // With footprints, void nodes are left out by the operator's active mask.
+  const unsigned char* active = op.has_footprints() ? op.active_mask().data() : nullptr;
   const std::size_t nyz = static_cast<std::size_t>(op.ny()) * op.nz();
 #pragma omp parallel if (n >= fv::kMinParallelNodes)
   {
@@ -90,42 +91,40 @@ Confidence estimate_confidence(const fv::System& sys, const std::vector<double>&
         mg.prolong_row(i, row.data());
         ei = row.data();
       }
-      if (all_active) {  // every node is material: vector passes, the location found after
-        double sum = 0, mx = 0;
+      // Vector passes over the plane (the sum carries a NaN), the location found after.
+      const unsigned char* act = active ? active + p0 : nullptr;
+      double sum = 0, mx = 0;
+      std::size_t count = nyz;
+      if (!act) {
 #pragma omp simd reduction(+ : sum) reduction(max : mx)
         for (std::size_t q = 0; q < nyz; ++q) {
           const double a = std::abs(ei[q]);
           sum += a;
           mx = std::max(mx, a);
         }
-        pl.sum = sum;
-        pl.count = nyz;
-        if (std::isnan(sum)) {  // a NaN (the sum carries it): report the first
-          for (std::size_t q = 0; q < nyz; ++q)
-            if (std::isnan(ei[q])) {
-              pl.max = ei[q];
-              pl.at = p0 + q;
-              break;
-            }
-        } else {
-          pl.max = mx;
-          for (std::size_t q = 0; q < nyz; ++q)
-            if (std::abs(ei[q]) == mx) {
-              pl.at = p0 + q;
-              break;
-            }
+      } else {
+        count = 0;
+#pragma omp simd reduction(+ : sum, count) reduction(max : mx)
+        for (std::size_t q = 0; q < nyz; ++q) {
+          const double a = act[q] ? std::abs(ei[q]) : 0.0;
+          sum += a;
+          mx = std::max(mx, a);
+          count += act[q];
         }
-        continue;
       }
-      for (int j = 0; j < op.ny(); ++j)
-        for (int k = 0; k < op.nz(); ++k) {
-          if (!op.node_active(i, j, k)) continue;
-          const std::size_t q = static_cast<std::size_t>(j) * op.nz() + k;
-          const double a = std::abs(ei[q]);
-          if (a > pl.max || (std::isnan(a) && !std::isnan(pl.max))) pl.max = a, pl.at = p0 + q;
-          pl.sum += a;
-          ++pl.count;
+      pl.sum = sum;
+      pl.count = count;
+      if (count == 0) continue;
+      const bool nan = std::isnan(sum);  // a NaN: report the first
+      for (std::size_t q = 0; q < nyz; ++q) {
+        if (act && !act[q]) continue;
+        const double a = std::abs(ei[q]);
+        if (nan ? std::isnan(a) : a == mx) {
+          pl.max = a;
+          pl.at = p0 + q;
+          break;
         }
+      }
     }
   }
   double emax = -1, esum = 0;
